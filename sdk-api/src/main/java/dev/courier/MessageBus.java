@@ -1,0 +1,465 @@
+package dev.courier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.courier.internal.BusCore;
+import dev.courier.internal.BusSettings;
+import dev.courier.internal.JsonCodec;
+import dev.courier.internal.MessageType;
+import dev.courier.internal.NamingLint;
+import dev.courier.internal.Registry;
+import dev.courier.memory.InMemoryDeduplicationStore;
+import dev.courier.spi.DeduplicationStore;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * A service's connection to its messages: publish events, send commands, make requests, and
+ * handle what arrives. Build one per service instance with {@link #builder(String)}, call
+ * {@link #start()}, and {@link #close()} it on shutdown.
+ *
+ * <pre>{@code
+ * MessageBus bus = MessageBus.builder("ordering")
+ *         .transport("memory:")
+ *         .onCommand(PlaceOrder.class, (cmd, ctx) -> ctx.reply(new OrderAccepted(...)))
+ *         .produces(OrderPlaced.class)
+ *         .build();
+ * bus.start();
+ * bus.publish(new OrderPlaced(...)).join();
+ * }</pre>
+ *
+ * <p>Thread safe. Inside a handler, {@link #publish} and {@link #send} behave like the context's:
+ * the message is held back until the handler succeeds (do not block on its future there).
+ */
+public final class MessageBus implements AutoCloseable {
+
+    private final BusCore core;
+
+    private MessageBus(BusCore core) {
+        this.core = core;
+    }
+
+    /** A builder for a bus of the service {@code service} (its consumer group). */
+    public static Builder builder(String service) {
+        return new Builder(service);
+    }
+
+    /** Connects the transport and starts the handlers' subscriptions. Idempotent. */
+    public MessageBus start() {
+        core.start();
+        return this;
+    }
+
+    /** Publishes an event; the future completes when the transport has confirmed it. */
+    public CompletableFuture<Void> publish(Event event) {
+        return core.publish(event, Map.of());
+    }
+
+    /** Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20 characters). */
+    public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
+        return core.publish(event, headers);
+    }
+
+    /** Sends a command to the one service that handles it; completes on confirm, fails if nobody can take it. */
+    public CompletableFuture<Void> send(Command command) {
+        return core.publish(command, Map.of());
+    }
+
+    /**
+     * Sends a command as a request and completes with its typed reply. Fails with
+     * {@link RequestTimeoutException} after {@code timeout}, with {@link RemoteHandlerException} when
+     * the remote handler dead-lettered it, and with {@link PublishException} when it could not be
+     * sent. The handler does not run once the timeout has passed. Safe to join inside a handler.
+     */
+    public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
+        return core.request(command, replyType, timeout, null);
+    }
+
+    /** This service's dead letters: list, replay to this service only, discard. */
+    public DeadLetters deadLetters() {
+        return core.deadLetters();
+    }
+
+    /** Whether the transport is connected and every subscription is live. */
+    public Health health() {
+        return core.health();
+    }
+
+    /** The service name (consumer group). */
+    public String service() {
+        return core.settings().service();
+    }
+
+    /** This instance's id within the service. */
+    public String instanceId() {
+        return core.settings().instanceId();
+    }
+
+    /**
+     * Stops taking new deliveries, lets handlers in progress finish up to the close timeout, gives
+     * back what did not start, never acks an unfinished message, then closes the transport.
+     */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    /** The core, for modules of Courier itself (contracts, outbox). Not for application code. */
+    public Object internals() {
+        return core;
+    }
+
+    /**
+     * Configures a {@link MessageBus}. {@link #build()} checks everything at once and throws a
+     * {@link ConfigurationException} that names each invalid setting.
+     */
+    public static final class Builder {
+        public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+        public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_CLAIM_LEASE = Duration.ofMinutes(5);
+        public static final int DEFAULT_CONCURRENCY = 4;
+        private static final Logger log = LoggerFactory.getLogger(MessageBus.class);
+        private static final Pattern SERVICE = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+        private static final Pattern INSTANCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+
+        private final String service;
+        private String instanceId;
+        private Transport transport;
+        private String transportUri;
+        private ObjectMapper objectMapper;
+        private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
+        private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
+        private DeduplicationStore deduplicationStore;
+        private Duration claimLease = DEFAULT_CLAIM_LEASE;
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private Integer prefetch;
+        private Executor handlerExecutor;
+        private ScheduledExecutorService scheduler;
+        private Clock clock = Clock.systemUTC();
+        private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private BusListener listener = BusListener.NONE;
+        private boolean strictNaming;
+        private boolean strictProduces;
+        private final Map<Class<?>, String> explicitNames = new LinkedHashMap<>();
+        private final List<Class<?>> produced = new ArrayList<>();
+        private final Map<Class<?>, Handler<?>> eventHandlers = new LinkedHashMap<>();
+        private final Map<Class<?>, Handler<?>> commandHandlers = new LinkedHashMap<>();
+        private final List<String> early = new ArrayList<>();
+
+        private Builder(String service) {
+            this.service = service;
+        }
+
+        /** A stable id for this instance (default: random). MQTT sessions need a stable one. */
+        public Builder instanceId(String instanceId) {
+            this.instanceId = instanceId;
+            return this;
+        }
+
+        /** The transport by URI ({@code memory:}, {@code amqp://...}, {@code mqtt://...}, {@code ws://...}). */
+        public Builder transport(String uri) {
+            this.transportUri = uri;
+            this.transport = null;
+            return this;
+        }
+
+        /** A transport object you configured yourself. The bus closes it on close(). */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            this.transportUri = null;
+            return this;
+        }
+
+        /** Your own Jackson mapper (copied; Courier adds java.time and Optional and ignores unknown fields). */
+        public Builder objectMapper(ObjectMapper mapper) {
+            this.objectMapper = mapper;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
+            return this;
+        }
+
+        public Builder deadLetterPolicy(DeadLetterPolicy policy) {
+            this.deadLetterPolicy = policy;
+            return this;
+        }
+
+        /** Where handled ids are remembered (default: {@link InMemoryDeduplicationStore#ofDefaults()}). */
+        public Builder deduplicationStore(DeduplicationStore store) {
+            this.deduplicationStore = store;
+            return this;
+        }
+
+        /** How long a claim on a message id holds before another instance may take it over. */
+        public Builder claimLease(Duration lease) {
+            this.claimLease = lease;
+            return this;
+        }
+
+        /** Messages handled at once per handler (default 4; 1 keeps order for one consumer). */
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Unsettled deliveries the broker may push per handler (default: 8 × concurrency). */
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Where handlers run (default: a pool owned by the bus, one thread per concurrency slot). */
+        public Builder handlerExecutor(Executor executor) {
+            this.handlerExecutor = executor;
+            return this;
+        }
+
+        /** Schedules retry backoffs and request timeouts; tests inject a controllable one. */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** How long a publish may wait for room and confirm before failing with {@link PublishTimeoutException}. */
+        public Builder publishTimeout(Duration timeout) {
+            this.publishTimeout = timeout;
+            return this;
+        }
+
+        /** How long close() waits for handlers in progress. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        public Builder listener(BusListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Turns the past-tense naming warnings into build() errors. */
+        public Builder strictNaming(boolean strict) {
+            this.strictNaming = strict;
+            return this;
+        }
+
+        /** Makes publishing a type not declared with produces(...) an error instead of a warning. */
+        public Builder strictProduces(boolean strict) {
+            this.strictProduces = strict;
+            return this;
+        }
+
+        /** Names a type you cannot annotate with {@link MessageName}. */
+        public Builder message(Class<?> type, String name) {
+            String before = explicitNames.put(type, name);
+            if (before != null && !before.equals(name)) {
+                early.add(type.getName() + " is registered under two names: '" + before + "' and '" + name
+                        + "'; a type has exactly one name");
+            }
+            return this;
+        }
+
+        /** Declares events this service publishes and commands it sends (for the contract). */
+        public Builder produces(Class<?>... types) {
+            produced.addAll(List.of(types));
+            return this;
+        }
+
+        /** Handles an event: every service gets it once; instances of this service compete. */
+        public <E extends Event> Builder onEvent(Class<E> type, Handler<? super E> handler) {
+            if (eventHandlers.put(type, handler) != null) {
+                early.add("onEvent(" + type.getName() + ") is registered twice; one handler per type");
+            }
+            return this;
+        }
+
+        /** Handles a command: one handler across all instances of this service. */
+        public <C extends Command> Builder onCommand(Class<C> type, Handler<? super C> handler) {
+            if (commandHandlers.put(type, handler) != null) {
+                early.add("onCommand(" + type.getName() + ") is registered twice; one handler per type");
+            }
+            return this;
+        }
+
+        /** Builds and starts the bus. */
+        public MessageBus start() {
+            return build().start();
+        }
+
+        @SuppressWarnings("unchecked")
+        public MessageBus build() {
+            List<String> problems = new ArrayList<>(early);
+            if (service == null || !SERVICE.matcher(service).matches()) {
+                problems.add("service must match [a-z][a-z0-9-]{0,62} (it names queues and topics), was '" + service + "'");
+            }
+            if (instanceId != null && !INSTANCE.matcher(instanceId).matches()) {
+                problems.add("instanceId must match [A-Za-z0-9][A-Za-z0-9_-]{0,62}, was '" + instanceId + "'");
+            }
+            if (concurrency < 1 || concurrency > 1024) {
+                problems.add("concurrency must be between 1 and 1024, was " + concurrency);
+            }
+            int pf = prefetch != null ? prefetch : Math.min(65_535, concurrency * 8);
+            if (pf < 1 || pf > 65_535) {
+                problems.add("prefetch must be between 1 and 65535, was " + pf);
+            } else if (pf < concurrency) {
+                problems.add("prefetch (" + pf + ") must be at least concurrency (" + concurrency + ")");
+            }
+            checkPositive(problems, "publishTimeout", publishTimeout);
+            checkPositive(problems, "closeTimeout", closeTimeout);
+            checkPositive(problems, "claimLease", claimLease);
+            if (retryPolicy == null) {
+                problems.add("retryPolicy must not be null");
+            }
+            if (deadLetterPolicy == null) {
+                problems.add("deadLetterPolicy must not be null");
+            }
+            if (clock == null) {
+                problems.add("clock must not be null");
+            }
+            if (listener == null) {
+                problems.add("listener must not be null (use BusListener.NONE)");
+            }
+
+            Registry registry = new Registry();
+            explicitNames.forEach((type, name) -> registry.register(type, name, problems));
+            List<BusSettings.Subscription> subs = new ArrayList<>();
+            eventHandlers.forEach((type, h) -> {
+                MessageType mt = registry.register(type, null, problems);
+                if (mt != null) {
+                    subs.add(new BusSettings.Subscription(mt, (Handler<Object>) h));
+                }
+            });
+            commandHandlers.forEach((type, h) -> {
+                MessageType mt = registry.register(type, null, problems);
+                if (mt != null) {
+                    subs.add(new BusSettings.Subscription(mt, (Handler<Object>) h));
+                }
+            });
+            Set<String> produces = new LinkedHashSet<>();
+            for (Class<?> type : produced) {
+                MessageType mt = registry.register(type, null, problems);
+                if (mt != null) {
+                    produces.add(mt.name());
+                }
+            }
+            for (MessageType mt : registry.all()) {
+                String lint = NamingLint.check(mt);
+                if (lint != null) {
+                    if (strictNaming) {
+                        problems.add(lint);
+                    } else {
+                        log.warn("{} (strictNaming(true) makes this an error)", lint);
+                    }
+                }
+            }
+            Transport t = transport;
+            if (t == null) {
+                String uri = transportUri != null ? transportUri : "memory:";
+                try {
+                    t = loadTransport(uri);
+                } catch (RuntimeException e) {
+                    problems.add("transport: " + e.getMessage());
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigurationException(problems);
+            }
+
+            String instance = instanceId != null ? instanceId : UUID.randomUUID().toString().substring(0, 8);
+            List<ExecutorService> owned = new ArrayList<>();
+            Executor exec = handlerExecutor;
+            if (exec == null) {
+                int threads = Math.max(2, concurrency * Math.max(1, subs.size()));
+                ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, 256),
+                        threads(service + "-handler"));
+                owned.add(pool);
+                exec = pool;
+            }
+            ScheduledExecutorService sched = scheduler;
+            if (sched == null) {
+                ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, threads(service + "-scheduler"));
+                s.setRemoveOnCancelPolicy(true);
+                owned.add(s);
+                sched = s;
+            }
+            BusSettings settings = new BusSettings(service, instance, t, registry, subs, new JsonCodec(objectMapper),
+                    retryPolicy, deadLetterPolicy,
+                    deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
+                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, listener,
+                    strictProduces);
+            return new MessageBus(new BusCore(settings, produces, owned));
+        }
+
+        private static void checkPositive(List<String> problems, String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                problems.add(name + " must be positive, was " + d);
+            }
+        }
+
+        private static ThreadFactory threads(String prefix) {
+            AtomicInteger n = new AtomicInteger();
+            return r -> {
+                Thread t = new Thread(r, "courier-" + prefix + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+        }
+
+        static Transport loadTransport(String uri) {
+            URI parsed;
+            try {
+                parsed = new URI(uri);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("'" + redact(uri) + "' is not a valid URI: " + e.getReason());
+            }
+            if (parsed.getScheme() == null) {
+                throw new IllegalArgumentException("'" + redact(uri) + "' has no scheme (memory:, amqp://, mqtt://, ws://)");
+            }
+            List<String> schemes = new ArrayList<>();
+            for (TransportProvider p : ServiceLoader.load(TransportProvider.class, MessageBus.class.getClassLoader())) {
+                if (p.supports(parsed)) {
+                    return p.create(parsed);
+                }
+                schemes.add(p.getClass().getSimpleName());
+            }
+            throw new IllegalArgumentException("no transport on the class path handles '" + parsed.getScheme()
+                    + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:sdk-amqp for amqp://");
+        }
+
+        /** The URI without its user info, for messages. */
+        static String redact(String uri) {
+            return uri == null ? null : uri.replaceAll("//[^@/]*@", "//***@");
+        }
+    }
+}

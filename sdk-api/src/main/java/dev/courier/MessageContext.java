@@ -1,0 +1,53 @@
+package dev.courier;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a handler knows about the message it handles, and how it sends more. Messages published
+ * or sent here inherit the correlation id and get this message's id as their causation id; they
+ * are held back and go out only after the handler returns normally, with ids derived from this
+ * message's id, so a handler that runs again produces the same ids.
+ */
+public interface MessageContext {
+
+    Envelope envelope();
+
+    default String correlationId() {
+        return envelope().correlationId();
+    }
+
+    default String messageId() {
+        return envelope().id();
+    }
+
+    /** User and CloudEvents headers of the handled message. */
+    default Map<String, String> headers() {
+        return envelope().headers();
+    }
+
+    /** 1 on the first attempt; counts in-process retries and delayed redeliveries together. */
+    int attempt();
+
+    /** Publishes an event once this handler succeeds. */
+    void publish(Event event);
+
+    /** Publishes an event with extra headers (CloudEvents extension names) once this handler succeeds. */
+    void publish(Event event, Map<String, String> headers);
+
+    /** Sends a command once this handler succeeds. */
+    void send(Command command);
+
+    /** Replies to the request being handled, once this handler succeeds. Fails if it is not a request. */
+    void reply(Object reply);
+
+    /** True when the handled message is a request that expects a reply. */
+    boolean isRequest();
+
+    /**
+     * Sends a request now (not held back) and returns the reply's future. It is safe to join it
+     * inside a handler: replies are completed off the handler threads.
+     */
+    <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout);
+}

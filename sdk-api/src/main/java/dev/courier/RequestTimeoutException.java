@@ -1,0 +1,8 @@
+package dev.courier;
+
+/** No reply arrived within the request's timeout. */
+public class RequestTimeoutException extends CourierException {
+    public RequestTimeoutException(String message) {
+        super(message);
+    }
+}

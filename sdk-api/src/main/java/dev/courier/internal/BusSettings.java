@@ -1,0 +1,41 @@
+package dev.courier.internal;
+
+import dev.courier.BusListener;
+import dev.courier.DeadLetterPolicy;
+import dev.courier.Handler;
+import dev.courier.RetryPolicy;
+import dev.courier.spi.DeduplicationStore;
+import dev.courier.spi.Transport;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** Everything the builder validated, handed to the bus in one piece. Internal. */
+public record BusSettings(
+        String service,
+        String instanceId,
+        Transport transport,
+        Registry registry,
+        List<Subscription> subscriptions,
+        JsonCodec codec,
+        RetryPolicy retryPolicy,
+        DeadLetterPolicy deadLetterPolicy,
+        DeduplicationStore deduplicationStore,
+        Duration claimLease,
+        int concurrency,
+        int prefetch,
+        Executor handlerExecutor,
+        ScheduledExecutorService scheduler,
+        Clock clock,
+        Duration publishTimeout,
+        Duration closeTimeout,
+        BusListener listener,
+        boolean strictProduces) {
+
+    /** One handler registration. */
+    public record Subscription(MessageType type, Handler<Object> handler) {
+    }
+}

@@ -1,0 +1,115 @@
+package dev.courier.internal;
+
+import dev.courier.Command;
+import dev.courier.CourierException;
+import dev.courier.Envelope;
+import dev.courier.Event;
+import dev.courier.MessageContext;
+import dev.courier.spi.Address;
+import dev.courier.spi.Headers;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The context of one handler attempt: it holds what the handler publishes until the attempt
+ * succeeds. Each attempt gets a fresh context, so a failed attempt sends nothing and the next one
+ * derives the same ids again. Internal.
+ */
+final class HandlerContext implements MessageContext {
+    private static final ThreadLocal<HandlerContext> CURRENT = new ThreadLocal<>();
+
+    private final BusCore core;
+    private final Envelope envelope;
+    private final int attempt;
+    private final List<Held> held = new ArrayList<>(2);
+    private int sequence;
+
+    HandlerContext(BusCore core, Envelope envelope, int attempt) {
+        this.core = core;
+        this.envelope = envelope;
+        this.attempt = attempt;
+    }
+
+    static HandlerContext current() {
+        return CURRENT.get();
+    }
+
+    void enter() {
+        CURRENT.set(this);
+    }
+
+    void exit() {
+        CURRENT.remove();
+    }
+
+    @Override
+    public Envelope envelope() {
+        return envelope;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public void publish(Event event) {
+        publish(event, Map.of());
+    }
+
+    @Override
+    public void publish(Event event, Map<String, String> headers) {
+        hold(event, headers);
+    }
+
+    @Override
+    public void send(Command command) {
+        hold(command, Map.of());
+    }
+
+    CompletableFuture<Void> hold(Object message, Map<String, String> userHeaders) {
+        MessageType type = core.typeOf(message);
+        Map<String, String> h = core.outgoingHeaders(type.name(), nextId(), this, userHeaders);
+        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
+        return add(new Held(to, h, core.codec().encode(message), type.name(), new CompletableFuture<>()));
+    }
+
+    @Override
+    public void reply(Object reply) {
+        String replyTo = envelope.header(Headers.REPLY_TO);
+        if (replyTo == null) {
+            throw new CourierException("cannot reply: " + envelope.type() + " " + envelope.id()
+                    + " was not sent as a request (it has no " + Headers.REPLY_TO + " header)");
+        }
+        Map<String, String> h = core.replyHeaders(envelope, nextId(), "ok", reply);
+        add(new Held(Address.reply(replyTo), h, core.codec().encode(reply), h.get(Headers.TYPE), new CompletableFuture<>()));
+    }
+
+    @Override
+    public boolean isRequest() {
+        return envelope.header(Headers.REPLY_TO) != null;
+    }
+
+    @Override
+    public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
+        return core.request(command, replyType, timeout, this);
+    }
+
+    private CompletableFuture<Void> add(Held h) {
+        held.add(h);
+        return h.sent();
+    }
+
+    /** Ids derived from the handled id and the sequence: a re-run produces the same ids. */
+    String nextId() {
+        return Ids.derived(envelope.id(), sequence++);
+    }
+
+    List<Held> held() {
+        return held;
+    }
+}

@@ -1,0 +1,369 @@
+package dev.courier.internal;
+
+import dev.courier.BusListener;
+import dev.courier.CodecException;
+import dev.courier.Envelope;
+import dev.courier.Handler;
+import dev.courier.RetryPolicy;
+import dev.courier.spi.Address;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.DeduplicationStore;
+import dev.courier.spi.Headers;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import org.slf4j.Logger;
+import org.slf4j.MDC;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The consume pipeline of one handler, in this fixed order:
+ * <ol>
+ *   <li>decode: no id, no type, a type this handler does not take, or undecodable JSON goes
+ *       straight to the dead letter, without retries;</li>
+ *   <li>deadline: a request whose caller has given up is acked and skipped;</li>
+ *   <li>dedup claim for (service, id): done → ack and skip; claimed elsewhere → come back later;</li>
+ *   <li>handler attempts inside the retry policy's immediate stage (resilience4j, scheduled);</li>
+ *   <li>outcome: success → send what the handler held back, mark done, ack; retryable failure with
+ *       redeliveries left → release the claim and redeliver later; otherwise → dead letter with
+ *       diagnostic headers, wait for its confirm, tell a waiting requester, release, ack.</li>
+ * </ol>
+ * Nothing is acked before its outcome is durable; a failed attempt never marks done and sends nothing.
+ * Internal.
+ */
+final class Inbound {
+    /** Thrown when a request's caller has given up; the message is acked and skipped. */
+    static final class DeadlinePassed extends RuntimeException {
+        DeadlinePassed() {
+            super("the caller's deadline has passed", null, false, false);
+        }
+    }
+
+    private final BusCore core;
+    private final BusSettings s;
+    private final MessageType type;
+    private final Handler<Object> handler;
+    private final Lane lane;
+    private final Retry retry;
+    private final Logger log;
+
+    Inbound(BusCore core, MessageType type, Handler<Object> handler) {
+        this.core = core;
+        this.s = core.settings();
+        this.type = type;
+        this.handler = handler;
+        this.log = core.log();
+        this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process);
+        RetryPolicy p = s.retryPolicy();
+        this.retry = Retry.of("courier." + s.service() + "." + type.name(), RetryConfig.<Object>custom()
+                .maxAttempts(p.maxAttempts())
+                .intervalFunction(p.initialBackoff().isZero() ? IntervalFunction.of(0L)
+                        : p.jitter() > 0
+                        ? IntervalFunction.ofExponentialRandomBackoff(p.initialBackoff(), p.multiplier(), p.jitter(), p.maxBackoff())
+                        : IntervalFunction.ofExponentialBackoff(p.initialBackoff(), p.multiplier(), p.maxBackoff()))
+                .retryOnException(e -> !(e instanceof DeadlinePassed) && p.isRetryable(e))
+                .failAfterMaxAttempts(false)
+                .build());
+    }
+
+    String typeName() {
+        return type.name();
+    }
+
+    void onDelivery(Delivery d) {
+        if (core.isClosing()) {
+            d.reject(true);
+            return;
+        }
+        lane.submit(d);
+    }
+
+    int outstanding() {
+        return lane.outstanding();
+    }
+
+    void returnUnstarted() {
+        for (Delivery d : lane.drainUnstarted()) {
+            d.reject(true);
+        }
+    }
+
+    private CompletableFuture<?> process(Delivery d) {
+        Map<String, String> h = d.headers();
+        String id = h.get(Headers.ID);
+        String typeName = h.get(Headers.TYPE);
+        if (id == null || id.isEmpty()) {
+            return deadLetter(d, null, new CodecException("message has no id (CloudEvents 'id' is required)", null), 0, null);
+        }
+        if (typeName == null || typeName.isEmpty()) {
+            return deadLetter(d, null, new CodecException("message " + id + " has no type (CloudEvents 'type' is required)", null), 0, null);
+        }
+        if (!typeName.equals(type.name())) {
+            return deadLetter(d, null, new CodecException("message " + id + " has type '" + typeName + "' but arrived on "
+                    + d.address() + ", whose handler takes '" + type.name() + "' only", null), 0, null);
+        }
+        Object payload;
+        try {
+            payload = s.codec().decode(d.body(), type.javaType());
+        } catch (CodecException e) {
+            return deadLetter(d, null, e, 0, null);
+        }
+        Envelope env = envelope(h);
+        if (deadlinePassed(h)) {
+            log.debug("{} {} skipped: its requester's deadline has passed", typeName, id);
+            return d.ack();
+        }
+        DeduplicationStore.Claim claim;
+        try {
+            claim = s.deduplicationStore().claim(s.service(), id, s.claimLease());
+        } catch (RuntimeException e) {
+            log.warn("deduplication store failed to claim {} {}; message comes back later: {}", typeName, id, e.toString());
+            return d.redeliverLater(h, s.retryPolicy().initialBackoff().plusSeconds(1));
+        }
+        if (claim == DeduplicationStore.Claim.DONE) {
+            if (log.isDebugEnabled()) {
+                log.debug("{} {} already handled by service '{}': duplicate suppressed", typeName, id, s.service());
+            }
+            listener(l -> l.duplicate(env));
+            return d.ack();
+        }
+        if (claim == DeduplicationStore.Claim.IN_PROGRESS) {
+            log.debug("{} {} is being handled elsewhere; it comes back later", typeName, id);
+            return d.redeliverLater(h, s.claimLease().dividedBy(4).isZero() ? s.claimLease() : s.claimLease().dividedBy(4));
+        }
+        return attempts(d, env, payload);
+    }
+
+    private CompletableFuture<?> attempts(Delivery d, Envelope env, Object payload) {
+        int before = intHeader(env, Headers.ATTEMPT);
+        AtomicInteger made = new AtomicInteger();
+        AtomicBoolean first = new AtomicBoolean(true);
+        CompletableFuture<Object> result = retry.executeCompletionStage(s.scheduler(), () -> {
+            if (first.getAndSet(false)) {
+                return attempt(env, payload, before + made.incrementAndGet());
+            }
+            return CompletableFuture.supplyAsync(() -> attempt(env, payload, before + made.incrementAndGet()),
+                    s.handlerExecutor()).thenCompose(f -> f);
+        }).toCompletableFuture();
+        return result.handle((ok, error) -> {
+            if (error == null) {
+                return settleSuccess(d, env);
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof DeadlinePassed) {
+                log.debug("{} {} not retried: its requester's deadline has passed", env.type(), env.id());
+                release(env);
+                return d.ack();
+            }
+            return settleFailure(d, env, cause, before + made.get());
+        }).thenCompose(f -> f);
+    }
+
+    /** One handler attempt: run it with MDC and a fresh context, then flush what it held. */
+    private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo) {
+        if (attemptNo > 1 && deadlinePassed(env.headers())) {
+            return CompletableFuture.failedFuture(new DeadlinePassed());
+        }
+        HandlerContext ctx = new HandlerContext(core, env, attemptNo);
+        MDC.put("correlationId", env.correlationId());
+        MDC.put("messageId", env.id());
+        MDC.put("messageType", env.type());
+        ctx.enter();
+        long t0 = System.nanoTime();
+        try {
+            handler.handle(payload, ctx);
+        } catch (Throwable t) {
+            BusCore.discard(ctx.held(), t);
+            if (attemptNo < s.retryPolicy().totalAttempts() && s.retryPolicy().isRetryable(t)) {
+                log.debug("{} {} attempt {} failed: {}", env.type(), env.id(), attemptNo, t.toString());
+                if (attemptNo % s.retryPolicy().maxAttempts() != 0) {
+                    listener(l -> l.retried(env, attemptNo, false, t));
+                }
+            }
+            return CompletableFuture.failedFuture(t);
+        } finally {
+            ctx.exit();
+            MDC.remove("correlationId");
+            MDC.remove("messageId");
+            MDC.remove("messageType");
+        }
+        long took = System.nanoTime() - t0;
+        BusListener l = s.listener();
+        if (l != BusListener.NONE) {
+            BusCore.safe(() -> l.handled(env, java.time.Duration.ofNanos(took)));
+        }
+        if (log.isTraceEnabled()) {
+            log.trace("{} {} handled in {} us (attempt {})", env.type(), env.id(), took / 1000, attemptNo);
+        }
+        return core.flush(ctx.held()).thenApply(x -> (Object) null);
+    }
+
+    private CompletableFuture<Void> settleSuccess(Delivery d, Envelope env) {
+        try {
+            s.deduplicationStore().complete(s.service(), env.id());
+        } catch (RuntimeException e) {
+            log.warn("deduplication store failed to mark {} {} done; a redelivery may run the handler again: {}",
+                    env.type(), env.id(), e.toString());
+        }
+        return d.ack();
+    }
+
+    private CompletableFuture<?> settleFailure(Delivery d, Envelope env, Throwable error, int attempts) {
+        RetryPolicy p = s.retryPolicy();
+        int redelivery = intHeader(env, Headers.REDELIVERY);
+        if (p.isRetryable(error) && redelivery < p.redeliveryDelays().size()) {
+            java.time.Duration delay = p.redeliveryDelays().get(redelivery);
+            Map<String, String> h = new HashMap<>(d.headers());
+            h.put(Headers.ATTEMPT, Integer.toString(attempts));
+            h.put(Headers.REDELIVERY, Integer.toString(redelivery + 1));
+            h.putIfAbsent(Headers.FIRST_FAILURE, Instant.now(s.clock()).toString());
+            log.debug("{} {} failed {} attempt(s); redelivery {} of {} in {}: {}", env.type(), env.id(), attempts,
+                    redelivery + 1, p.redeliveryDelays().size(), delay, error.toString());
+            listener(l -> l.retried(env, attempts, true, error));
+            release(env);
+            return d.redeliverLater(h, delay).exceptionally(e -> {
+                log.warn("could not schedule the redelivery of {} {}; returning it to the broker: {}", env.type(),
+                        env.id(), e.toString());
+                d.reject(true);
+                return null;
+            });
+        }
+        return deadLetter(d, env, error, attempts, env.header(Headers.FIRST_FAILURE));
+    }
+
+    private CompletableFuture<?> deadLetter(Delivery d, Envelope env, Throwable error, int attempts, String firstFailure) {
+        Map<String, String> h = new HashMap<>(d.headers());
+        h.remove(Headers.ATTEMPT);
+        h.remove(Headers.REDELIVERY);
+        h.remove(Headers.FIRST_FAILURE);
+        String now = Instant.now(s.clock()).toString();
+        h.put(Headers.DL_ERROR_TYPE, error.getClass().getName());
+        h.put(Headers.DL_ERROR_MESSAGE, truncate(String.valueOf(error.getMessage()), 1024));
+        h.put(Headers.DL_STACK_TRACE, StackTraces.bounded(error, s.deadLetterPolicy().maxStackTraceBytes()));
+        h.put(Headers.DL_ATTEMPTS, Integer.toString(attempts));
+        h.put(Headers.DL_ADDRESS, d.address().withoutGroup().toString());
+        h.put(Headers.DL_SERVICE, s.service());
+        h.put(Headers.DL_FIRST_FAILURE, firstFailure != null ? firstFailure : now);
+        h.put(Headers.DL_LAST_FAILURE, now);
+        String id = d.headers().get(Headers.ID);
+        String typeName = d.headers().get(Headers.TYPE);
+        return core.send(Address.deadLetter(s.service()), h, d.body(), "dead letter of " + typeName).handle((x, e) -> {
+            if (e != null) {
+                log.error("could not dead-letter {} {} of service '{}' ({}); the message was not acked and comes back:"
+                        + " {}", typeName, id, s.service(), error.toString(), unwrap(e).toString());
+                if (env != null) {
+                    release(env);
+                }
+                return d.redeliverLater(d.headers(), java.time.Duration.ofSeconds(5))
+                        .exceptionally(e2 -> {
+                            d.reject(true);
+                            return null;
+                        });
+            }
+            log.warn("dead-lettered {} {} of service '{}' after {} attempt(s): {}", typeName, id, s.service(),
+                    attempts, error.toString());
+            listener(l -> l.deadLettered(env, id, error));
+            if (env != null && env.header(Headers.REPLY_TO) != null && s.deadLetterPolicy().notifyRequester()) {
+                notifyRequester(env, error);
+            }
+            if (env != null) {
+                release(env);
+            }
+            return d.ack();
+        }).thenCompose(f -> f);
+    }
+
+    private void notifyRequester(Envelope request, Throwable error) {
+        Map<String, String> h = core.replyHeaders(request, Ids.derived(request.id(), 1_000_000), "error", null);
+        h.put(Headers.DL_ERROR_TYPE, error.getClass().getName());
+        h.put(Headers.DL_ERROR_MESSAGE, truncate(String.valueOf(error.getMessage()), 1024));
+        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        core.send(Address.reply(request.header(Headers.REPLY_TO)), h, body, h.get(Headers.TYPE)).exceptionally(e -> {
+            log.debug("could not tell the requester of {} {} about its dead letter: {}", request.type(), request.id(),
+                    e.toString());
+            return null;
+        });
+    }
+
+    private void release(Envelope env) {
+        try {
+            s.deduplicationStore().release(s.service(), env.id());
+        } catch (RuntimeException e) {
+            log.warn("deduplication store failed to release {} {}; it is retried after its lease: {}", env.type(),
+                    env.id(), e.toString());
+        }
+    }
+
+    private boolean deadlinePassed(Map<String, String> h) {
+        String deadline = h.get(Headers.DEADLINE);
+        if (deadline == null) {
+            return false;
+        }
+        try {
+            return s.clock().millis() > Long.parseLong(deadline);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    static Envelope envelope(Map<String, String> h) {
+        OffsetDateTime time = null;
+        String t = h.get(Headers.TIME);
+        if (t != null) {
+            try {
+                time = OffsetDateTime.ofInstant(Instant.parse(t), ZoneOffset.UTC);
+            } catch (DateTimeParseException e) {
+                try {
+                    time = OffsetDateTime.parse(t);
+                } catch (DateTimeParseException ignored) {
+                    time = null;
+                }
+            }
+        }
+        String id = h.get(Headers.ID);
+        String correlation = h.get(Headers.CORRELATION_ID);
+        return new Envelope(id, h.get(Headers.SOURCE), h.get(Headers.TYPE), time, correlation != null ? correlation : id,
+                h.get(Headers.CAUSATION_ID), h.get(Headers.SUBJECT), h);
+    }
+
+    private static int intHeader(Envelope env, String name) {
+        String v = env.header(name);
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private void listener(java.util.function.Consumer<BusListener> call) {
+        BusListener l = s.listener();
+        if (l != BusListener.NONE) {
+            BusCore.safe(() -> call.accept(l));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.courier.memory;
+
+import dev.courier.spi.Address;
+import dev.courier.spi.RawMessage;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An in-process broker with a broker's semantics: a bounded queue per (event, group), per command
+ * and per reply address, fan-out of events to every group, competing consumers within a group,
+ * and a bounded dead-letter list per service. Queues outlive their subscriptions, like durable
+ * queues; events published before a group first subscribes are not kept for it.
+ *
+ * <p>{@code memory:} uses {@link #shared()}; {@code memory:name} uses a named broker, so tests can
+ * isolate themselves. Nothing survives the JVM.
+ */
+public final class InMemoryBroker {
+
+    public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
+    public static final int DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
+
+    private static final Map<String, InMemoryBroker> NAMED = new ConcurrentHashMap<>();
+
+    private final String name;
+    private final int queueCapacity;
+    private final int deadLetterCapacity;
+    /** event name → group → queue. */
+    private final Map<String, Map<String, MemoryQueue>> events = new ConcurrentHashMap<>();
+    /** command or reply address → queue. */
+    private final Map<Address, MemoryQueue> pointToPoint = new ConcurrentHashMap<>();
+    private final Map<String, List<RawMessage>> deadLetters = new ConcurrentHashMap<>();
+
+    private InMemoryBroker(String name, int queueCapacity, int deadLetterCapacity) {
+        this.name = name;
+        this.queueCapacity = queueCapacity;
+        this.deadLetterCapacity = deadLetterCapacity;
+    }
+
+    /** The broker behind the plain {@code memory:} URI. */
+    public static InMemoryBroker shared() {
+        return named("");
+    }
+
+    /** The broker behind {@code memory:name}, created with default capacities on first use. */
+    public static InMemoryBroker named(String name) {
+        return NAMED.computeIfAbsent(name, n -> new InMemoryBroker(n, DEFAULT_QUEUE_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY));
+    }
+
+    /** A private broker with its own capacities (not reachable by URI). */
+    public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity) {
+        if (queueCapacity < 1 || deadLetterCapacity < 1) {
+            throw new IllegalArgumentException("memory broker capacities must be positive: queueCapacity="
+                    + queueCapacity + ", deadLetterCapacity=" + deadLetterCapacity);
+        }
+        return new InMemoryBroker("private", queueCapacity, deadLetterCapacity);
+    }
+
+    /** A new transport (a connection) to this broker. */
+    public InMemoryTransport connect() {
+        return new InMemoryTransport(this);
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** The queues an address publishes into (empty for an event nobody subscribes to yet). */
+    List<MemoryQueue> route(Address to) {
+        switch (to.kind()) {
+            case EVENT: {
+                Map<String, MemoryQueue> groups = events.get(to.name());
+                if (groups == null) {
+                    return List.of();
+                }
+                if (to.group() != null) {
+                    MemoryQueue q = groups.get(to.group());
+                    return q == null ? List.of() : List.of(q);
+                }
+                return new ArrayList<>(groups.values());
+            }
+            case COMMAND:
+            case REPLY: {
+                MemoryQueue q = pointToPoint.get(to.withoutGroup());
+                return q == null ? List.of() : List.of(q);
+            }
+            default:
+                return List.of();
+        }
+    }
+
+    /** Declares (idempotently) the queue a subscription reads. */
+    MemoryQueue declare(Address address, String group) {
+        if (address.kind() == Address.Kind.EVENT) {
+            return events.computeIfAbsent(address.name(), n -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(group, g -> new MemoryQueue(address.name() + "@" + g, queueCapacity));
+        }
+        return pointToPoint.computeIfAbsent(address.withoutGroup(), a -> new MemoryQueue(a.toString(), queueCapacity));
+    }
+
+    /** Appends a dead letter; false when the service's dead-letter list is full. */
+    boolean addDeadLetter(String service, RawMessage message) {
+        List<RawMessage> list = deadLetters.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
+        synchronized (list) {
+            if (list.size() >= deadLetterCapacity) {
+                return false;
+            }
+            list.add(message);
+            return true;
+        }
+    }
+
+    List<RawMessage> browseDeadLetters(String service, int max) {
+        List<RawMessage> list = deadLetters.getOrDefault(service, List.of());
+        return List.copyOf(list.subList(0, Math.min(max, list.size())));
+    }
+
+    boolean removeDeadLetter(String service, String id) {
+        List<RawMessage> list = deadLetters.get(service);
+        if (list == null) {
+            return false;
+        }
+        synchronized (list) {
+            for (Iterator<RawMessage> it = list.iterator(); it.hasNext(); ) {
+                RawMessage m = it.next();
+                if (id.equals(m.headers().get("id"))) {
+                    list.remove(m);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Messages waiting (not delivered) in the queue of an address and group; for tests. */
+    public int depth(Address address, String group) {
+        return declare(address, group).depth();
+    }
+}

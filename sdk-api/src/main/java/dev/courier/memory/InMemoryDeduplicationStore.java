@@ -1,0 +1,250 @@
+package dev.courier.memory;
+
+import dev.courier.ConfigurationException;
+import dev.courier.spi.DeduplicationStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The default deduplication store: in process, bounded by count and by age, about 30 bytes per
+ * remembered id. It forgets on restart and is not shared between instances; use a durable store
+ * (sdk-jdbc) when that matters.
+ *
+ * <p>Done ids are kept as 128 bits each: UUID ids exactly, other ids as a 128-bit hash (a false
+ * "already done" needs a hash collision, about 1 in 2^100 for a million ids). Oldest ids are
+ * forgotten first when either bound is reached. Claims in progress are kept apart and expire
+ * after their lease.
+ */
+public final class InMemoryDeduplicationStore implements DeduplicationStore {
+
+    public static final int DEFAULT_MAX_ENTRIES = 200_000;
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(1);
+
+    private final int maxEntries;
+    private final long maxAgeMillis;
+    private final Clock clock;
+    private final Map<String, DoneSet> done = new HashMap<>();
+    private final Map<String, Long> claims = new HashMap<>();
+
+    private InMemoryDeduplicationStore(int maxEntries, Duration maxAge, Clock clock) {
+        List<String> problems = new ArrayList<>();
+        if (maxEntries < 1 || maxEntries > (1 << 28)) {
+            problems.add("deduplication maxEntries must be between 1 and 268435456, was " + maxEntries);
+        }
+        if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+            problems.add("deduplication maxAge must be positive, was " + maxAge);
+        }
+        if (clock == null) {
+            problems.add("deduplication clock must not be null");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
+        this.maxEntries = maxEntries;
+        this.maxAgeMillis = maxAge.toMillis();
+        this.clock = clock;
+    }
+
+    /** A store with the defaults: 200,000 ids per service, for one hour. */
+    public static InMemoryDeduplicationStore ofDefaults() {
+        return new InMemoryDeduplicationStore(DEFAULT_MAX_ENTRIES, DEFAULT_MAX_AGE, Clock.systemUTC());
+    }
+
+    /** A store that remembers at most {@code maxEntries} ids per service, each for at most {@code maxAge}. */
+    public static InMemoryDeduplicationStore of(int maxEntries, Duration maxAge) {
+        return new InMemoryDeduplicationStore(maxEntries, maxAge, Clock.systemUTC());
+    }
+
+    /** As {@link #of(int, Duration)} with a clock, for tests. */
+    public static InMemoryDeduplicationStore of(int maxEntries, Duration maxAge, Clock clock) {
+        return new InMemoryDeduplicationStore(maxEntries, maxAge, clock);
+    }
+
+    @Override
+    public synchronized Claim claim(String service, String messageId, Duration lease) {
+        long now = clock.millis();
+        DoneSet set = done.computeIfAbsent(service, s -> new DoneSet(maxEntries));
+        set.expire(now - maxAgeMillis);
+        if (set.contains(messageId)) {
+            return Claim.DONE;
+        }
+        String key = key(service, messageId);
+        Long until = claims.get(key);
+        if (until != null && until > now) {
+            return Claim.IN_PROGRESS;
+        }
+        claims.put(key, now + lease.toMillis());
+        return Claim.ACQUIRED;
+    }
+
+    @Override
+    public synchronized void complete(String service, String messageId) {
+        long now = clock.millis();
+        claims.remove(key(service, messageId));
+        DoneSet set = done.computeIfAbsent(service, s -> new DoneSet(maxEntries));
+        set.expire(now - maxAgeMillis);
+        set.add(messageId, now);
+    }
+
+    @Override
+    public synchronized void release(String service, String messageId) {
+        claims.remove(key(service, messageId));
+    }
+
+    /** Ids remembered as done for {@code service} (for tests and metrics). */
+    public synchronized int size(String service) {
+        DoneSet set = done.get(service);
+        return set == null ? 0 : set.size;
+    }
+
+    /** Claims in progress across all services. */
+    public synchronized int claimsInProgress() {
+        return claims.size();
+    }
+
+    private static String key(String service, String id) {
+        return service + '\u0000' + id;
+    }
+
+    /** A FIFO ring of 128-bit keys with an open-addressing index into it. */
+    private static final class DoneSet {
+        private final long[] hi;
+        private final long[] lo;
+        private final long[] at;
+        private final int[] index; // ring slot + 1, 0 = empty
+        private final int mask;
+        private int head;
+        private int size;
+
+        DoneSet(int capacity) {
+            hi = new long[capacity];
+            lo = new long[capacity];
+            at = new long[capacity];
+            int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
+            index = new int[tableSize];
+            mask = tableSize - 1;
+        }
+
+        boolean contains(String id) {
+            long[] k = key128(id);
+            return find(k[0], k[1]) >= 0;
+        }
+
+        void add(String id, long now) {
+            long[] k = key128(id);
+            if (find(k[0], k[1]) >= 0) {
+                return;
+            }
+            if (size == hi.length) {
+                evictOldest();
+            }
+            int slot = (head + size) % hi.length;
+            hi[slot] = k[0];
+            lo[slot] = k[1];
+            at[slot] = now;
+            size++;
+            int b = bucket(k[0], k[1]);
+            while (index[b] != 0) {
+                b = (b + 1) & mask;
+            }
+            index[b] = slot + 1;
+        }
+
+        void expire(long cutoff) {
+            while (size > 0 && at[head] < cutoff) {
+                evictOldest();
+            }
+        }
+
+        private void evictOldest() {
+            int slot = head;
+            int b = bucket(hi[slot], lo[slot]);
+            while (index[b] != slot + 1) {
+                b = (b + 1) & mask;
+            }
+            removeAt(b);
+            head = (head + 1) % hi.length;
+            size--;
+        }
+
+        /** Backward-shift deletion keeps linear probing correct without tombstones. */
+        private void removeAt(int b) {
+            int hole = b;
+            int j = b;
+            while (true) {
+                j = (j + 1) & mask;
+                int v = index[j];
+                if (v == 0) {
+                    break;
+                }
+                int home = bucket(hi[v - 1], lo[v - 1]);
+                boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+                if (movable) {
+                    index[hole] = v;
+                    hole = j;
+                }
+            }
+            index[hole] = 0;
+        }
+
+        private int find(long h, long l) {
+            int b = bucket(h, l);
+            while (true) {
+                int v = index[b];
+                if (v == 0) {
+                    return -1;
+                }
+                if (hi[v - 1] == h && lo[v - 1] == l) {
+                    return v - 1;
+                }
+                b = (b + 1) & mask;
+            }
+        }
+
+        private int bucket(long h, long l) {
+            long x = h * 0x9E3779B97F4A7C15L ^ l;
+            x ^= x >>> 31;
+            x *= 0xBF58476D1CE4E5B9L;
+            x ^= x >>> 29;
+            return (int) x & mask;
+        }
+
+        static long[] key128(String id) {
+            if (id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-') {
+                try {
+                    UUID u = UUID.fromString(id);
+                    return new long[] {u.getMostSignificantBits(), u.getLeastSignificantBits()};
+                } catch (IllegalArgumentException notAUuid) {
+                    // fall through to hashing
+                }
+            }
+            long h1 = 0xcbf29ce484222325L;
+            long h2 = 0x84222325cbf29ce4L;
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                h1 = (h1 ^ c) * 0x100000001b3L;
+                h2 = (h2 + c) * 0xff51afd7ed558ccdL;
+                h2 ^= h2 >>> 33;
+            }
+            h1 ^= id.length();
+            h1 = mix(h1);
+            h2 = mix(h2 ^ h1);
+            return new long[] {h1 ^ 0x5bd1e9955bd1e995L, h2};
+        }
+
+        private static long mix(long x) {
+            x ^= x >>> 33;
+            x *= 0xff51afd7ed558ccdL;
+            x ^= x >>> 33;
+            x *= 0xc4ceb9fe1a85ec53L;
+            x ^= x >>> 33;
+            return x;
+        }
+    }
+}

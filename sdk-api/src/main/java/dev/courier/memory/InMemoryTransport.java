@@ -1,0 +1,279 @@
+package dev.courier.memory;
+
+import dev.courier.PublishException;
+import dev.courier.PublishTimeoutException;
+import dev.courier.spi.Address;
+import dev.courier.spi.Capability;
+import dev.courier.spi.DeadLetterChannel;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.RawMessage;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportContext;
+import dev.courier.spi.TransportSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A connection to an {@link InMemoryBroker}: the embedded default transport ({@code memory:}).
+ * Confirms mean the message is in the target queues; a full queue makes publish wait up to the
+ * publish timeout, then fail with {@link PublishTimeoutException}. Closing the transport gives
+ * its unsettled deliveries back to their queues, as a broker does when a connection drops.
+ */
+public final class InMemoryTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
+    private static final ScheduledExecutorService DELAYS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "courier-memory-delays");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final InMemoryBroker broker;
+    private final List<MemorySubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean open = new AtomicBoolean();
+    private volatile long publishTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
+
+    InMemoryTransport(InMemoryBroker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public void start(TransportContext context) {
+        publishTimeoutNanos = context.publishTimeout().toNanos();
+        open.set(true);
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body) {
+        if (!open.get()) {
+            return CompletableFuture.failedFuture(new PublishException("memory transport is closed; cannot publish to " + to));
+        }
+        RawMessage message = new RawMessage(headers, body);
+        if (to.kind() == Address.Kind.DEAD_LETTER) {
+            return broker.addDeadLetter(to.name(), message) ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(new PublishException("dead-letter channel of service '" + to.name()
+                    + "' is full; nothing was removed"));
+        }
+        List<MemoryQueue> queues = broker.route(to);
+        if (queues.isEmpty() && to.kind() != Address.Kind.EVENT) {
+            return CompletableFuture.failedFuture(new PublishException("unroutable: nobody consumes " + to
+                    + " (no handler subscribed yet)"));
+        }
+        try {
+            for (MemoryQueue q : queues) {
+                if (!q.put(message, publishTimeoutNanos)) {
+                    return CompletableFuture.failedFuture(new PublishTimeoutException("queue " + q.name()
+                            + " stayed full for the publish timeout of " + Duration.ofNanos(publishTimeoutNanos)));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing to " + to, e));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback) {
+        if (!open.get()) {
+            throw new IllegalStateException("memory transport is closed");
+        }
+        MemorySubscription s = new MemorySubscription(broker.declare(address, group), address.withoutGroup(), group,
+                prefetch, callback);
+        subscriptions.add(s);
+        s.thread.start();
+        return s;
+    }
+
+    @Override
+    public DeadLetterChannel deadLetters(String service) {
+        return new DeadLetterChannel() {
+            @Override
+            public List<RawMessage> browse(int max) {
+                return broker.browseDeadLetters(service, max);
+            }
+
+            @Override
+            public boolean remove(String messageId) {
+                return broker.removeDeadLetter(service, messageId);
+            }
+        };
+    }
+
+    @Override
+    public boolean isConnected() {
+        return open.get();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.allOf(Capability.class);
+    }
+
+    @Override
+    public String describe() {
+        return "memory:" + broker.name();
+    }
+
+    @Override
+    public void close() {
+        if (open.compareAndSet(true, false)) {
+            for (MemorySubscription s : subscriptions) {
+                s.close();
+                s.returnUnsettled();
+            }
+            subscriptions.clear();
+        }
+    }
+
+    private final class MemorySubscription implements TransportSubscription, Runnable {
+        final MemoryQueue queue;
+        final Address address;
+        final String group;
+        final Semaphore credits;
+        final DeliveryCallback callback;
+        final Thread thread;
+        final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
+        volatile boolean active = true;
+
+        MemorySubscription(MemoryQueue queue, Address address, String group, int prefetch, DeliveryCallback callback) {
+            this.queue = queue;
+            this.address = address;
+            this.group = group;
+            this.credits = new Semaphore(Math.max(1, prefetch));
+            this.callback = callback;
+            this.thread = new Thread(this, "courier-memory-" + queue.name());
+            this.thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (active) {
+                    if (!credits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
+                    MemoryQueue.Item item = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (item == null) {
+                        credits.release();
+                        continue;
+                    }
+                    if (!active) {
+                        queue.requeueFront(item);
+                        credits.release();
+                        break;
+                    }
+                    MemoryDelivery d = new MemoryDelivery(this, item);
+                    unsettled.add(d);
+                    try {
+                        callback.onDelivery(d);
+                    } catch (RuntimeException e) {
+                        log.error("delivery callback failed on {}; message returned to the queue", queue.name(), e);
+                        d.reject(true);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public boolean isActive() {
+            return active && open.get();
+        }
+
+        @Override
+        public void close() {
+            active = false;
+        }
+
+        void returnUnsettled() {
+            for (MemoryDelivery d : unsettled) {
+                d.reject(true);
+            }
+        }
+    }
+
+    private static final class MemoryDelivery implements Delivery {
+        private final MemorySubscription sub;
+        private final MemoryQueue.Item item;
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        MemoryDelivery(MemorySubscription sub, MemoryQueue.Item item) {
+            this.sub = sub;
+            this.item = item;
+        }
+
+        @Override
+        public Address address() {
+            return sub.address;
+        }
+
+        @Override
+        public String group() {
+            return sub.group;
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return item.message.headers();
+        }
+
+        @Override
+        public byte[] body() {
+            return item.message.body();
+        }
+
+        @Override
+        public boolean redelivered() {
+            return item.deliveries > 0;
+        }
+
+        private boolean settle() {
+            if (settled.compareAndSet(false, true)) {
+                sub.unsettled.remove(this);
+                sub.credits.release();
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public CompletableFuture<Void> ack() {
+            settle();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> reject(boolean requeue) {
+            if (settle() && requeue) {
+                sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay) {
+            if (settle()) {
+                RawMessage again = new RawMessage(headers, item.message.body());
+                DELAYS.schedule(() -> sub.queue.requeueBack(again, item.deliveries + 1), delay.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+}

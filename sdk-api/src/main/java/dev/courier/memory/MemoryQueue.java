@@ -1,0 +1,108 @@
+package dev.courier.memory;
+
+import dev.courier.spi.RawMessage;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** A bounded FIFO with blocking put/take; requeued messages go to the front and may pass the bound. */
+final class MemoryQueue {
+
+    /** A queued message and how often it was delivered. */
+    static final class Item {
+        final RawMessage message;
+        final int deliveries;
+
+        Item(RawMessage message, int deliveries) {
+            this.message = message;
+            this.deliveries = deliveries;
+        }
+    }
+
+    private final String name;
+    private final int capacity;
+    private final ArrayDeque<Item> items = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+
+    MemoryQueue(String name, int capacity) {
+        this.name = name;
+        this.capacity = capacity;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Waits up to {@code timeoutNanos} for room; false when there was none. */
+    boolean put(RawMessage m, long timeoutNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            long left = timeoutNanos;
+            while (items.size() >= capacity) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = notFull.awaitNanos(left);
+            }
+            items.addLast(new Item(m, 0));
+            notEmpty.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void requeueFront(Item item) {
+        lock.lock();
+        try {
+            items.addFirst(new Item(item.message, item.deliveries));
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void requeueBack(RawMessage m, int deliveries) {
+        lock.lock();
+        try {
+            items.addLast(new Item(m, deliveries));
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Item poll(long timeout, TimeUnit unit) throws InterruptedException {
+        lock.lock();
+        try {
+            long left = unit.toNanos(timeout);
+            while (items.isEmpty()) {
+                if (left <= 0) {
+                    return null;
+                }
+                left = notEmpty.awaitNanos(left);
+            }
+            Item it = items.pollFirst();
+            notFull.signal();
+            if (!items.isEmpty()) {
+                notEmpty.signal();
+            }
+            return it;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int depth() {
+        lock.lock();
+        try {
+            return items.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.courier.spi;
+
+import java.util.Set;
+
+/**
+ * Header names on the wire: CloudEvents 1.0 attributes, Courier's extensions and the diagnostic
+ * headers of a dead letter. Every name is a valid CloudEvents attribute name (a-z, 0-9, at most 20
+ * characters), so each transport's CloudEvents binding can carry it as is.
+ */
+public final class Headers {
+    private Headers() {
+    }
+
+    public static final String ID = "id";
+    public static final String SOURCE = "source";
+    public static final String TYPE = "type";
+    public static final String TIME = "time";
+    public static final String SPECVERSION = "specversion";
+    public static final String DATACONTENTTYPE = "datacontenttype";
+    public static final String SUBJECT = "subject";
+
+    public static final String CORRELATION_ID = "correlationid";
+    public static final String CAUSATION_ID = "causationid";
+    /** W3C trace context, carried like correlation. */
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
+
+    /** Handler attempts made so far (1 on the first delivery's first attempt). */
+    public static final String ATTEMPT = "courierattempt";
+    /** Delayed redeliveries made so far. */
+    public static final String REDELIVERY = "courierredelivery";
+    /** The reply address of the requester (request/reply). */
+    public static final String REPLY_TO = "courierreplyto";
+    /** Epoch millis after which the requester no longer waits; the handler is skipped then. */
+    public static final String DEADLINE = "courierdeadline";
+    /** On a reply: "ok", or "error" when the request was dead-lettered. */
+    public static final String REPLY_STATUS = "courierreplystatus";
+
+    public static final String DL_ERROR_TYPE = "dlerrortype";
+    public static final String DL_ERROR_MESSAGE = "dlerrormessage";
+    public static final String DL_STACK_TRACE = "dlstacktrace";
+    public static final String DL_ATTEMPTS = "dlattempts";
+    /** The address the message came from, e.g. {@code event:v1.order.placed}. */
+    public static final String DL_ADDRESS = "dladdress";
+    public static final String DL_SERVICE = "dlservice";
+    public static final String DL_FIRST_FAILURE = "dlfirstfailure";
+    public static final String DL_LAST_FAILURE = "dllastfailure";
+    /** First failure time carried across delayed redeliveries (ISO-8601). */
+    public static final String FIRST_FAILURE = "courierfirstfailure";
+
+    public static final String SPEC_VERSION_1_0 = "1.0";
+
+    /** Names users may not set as their own headers. */
+    public static final Set<String> RESERVED = Set.of(ID, SOURCE, TYPE, TIME, SPECVERSION, DATACONTENTTYPE,
+            CORRELATION_ID, CAUSATION_ID, ATTEMPT, REDELIVERY, REPLY_TO, DEADLINE, REPLY_STATUS,
+            DL_ERROR_TYPE, DL_ERROR_MESSAGE, DL_STACK_TRACE, DL_ATTEMPTS, DL_ADDRESS, DL_SERVICE,
+            DL_FIRST_FAILURE, DL_LAST_FAILURE, FIRST_FAILURE, "data", "data_base64", "dataschema");
+
+    /** True for a valid CloudEvents attribute name: lower-case a-z and 0-9, 1 to 20 characters. */
+    public static boolean isValidName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 20) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.courier.spi;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Moves bytes with headers between addresses and groups, and confirms. A transport knows nothing
+ * of types, retries or deduplication: the bus does that once for every transport.
+ *
+ * <p>Rules every implementation keeps (the conformance kit checks them):
+ * <ul>
+ *   <li>All methods are thread safe.</li>
+ *   <li>{@link #publish} completes its future only when the broker has taken responsibility for
+ *       the message (publisher confirm, PUBACK, hub ack); it fails the future, never throws, when it
+ *       cannot: broker refused, unroutable command/reply/dead letter, closed, or the publish timeout
+ *       of {@link TransportContext#publishTimeout()} passed while waiting for room or a confirm.</li>
+ *   <li>Header names are CloudEvents attribute names; values are strings. The transport maps them
+ *       to its binding and gives them back unchanged on delivery.</li>
+ *   <li>A delivery that is neither acked nor rejected is redelivered after the consumer goes away.</li>
+ * </ul>
+ */
+public interface Transport extends AutoCloseable {
+
+    /** Connects. Called once by the bus before any other method. Fails with a clear exception. */
+    void start(TransportContext context);
+
+    /** Publishes one message; see the class comment for how the future completes. */
+    CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body);
+
+    /**
+     * Starts delivering messages for {@code address} to {@code callback}. Instances that subscribe
+     * with the same group compete; different groups each get their own copy of an event. At most
+     * {@code prefetch} deliveries are outstanding (neither acked nor rejected) at a time.
+     */
+    TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback);
+
+    /** The durable dead-letter channel of one service, for listing and removing dead letters. */
+    DeadLetterChannel deadLetters(String service);
+
+    /** True while the transport is connected to its broker (or, in memory, open). */
+    boolean isConnected();
+
+    /** What this transport can do; the conformance kit skips, with a reason, what it cannot. */
+    Set<Capability> capabilities();
+
+    /** A short description for logs and health, never with credentials. */
+    String describe();
+
+    /** Stops deliveries, waits for outstanding confirms up to a bound, and disconnects. */
+    @Override
+    void close();
+}

@@ -1,0 +1,42 @@
+package dev.courier.kit;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Waits on a condition with a deadline; never a bare sleep as synchronisation. */
+public final class Await {
+    private Await() {
+    }
+
+    public static void until(Duration patience, BooleanSupplier condition, Supplier<String> whatFailed) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + patience + ": " + whatFailed.get());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting", e);
+            }
+        }
+    }
+
+    /** Asserts that {@code condition} stays true for {@code period} (used after the positive wait). */
+    public static void stays(Duration period, BooleanSupplier condition, Supplier<String> whatFailed) {
+        long end = System.nanoTime() + period.toNanos();
+        while (System.nanoTime() < end) {
+            if (!condition.getAsBoolean()) {
+                throw new AssertionError(whatFailed.get());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
