@@ -74,6 +74,33 @@ public final class BusCore {
         return log;
     }
 
+    /** The names of the types this service declared with produces(...). */
+    public Set<String> produces() {
+        return produces;
+    }
+
+    /** A message ready for the wire: where it goes, its headers and its bytes. */
+    public record Prepared(Address to, Map<String, String> headers, byte[] body, String type) {
+    }
+
+    /**
+     * Builds the wire form of a message without sending it (for an outbox): a root message, or a
+     * child of the handler running on this thread. For modules of Courier itself.
+     */
+    public Prepared prepare(Object message, Map<String, String> userHeaders) {
+        MessageType type = typeOf(message);
+        HandlerContext ctx = HandlerContext.current();
+        String id = ctx != null ? ctx.nextId() : Ids.random();
+        Map<String, String> h = outgoingHeaders(type.name(), id, ctx, userHeaders);
+        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
+        return new Prepared(to, h, codec().encode(message), type.name());
+    }
+
+    /** Sends a prepared (or stored) message now; completes on the transport's confirm. */
+    public CompletableFuture<Void> sendPrepared(Address to, Map<String, String> headers, byte[] body) {
+        return send(to, headers, body, headers.get(Headers.TYPE));
+    }
+
     public synchronized void start() {
         if (closed) {
             throw new IllegalStateException("bus '" + s.service() + "' is closed; build a new one");

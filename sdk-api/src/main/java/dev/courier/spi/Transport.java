@@ -47,6 +47,25 @@ public interface Transport extends AutoCloseable {
     /** A short description for logs and health, never with credentials. */
     String describe();
 
+    /** The protocol for contracts (AsyncAPI {@code servers}): {@code amqp}, {@code mqtt}, {@code ws}, {@code memory}. */
+    default String protocol() {
+        return "memory";
+    }
+
+    /** The host and port (or address list) for contracts; never credentials. Null when there is none. */
+    default String host() {
+        return null;
+    }
+
+    /**
+     * How an address appears on this transport's wire, for contracts and docs: for example
+     * {@code exchange}/{@code routingKey}/{@code queue} on AMQP, {@code topic} on MQTT. {@code group}
+     * is the consuming service, or null for the publishing side.
+     */
+    default Map<String, String> wireAddress(Address address, String group) {
+        return Map.of("address", address.toString());
+    }
+
     /** Stops deliveries, waits for outstanding confirms up to a bound, and disconnects. */
     @Override
     void close();
