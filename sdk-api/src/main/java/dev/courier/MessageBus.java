@@ -439,7 +439,8 @@ public final class MessageBus implements AutoCloseable {
         static Transport loadTransport(String uri) {
             URI parsed;
             try {
-                parsed = new URI(uri);
+                // "memory:" alone is not a valid java.net.URI; it means the shared default broker
+                parsed = new URI(uri != null && uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "default" : uri);
             } catch (URISyntaxException e) {
                 throw new IllegalArgumentException("'" + redact(uri) + "' is not a valid URI: " + e.getReason());
             }

@@ -49,6 +49,9 @@ final class Inbound {
         }
     }
 
+    /** How soon a copy that found its id claimed elsewhere comes back (at most; a quarter lease if shorter). */
+    static final java.time.Duration IN_PROGRESS_RETRY = java.time.Duration.ofSeconds(1);
+
     private final BusCore core;
     private final BusSettings s;
     private final MessageType type;
@@ -67,7 +70,7 @@ final class Inbound {
         RetryPolicy p = s.retryPolicy();
         this.retry = Retry.of("courier." + s.service() + "." + type.name(), RetryConfig.<Object>custom()
                 .maxAttempts(p.maxAttempts())
-                .intervalFunction(p.initialBackoff().isZero() ? IntervalFunction.of(0L)
+                .intervalFunction(p.initialBackoff().isZero() ? IntervalFunction.of(1L)
                         : p.jitter() > 0
                         ? IntervalFunction.ofExponentialRandomBackoff(p.initialBackoff(), p.multiplier(), p.jitter(), p.maxBackoff())
                         : IntervalFunction.ofExponentialBackoff(p.initialBackoff(), p.multiplier(), p.maxBackoff()))
@@ -139,7 +142,8 @@ final class Inbound {
         }
         if (claim == DeduplicationStore.Claim.IN_PROGRESS) {
             log.debug("{} {} is being handled elsewhere; it comes back later", typeName, id);
-            return d.redeliverLater(h, s.claimLease().dividedBy(4).isZero() ? s.claimLease() : s.claimLease().dividedBy(4));
+            java.time.Duration quarter = s.claimLease().dividedBy(4);
+            return d.redeliverLater(h, quarter.compareTo(IN_PROGRESS_RETRY) < 0 && !quarter.isZero() ? quarter : IN_PROGRESS_RETRY);
         }
         return attempts(d, env, payload);
     }

@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and a bounded dead-letter list per service. Queues outlive their subscriptions, like durable
  * queues; events published before a group first subscribes are not kept for it.
  *
- * <p>{@code memory:} uses {@link #shared()}; {@code memory:name} uses a named broker, so tests can
+ * <p>{@code memory:} (same as {@code memory:default}) uses {@link #shared()}; {@code memory:name} uses a named broker, so tests can
  * isolate themselves. Nothing survives the JVM.
  */
 public final class InMemoryBroker {
@@ -43,7 +43,7 @@ public final class InMemoryBroker {
 
     /** The broker behind the plain {@code memory:} URI. */
     public static InMemoryBroker shared() {
-        return named("");
+        return named("default");
     }
 
     /** The broker behind {@code memory:name}, created with default capacities on first use. */

@@ -14,7 +14,7 @@ public final class InMemoryTransportProvider implements TransportProvider {
 
     @Override
     public Transport create(URI uri) {
-        String name = uri.getSchemeSpecificPart() == null ? "" : uri.getSchemeSpecificPart();
-        return InMemoryBroker.named(name).connect();
+        String name = uri.getSchemeSpecificPart();
+        return (name == null || name.isEmpty() ? InMemoryBroker.shared() : InMemoryBroker.named(name)).connect();
     }
 }

@@ -1,0 +1,135 @@
+package dev.courier.memory;
+
+import dev.courier.ConfigurationException;
+import dev.courier.spi.DeduplicationStore.Claim;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class InMemoryDeduplicationStoreTest {
+
+    /** A clock the test moves. */
+    static final class TestClock extends Clock {
+        final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    @Test
+    void claimDoneAndRelease() {
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.ofDefaults();
+        assertEquals(Claim.ACQUIRED, s.claim("a", "m1", LEASE));
+        assertEquals(Claim.IN_PROGRESS, s.claim("a", "m1", LEASE), "a claimed id is never handed out twice");
+        assertEquals(Claim.ACQUIRED, s.claim("b", "m1", LEASE), "services are independent");
+        s.release("a", "m1");
+        assertEquals(Claim.ACQUIRED, s.claim("a", "m1", LEASE), "a released id can be handled again");
+        s.complete("a", "m1");
+        assertEquals(Claim.DONE, s.claim("a", "m1", LEASE));
+        assertEquals(1, s.size("a"));
+    }
+
+    @Test
+    void anExpiredLeaseCanBeTakenOver() {
+        TestClock clock = new TestClock();
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(100, Duration.ofHours(1), clock);
+        assertEquals(Claim.ACQUIRED, s.claim("a", "m", LEASE));
+        clock.millis.addAndGet(LEASE.toMillis() + 1);
+        assertEquals(Claim.ACQUIRED, s.claim("a", "m", LEASE), "a crashed claimant's claim expires");
+    }
+
+    @Test
+    void boundedByCountForgettingTheOldestFirst() {
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(1000, Duration.ofHours(1));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            String id = i % 2 == 0 ? UUID.randomUUID().toString() : "order-" + i;
+            ids.add(id);
+            s.claim("svc", id, LEASE);
+            s.complete("svc", id);
+        }
+        assertEquals(1000, s.size("svc"), "never more than maxEntries");
+        for (int i = 4000; i < 5000; i++) {
+            assertEquals(Claim.DONE, s.claim("svc", ids.get(i), LEASE), "recent id " + i + " is remembered");
+        }
+        assertEquals(Claim.ACQUIRED, s.claim("svc", ids.get(0), LEASE), "the oldest is forgotten");
+        assertEquals(1, s.claimsInProgress());
+    }
+
+    @Test
+    void boundedByAge() {
+        TestClock clock = new TestClock();
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(1000, Duration.ofMinutes(10), clock);
+        s.claim("svc", "old", LEASE);
+        s.complete("svc", "old");
+        clock.millis.addAndGet(Duration.ofMinutes(5).toMillis());
+        s.claim("svc", "newer", LEASE);
+        s.complete("svc", "newer");
+        clock.millis.addAndGet(Duration.ofMinutes(6).toMillis());
+        assertEquals(Claim.ACQUIRED, s.claim("svc", "old", LEASE), "older than maxAge is forgotten");
+        assertEquals(Claim.DONE, s.claim("svc", "newer", LEASE));
+    }
+
+    @Test
+    void concurrentClaimsOfOneIdGiveExactlyOneOwner() throws Exception {
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.ofDefaults();
+        for (int round = 0; round < 200; round++) {
+            String id = UUID.randomUUID().toString();
+            AtomicInteger acquired = new AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (s.claim("svc", id, LEASE) == Claim.ACQUIRED) {
+                        acquired.incrementAndGet();
+                    }
+                });
+                th.start();
+                threads.add(th);
+            }
+            go.countDown();
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(1, acquired.get(), "round " + round);
+        }
+    }
+
+    @Test
+    void badBoundsAreRefusedByName() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> InMemoryDeduplicationStore.of(0, Duration.ZERO));
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+}
