@@ -78,7 +78,10 @@ public final class MessageBus implements AutoCloseable {
         return core.publish(event, Map.of());
     }
 
-    /** Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20 characters). */
+    /**
+     * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
+     * characters). An {@code id} header sets the message id yourself (for idempotent re-publishing).
+     */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
     }
@@ -86,6 +89,14 @@ public final class MessageBus implements AutoCloseable {
     /** Sends a command to the one service that handles it; completes on confirm, fails if nobody can take it. */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
+    }
+
+    /**
+     * Sends a command with extra headers. An {@code id} header gives the command your own id (an
+     * idempotency key): sending it again with the same id has its effect once.
+     */
+    public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
+        return core.publish(command, headers);
     }
 
     /**

@@ -151,8 +151,18 @@ public final class BusCore {
     Map<String, String> outgoingHeaders(String type, String id, HandlerContext parent, Map<String, String> user) {
         Map<String, String> h = new HashMap<>(16);
         if (!user.isEmpty()) {
+            String own = user.get(Headers.ID);
+            if (own != null) {
+                if (own.isBlank() || own.length() > 200) {
+                    throw new IllegalArgumentException("an explicit message id must be 1 to 200 characters, was '" + own + "'");
+                }
+                id = own;
+            }
             for (Map.Entry<String, String> e : user.entrySet()) {
                 String k = e.getKey();
+                if (k.equals(Headers.ID)) {
+                    continue;
+                }
                 if (!Headers.isValidName(k)) {
                     throw new IllegalArgumentException("header name '" + k + "' is not a valid CloudEvents attribute"
                             + " name: use lower-case a-z and 0-9 only, at most 20 characters");
