@@ -1,0 +1,228 @@
+package dev.courier.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Consumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.courier.spi.Address;
+import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.TransportSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One consumer on its own channel with its own prefetch. It declares its queue (and binding) each
+ * time it attaches, so it comes back by itself after a reconnect, after its channel was closed by a
+ * channel error, and after the broker cancelled it because its queue was deleted. Deliveries keep
+ * the channel they came on: an ack after that channel is gone is refused instead of being sent with
+ * a stale delivery tag, and the broker delivers the message again. Internal.
+ */
+final class AmqpSubscription implements TransportSubscription {
+    private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
+
+    private final AmqpTransport transport;
+    final Address address;
+    final String group;
+    final String queue;
+    private final int prefetch;
+    private final DeliveryCallback callback;
+    private volatile Channel channel;
+    private volatile String tag;
+    private volatile boolean consuming;
+    private volatile boolean closed;
+
+    AmqpSubscription(AmqpTransport transport, Address address, String group, String queue, int prefetch,
+                     DeliveryCallback callback) {
+        this.transport = transport;
+        this.address = address.withoutGroup();
+        this.group = group;
+        this.queue = queue;
+        this.prefetch = prefetch;
+        this.callback = callback;
+    }
+
+    /** Declares the queue and starts consuming on a new channel of {@code c}; throws when refused. */
+    synchronized void attach(Connection c) {
+        if (closed) {
+            return;
+        }
+        Channel old = channel;
+        if (consuming && old != null && old.isOpen() && old.getConnection() == c) {
+            return;
+        }
+        Channel ch = null;
+        try {
+            ch = c.createChannel();
+            ch.basicQos(prefetch);
+            Topology topo = transport.topology();
+            switch (address.kind()) {
+                case EVENT:
+                    topo.declareEventQueue(ch, queue, address.name());
+                    break;
+                case COMMAND:
+                    topo.declareCommandQueue(ch, queue, address.name());
+                    break;
+                case REPLY:
+                    topo.declareReplyQueue(ch, queue);
+                    break;
+                default:
+                    topo.declareDurable(ch, queue);
+            }
+            Channel mine = ch;
+            ch.addShutdownListener(sig -> channelClosed(mine, sig));
+            channel = ch;
+            tag = ch.basicConsume(queue, false, new Receiver(ch));
+            consuming = true;
+        } catch (IOException | RuntimeException e) {
+            consuming = false;
+            if (ch != null) {
+                try {
+                    ch.abort();
+                } catch (IOException | RuntimeException ignored) {
+                    // best effort
+                }
+            }
+            throw e instanceof IOException ? Topology.translate(e, queue) : (RuntimeException) e;
+        }
+    }
+
+    private void channelClosed(Channel ch, ShutdownSignalException sig) {
+        if (ch != channel) {
+            return;
+        }
+        consuming = false;
+        if (closed || transport.isClosing() || sig.isHardError()) {
+            return; // a lost connection is re-attached by the link on reconnect
+        }
+        log.warn("consumer channel of queue {} closed by RabbitMQ ({}); reopening it", queue, sig.getMessage());
+        reattachLater(0);
+    }
+
+    void reattachLater(int attempt) {
+        if (closed || transport.isClosing()) {
+            return;
+        }
+        long delay = Math.min(5_000, 100L << Math.min(attempt, 6));
+        try {
+            transport.scheduler().schedule(() -> {
+                Connection c = transport.consumeConnection();
+                if (c == null || closed) {
+                    return; // the link re-attaches every subscription when it reconnects
+                }
+                try {
+                    attach(c);
+                    log.info("consuming {} again", queue);
+                } catch (RuntimeException e) {
+                    log.warn("re-attaching the consumer of {} failed ({}); retrying", queue, e.getMessage());
+                    reattachLater(attempt + 1);
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** The amqp-client consumer: hands deliveries to the bus without blocking. */
+    private final class Receiver implements Consumer {
+        private final Channel ch;
+
+        Receiver(Channel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+            if (closed) {
+                try {
+                    ch.basicReject(env.getDeliveryTag(), true);
+                } catch (IOException | RuntimeException ignored) {
+                    // the channel's close gives it back too
+                }
+                return;
+            }
+            Map<String, String> headers = Wire.headers(props);
+            if (address.kind() == Address.Kind.REPLY) {
+                transport.replyArrived(headers);
+            }
+            callback.onDelivery(new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
+                    env.isRedeliver()));
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            if (ch != channel) {
+                return;
+            }
+            consuming = false;
+            log.warn("RabbitMQ cancelled the consumer of queue {} (deleted?); declaring it again and resuming", queue);
+            try {
+                ch.abort();
+            } catch (IOException | RuntimeException ignored) {
+                // unacked messages of a deleted queue are gone anyway
+            }
+            reattachLater(0);
+        }
+
+        @Override
+        public void handleConsumeOk(String consumerTag) {
+        }
+
+        @Override
+        public void handleCancelOk(String consumerTag) {
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+        }
+
+        @Override
+        public void handleRecoverOk(String consumerTag) {
+        }
+    }
+
+    AmqpTransport transport() {
+        return transport;
+    }
+
+    @Override
+    public boolean isActive() {
+        Channel ch = channel;
+        return !closed && consuming && ch != null && ch.isOpen();
+    }
+
+    /** Stops new deliveries; the channel stays open so outstanding deliveries can still be settled. */
+    @Override
+    public void close() {
+        closed = true;
+        consuming = false;
+        Channel ch = channel;
+        String t = tag;
+        if (ch != null && t != null && ch.isOpen()) {
+            try {
+                ch.basicCancel(t);
+            } catch (IOException | RuntimeException e) {
+                log.debug("cancelling the consumer of {} failed: {}", queue, e.toString());
+            }
+        }
+    }
+
+    /** Closes the channel: unsettled deliveries go back to the queue. */
+    void closeChannel() {
+        close();
+        Channel ch = channel;
+        if (ch != null && ch.isOpen()) {
+            try {
+                ch.close();
+            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
+                // the connection's close gives them back too
+            }
+        }
+    }
+}

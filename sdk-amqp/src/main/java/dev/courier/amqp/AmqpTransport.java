@@ -1,0 +1,750 @@
+package dev.courier.amqp;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.courier.ConfigurationException;
+import dev.courier.PublishException;
+import dev.courier.PublishTimeoutException;
+import dev.courier.spi.Address;
+import dev.courier.spi.Capability;
+import dev.courier.spi.DeadLetterChannel;
+import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.Headers;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportContext;
+import dev.courier.spi.TransportSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The AMQP 0-9-1 transport over RabbitMQ ({@code amqp://} and {@code amqps://}).
+ *
+ * <p>Topology, declared idempotently on start and on subscribe (all names under the optional
+ * namespace): a durable topic exchange for events ({@code courier.events}, routing key = message
+ * name) with a durable queue per (service, event) ({@code <service>.<event>}); a durable direct
+ * exchange for commands ({@code courier.commands}) with one durable queue per command
+ * ({@code courier.command.<name>}); an exclusive, auto-delete reply queue per bus instance
+ * ({@code courier.reply.<service>.<instance>}); a durable dead-letter queue per service
+ * ({@code courier.dead-letter.<service>}); and a TTL queue per delay step
+ * ({@code courier.delay.<millis>ms}) that dead-letters back to the failing service's own queue.
+ *
+ * <p>Messages are CloudEvents in binary mode ({@code cloudEvents_*} headers), persistent, published
+ * with asynchronous publisher confirms in a bounded window; commands, replies, dead letters and
+ * targeted redeliveries are mandatory. Consumers ack manually with a prefetch. Courier keeps its two
+ * connections (publishing and consuming) up by itself and declares its topology again after every
+ * reconnect. See docs/transport-amqp.md.
+ *
+ * <pre>{@code
+ * MessageBus.builder("ordering").transport("amqp://guest:guest@localhost:5672/")...
+ * MessageBus.builder("ordering").transport(AmqpTransport.builder()
+ *         .uri("amqps://app:secret@rabbit-1:5671,rabbit-2:5671/prod")
+ *         .queueType(AmqpTransport.QueueType.QUORUM)
+ *         .build())...
+ * }</pre>
+ */
+public final class AmqpTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
+
+    /** The queue type of Courier's durable queues. */
+    public enum QueueType {
+        /** Classic queues: the default, for a single node. */
+        CLASSIC,
+        /** Quorum queues: replicated, for clusters; delay steps dead-letter at least once. */
+        QUORUM
+    }
+
+    public static final String DEFAULT_EVENTS_EXCHANGE = "courier.events";
+    public static final String DEFAULT_COMMANDS_EXCHANGE = "courier.commands";
+    public static final int DEFAULT_CONFIRM_WINDOW = 1_000;
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_MAX_RECONNECT_DELAY = Duration.ofSeconds(5);
+
+    private final AmqpConfig cfg;
+    private final Names names;
+    private final Topology topology;
+    private final List<AmqpSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final Set<String> declared = ConcurrentHashMap.newKeySet();
+    /** Every name this transport declared, for tests that clean up after themselves. */
+    private final Set<String> used = ConcurrentHashMap.newKeySet();
+    private final Map<String, String[]> requests = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService scheduler;
+    private volatile ExecutorService completions;
+    private volatile Publisher publisher;
+    private volatile Link pubLink;
+    private volatile Link subLink;
+    private volatile TransportContext context;
+    private volatile AmqpSubscription replySubscription;
+    private volatile DeliveryCallback replyCallback;
+    private volatile boolean closing;
+
+    private AmqpTransport(AmqpConfig cfg) {
+        this.cfg = cfg;
+        this.names = new Names(cfg.namespace(), cfg.eventsExchange(), cfg.commandsExchange());
+        this.topology = new Topology(names, cfg.queueType());
+    }
+
+    /** A builder with the defaults: {@code amqp://guest:guest@localhost:5672/}, classic queues. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A transport from a URI; see {@link Builder#uri(String)}. Fails naming each bad setting. */
+    public static AmqpTransport of(String uri) {
+        return builder().uri(uri).build();
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    @Override
+    public synchronized void start(TransportContext ctx) {
+        if (context != null) {
+            throw new IllegalStateException("AMQP transport already started; each bus needs its own transport");
+        }
+        context = ctx;
+        String name = cfg.connectionName() != null ? cfg.connectionName() : "courier-" + ctx.service() + "-" + ctx.instanceId();
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, daemon(name + "-amqp"));
+        s.setRemoveOnCancelPolicy(true);
+        scheduler = s;
+        completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
+        publisher = new Publisher(cfg, topology, completions, scheduler);
+        ConnectionFactory factory = factory(cfg);
+        pubLink = new Link("pub", cfg, factory, name, scheduler, c -> {
+            declared.clear();
+            publisher.connected(c);
+        }, sig -> { });
+        publisher.link(pubLink);
+        subLink = new Link("sub", cfg, factory, name, scheduler, this::consumerConnected, this::consumerLost);
+        try {
+            pubLink.connectFirst();
+            subLink.connectFirst();
+            ensureDeclared(names.deadLetterQueue(ctx.service()), ch -> topology.declareDurable(ch,
+                    names.deadLetterQueue(ctx.service())), System.nanoTime() + ctx.publishTimeout().toNanos());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        log.info("AMQP transport connected to {} as {} ({} queues)", cfg.redactedUri(), name,
+                cfg.queueType().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static ConnectionFactory factory(AmqpConfig cfg) {
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUsername(cfg.username());
+        f.setPassword(cfg.password());
+        f.setVirtualHost(cfg.virtualHost());
+        f.setAutomaticRecoveryEnabled(false); // Courier recovers itself: see Link
+        f.setTopologyRecoveryEnabled(false);
+        f.setRequestedHeartbeat((int) Math.max(1, cfg.heartbeat().toSeconds()));
+        f.setConnectionTimeout(10_000);
+        f.setMaxInboundMessageBodySize(cfg.maxMessageSize());
+        f.getClientProperties().put("product", "Courier (amqp-client)");
+        if (cfg.tls()) {
+            SSLContext ctx = cfg.sslContext();
+            if (ctx == null) {
+                try {
+                    ctx = SSLContext.getDefault();
+                } catch (NoSuchAlgorithmException e) {
+                    throw new ConfigurationException("sslContext: no default SSLContext in this JVM: " + e.getMessage());
+                }
+            }
+            f.useSslProtocol(ctx);
+            f.enableHostnameVerification();
+        }
+        return f;
+    }
+
+    private void consumerConnected(Connection c) {
+        for (AmqpSubscription s : subscriptions) {
+            try {
+                s.attach(c);
+            } catch (RuntimeException e) {
+                log.warn("re-attaching the consumer of {} after reconnect failed ({}); retrying", s.queue, e.getMessage());
+                s.reattachLater(1);
+            }
+        }
+    }
+
+    private void consumerLost(ShutdownSignalException cause) {
+        DeliveryCallback cb = replyCallback;
+        AmqpSubscription rs = replySubscription;
+        if (cb == null || rs == null || requests.isEmpty()) {
+            return;
+        }
+        for (String id : List.copyOf(requests.keySet())) {
+            String[] r = requests.remove(id);
+            if (r != null && Long.parseLong(r[1]) > System.currentTimeMillis()) {
+                cb.onDelivery(new LostReply(rs.address, rs.group, id, r[0], rs.queue));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        for (AmqpSubscription s : subscriptions) {
+            s.close();
+        }
+        Publisher p = publisher;
+        if (p != null) {
+            Duration patience = context == null ? Duration.ofSeconds(5)
+                    : context.publishTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? context.publishTimeout() : Duration.ofSeconds(5);
+            p.close(patience);
+        }
+        for (AmqpSubscription s : subscriptions) {
+            s.closeChannel();
+        }
+        subscriptions.clear();
+        if (subLink != null) {
+            subLink.close();
+        }
+        if (pubLink != null) {
+            pubLink.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        if (completions != null) {
+            completions.shutdown();
+        }
+        if (context != null) {
+            log.info("AMQP transport to {} closed", cfg.redactedUri());
+        }
+    }
+
+    // ---- publish -------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body) {
+        TransportContext ctx = context;
+        if (ctx == null || closing) {
+            return CompletableFuture.failedFuture(new PublishException("AMQP transport is "
+                    + (closing ? "closed" : "not started") + "; cannot publish to " + to));
+        }
+        String what = to + " " + headers.getOrDefault(Headers.ID, "(no id)");
+        if (body.length > cfg.maxMessageSize()) {
+            return CompletableFuture.failedFuture(new PublishException(what + " is " + body.length
+                    + " bytes, over maxMessageSize " + cfg.maxMessageSize()));
+        }
+        if (Wire.headerBytes(headers) > Wire.MAX_HEADER_BYTES) {
+            return CompletableFuture.failedFuture(new PublishException("the headers of " + what + " take about "
+                    + Wire.headerBytes(headers) + " bytes, over the " + Wire.MAX_HEADER_BYTES + " allowed in one AMQP"
+                    + " frame (RabbitMQ's frame_max is 128 KiB): shorten them"));
+        }
+        String exchange;
+        String routingKey;
+        boolean mandatory = true;
+        switch (to.kind()) {
+            case EVENT:
+                if (to.group() == null) {
+                    exchange = names.eventsExchange();
+                    routingKey = to.name();
+                    mandatory = false; // an event nobody subscribes to yet is not an error
+                } else {
+                    exchange = "";
+                    routingKey = names.eventQueue(to.group(), to.name());
+                }
+                break;
+            case COMMAND:
+                exchange = names.commandsExchange();
+                routingKey = to.name();
+                track(headers);
+                break;
+            case REPLY:
+                exchange = "";
+                routingKey = names.replyQueue(to.name());
+                break;
+            default:
+                exchange = "";
+                routingKey = names.deadLetterQueue(to.name());
+                try {
+                    ensureDeclared(routingKey, ch -> topology.declareDurable(ch, names.deadLetterQueue(to.name())),
+                            System.nanoTime() + ctx.publishTimeout().toNanos());
+                } catch (RuntimeException e) {
+                    return CompletableFuture.failedFuture(e instanceof PublishException ? e
+                            : new PublishException("could not declare the dead-letter queue " + routingKey, e));
+                }
+        }
+        return publisher.publish(exchange, routingKey, mandatory, Wire.properties(headers), body, what, ctx.publishTimeout());
+    }
+
+    /** Publishes to the TTL queue of the delay step, which dead-letters to {@code queue} after {@code delay}. */
+    CompletableFuture<Void> publishDelayed(String queue, Map<String, String> headers, byte[] body, Duration delay) {
+        TransportContext ctx = context;
+        if (ctx == null || closing) {
+            return CompletableFuture.failedFuture(new PublishException("AMQP transport is closed; cannot redeliver"));
+        }
+        long millis = Math.max(1, delay.toMillis());
+        String name = names.delay(millis);
+        try {
+            ensureDeclared(name, ch -> topology.declareDelay(ch, millis), System.nanoTime() + ctx.publishTimeout().toNanos());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String what = "redelivery of " + headers.getOrDefault(Headers.ID, "(no id)") + " to " + queue + " in " + delay;
+        return publisher.publish(name, queue, true, Wire.properties(headers), body, what, ctx.publishTimeout());
+    }
+
+    private void ensureDeclared(String name, Consumer<Channel> declaration, long deadlineNanos) {
+        if (declared.contains(name)) {
+            return;
+        }
+        publisher.declare(declaration, deadlineNanos);
+        declared.add(name);
+        used.add(name);
+    }
+
+    /** Remembers a request so its caller can be told at once if the reply queue goes away. */
+    private void track(Map<String, String> headers) {
+        AmqpSubscription rs = replySubscription;
+        String replyTo = headers.get(Headers.REPLY_TO);
+        if (rs == null || replyTo == null || !replyTo.equals(rs.address.name())) {
+            return;
+        }
+        if (requests.size() > 10_000) {
+            long now = System.currentTimeMillis();
+            requests.values().removeIf(r -> Long.parseLong(r[1]) < now);
+        }
+        String deadline = headers.getOrDefault(Headers.DEADLINE, Long.toString(Long.MAX_VALUE));
+        try {
+            Long.parseLong(deadline);
+        } catch (NumberFormatException e) {
+            deadline = Long.toString(Long.MAX_VALUE);
+        }
+        requests.put(headers.getOrDefault(Headers.ID, ""), new String[] {headers.get(Headers.TYPE), deadline});
+    }
+
+    void replyArrived(Map<String, String> headers) {
+        String requestId = headers.get(Headers.CAUSATION_ID);
+        if (requestId != null) {
+            requests.remove(requestId);
+        }
+    }
+
+    // ---- subscribe, dead letters ------------------------------------------------------------------
+
+    @Override
+    public TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback) {
+        if (context == null || closing) {
+            throw new IllegalStateException("AMQP transport is " + (closing ? "closed" : "not started"));
+        }
+        int pf = cfg.prefetch() > 0 ? cfg.prefetch() : Math.max(1, Math.min(prefetch, 65_535));
+        AmqpSubscription s = new AmqpSubscription(this, address, group, names.queueOf(address, group), pf, callback);
+        if (address.kind() == Address.Kind.REPLY) {
+            replySubscription = s;
+            replyCallback = callback;
+        }
+        subscriptions.add(s);
+        used.add(s.queue);
+        Connection c = subLink.current();
+        if (c != null) {
+            try {
+                s.attach(c);
+            } catch (RuntimeException e) {
+                subscriptions.remove(s);
+                throw e;
+            }
+        }
+        log.debug("subscribed {} for group {} on queue {}", address, group, s.queue);
+        return s;
+    }
+
+    @Override
+    public DeadLetterChannel deadLetters(String service) {
+        return new AmqpDeadLetters(this, names.deadLetterQueue(service));
+    }
+
+    /** Runs reads on a throw-away channel of the publishing connection. */
+    void withAdminChannel(Consumer<Channel> work) {
+        TransportContext ctx = context;
+        if (ctx == null || closing) {
+            throw new IllegalStateException("AMQP transport is " + (closing ? "closed" : "not started"));
+        }
+        Connection c = pubLink.await(System.nanoTime() + ctx.publishTimeout().toNanos());
+        if (c == null) {
+            throw new PublishTimeoutException("RabbitMQ at " + cfg.redactedUri() + " unreachable for the publish timeout");
+        }
+        Publisher.withChannel(c, work);
+    }
+
+    // ---- state and contracts ------------------------------------------------------------------------
+
+    @Override
+    public boolean isConnected() {
+        return !closing && pubLink != null && pubLink.isConnected() && subLink.isConnected();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.allOf(Capability.class);
+    }
+
+    @Override
+    public String describe() {
+        return cfg.redactedUri() + (cfg.namespace().isEmpty() ? "" : " namespace " + cfg.namespace())
+                + (isConnected() ? " (connected)" : context == null ? "" : " (reconnecting)");
+    }
+
+    @Override
+    public String protocol() {
+        return "amqp";
+    }
+
+    @Override
+    public String host() {
+        return cfg.hostList();
+    }
+
+    @Override
+    public Map<String, String> wireAddress(Address address, String group) {
+        Map<String, String> m = new LinkedHashMap<>();
+        switch (address.kind()) {
+            case EVENT:
+                if (address.group() != null) {
+                    m.put("exchange", "");
+                    m.put("routingKey", names.eventQueue(address.group(), address.name()));
+                } else {
+                    m.put("exchange", names.eventsExchange());
+                    m.put("exchangeType", "topic");
+                    m.put("routingKey", address.name());
+                }
+                if (group != null || address.group() != null) {
+                    m.put("queue", names.eventQueue(group != null ? group : address.group(), address.name()));
+                }
+                break;
+            case COMMAND:
+                m.put("exchange", names.commandsExchange());
+                m.put("exchangeType", "direct");
+                m.put("routingKey", address.name());
+                m.put("queue", names.commandQueue(address.name()));
+                break;
+            case REPLY:
+                m.put("exchange", "");
+                m.put("routingKey", names.replyQueue(address.name()));
+                m.put("queue", names.replyQueue(address.name()));
+                break;
+            default:
+                m.put("exchange", "");
+                m.put("routingKey", names.deadLetterQueue(address.name()));
+                m.put("queue", names.deadLetterQueue(address.name()));
+        }
+        if (m.containsKey("queue") && address.kind() != Address.Kind.REPLY) {
+            m.put("queueType", cfg.queueType().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return "AmqpTransport[" + cfg + "]";
+    }
+
+    // ---- for the package ----------------------------------------------------------------------------
+
+    Topology topology() {
+        return topology;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    Connection consumeConnection() {
+        Link l = subLink;
+        return l == null ? null : l.current();
+    }
+
+    AmqpConfig config() {
+        return cfg;
+    }
+
+    /** Every exchange and queue name this transport declared, for test clean-up. */
+    List<String> knownNames() {
+        List<String> out = new ArrayList<>(used);
+        out.add(names.eventsExchange());
+        out.add(names.commandsExchange());
+        return out;
+    }
+
+    /** Drops both connections without acking or closing anything, as a crashed process would; for tests. */
+    void kill() {
+        closing = true;
+        for (Link l : new Link[] {subLink, pubLink}) {
+            if (l != null) {
+                l.abort();
+            }
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---- configuration ------------------------------------------------------------------------------
+
+    /**
+     * Settings of an {@link AmqpTransport}. Every setter may be called in any order; {@link #build()}
+     * checks them all and fails with a {@link ConfigurationException} that names each bad setting.
+     */
+    public static final class Builder {
+        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
+
+        boolean tls;
+        List<String> addresses = List.of("localhost:5672");
+        String username = "guest";
+        String password = "guest";
+        String virtualHost = "/";
+        private SSLContext sslContext;
+        private String namespace = "";
+        private String eventsExchange = DEFAULT_EVENTS_EXCHANGE;
+        private String commandsExchange = DEFAULT_COMMANDS_EXCHANGE;
+        private QueueType queueType = QueueType.CLASSIC;
+        private int prefetch;
+        private int confirmWindow = DEFAULT_CONFIRM_WINDOW;
+        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
+        private String connectionName;
+        private final List<String> problems = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Where and how to connect: {@code amqp://user:password@host:port/vhost} or {@code amqps://...}
+         * (TLS with host name verification), several {@code host:port} separated by commas for a
+         * cluster, the virtual host percent-encoded ({@code %2F} for "/", an empty path means "/").
+         * Query parameters set the other settings by their builder names: {@code namespace},
+         * {@code eventsExchange}, {@code commandsExchange}, {@code queueType} (classic|quorum),
+         * {@code prefetch}, {@code confirmWindow}, {@code maxMessageSize}, {@code startTimeout} and
+         * {@code heartbeat} (seconds), {@code connectionName}.
+         */
+        public Builder uri(String uri) {
+            if (uri == null) {
+                problems.add("uri must not be null");
+                return this;
+            }
+            try {
+                return uri(new URI(uri));
+            } catch (URISyntaxException e) {
+                problems.add("uri is not a valid URI: " + e.getReason());
+                return this;
+            }
+        }
+
+        /** As {@link #uri(String)}. */
+        public Builder uri(URI uri) {
+            AmqpUri.apply(uri, this, problems);
+            return this;
+        }
+
+        /** The broker addresses as {@code host:port} (port defaults to 5672, or 5671 with TLS). */
+        public Builder addresses(String... hostPorts) {
+            List<String> list = new ArrayList<>();
+            for (String hp : hostPorts) {
+                list.add(AmqpUri.withPort(hp, tls ? 5671 : 5672));
+            }
+            this.addresses = list;
+            return this;
+        }
+
+        /** User and password (default guest/guest). Never logged. */
+        public Builder credentials(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        /** The virtual host (default "/"). */
+        public Builder virtualHost(String virtualHost) {
+            this.virtualHost = virtualHost;
+            return this;
+        }
+
+        /** Connect with TLS using this context; host names are always verified. Implies amqps. */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext;
+            this.tls = sslContext != null || tls;
+            return this;
+        }
+
+        /** A prefix for every exchange and queue name ({@code <namespace>.courier.events}); default none. */
+        public Builder namespace(String namespace) {
+            this.namespace = namespace;
+            return this;
+        }
+
+        /** The events topic exchange (default {@value #DEFAULT_EVENTS_EXCHANGE}). */
+        public Builder eventsExchange(String name) {
+            this.eventsExchange = name;
+            return this;
+        }
+
+        /** The commands direct exchange (default {@value #DEFAULT_COMMANDS_EXCHANGE}). */
+        public Builder commandsExchange(String name) {
+            this.commandsExchange = name;
+            return this;
+        }
+
+        /** Classic (default) or quorum queues. Must match the queues that already exist. */
+        public Builder queueType(QueueType queueType) {
+            this.queueType = queueType;
+            return this;
+        }
+
+        /** Unacked messages per consumer; 0 (default) uses the bus's prefetch. */
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Published messages waiting for their confirm at most (default {@value #DEFAULT_CONFIRM_WINDOW}). */
+        public Builder confirmWindow(int confirmWindow) {
+            this.confirmWindow = confirmWindow;
+            return this;
+        }
+
+        /** The largest message body accepted, in and out, in bytes (default 16 MiB). */
+        public Builder maxMessageSize(int bytes) {
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /** How long start() keeps retrying the first connect (default 30 s). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /** The AMQP heartbeat (default 30 s): how soon a silent broker is noticed. */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        /** The longest pause between reconnect attempts (default 5 s; they start at 100 ms). */
+        public Builder maxReconnectDelay(Duration maxReconnectDelay) {
+            this.maxReconnectDelay = maxReconnectDelay;
+            return this;
+        }
+
+        /** The connection name shown in RabbitMQ's management UI (default courier-service-instance). */
+        public Builder connectionName(String connectionName) {
+            this.connectionName = connectionName;
+            return this;
+        }
+
+        /** Checks every setting and builds an unstarted transport. */
+        public AmqpTransport build() {
+            List<String> p = new ArrayList<>(problems);
+            if (addresses == null || addresses.isEmpty()) {
+                p.add("addresses: at least one host:port is needed");
+            } else {
+                for (String a : addresses) {
+                    int colon = a.lastIndexOf(':');
+                    String host = colon < 0 ? a : a.substring(0, colon);
+                    int port = -1;
+                    try {
+                        port = Integer.parseInt(a.substring(colon + 1));
+                    } catch (NumberFormatException | StringIndexOutOfBoundsException ignored) {
+                        // reported below
+                    }
+                    if (host.isBlank() || port < 1 || port > 65_535) {
+                        p.add("addresses: '" + a + "' is not host:port with a port from 1 to 65535");
+                    }
+                }
+            }
+            if (username == null || username.isEmpty()) {
+                p.add("credentials: the user name must not be empty");
+            }
+            if (password == null) {
+                p.add("credentials: the password must not be null");
+            }
+            if (virtualHost == null || virtualHost.isEmpty()) {
+                p.add("virtualHost must not be empty (use \"/\" for the default)");
+            }
+            if (namespace == null || (!namespace.isEmpty() && !NAME.matcher(namespace).matches())) {
+                p.add("namespace '" + namespace + "' may hold only letters, digits, '.', '_', ':' and '-'");
+            }
+            if (eventsExchange == null || !NAME.matcher(eventsExchange).matches()) {
+                p.add("eventsExchange '" + eventsExchange + "' must be 1-200 letters, digits, '.', '_', ':' or '-'");
+            }
+            if (commandsExchange == null || !NAME.matcher(commandsExchange).matches()) {
+                p.add("commandsExchange '" + commandsExchange + "' must be 1-200 letters, digits, '.', '_', ':' or '-'");
+            }
+            if (eventsExchange != null && eventsExchange.equals(commandsExchange)) {
+                p.add("eventsExchange and commandsExchange must differ (one is topic, the other direct)");
+            }
+            if (queueType == null) {
+                p.add("queueType must not be null (CLASSIC or QUORUM)");
+            }
+            if (prefetch < 0 || prefetch > 65_535) {
+                p.add("prefetch must be 0 (use the bus's) to 65535, was " + prefetch);
+            }
+            if (confirmWindow < 1 || confirmWindow > 1_000_000) {
+                p.add("confirmWindow must be 1 to 1000000, was " + confirmWindow);
+            }
+            if (maxMessageSize < 1 || maxMessageSize > 512 * 1024 * 1024) {
+                p.add("maxMessageSize must be 1 byte to 512 MiB (RabbitMQ's limit), was " + maxMessageSize);
+            }
+            positive(p, "startTimeout", startTimeout);
+            positive(p, "heartbeat", heartbeat);
+            positive(p, "maxReconnectDelay", maxReconnectDelay);
+            if (!p.isEmpty()) {
+                throw new ConfigurationException(p);
+            }
+            return new AmqpTransport(new AmqpConfig(addresses, username, password, virtualHost, tls, sslContext,
+                    namespace, eventsExchange, commandsExchange, queueType, prefetch, confirmWindow, maxMessageSize,
+                    startTimeout, heartbeat, maxReconnectDelay, connectionName));
+        }
+
+        private static void positive(List<String> p, String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                p.add(name + " must be positive, was " + d);
+            }
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package dev.courier.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Return;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.courier.PublishException;
+import dev.courier.PublishTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes on one confirm-mode channel with asynchronous, pipelined publisher confirms and a
+ * bounded in-flight window. A publish's future completes on the broker's ack and fails on a nack, a
+ * return (mandatory and unroutable), the channel's close, or the publish timeout; none waits
+ * forever. While the connection is away or blocked by a resource alarm, a publish waits for it up to
+ * the publish timeout (the core's back-pressure policy), then fails with
+ * {@link PublishTimeoutException}. A channel closed by a channel error is reopened at once.
+ * Futures are completed on a Courier thread, never on the connection's I/O thread, so code that
+ * publishes again from a completion cannot stall the confirms it waits for. Internal.
+ */
+final class Publisher {
+    private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
+
+    private final AmqpConfig cfg;
+    private final Topology topology;
+    private final Executor completions;
+    private final ScheduledExecutorService scheduler;
+    private final Semaphore window;
+    private final Object publishLock = new Object();
+    private final Object chanMonitor = new Object();
+    private volatile Link link;
+    private volatile Chan chan;
+    private volatile boolean closing;
+
+    Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler) {
+        this.cfg = cfg;
+        this.topology = topology;
+        this.completions = completions;
+        this.scheduler = scheduler;
+        this.window = new Semaphore(cfg.confirmWindow());
+        scheduler.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    void link(Link link) {
+        this.link = link;
+    }
+
+    /** One message waiting for its confirm. */
+    private static final class Pending {
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        final long deadline;
+        final String what;
+        final String messageId;
+        final String exchange;
+        final String routingKey;
+        final boolean mandatory;
+        volatile String returned;
+
+        Pending(long deadline, String what, String messageId, String exchange, String routingKey, boolean mandatory) {
+            this.deadline = deadline;
+            this.what = what;
+            this.messageId = messageId;
+            this.exchange = exchange;
+            this.routingKey = routingKey;
+            this.mandatory = mandatory;
+        }
+    }
+
+    /** A confirm-mode channel and the messages it has not confirmed yet, by sequence number. */
+    private final class Chan {
+        final Channel ch;
+        final ConcurrentSkipListMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+
+        Chan(Channel ch) {
+            this.ch = ch;
+        }
+
+        void ack(long seq, boolean multiple) {
+            settle(take(seq, multiple), null);
+        }
+
+        void nack(long seq, boolean multiple) {
+            settle(take(seq, multiple), "RabbitMQ refused it (nack)");
+        }
+
+        private List<Pending> take(long seq, boolean multiple) {
+            List<Pending> out = new ArrayList<>();
+            if (multiple) {
+                ConcurrentNavigableMap<Long, Pending> head = pending.headMap(seq, true);
+                for (Long k : head.keySet()) {
+                    Pending p = pending.remove(k);
+                    if (p != null) {
+                        out.add(p);
+                    }
+                }
+            } else {
+                Pending p = pending.remove(seq);
+                if (p != null) {
+                    out.add(p);
+                }
+            }
+            return out;
+        }
+
+        void returned(Return r) {
+            String id = r.getProperties().getMessageId();
+            for (Pending p : pending.values()) {
+                if (p.mandatory && p.returned == null && Objects.equals(p.messageId, id)
+                        && p.exchange.equals(r.getExchange()) && p.routingKey.equals(r.getRoutingKey())) {
+                    p.returned = r.getReplyText();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void settle(List<Pending> done, String nack) {
+        if (done.isEmpty()) {
+            return;
+        }
+        window.release(done.size());
+        completions.execute(() -> {
+            for (Pending p : done) {
+                if (nack != null) {
+                    p.future.completeExceptionally(new PublishException(p.what + " was not taken: " + nack));
+                } else if (p.returned != null) {
+                    p.future.completeExceptionally(new PublishException("unroutable: nobody consumes " + p.what
+                            + " (RabbitMQ returned it: " + p.returned + "; no queue bound yet, or it was deleted)"));
+                } else {
+                    p.future.complete(null);
+                }
+            }
+        });
+    }
+
+    /** Opens the confirm channel on a (new) connection; called by the link before it reports up. */
+    void connected(Connection c) {
+        withChannel(c, topology::declareExchanges);
+        openChannel(c);
+    }
+
+    private void openChannel(Connection c) {
+        Channel ch;
+        try {
+            ch = c.createChannel();
+            ch.confirmSelect();
+        } catch (IOException e) {
+            throw new PublishException("could not open a publishing channel: " + Link.describe(e), e);
+        }
+        Chan cs = new Chan(ch);
+        ch.addConfirmListener(cs::ack, cs::nack);
+        ch.addReturnListener(cs::returned);
+        ch.addShutdownListener(sig -> channelClosed(cs, sig));
+        synchronized (chanMonitor) {
+            chan = cs;
+            chanMonitor.notifyAll();
+        }
+    }
+
+    private void channelClosed(Chan cs, ShutdownSignalException sig) {
+        synchronized (chanMonitor) {
+            if (chan == cs) {
+                chan = null;
+            }
+        }
+        failAll(cs, "the channel closed before RabbitMQ confirmed it (" + sig.getMessage()
+                + "); it may or may not have arrived, and publishing it again is safe");
+        if (closing || sig.isHardError()) {
+            return; // a lost connection is the link's to recover
+        }
+        log.warn("publishing channel closed by RabbitMQ ({}); reopening it", sig.getMessage());
+        scheduler.execute(this::reopen);
+    }
+
+    private void reopen() {
+        Link l = link;
+        Connection c = l == null ? null : l.current();
+        if (c == null || closing || chan != null) {
+            return;
+        }
+        try {
+            connected(c);
+        } catch (RuntimeException e) {
+            log.warn("reopening the publishing channel failed ({}); retrying", e.getMessage());
+            scheduler.schedule(this::reopen, 500, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void failAll(Chan cs, String why) {
+        List<Pending> failed = new ArrayList<>();
+        for (Long k : cs.pending.keySet()) {
+            Pending p = cs.pending.remove(k);
+            if (p != null) {
+                failed.add(p);
+            }
+        }
+        if (failed.isEmpty()) {
+            return;
+        }
+        window.release(failed.size());
+        completions.execute(() -> {
+            for (Pending p : failed) {
+                p.future.completeExceptionally(new PublishException(p.what + " not confirmed: " + why));
+            }
+        });
+    }
+
+    /** Fails confirms that passed their deadline; they are in deadline order within a channel. */
+    private void expire() {
+        Chan cs = chan;
+        if (cs == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        List<Pending> late = new ArrayList<>();
+        for (Map.Entry<Long, Pending> e : cs.pending.entrySet()) {
+            if (e.getValue().deadline - now > 0) {
+                break;
+            }
+            Pending p = cs.pending.remove(e.getKey());
+            if (p != null) {
+                late.add(p);
+            }
+        }
+        if (late.isEmpty()) {
+            return;
+        }
+        window.release(late.size());
+        completions.execute(() -> {
+            for (Pending p : late) {
+                p.future.completeExceptionally(new PublishTimeoutException("no confirm from RabbitMQ for " + p.what
+                        + " within the publish timeout; it may or may not have arrived"));
+            }
+        });
+    }
+
+    /** Runs declarations on a throw-away channel of the current connection (a refusal closes it). */
+    void declare(java.util.function.Consumer<Channel> declarations, long deadlineNanos) {
+        Link l = link;
+        Connection c = l == null ? null : l.await(deadlineNanos);
+        if (c == null) {
+            throw new PublishTimeoutException("RabbitMQ at " + cfg.redactedUri() + " unreachable for the publish timeout");
+        }
+        withChannel(c, declarations);
+    }
+
+    static void withChannel(Connection c, java.util.function.Consumer<Channel> work) {
+        Channel ch = null;
+        try {
+            ch = c.createChannel();
+            work.accept(ch);
+        } catch (IOException e) {
+            throw Topology.translate(e, "a declaration");
+        } finally {
+            if (ch != null && ch.isOpen()) {
+                try {
+                    ch.close();
+                } catch (IOException | java.util.concurrent.TimeoutException | ShutdownSignalException e) {
+                    // the work is done; a failed close changes nothing
+                }
+            }
+        }
+    }
+
+    /** Publishes and returns the confirm future; never throws. */
+    CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props,
+                                    byte[] body, String what, Duration timeout) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new PublishException("AMQP transport is closed; cannot publish " + what));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            if (!window.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return CompletableFuture.failedFuture(new PublishTimeoutException("no room to publish " + what + ": "
+                        + cfg.confirmWindow() + " messages waited for RabbitMQ's confirm for the whole publish timeout of "
+                        + timeout));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing " + what, e));
+        }
+        Pending p = new Pending(deadline, what, props.getMessageId(), exchange, routingKey, mandatory);
+        while (true) {
+            Chan cs = awaitChan(deadline);
+            if (cs == null) {
+                window.release();
+                Link l = link;
+                String why = closing ? "the AMQP transport closed" : l != null && l.isBlocked()
+                        ? "RabbitMQ blocked publishing (" + l.blockedReason() + ")"
+                        : "RabbitMQ at " + cfg.redactedUri() + " was unreachable";
+                return CompletableFuture.failedFuture(new PublishTimeoutException("could not publish " + what + ": " + why
+                        + " for the whole publish timeout of " + timeout));
+            }
+            synchronized (publishLock) {
+                long seq = cs.ch.getNextPublishSeqNo();
+                cs.pending.put(seq, p);
+                try {
+                    cs.ch.basicPublish(exchange, routingKey, mandatory, props, body);
+                    return p.future;
+                } catch (IOException | AlreadyClosedException e) {
+                    if (cs.pending.remove(seq) == null) {
+                        return p.future; // failed by the channel's close listener already
+                    }
+                    log.debug("publish of {} hit a closing channel ({}); waiting for a new one", what, e.toString());
+                }
+            }
+        }
+    }
+
+    private Chan awaitChan(long deadline) {
+        synchronized (chanMonitor) {
+            while (true) {
+                Chan cs = chan;
+                Link l = link;
+                if (cs != null && cs.ch.isOpen() && (l == null || !l.isBlocked())) {
+                    return cs;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closing) {
+                    return null;
+                }
+                try {
+                    chanMonitor.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
+    }
+
+    int inFlight() {
+        Chan cs = chan;
+        return cs == null ? 0 : cs.pending.size();
+    }
+
+    /** Waits for outstanding confirms up to {@code patience}, then fails what is left. */
+    void close(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        Chan cs = chan;
+        while (cs != null && !cs.pending.isEmpty() && System.nanoTime() < deadline && cs.ch.isOpen()) {
+            synchronized (chanMonitor) {
+                try {
+                    chanMonitor.wait(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        closing = true;
+        synchronized (chanMonitor) {
+            chanMonitor.notifyAll();
+        }
+        if (cs != null) {
+            failAll(cs, "the AMQP transport closed");
+        }
+    }
+}
