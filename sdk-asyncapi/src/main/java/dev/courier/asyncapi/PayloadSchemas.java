@@ -50,7 +50,9 @@ final class PayloadSchemas {
                 .with(Option.PLAIN_DEFINITION_KEYS, Option.STANDARD_FORMATS,
                         Option.MAP_VALUES_AS_ADDITIONAL_PROPERTIES, Option.FLATTENED_ENUMS)
                 .with(new JacksonModule(JacksonOption.RESPECT_JSONPROPERTY_REQUIRED,
-                        JacksonOption.RESPECT_JSONPROPERTY_ORDER, JacksonOption.FLATTENED_ENUMS_FROM_JSONVALUE));
+                        JacksonOption.FLATTENED_ENUMS_FROM_JSONVALUE));
+        // Declaration order (the order Jackson writes a record in), not victools' alphabetical default.
+        config.forTypesInGeneral().withPropertySorter((a, b) -> 0);
         config.forFields()
                 .withRequiredCheck(field -> !nullable(field))
                 .withNullableCheck(PayloadSchemas::nullable);
