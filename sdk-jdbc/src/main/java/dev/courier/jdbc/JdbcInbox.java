@@ -1,0 +1,370 @@
+package dev.courier.jdbc;
+
+import dev.courier.ConfigurationException;
+import dev.courier.CourierException;
+import dev.courier.Handler;
+import dev.courier.spi.DeduplicationStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A durable {@link DeduplicationStore} in one table of your database, shared by every instance of
+ * a service and kept across restarts. Plug it into a bus with
+ * {@code MessageBus.builder("billing").deduplicationStore(inbox)}.
+ *
+ * <p>Each method is one statement (a claim reads its outcome back with a second one on MariaDB, and
+ * on PostgreSQL when the id was known), safe
+ * when instances race: exactly one claim of an id succeeds; a claim whose lease runs out (its
+ * instance crashed) can be taken over; a release only removes this claim, never someone else's.
+ * Times are the database's clock, so instances with skewed clocks agree.
+ *
+ * <p>With {@link #transactional} the handler's own database work, the "done" mark and the outbox
+ * rows it writes commit in one transaction: the effect happens once even if the process dies at
+ * any point. Without it, a crash after the handler's work but before {@link #complete} lets the
+ * message run again (at-least-once); make such handlers idempotent.
+ *
+ * <p>Done ids are purged after {@link Builder#retention} in batches of {@link Builder#purgeBatchSize}
+ * by a daemon thread every {@link Builder#purgeInterval}; {@link #close()} stops it. A duplicate
+ * that arrives after its id was purged is handled again: keep the retention longer than the
+ * longest time a message can be redelivered. Thread safe.
+ */
+public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
+    public static final String DEFAULT_TABLE = "courier_inbox";
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(5);
+    public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
+    /** At most this many batches per purge run, so one run never holds the database for long. */
+    static final int MAX_BATCHES_PER_RUN = 1000;
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcInbox.class);
+
+    private final DataSource dataSource;
+    private final String table;
+    private final Duration retention;
+    private final int purgeBatchSize;
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
+    private final Lazy<Statements> sql;
+    private final Purger purger;
+
+    private JdbcInbox(Builder b) {
+        this.dataSource = b.dataSource;
+        this.table = b.table;
+        this.retention = b.retention;
+        this.purgeBatchSize = b.purgeBatchSize;
+        this.sql = new Lazy<>(() -> new Statements(Jdbc.autoCommit(dataSource, Dialect::of), table));
+        this.purger = b.purgeInterval.isZero() ? null : new Purger("courier-inbox-purge-" + table, b.purgeInterval, this::purge);
+    }
+
+    /** A builder for an inbox in the database of {@code dataSource}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /** Creates the table and its index if they do not exist (the script {@code inbox-<database>.sql}). */
+    public JdbcInbox createSchema() {
+        try {
+            Jdbc.autoCommit(dataSource, c -> {
+                Schema.create(c, "inbox", sql.get().dialect, table);
+                return null;
+            });
+        } catch (SQLException e) {
+            throw Jdbc.failure("could not create the inbox table " + table, e);
+        }
+        log.info("inbox table {} ready", table);
+        return this;
+    }
+
+    /** The table this inbox uses. */
+    public String table() {
+        return table;
+    }
+
+    @Override
+    public Claim claim(String service, String messageId, Duration lease) {
+        String owner = UUID.randomUUID().toString();
+        Statements s = sql.get();
+        try {
+            Claim claim = Jdbc.autoCommit(dataSource, c -> {
+                for (int round = 0; round < 3; round++) {
+                    Claim result = s.claim(c, service, messageId, owner, lease.toMillis());
+                    if (result != null) {
+                        return result;
+                    }
+                    // released between the two statements: try again
+                }
+                return Claim.IN_PROGRESS;
+            });
+            if (claim == Claim.ACQUIRED) {
+                owners.put(key(service, messageId), owner);
+            }
+            return claim;
+        } catch (SQLException e) {
+            throw Jdbc.failure("inbox " + table + " could not claim " + messageId, e);
+        }
+    }
+
+    @Override
+    public void complete(String service, String messageId) {
+        owners.remove(key(service, messageId));
+        try {
+            Jdbc.autoCommit(dataSource, c -> s(c, sql.get().complete, service, messageId, null));
+        } catch (SQLException e) {
+            throw Jdbc.failure("inbox " + table + " could not mark " + messageId + " done", e);
+        }
+    }
+
+    @Override
+    public void release(String service, String messageId) {
+        String owner = owners.remove(key(service, messageId));
+        if (owner == null) {
+            // not claimed through this instance (or released twice): another's claim stays; leases end lost ones
+            return;
+        }
+        Statements s = sql.get();
+        try {
+            Jdbc.autoCommit(dataSource, c -> s(c, s.releaseOwned, service, messageId, owner));
+        } catch (SQLException e) {
+            throw Jdbc.failure("inbox " + table + " could not release " + messageId, e);
+        }
+    }
+
+    /**
+     * Wraps {@code handler} so that its work on the given connection, the "done" mark of the
+     * message for {@code service} (the name the bus was built with) and the outbox rows it writes
+     * commit together. A message already done (by another instance whose lease ran out, say) is
+     * skipped without running the handler. See {@link TransactionalHandler}.
+     */
+    public <T> Handler<T> transactional(String service, TransactionalHandler<? super T> handler) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(handler, "handler");
+        return (message, ctx) -> {
+            try (Connection c = dataSource.getConnection()) {
+                boolean autoCommit = c.getAutoCommit();
+                c.setAutoCommit(false);
+                try {
+                    if (!sql.get().markDone(c, service, ctx.messageId())) {
+                        c.rollback();
+                        log.debug("{} {} is already done for service '{}': handler skipped", ctx.envelope().type(),
+                                ctx.messageId(), service);
+                        return;
+                    }
+                    handler.handle(message, ctx, c);
+                    c.commit();
+                } catch (Exception | Error e) {
+                    Jdbc.rollbackQuietly(c, e);
+                    throw e;
+                } finally {
+                    c.setAutoCommit(autoCommit);
+                }
+            }
+        };
+    }
+
+    /**
+     * Deletes done ids (and claims whose lease ran out) older than the retention, in batches;
+     * returns how many rows went. Runs by itself every purge interval; call it to purge now.
+     */
+    public int purge() {
+        Statements s = sql.get();
+        int total = 0;
+        try {
+            for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+                int n = Jdbc.autoCommit(dataSource, c -> {
+                    try (PreparedStatement ps = c.prepareStatement(s.purge)) {
+                        ps.setLong(1, -retention.toMillis());
+                        ps.setInt(2, purgeBatchSize);
+                        return ps.executeUpdate();
+                    }
+                });
+                total += n;
+                if (n < purgeBatchSize) {
+                    break;
+                }
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("inbox " + table + " could not purge", e);
+        }
+        if (total > 0) {
+            log.debug("inbox {}: purged {} row(s) older than {}", table, total, retention);
+        }
+        return total;
+    }
+
+    /** Stops the purge thread. The DataSource is yours: it stays open. Idempotent. */
+    @Override
+    public void close() {
+        if (purger != null) {
+            purger.close();
+        }
+    }
+
+    private static int s(Connection c, String sql, String service, String messageId, String owner) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, service);
+            ps.setString(2, messageId);
+            if (owner != null) {
+                ps.setString(3, owner);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static String key(String service, String id) {
+        return service + '\u0000' + id;
+    }
+
+    /** The statements for one table, built once the dialect is known. */
+    private static final class Statements {
+        final Dialect dialect;
+        final String upsertClaim;
+        final String stateAndOwner;
+        final String state;
+        final String complete;
+        final String releaseOwned;
+        final String markDone;
+        final String insertDone;
+        final String purge;
+
+        Statements(Dialect d, String t) {
+            dialect = d;
+            upsertClaim = d.claimUpsert(t);
+            stateAndOwner = "SELECT state, owner FROM " + t + " WHERE service = ? AND message_id = ?";
+            state = "SELECT state FROM " + t + " WHERE service = ? AND message_id = ?";
+            complete = d.completeUpsert(t);
+            releaseOwned = "DELETE FROM " + t + " WHERE service = ? AND message_id = ? AND state = 'claimed' AND owner = ?";
+            markDone = "UPDATE " + t + " SET state = 'done', owner = NULL, lease_until = NULL, updated_at = " + d.now()
+                    + " WHERE service = ? AND message_id = ? AND state = 'claimed'";
+            insertDone = "INSERT INTO " + t + " (service, message_id, state, owner, lease_until, updated_at)"
+                    + " VALUES (?, ?, 'done', NULL, NULL, " + d.now() + ")";
+            purge = d.deleteLimited(t, "service, message_id", "updated_at < " + d.nowPlusMillisParam()
+                    + " AND (state = 'done' OR lease_until < " + d.now() + ")");
+        }
+
+        /** The claim's outcome, or null when the row vanished between the statements (retry). */
+        Claim claim(Connection c, String service, String id, String owner, long leaseMillis) throws SQLException {
+            int count;
+            try (PreparedStatement ps = c.prepareStatement(upsertClaim)) {
+                ps.setString(1, service);
+                ps.setString(2, id);
+                ps.setString(3, owner);
+                ps.setLong(4, leaseMillis);
+                count = ps.executeUpdate();
+            }
+            if (dialect.claimCountTellsOwnership() && count == 1) {
+                return Claim.ACQUIRED;
+            }
+            try (PreparedStatement ps = c.prepareStatement(stateAndOwner)) {
+                ps.setString(1, service);
+                ps.setString(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    if ("done".equals(rs.getString(1))) {
+                        return Claim.DONE;
+                    }
+                    return owner.equals(rs.getString(2)) ? Claim.ACQUIRED : Claim.IN_PROGRESS;
+                }
+            }
+        }
+
+        String state(Connection c, String service, String id) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(state)) {
+                ps.setString(1, service);
+                ps.setString(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        }
+
+        /** In the caller's transaction: false when the id is already done. */
+        boolean markDone(Connection c, String service, String id) throws SQLException {
+            if (s(c, markDone, service, id, null) == 1) {
+                return true;
+            }
+            String st = state(c, service, id);
+            if ("done".equals(st)) {
+                return false;
+            }
+            if (st != null) {
+                throw new CourierException("inbox: " + id + " changed state while being marked done; retrying");
+            }
+            s(c, insertDone, service, id, null);
+            return true;
+        }
+    }
+
+    /**
+     * Configures a {@link JdbcInbox}. {@link #build()} checks every setting at once and names each
+     * invalid one in a {@link ConfigurationException}.
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private String table = DEFAULT_TABLE;
+        private Duration retention = DEFAULT_RETENTION;
+        private Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
+        private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        /** The table (default {@value #DEFAULT_TABLE}); may be schema-qualified. */
+        public Builder table(String table) {
+            this.table = table;
+            return this;
+        }
+
+        /** How long done ids are remembered (default 7 days). Longer than any redelivery can take. */
+        public Builder retention(Duration retention) {
+            this.retention = retention;
+            return this;
+        }
+
+        /** How often the purge thread runs (default 5 minutes); {@link Duration#ZERO} turns it off. */
+        public Builder purgeInterval(Duration interval) {
+            this.purgeInterval = interval;
+            return this;
+        }
+
+        /** Rows deleted per statement when purging (default 1000). */
+        public Builder purgeBatchSize(int size) {
+            this.purgeBatchSize = size;
+            return this;
+        }
+
+        /** Builds the inbox; connects to the database only when first used. */
+        public JdbcInbox build() {
+            List<String> problems = new ArrayList<>();
+            if (dataSource == null) {
+                problems.add("inbox dataSource must not be null");
+            }
+            Jdbc.checkTable(problems, "inbox table", table);
+            Jdbc.checkPositive(problems, "inbox retention", retention);
+            if (purgeInterval == null || purgeInterval.isNegative()) {
+                problems.add("inbox purgeInterval must be positive or zero (off), was " + purgeInterval);
+            }
+            if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
+                problems.add("inbox purgeBatchSize must be between 1 and 100000, was " + purgeBatchSize);
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigurationException(problems);
+            }
+            return new JdbcInbox(this);
+        }
+    }
+}
