@@ -88,22 +88,22 @@ final class Wire {
 
     /** Channel bindings for the protocol, or null when the wire map does not say enough. */
     ObjectNode channelBindings(Map<String, String> wire, boolean consumer) {
-        if (!isAmqp() || (wire.get("exchange") == null && wire.get("queue") == null)) {
+        if (!isAmqp() || wire.get("exchange") == null && !(consumer && wire.get("queue") != null)) {
             return null;
         }
         ObjectNode amqp = JSON.objectNode();
         boolean queue = consumer && wire.get("queue") != null;
         amqp.put("is", queue ? "queue" : "routingKey");
-        if (wire.get("exchange") != null) {
+        if (queue) {
+            // AMQP binding 0.3.0: a queue channel describes the queue only (the exchange stays in x-courier-wire)
+            putVhost(amqp.putObject("queue").put("name", wire.get("queue")), wire);
+        } else {
             ObjectNode exchange = amqp.putObject("exchange").put("name", wire.get("exchange"));
             String type = wire.get("exchangeType");
             if (type != null && List.of("topic", "direct", "fanout", "default", "headers").contains(type)) {
                 exchange.put("type", type);
             }
             putVhost(exchange, wire);
-        }
-        if (queue) {
-            putVhost(amqp.putObject("queue").put("name", wire.get("queue")), wire);
         }
         amqp.put("bindingVersion", AMQP_BINDING_VERSION);
         ObjectNode bindings = JSON.objectNode();

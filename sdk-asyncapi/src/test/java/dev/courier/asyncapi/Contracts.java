@@ -75,11 +75,14 @@ final class Contracts {
         }
     }
 
-    /** The payload schema of message {@code key} inside {@code doc}, with its references into the document. */
+    /**
+     * The payload schema of message {@code key} inside {@code doc}, with its references into the
+     * document's components (only those are registered: the document itself is not a JSON Schema).
+     */
     static Schema payloadSchema(JsonNode doc, String key) {
         String base = "https://courier.test/contract.json";
         SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
-                b -> b.schemas(Map.of(base, doc.toString())));
+                b -> b.schemas(Map.of(base, MAPPER.createObjectNode().set("components", doc.get("components")).toString())));
         return registry.getSchema(SchemaLocation.of(base + "#/components/messages/" + key + "/payload"));
     }
 }
