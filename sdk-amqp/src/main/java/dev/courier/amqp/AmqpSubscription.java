@@ -61,20 +61,7 @@ final class AmqpSubscription implements TransportSubscription {
         try {
             ch = c.createChannel();
             ch.basicQos(prefetch);
-            Topology topo = transport.topology();
-            switch (address.kind()) {
-                case EVENT:
-                    topo.declareEventQueue(ch, queue, address.name());
-                    break;
-                case COMMAND:
-                    topo.declareCommandQueue(ch, queue, address.name());
-                    break;
-                case REPLY:
-                    topo.declareReplyQueue(ch, queue);
-                    break;
-                default:
-                    topo.declareDurable(ch, queue);
-            }
+            declare(ch);
             Channel mine = ch;
             ch.addShutdownListener(sig -> channelClosed(mine, sig));
             channel = ch;
@@ -90,6 +77,24 @@ final class AmqpSubscription implements TransportSubscription {
                 }
             }
             throw e instanceof IOException ? Topology.translate(e, queue) : (RuntimeException) e;
+        }
+    }
+
+    /** Declares this subscription's queue and binding (idempotent). */
+    void declare(Channel ch) {
+        Topology topo = transport.topology();
+        switch (address.kind()) {
+            case EVENT:
+                topo.declareEventQueue(ch, queue, address.name());
+                break;
+            case COMMAND:
+                topo.declareCommandQueue(ch, queue, address.name());
+                break;
+            case REPLY:
+                topo.declareReplyQueue(ch, queue);
+                break;
+            default:
+                topo.declareDurable(ch, queue);
         }
     }
 

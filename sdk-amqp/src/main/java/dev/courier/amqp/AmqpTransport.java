@@ -132,7 +132,7 @@ public final class AmqpTransport implements Transport {
         s.setRemoveOnCancelPolicy(true);
         scheduler = s;
         completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
-        publisher = new Publisher(cfg, topology, completions, scheduler);
+        publisher = new Publisher(cfg, topology, completions, scheduler, this::redeclare);
         ConnectionFactory factory = factory(cfg);
         pubLink = new Link("pub", cfg, factory, name, scheduler, c -> {
             declared.clear();
@@ -186,6 +186,22 @@ public final class AmqpTransport implements Transport {
             } catch (RuntimeException e) {
                 log.warn("re-attaching the consumer of {} after reconnect failed ({}); retrying", s.queue, e.getMessage());
                 s.reattachLater(1);
+            }
+        }
+    }
+
+    /** After a channel error on publish (an exchange or queue was deleted?): declare everything again. */
+    private void redeclare() {
+        declared.clear();
+        Connection c = consumeConnection();
+        if (c == null) {
+            return;
+        }
+        for (AmqpSubscription s : subscriptions) {
+            try {
+                Publisher.withChannel(c, s::declare);
+            } catch (RuntimeException e) {
+                log.warn("declaring {} again failed: {}", s.queue, e.getMessage());
             }
         }
     }

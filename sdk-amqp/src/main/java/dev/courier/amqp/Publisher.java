@@ -43,14 +43,17 @@ final class Publisher {
     private final Executor completions;
     private final ScheduledExecutorService scheduler;
     private final Semaphore window;
+    private final Runnable onChannelError;
     private final Object publishLock = new Object();
     private final Object chanMonitor = new Object();
     private volatile Link link;
     private volatile Chan chan;
     private volatile boolean closing;
 
-    Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler) {
+    Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler,
+              Runnable onChannelError) {
         this.cfg = cfg;
+        this.onChannelError = onChannelError;
         this.topology = topology;
         this.completions = completions;
         this.scheduler = scheduler;
@@ -185,8 +188,12 @@ final class Publisher {
         if (closing || sig.isHardError()) {
             return; // a lost connection is the link's to recover
         }
-        log.warn("publishing channel closed by RabbitMQ ({}); reopening it", sig.getMessage());
-        scheduler.execute(this::reopen);
+        log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
+                sig.getMessage());
+        scheduler.execute(() -> {
+            reopen();
+            onChannelError.run();
+        });
     }
 
     private void reopen() {

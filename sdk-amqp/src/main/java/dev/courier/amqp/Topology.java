@@ -113,7 +113,7 @@ final class Topology {
         Matcher m = INEQUIVALENT.matcher(text);
         if (m.find()) {
             return new ConfigurationException(m.group(2) + " '" + m.group(3) + "' already exists with a different '"
-                    + m.group(1) + "' (" + m.group(4).replaceAll("\\W+$", "") + "). Delete the " + m.group(2)
+                    + m.group(1) + "' (" + m.group(4).replaceAll(",?\\s*class-id=.*$", "").replaceAll("\\W+$", "") + "). Delete the " + m.group(2)
                     + " (it may hold messages) or configure the same setting (queueType) as the service that made it");
         }
         return new CourierException("RabbitMQ refused to declare " + what + ": " + text, e);

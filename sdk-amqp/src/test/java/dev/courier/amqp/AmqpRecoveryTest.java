@@ -1,0 +1,94 @@
+package dev.courier.amqp;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import dev.courier.ConfigurationException;
+import dev.courier.CourierException;
+import dev.courier.MessageBus;
+import dev.courier.kit.Await;
+import dev.courier.kit.KitMessages.Pinged;
+import dev.courier.spi.TransportContext;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The gaps amqp-client's own recovery leaves, each covered without stopping the broker: a channel
+ * closed by a channel error, a consumer cancelled because its queue was deleted, a first connect
+ * that cannot succeed, and refused credentials.
+ */
+class AmqpRecoveryTest extends AmqpTestSupport {
+
+    @Test
+    void aPublishingChannelClosedByAChannelErrorIsReopenedAndTheTopologyDeclaredAgain() throws Exception {
+        Set<Integer> got = ConcurrentHashMap.newKeySet();
+        // one bus publishes and consumes: its own binding is what it can declare again
+        MessageBus pub = start(bus("sink", transport()).onEvent(Pinged.class, (e, ctx) -> got.add(e.n())));
+        pub.publish(new Pinged(1, "before")).get(20, TimeUnit.SECONDS);
+        Await.until(Duration.ofSeconds(20), () -> got.contains(1), () -> "first event not handled");
+        try (Connection c = RabbitBroker.connect()) {
+            Channel ch = c.createChannel();
+            ch.exchangeDelete(ns + ".courier.events"); // also drops the sink's binding
+        }
+        // the next publish hits the missing exchange: RabbitMQ closes the channel (404)
+        try {
+            pub.publish(new Pinged(2, "into the void")).get(20, TimeUnit.SECONDS);
+        } catch (Exception expected) {
+            // failed with the channel, or confirmed just before RabbitMQ noticed: either is fine
+        }
+        Await.until(Duration.ofSeconds(30), () -> {
+            try {
+                pub.publish(new Pinged(3, "after")).get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return false;
+            }
+            return got.contains(3);
+        }, () -> "publishing and the bus's own binding should come back by themselves; got " + got);
+        assertTrue(pub.health().isHealthy(), pub.health().toString());
+    }
+
+    @Test
+    void aConsumerCancelledBecauseItsQueueWasDeletedComesBack() throws Exception {
+        Set<Integer> got = ConcurrentHashMap.newKeySet();
+        MessageBus sink = start(bus("sink", transport()).onEvent(Pinged.class, (e, ctx) -> got.add(e.n())));
+        MessageBus pub = start(bus("pub", transport()));
+        try (Connection c = RabbitBroker.connect()) {
+            c.createChannel().queueDelete(ns + ".sink.v1.kit.pinged");
+        }
+        Await.until(Duration.ofSeconds(30), () -> {
+            try {
+                pub.publish(new Pinged(got.size() + 100, "again")).get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return false;
+            }
+            return !got.isEmpty();
+        }, () -> "the consumer should declare its queue again and consume");
+        Await.until(Duration.ofSeconds(10), () -> sink.health().isHealthy(), () -> "sink health " + sink.health());
+    }
+
+    @Test
+    void startKeepsRetryingTheFirstConnectThenFailsClearly() {
+        AmqpTransport t = track(AmqpTransport.builder().addresses("127.0.0.1:1").startTimeout(Duration.ofMillis(800))
+                .namespace(ns).build());
+        long t0 = System.nanoTime();
+        CourierException e = assertThrows(CourierException.class,
+                () -> t.start(new TransportContext("svc", "i", Duration.ofSeconds(5))));
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(300), "it retried before giving up");
+        assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains("startTimeout"), e.getMessage());
+    }
+
+    @Test
+    void refusedCredentialsFailAtOnceWithoutThePassword() {
+        String uri = RabbitBroker.uri().replaceFirst("//[^@/]*@", "//courier-nobody:wrong-secret@");
+        AmqpTransport t = track(AmqpTransport.builder().uri(uri).namespace(ns).build());
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> t.start(new TransportContext("svc", "i", Duration.ofSeconds(5))));
+        assertTrue(e.getMessage().contains("courier-nobody") && !e.getMessage().contains("wrong-secret"), e.getMessage());
+    }
+}
