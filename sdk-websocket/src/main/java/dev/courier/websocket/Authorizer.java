@@ -1,0 +1,44 @@
+package dev.courier.websocket;
+
+/**
+ * Decides, per frame, whether a principal may do an operation on a name. A refused operation is
+ * answered with an error frame ({@code forbidden}) and has no effect.
+ */
+@FunctionalInterface
+public interface Authorizer {
+
+    /** What a client asks to do. */
+    enum Operation {
+        /** Publish an event; name = the message name. */
+        PUBLISH,
+        /** Send a command or request; name = the message name. */
+        SEND,
+        /** Subscribe to an event as itself (personal, filtered); name = the message name. */
+        SUBSCRIBE,
+        /** Act as a member of a service: consume with its group, replay to it, read its dead letters; name = the service. */
+        SERVICE,
+        /** Send a reply to a requester; name = the reply address. */
+        REPLY
+    }
+
+    /** True when {@code principal} may do {@code operation} on {@code name}. Must be quick. */
+    boolean allows(WebSocketPrincipal principal, Operation operation, String name);
+
+    /**
+     * The default: reads {@link WebSocketPrincipal#grants()} ({@code publish:}, {@code send:},
+     * {@code subscribe:}, {@code service:}, {@code reply:} patterns). Replying is also allowed to any
+     * principal holding a {@code service:} grant.
+     */
+    Authorizer GRANTS = (principal, operation, name) -> {
+        String prefix = operation.name().toLowerCase(java.util.Locale.ROOT) + ":";
+        for (String g : principal.grants()) {
+            if (g.startsWith(prefix) && Glob.matches(g.substring(prefix.length()), name)) {
+                return true;
+            }
+            if (operation == Operation.REPLY && g.startsWith("service:")) {
+                return true;
+            }
+        }
+        return false;
+    };
+}
