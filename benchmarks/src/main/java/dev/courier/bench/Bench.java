@@ -22,7 +22,17 @@ public final class Bench {
             return;
         }
         List<Scenario> scenarios = new ArrayList<>();
-        ServiceLoader.load(Scenario.class).forEach(scenarios::add);
+        java.util.Iterator<Scenario> it = ServiceLoader.load(Scenario.class).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                scenarios.add(it.next());
+            } catch (java.util.ServiceConfigurationError e) {
+                System.err.println("skipping a scenario that cannot load: " + e.getMessage());
+            }
+        }
         if (args.length == 0 || args[0].equals("list") || args[0].equals("--help")) {
             System.err.println("usage: java -jar courier-bench.jar <scenario|list> [--messages N] [--option value ...]");
             System.err.println("       java -jar courier-bench.jar jmh [JMH options]");

@@ -179,7 +179,7 @@ public final class BusCore {
         h.put(Headers.ID, id);
         h.put(Headers.SOURCE, s.service());
         h.put(Headers.TYPE, type);
-        h.put(Headers.TIME, Instant.now(s.clock()).toString());
+        h.put(Headers.TIME, Times.now(s.clock()));
         h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
         h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
         if (parent != null) {
@@ -206,7 +206,7 @@ public final class BusCore {
         h.put(Headers.ID, id);
         h.put(Headers.SOURCE, s.service());
         h.put(Headers.TYPE, replyType(request, reply));
-        h.put(Headers.TIME, Instant.now(s.clock()).toString());
+        h.put(Headers.TIME, Times.now(s.clock()));
         h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
         h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
         h.put(Headers.CORRELATION_ID, request.correlationId() != null ? request.correlationId() : request.id());

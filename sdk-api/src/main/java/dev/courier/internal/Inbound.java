@@ -16,9 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -150,15 +147,31 @@ final class Inbound {
 
     private CompletableFuture<?> attempts(Delivery d, Envelope env, Object payload) {
         int before = intHeader(env, Headers.ATTEMPT);
-        AtomicInteger made = new AtomicInteger();
-        AtomicBoolean first = new AtomicBoolean(true);
-        CompletableFuture<Object> result = retry.executeCompletionStage(s.scheduler(), () -> {
-            if (first.getAndSet(false)) {
-                return attempt(env, payload, before + made.incrementAndGet());
+        AtomicInteger made = new AtomicInteger(1);
+        // Fast path: the first attempt runs here, without the retry machinery; most messages end here.
+        CompletableFuture<Object> first = attempt(env, payload, before + 1);
+        if (first.isDone() && !first.isCompletedExceptionally()) {
+            return settleSuccess(d, env);
+        }
+        CompletableFuture<Object> result = first.handle((ok, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(ok);
             }
-            return CompletableFuture.supplyAsync(() -> attempt(env, payload, before + made.incrementAndGet()),
-                    s.handlerExecutor()).thenCompose(f -> f);
-        }).toCompletableFuture();
+            Throwable cause = unwrap(error);
+            if (s.retryPolicy().maxAttempts() == 1 || cause instanceof DeadlinePassed
+                    || !s.retryPolicy().isRetryable(cause)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            // Later attempts: resilience4j counts the failed first one, then schedules the backoff.
+            AtomicBoolean replayFirst = new AtomicBoolean(true);
+            return retry.executeCompletionStage(s.scheduler(), () -> {
+                if (replayFirst.getAndSet(false)) {
+                    return CompletableFuture.failedFuture(cause);
+                }
+                return CompletableFuture.supplyAsync(() -> attempt(env, payload, before + made.incrementAndGet()),
+                        s.handlerExecutor()).thenCompose(f -> f);
+            }).toCompletableFuture();
+        }).thenCompose(f -> f);
         return result.handle((ok, error) -> {
             if (error == null) {
                 return settleSuccess(d, env);
@@ -321,23 +334,10 @@ final class Inbound {
     }
 
     static Envelope envelope(Map<String, String> h) {
-        OffsetDateTime time = null;
-        String t = h.get(Headers.TIME);
-        if (t != null) {
-            try {
-                time = OffsetDateTime.ofInstant(Instant.parse(t), ZoneOffset.UTC);
-            } catch (DateTimeParseException e) {
-                try {
-                    time = OffsetDateTime.parse(t);
-                } catch (DateTimeParseException ignored) {
-                    time = null;
-                }
-            }
-        }
         String id = h.get(Headers.ID);
         String correlation = h.get(Headers.CORRELATION_ID);
-        return new Envelope(id, h.get(Headers.SOURCE), h.get(Headers.TYPE), time, correlation != null ? correlation : id,
-                h.get(Headers.CAUSATION_ID), h.get(Headers.SUBJECT), h);
+        return new Envelope(id, h.get(Headers.SOURCE), h.get(Headers.TYPE), h.get(Headers.TIME),
+                correlation != null ? correlation : id, h.get(Headers.CAUSATION_ID), h.get(Headers.SUBJECT), h);
     }
 
     private static int intHeader(Envelope env, String name) {

@@ -30,7 +30,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
     private final long maxAgeMillis;
     private final Clock clock;
     private final Map<String, DoneSet> done = new HashMap<>();
-    private final Map<String, Long> claims = new HashMap<>();
+    private final Map<String, Map<String, Long>> claims = new HashMap<>();
 
     private InMemoryDeduplicationStore(int maxEntries, Duration maxAge, Clock clock) {
         List<String> problems = new ArrayList<>();
@@ -74,19 +74,19 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         if (set.contains(messageId)) {
             return Claim.DONE;
         }
-        String key = key(service, messageId);
-        Long until = claims.get(key);
+        Map<String, Long> mine = claims.computeIfAbsent(service, s -> new HashMap<>());
+        Long until = mine.get(messageId);
         if (until != null && until > now) {
             return Claim.IN_PROGRESS;
         }
-        claims.put(key, now + lease.toMillis());
+        mine.put(messageId, now + lease.toMillis());
         return Claim.ACQUIRED;
     }
 
     @Override
     public synchronized void complete(String service, String messageId) {
         long now = clock.millis();
-        claims.remove(key(service, messageId));
+        unclaim(service, messageId);
         DoneSet set = done.computeIfAbsent(service, s -> new DoneSet(maxEntries));
         set.expire(now - maxAgeMillis);
         set.add(messageId, now);
@@ -94,7 +94,14 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
 
     @Override
     public synchronized void release(String service, String messageId) {
-        claims.remove(key(service, messageId));
+        unclaim(service, messageId);
+    }
+
+    private void unclaim(String service, String messageId) {
+        Map<String, Long> mine = claims.get(service);
+        if (mine != null) {
+            mine.remove(messageId);
+        }
     }
 
     /** Ids remembered as done for {@code service} (for tests and metrics). */
@@ -105,11 +112,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
 
     /** Claims in progress across all services. */
     public synchronized int claimsInProgress() {
-        return claims.size();
-    }
-
-    private static String key(String service, String id) {
-        return service + '\u0000' + id;
+        return claims.values().stream().mapToInt(Map::size).sum();
     }
 
     /** A FIFO ring of 128-bit keys with an open-addressing index into it. */

@@ -1,10 +1,14 @@
 package dev.courier.spi;
 
+import java.util.Collections;
 import java.util.Map;
 
-/** Headers and bytes as they travel, before decoding. */
+/**
+ * Headers and bytes as they travel, before decoding. The headers are an unmodifiable view: whoever
+ * builds a RawMessage hands the map over and must not change it afterwards.
+ */
 public record RawMessage(Map<String, String> headers, byte[] body) {
     public RawMessage {
-        headers = Map.copyOf(headers);
+        headers = Collections.unmodifiableMap(headers);
     }
 }

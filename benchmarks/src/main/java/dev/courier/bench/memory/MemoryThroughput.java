@@ -1,0 +1,154 @@
+package dev.courier.bench.memory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.courier.MessageBus;
+import dev.courier.RetryPolicy;
+import dev.courier.bench.Options;
+import dev.courier.bench.Scenario;
+import dev.courier.bench.Stats;
+import dev.courier.internal.JsonCodec;
+import dev.courier.memory.InMemoryBroker;
+import dev.courier.memory.InMemoryDeduplicationStore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * publish → handler end to end on the in-memory transport, JSON and deduplication on, against a
+ * baseline in the same run that does the same Jackson encode/decode of the same payload and
+ * headers with a plain queue handoff between two threads.
+ */
+public final class MemoryThroughput implements Scenario {
+
+    @Override
+    public String name() {
+        return "memory-throughput";
+    }
+
+    @Override
+    public String description() {
+        return "in-memory publish→handler (JSON + dedup) vs Jackson + ArrayBlockingQueue handoff; --messages N";
+    }
+
+    @Override
+    public List<Map<String, Object>> run(Options o) throws Exception {
+        int messages = o.getInt("messages", 1_000_000);
+        int warmup = o.getInt("warmup", Math.min(100_000, messages / 5));
+        // warm both paths up in this JVM first, then measure
+        baseline(warmup);
+        courier(warmup);
+        double base = baseline(messages);
+        Result sdk = courier(messages);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("scenario", name());
+        row.put("transport", "memory");
+        row.put("messages", messages);
+        row.put("payload_bytes", JsonCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
+        row.put("sdk_msgs_per_s", sdk.rate);
+        row.put("baseline_msgs_per_s", base);
+        row.put("ratio", sdk.rate / base);
+        row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
+        row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
+        row.put("lost", sdk.lost);
+        row.put("duplicates_handled", sdk.duplicates);
+        return List.of(row);
+    }
+
+    private record Result(double rate, Stats stats, long lost, long duplicates) {
+    }
+
+    private Result courier(int messages) throws Exception {
+        InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
+        Stats stats = new Stats(messages);
+        BitSet seen = new BitSet(messages);
+        AtomicLong handled = new AtomicLong();
+        AtomicLong duplicates = new AtomicLong();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect())
+                .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
+                .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)
+                .onEvent(BenchPayload.class, (p, ctx) -> {
+                    stats.add(System.nanoTime() - p.sentNanos());
+                    synchronized (seen) {
+                        if (seen.get((int) p.seq())) {
+                            duplicates.incrementAndGet();
+                        }
+                        seen.set((int) p.seq());
+                    }
+                    if (handled.incrementAndGet() == messages) {
+                        all.complete(null);
+                    }
+                }).build().start();
+        MessageBus pub = MessageBus.builder("bench-pub").transport(broker.connect()).produces(BenchPayload.class)
+                .build().start();
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> last = null;
+        for (int i = 0; i < messages; i++) {
+            last = pub.publish(BenchPayload.of(i));
+        }
+        last.get(60, TimeUnit.SECONDS);
+        try {
+            all.get(120, TimeUnit.SECONDS);
+        } catch (Exception timeout) {
+            // fall through: lost is reported
+        }
+        long took = System.nanoTime() - t0;
+        pub.close();
+        sink.close();
+        long lost = messages - seen.cardinality();
+        return new Result(messages / (took / 1e9), stats, lost, duplicates.get());
+    }
+
+    /** The same encode/decode work and headers, with a plain queue between two threads. */
+    private double baseline(int messages) throws Exception {
+        ObjectMapper mapper = JsonCodec.defaultMapper();
+        BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(65_536);
+        AtomicLong consumed = new AtomicLong();
+        Thread consumer = new Thread(() -> {
+            try {
+                for (int i = 0; i < messages; i++) {
+                    Object[] m = queue.take();
+                    @SuppressWarnings("unchecked")
+                    Map<String, String> h = (Map<String, String>) m[0];
+                    BenchPayload p = mapper.readValue((byte[]) m[1], BenchPayload.class);
+                    if (p.seq() >= 0 && h.get("id") != null) {
+                        consumed.incrementAndGet();
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        consumer.start();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < messages; i++) {
+            Map<String, String> h = new HashMap<>(16);
+            String id = UUID.randomUUID().toString();
+            h.put("id", id);
+            h.put("source", "bench-pub");
+            h.put("type", "v1.bench.measured");
+            h.put("time", Instant.now().toString());
+            h.put("specversion", "1.0");
+            h.put("datacontenttype", "application/json");
+            h.put("correlationid", id);
+            queue.put(new Object[] {h, mapper.writeValueAsBytes(BenchPayload.of(i))});
+        }
+        consumer.join();
+        long took = System.nanoTime() - t0;
+        if (consumed.get() != messages) {
+            throw new IllegalStateException("baseline consumed " + consumed + " of " + messages);
+        }
+        return messages / (took / 1e9);
+    }
+}
