@@ -55,4 +55,20 @@ class WireTest {
         assertFalse(doc.toString().contains("s3cret"));
         assertTrue(doc.toString().contains("rabbit:5672"));
     }
+
+    @Test
+    void theRealAmqpTransportDescribesItsExchangesAndQueues() {
+        // built, never started: the document needs no broker
+        try (MessageBus bus = Shop.ordering("amqp://guest:s3cret@rabbit.example:5672/shop").build()) {
+            JsonNode doc = AsyncApi.of(bus).replies(PlaceOrder.class, OrderAccepted.class).document();
+            Contracts.assertValid(doc);
+            assertEquals("amqp", doc.at("/servers/amqp/protocol").asText());
+            assertFalse(doc.toString().contains("s3cret"), "no credentials");
+            assertTrue(doc.at("/servers/amqp/host").asText().contains("rabbit.example"), doc.at("/servers").toString());
+            assertEquals("routingKey", doc.at("/channels/v1.order.placed/bindings/amqp/is").asText());
+            assertEquals("v1.order.placed", doc.at("/channels/v1.order.placed/address").asText());
+            assertEquals("queue", doc.at("/channels/consumer.v1.payment.captured/bindings/amqp/is").asText());
+            assertFalse(doc.at("/channels/consumer.v1.payment.captured/x-courier-wire/queue").asText().isEmpty());
+        }
+    }
 }
