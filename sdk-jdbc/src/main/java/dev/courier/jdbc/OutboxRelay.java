@@ -1,0 +1,294 @@
+package dev.courier.jdbc;
+
+import dev.courier.ConfigurationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes the committed rows of a {@link JdbcOutbox} through its bus, with confirms, and marks
+ * them sent; purges sent rows after {@link Builder#retention}. One daemon thread polls every
+ * {@link Builder#pollInterval}, at once again while batches come back full, and earlier when
+ * woken: by {@link #wakeUp()}, or on PostgreSQL by the outbox's NOTIFY (one connection stays
+ * LISTENing while the relay runs).
+ *
+ * <p>Guarantees: a committed row is published at least once; rows of one aggregate key are
+ * published in id order, each after the previous one's confirm; several relays (one per service
+ * instance is fine) lock rows with {@code FOR UPDATE SKIP LOCKED} and publish each row once in the
+ * normal case. A crash between the broker's confirm and the commit of "sent" publishes the row
+ * again, with the same message id, for the receivers' inbox to drop. A row that fails is retried
+ * with exponential backoff; rows after it in its key wait for it.
+ *
+ * <p>Start it after the bus: {@code outbox.relay().start()}; {@link #close()} it before the bus.
+ */
+public final class OutboxRelay implements AutoCloseable {
+    public static final int DEFAULT_BATCH_SIZE = 200;
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+    public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
+    public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
+
+    static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final JdbcOutbox outbox;
+    private final Builder config;
+    private final Semaphore wake = new Semaphore(0);
+    private final RelayBatch batch;
+    private final String purge;
+    private volatile boolean running;
+    private Thread thread;
+    private PgWaker waker;
+    private long nextPurge;
+
+    private OutboxRelay(JdbcOutbox outbox, Builder config) {
+        this.outbox = outbox;
+        this.config = config;
+        this.batch = new RelayBatch(outbox, config);
+        Dialect d = outbox.dialect();
+        this.purge = d.deleteLimited(outbox.table(), "id", "sent_at < " + d.nowPlusMillisParam());
+    }
+
+    static Builder builder(JdbcOutbox outbox) {
+        return new Builder(outbox);
+    }
+
+    /** Starts the relay thread (and the LISTEN connection on PostgreSQL). */
+    public synchronized OutboxRelay start() {
+        if (running) {
+            return this;
+        }
+        running = true;
+        nextPurge = System.nanoTime() + config.purgeInterval.toNanos();
+        thread = new Thread(this::loop, "courier-outbox-relay-" + outbox.table());
+        thread.setDaemon(true);
+        thread.start();
+        if (config.listen && outbox.dialect().notifies()) {
+            waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp, config.pollInterval);
+            waker.start();
+        }
+        log.info("outbox relay for {} started (batch {}, poll every {}{})", outbox.table(), config.batchSize,
+                config.pollInterval, waker != null ? ", woken by NOTIFY" : "");
+        return this;
+    }
+
+    /** Looks for rows now instead of at the next poll (call it after a commit you know of). */
+    public void wakeUp() {
+        wake.release();
+    }
+
+    /**
+     * Publishes one batch now on the calling thread and returns how many rows it published. Usable
+     * without {@link #start()} to drive the relay from a scheduler of your own.
+     */
+    public int relayOnce() {
+        return runBatch().sent();
+    }
+
+    /** Deletes sent rows older than the retention, in batches; returns how many went. */
+    public int purge() {
+        int total = 0;
+        try {
+            for (int i = 0; i < JdbcInbox.MAX_BATCHES_PER_RUN; i++) {
+                int n = Jdbc.autoCommit(outbox.dataSource(), c -> {
+                    try (PreparedStatement ps = c.prepareStatement(purge)) {
+                        ps.setLong(1, -config.retention.toMillis());
+                        ps.setInt(2, config.purgeBatchSize);
+                        return ps.executeUpdate();
+                    }
+                });
+                total += n;
+                if (n < config.purgeBatchSize) {
+                    break;
+                }
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("outbox " + outbox.table() + " could not purge", e);
+        }
+        if (total > 0) {
+            log.debug("outbox {}: purged {} sent row(s) older than {}", outbox.table(), total, config.retention);
+        }
+        return total;
+    }
+
+    /** Stops the relay after its current batch. Idempotent. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+            t = thread;
+        }
+        wake.release();
+        if (waker != null) {
+            waker.close();
+        }
+        try {
+            t.join(config.publishTimeout.toMillis() + 5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("outbox relay for {} stopped", outbox.table());
+    }
+
+    private RelayBatch.Outcome runBatch() {
+        try {
+            return Jdbc.transaction(outbox.dataSource(), batch::run);
+        } catch (SQLException e) {
+            throw Jdbc.failure("outbox " + outbox.table() + ": relay batch failed", e);
+        }
+    }
+
+    private void loop() {
+        boolean failing = false;
+        while (running) {
+            RelayBatch.Outcome o = null;
+            try {
+                o = runBatch();
+                if (failing) {
+                    log.info("outbox relay for {} works again", outbox.table());
+                    failing = false;
+                }
+            } catch (RuntimeException e) {
+                if (!failing) {
+                    log.warn("outbox relay for {} failed, retrying every {}: {}", outbox.table(), config.pollInterval,
+                            e.toString());
+                    failing = true;
+                }
+            }
+            if (o != null && o.selected() >= config.batchSize && o.sent() > 0) {
+                continue; // more may be waiting
+            }
+            if (config.purgeInterval.toNanos() > 0 && System.nanoTime() - nextPurge >= 0) {
+                nextPurge = System.nanoTime() + config.purgeInterval.toNanos();
+                try {
+                    purge();
+                } catch (RuntimeException e) {
+                    log.warn("{}", e.getMessage());
+                }
+            }
+            try {
+                if (wake.tryAcquire(config.pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Configures an {@link OutboxRelay}. {@link #build()} (and {@link #start()}) check every
+     * setting at once and name each invalid one in a {@link ConfigurationException}.
+     */
+    public static final class Builder {
+        private final JdbcOutbox outbox;
+        int batchSize = DEFAULT_BATCH_SIZE;
+        Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+        Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+        Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
+        Duration retention = DEFAULT_RETENTION;
+        Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
+        int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
+        boolean listen = true;
+
+        private Builder(JdbcOutbox outbox) {
+            this.outbox = outbox;
+        }
+
+        /** Rows locked and published per transaction (default 200). */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** How long the relay waits between looks when nothing wakes it (default 500 ms). */
+        public Builder pollInterval(Duration interval) {
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** How long a batch waits for its confirms; unconfirmed rows are published again later (default 30 s). */
+        public Builder publishTimeout(Duration timeout) {
+            this.publishTimeout = timeout;
+            return this;
+        }
+
+        /** The first retry delay of a row that failed, doubled per attempt up to {@code max} (default 1 s, 1 min). */
+        public Builder retryBackoff(Duration initial, Duration max) {
+            this.retryBackoff = initial;
+            this.maxRetryBackoff = max;
+            return this;
+        }
+
+        /** How long sent rows are kept before purging (default 24 hours). */
+        public Builder retention(Duration retention) {
+            this.retention = retention;
+            return this;
+        }
+
+        /** How often the relay purges (default 1 minute); {@link Duration#ZERO} turns purging off. */
+        public Builder purgeInterval(Duration interval) {
+            this.purgeInterval = interval;
+            return this;
+        }
+
+        /** Rows deleted per statement when purging (default 1000). */
+        public Builder purgeBatchSize(int size) {
+            this.purgeBatchSize = size;
+            return this;
+        }
+
+        /** On PostgreSQL, whether to LISTEN for the outbox's NOTIFY to wake early (default true). */
+        public Builder listen(boolean listen) {
+            this.listen = listen;
+            return this;
+        }
+
+        /** Builds a relay that does nothing until {@link OutboxRelay#start()} (or {@link OutboxRelay#relayOnce()}). */
+        public OutboxRelay build() {
+            List<String> problems = new ArrayList<>();
+            if (batchSize < 1 || batchSize > 1000) {
+                problems.add("relay batchSize must be between 1 and 1000, was " + batchSize);
+            }
+            Jdbc.checkPositive(problems, "relay pollInterval", pollInterval);
+            Jdbc.checkPositive(problems, "relay publishTimeout", publishTimeout);
+            Jdbc.checkPositive(problems, "relay retryBackoff", retryBackoff);
+            Jdbc.checkPositive(problems, "relay maxRetryBackoff", maxRetryBackoff);
+            if (retryBackoff != null && maxRetryBackoff != null && maxRetryBackoff.compareTo(retryBackoff) < 0) {
+                problems.add("relay maxRetryBackoff (" + maxRetryBackoff + ") must be at least retryBackoff ("
+                        + retryBackoff + ")");
+            }
+            Jdbc.checkPositive(problems, "relay retention", retention);
+            if (purgeInterval == null || purgeInterval.isNegative()) {
+                problems.add("relay purgeInterval must be positive or zero (off), was " + purgeInterval);
+            }
+            if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
+                problems.add("relay purgeBatchSize must be between 1 and 100000, was " + purgeBatchSize);
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigurationException(problems);
+            }
+            return new OutboxRelay(outbox, this);
+        }
+
+        /** Builds and starts the relay. */
+        public OutboxRelay start() {
+            return build().start();
+        }
+    }
+}
