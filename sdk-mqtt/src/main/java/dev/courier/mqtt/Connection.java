@@ -1,0 +1,296 @@
+package dev.courier.mqtt;
+
+import dev.courier.PublishException;
+import dev.courier.PublishTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One persistent MQTT session kept alive: connects with clean start off, reconnects with exponential
+ * backoff (a fresh {@link Wire} per connection), restores subscriptions when the broker lost the
+ * session, bounds in-flight publishes, and sends a publish again on the next connection when its
+ * connection dropped before the PUBACK (until the publish timeout). Internal.
+ */
+final class Connection {
+    private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+    /**
+     * What the client announces: the protocol maximum. Mosquitto resends a resumed session's messages
+     * beyond a smaller announced receive maximum, and the HiveMQ client then drops the connection; the
+     * broker's max_inflight_messages is the real cap.
+     */
+    static final int RECEIVE_MAXIMUM = 65_535;
+
+    /** A received message and the connection epoch it arrived on. */
+    record Received(Wire.Incoming message, long epoch) {
+    }
+
+    private final MqttConfig cfg;
+    private final String clientId;
+    private final Duration expiry;
+    private final Consumer<Received> handler;
+    private final Executor callbacks;
+    private final Executor completions;
+    private final ScheduledExecutorService scheduler;
+    private final Set<String> filters = ConcurrentHashMap.newKeySet();
+    private final Semaphore inFlight;
+    private final Object lock = new Object();
+    private volatile Wire wire;
+    private volatile long epoch;
+    private volatile CompletableFuture<Wire> ready = new CompletableFuture<>();
+    private volatile boolean closed;
+    private volatile Wire.Session session;
+    private long backoff = MIN_BACKOFF_MS;
+
+    Connection(MqttConfig cfg, String clientId, Duration expiry, Consumer<Received> handler, Executor callbacks,
+               Executor completions, ScheduledExecutorService scheduler) {
+        this.completions = completions;
+        this.cfg = cfg;
+        this.clientId = clientId;
+        this.expiry = expiry;
+        this.handler = handler;
+        this.callbacks = callbacks;
+        this.scheduler = scheduler;
+        this.inFlight = new Semaphore(cfg.maxInFlight());
+    }
+
+    String clientId() {
+        return clientId;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    Wire.Session session() {
+        return session;
+    }
+
+    /** Connects the first time, or fails with a clear exception after the connect timeout. */
+    Wire.Session start() {
+        CompletableFuture<Wire.Session> first = attempt();
+        try {
+            return first.get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            close(false);
+            throw new IllegalStateException("could not connect to MQTT broker " + cfg.host() + ":" + cfg.port()
+                    + " as '" + clientId + "' within " + cfg.connectTimeout(), e);
+        } catch (ExecutionException e) {
+            close(false);
+            throw new IllegalStateException("could not connect to MQTT broker " + cfg.host() + ":" + cfg.port()
+                    + " as '" + clientId + "': " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close(false);
+            throw new IllegalStateException("interrupted while connecting to " + cfg.host() + ":" + cfg.port(), e);
+        }
+    }
+
+    private CompletableFuture<Wire.Session> attempt() {
+        long myEpoch;
+        Wire w;
+        synchronized (lock) {
+            myEpoch = ++epoch;
+            long e = myEpoch;
+            Wire[] self = new Wire[1];
+            w = Wire.open(cfg, clientId, m -> handler.accept(new Received(m, e)), callbacks,
+                    () -> onDisconnected(self[0], e));
+            self[0] = w;
+            wire = w;
+        }
+        return w.connect(false, expiry, RECEIVE_MAXIMUM).thenCompose(s -> {
+            session = s;
+            if (s.present()) {
+                return CompletableFuture.completedFuture(s);
+            }
+            CompletableFuture<?>[] subs = filters.stream().map(f -> w.subscribe(f, cfg.qos()))
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(subs).thenApply(x -> s);
+        }).whenComplete((s, e) -> {
+            if (e == null) {
+                synchronized (lock) {
+                    if (wire == w && !closed) {
+                        backoff = MIN_BACKOFF_MS;
+                        ready.complete(w);
+                    }
+                }
+                if (myEpoch > 1) {
+                    log.info("MQTT client '{}' reconnected to {}:{} (session {})", clientId, cfg.host(), cfg.port(),
+                            s.present() ? "resumed" : "new, subscriptions restored");
+                }
+            }
+        });
+    }
+
+    private void onDisconnected(Wire w, long e) {
+        synchronized (lock) {
+            if (wire != w || closed) {
+                return;
+            }
+            if (ready.isDone()) {
+                ready = new CompletableFuture<>();
+            }
+            log.warn("MQTT client '{}' lost its connection to {}:{}; reconnecting", clientId, cfg.host(), cfg.port());
+            scheduleReconnect();
+        }
+    }
+
+    private void scheduleReconnect() {
+        long delay = backoff;
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        scheduler.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            attempt().whenComplete((s, e) -> {
+                if (e != null) {
+                    log.debug("MQTT client '{}' reconnect failed: {}", clientId, e.toString());
+                    synchronized (lock) {
+                        if (!closed) {
+                            scheduleReconnect();
+                        }
+                    }
+                }
+            });
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    boolean isConnected() {
+        Wire w = wire;
+        return !closed && ready.isDone() && !ready.isCompletedExceptionally() && w != null && w.isConnected();
+    }
+
+    /** Subscribes now and after every reconnect into a lost session. */
+    void subscribe(String filter, Duration timeout) {
+        filters.add(filter);
+        try {
+            ready.thenCompose(w -> w.subscribe(filter, cfg.qos())).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not subscribe '" + clientId + "' to " + filter + ": "
+                    + (e instanceof ExecutionException ? e.getCause() : e), e);
+        }
+    }
+
+    CompletableFuture<Void> unsubscribe(String filter) {
+        filters.remove(filter);
+        return ready.thenCompose(w -> w.unsubscribe(filter));
+    }
+
+    /**
+     * Publishes within {@code timeout}: waits for room and a connection, and sends again on the next
+     * connection if this one drops before the PUBACK. Completes on the executor, never on a network thread.
+     */
+    CompletableFuture<Wire.Outcome> publish(String topic, Map<String, String> headers, byte[] body, boolean raw,
+                                            boolean retain, String responseTopic, byte[] correlation, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Wire.Outcome> result = new CompletableFuture<>();
+        try {
+            if (!inFlight.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return CompletableFuture.failedFuture(new PublishTimeoutException("no room to publish to " + topic
+                        + ": " + cfg.maxInFlight() + " publishes in flight for the publish timeout of " + timeout));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing to " + topic, e));
+        }
+        send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+        result.whenComplete((x, e) -> inFlight.release());
+        return result.whenCompleteAsync((x, e) -> { }, completions);
+    }
+
+    private void send(CompletableFuture<Wire.Outcome> result, String topic, Map<String, String> headers, byte[] body,
+                      boolean raw, boolean retain, String responseTopic, byte[] correlation, long deadline,
+                      Duration timeout) {
+        if (closed) {
+            result.completeExceptionally(new PublishException("MQTT transport is closed; cannot publish to " + topic));
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            result.completeExceptionally(new PublishTimeoutException("publish to " + topic + " not confirmed within"
+                    + " the publish timeout of " + timeout + (isConnected() ? "" : " (broker unreachable)")));
+            return;
+        }
+        ready.copy().orTimeout(left, TimeUnit.NANOSECONDS).whenComplete((w, e) -> {
+            if (e != null) {
+                if (!closed && !(unwrap(e) instanceof TimeoutException)) {
+                    scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
+                            deadline, timeout), 50, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+                return;
+            }
+            long ep = epoch;
+            CompletableFuture<Wire.Outcome> f = raw ? w.publishRaw(topic, body, cfg.qos(), retain)
+                    : w.publish(topic, headers, body, cfg.qos(), responseTopic, correlation);
+            f.orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((o, pe) -> {
+                if (pe == null) {
+                    result.complete(o);
+                    return;
+                }
+                Throwable c = pe instanceof CompletionException && pe.getCause() != null ? pe.getCause() : pe;
+                if (c instanceof TimeoutException) {
+                    send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+                } else if (wire != w || epoch != ep || !w.isConnected()) {
+                    // the connection dropped before the PUBACK: send again on the next one
+                    scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
+                            deadline, timeout), 50, TimeUnit.MILLISECONDS);
+                } else {
+                    result.completeExceptionally(new PublishException("broker did not accept the message for " + topic
+                            + ": " + c.getMessage(), c));
+                }
+            });
+        });
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** Waits up to {@code bound} for in-flight publishes to be confirmed. */
+    void drain(Duration bound) {
+        try {
+            if (inFlight.tryAcquire(cfg.maxInFlight(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                inFlight.release(cfg.maxInFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops reconnecting and disconnects; {@code endSession} makes the broker drop the session. */
+    void close(boolean endSession) {
+        Wire w;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            w = wire;
+            ready.completeExceptionally(new IllegalStateException("MQTT connection '" + clientId + "' is closed"));
+        }
+        if (w != null) {
+            try {
+                w.disconnect(endSession).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("MQTT client '{}' did not disconnect cleanly: {}", clientId, e.toString());
+            }
+        }
+    }
+}

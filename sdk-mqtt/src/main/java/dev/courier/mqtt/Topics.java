@@ -1,0 +1,211 @@
+package dev.courier.mqtt;
+
+import dev.courier.spi.Address;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Courier's topic names on MQTT, in one place. Message names map to levels ({@code v1.order.placed} →
+ * {@code <prefix>/v1/order/placed}); Courier's own traffic lives under {@code <prefix>/_courier/}.
+ * Internal.
+ */
+final class Topics {
+    static final String COMMAND_GROUP = "courier-command";
+    private static final String INTERNAL = "_courier";
+
+    /** What an incoming topic is. */
+    enum Kind { MESSAGE, DIRECT, RETRY, REPLY, MEMBERS, FENCE, DEAD_LETTER, UNKNOWN }
+
+    /** A parsed incoming topic: its kind and the message name, reply address or member id it carries. */
+    record Route(Kind kind, String service, String name) {
+    }
+
+    private final String prefix;
+    private final String internal;
+
+    Topics(String prefix) {
+        this.prefix = prefix;
+        this.internal = prefix + "/" + INTERNAL + "/";
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    /** Null when the prefix is a valid topic prefix, otherwise what is wrong with it. */
+    static String checkPrefix(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            return "must not be empty";
+        }
+        if (prefix.startsWith("$")) {
+            return "must not start with '$' (reserved for broker topics such as $SYS and $share), was '" + prefix + "'";
+        }
+        String p = checkLevels(prefix);
+        if (p != null) {
+            return p + ", was '" + prefix + "'";
+        }
+        if (prefix.getBytes(StandardCharsets.UTF_8).length > MqttConfig.MAX_TOPIC_BYTES - 1024) {
+            return "is longer than the protocol's 65,535-byte topic limit leaves room for";
+        }
+        return null;
+    }
+
+    private static String checkLevels(String s) {
+        if (s.indexOf('+') >= 0 || s.indexOf('#') >= 0) {
+            return "must not contain the wildcards '+' or '#'";
+        }
+        if (s.indexOf('\0') >= 0) {
+            return "must not contain NUL";
+        }
+        if (s.startsWith("/") || s.endsWith("/") || s.contains("//")) {
+            return "must not have empty levels (leading, trailing or double '/')";
+        }
+        return null;
+    }
+
+    static boolean hasWildcardOrSlash(String s) {
+        return s.indexOf('+') >= 0 || s.indexOf('#') >= 0 || s.indexOf('/') >= 0 || s.indexOf('\0') >= 0;
+    }
+
+    /** A message name or service as topic levels; fails with a clear message on a name MQTT cannot carry. */
+    static String levels(String what, String name) {
+        if (name.startsWith("$")) {
+            throw new IllegalArgumentException(what + " '" + name + "' must not start with '$' on MQTT");
+        }
+        String l = name.replace('.', '/');
+        String p = checkLevels(l);
+        if (p != null || name.indexOf('/') >= 0) {
+            throw new IllegalArgumentException(what + " '" + name + "' cannot be an MQTT topic: "
+                    + (p != null ? p : "it must not contain '/'") + " (dots become levels)");
+        }
+        return l;
+    }
+
+    /** A name used as a single level (service, instance, reply address). */
+    static String level(String what, String name) {
+        if (name.isEmpty() || hasWildcardOrSlash(name) || name.startsWith("$")) {
+            throw new IllegalArgumentException(what + " '" + name + "' cannot be used on MQTT: it must be non-empty"
+                    + " and contain no '+', '#', '/' or leading '$'");
+        }
+        return name;
+    }
+
+    private static String checked(String topic) {
+        if (topic.getBytes(StandardCharsets.UTF_8).length > MqttConfig.MAX_TOPIC_BYTES) {
+            throw new IllegalArgumentException("topic is longer than MQTT's 65,535-byte limit: "
+                    + topic.substring(0, 80) + "...");
+        }
+        return topic;
+    }
+
+    /** The topic a message to {@code to} is published on. */
+    String publishTopic(Address to) {
+        switch (to.kind()) {
+            case EVENT:
+                return to.group() != null ? direct(to.group(), to.name()) : message(to.name());
+            case COMMAND:
+                return message(to.name());
+            case REPLY:
+                return reply(to.name());
+            case DEAD_LETTER:
+                return deadLetter(to.name());
+            default:
+                throw new IllegalArgumentException("unknown address kind " + to.kind());
+        }
+    }
+
+    /** The subscription filter of {@code group} for {@code address}. */
+    String filter(Address address, String group) {
+        switch (address.kind()) {
+            case EVENT:
+                return "$share/" + level("service", group) + "/" + message(address.name());
+            case COMMAND:
+                return "$share/" + COMMAND_GROUP + "/" + message(address.name());
+            case REPLY:
+                return reply(address.name());
+            default:
+                throw new IllegalArgumentException("cannot subscribe to " + address);
+        }
+    }
+
+    String message(String name) {
+        return checked(prefix + "/" + levels("message name", name));
+    }
+
+    String direct(String service, String name) {
+        return checked(internal + "direct/" + level("service", service) + "/" + levels("message name", name));
+    }
+
+    String directFilter(String service) {
+        return "$share/" + level("service", service) + "/" + internal + "direct/" + service + "/#";
+    }
+
+    String retry(String service, String name) {
+        return checked(internal + "retry/" + level("service", service) + "/" + levels("message name", name));
+    }
+
+    String retryFilter(String service) {
+        return "$share/" + level("service", service) + "/" + internal + "retry/" + service + "/#";
+    }
+
+    String reply(String replyAddress) {
+        return checked(internal + "reply/" + level("reply address", replyAddress));
+    }
+
+    String deadLetter(String service) {
+        return checked(internal + "dl/" + level("service", service));
+    }
+
+    String member(String service, String clientId) {
+        return checked(internal + "members/" + level("service", service) + "/" + level("client id", clientId));
+    }
+
+    String membersFilter(String service) {
+        return internal + "members/" + level("service", service) + "/+";
+    }
+
+    String fence(String clientId) {
+        return checked(internal + "fence/" + level("client id", clientId));
+    }
+
+    /** What an incoming topic is; message names come back with dots. */
+    Route route(String topic) {
+        if (topic.startsWith(internal)) {
+            String rest = topic.substring(internal.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                return new Route(Kind.UNKNOWN, null, topic);
+            }
+            String head = rest.substring(0, slash);
+            String tail = rest.substring(slash + 1);
+            switch (head) {
+                case "direct":
+                case "retry": {
+                    int s = tail.indexOf('/');
+                    if (s < 0) {
+                        return new Route(Kind.UNKNOWN, null, topic);
+                    }
+                    return new Route(head.equals("direct") ? Kind.DIRECT : Kind.RETRY, tail.substring(0, s),
+                            tail.substring(s + 1).replace('/', '.'));
+                }
+                case "reply":
+                    return new Route(Kind.REPLY, null, tail);
+                case "members": {
+                    int s = tail.indexOf('/');
+                    return s < 0 ? new Route(Kind.UNKNOWN, null, topic)
+                            : new Route(Kind.MEMBERS, tail.substring(0, s), tail.substring(s + 1));
+                }
+                case "fence":
+                    return new Route(Kind.FENCE, null, tail);
+                case "dl":
+                    return new Route(Kind.DEAD_LETTER, tail, tail);
+                default:
+                    return new Route(Kind.UNKNOWN, null, topic);
+            }
+        }
+        if (topic.startsWith(prefix + "/")) {
+            return new Route(Kind.MESSAGE, null, topic.substring(prefix.length() + 1).replace('/', '.'));
+        }
+        return new Route(Kind.UNKNOWN, null, topic);
+    }
+}
