@@ -7,7 +7,15 @@ import dev.courier.samples.ordering.Messages.Line;
 import dev.courier.samples.ordering.Messages.OrderAccepted;
 import dev.courier.samples.ordering.Messages.PlaceOrder;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.courier.asyncapi.AsyncApi;
+import dev.courier.asyncapi.SystemContract;
+
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +93,7 @@ public final class OrderingDemo {
             MessageBus storefront = bus("storefront").produces(PlaceOrder.class).build();
             buses.add(storefront);
             storefront.start();
+            writeContracts(buses);
 
             // 1. A customer places an order: request/reply over messaging.
             trace.note("storefront", "alice places an order (request v1.order.place)");
@@ -121,6 +130,30 @@ public final class OrderingDemo {
             for (MessageBus b : buses) {
                 b.close();
             }
+        }
+    }
+
+    /** Writes each service's AsyncAPI document, and the merged system view, to {@code target/contracts}. */
+    private void writeContracts(List<MessageBus> buses) {
+        Path dir = Path.of("target", "contracts");
+        try {
+            Files.createDirectories(dir);
+            List<JsonNode> docs = new ArrayList<>();
+            for (MessageBus b : buses) {
+                AsyncApi api = AsyncApi.of(b).version("1.0.0")
+                        .description("Courier ordering demo: the " + b.service() + " service");
+                if (b.service().equals("ordering") || b.service().equals("storefront")) {
+                    api.replies(PlaceOrder.class, OrderAccepted.class); // v1.order.place is a request
+                }
+                Files.writeString(dir.resolve(b.service() + ".asyncapi.yaml"), api.toYaml());
+                docs.add(api.document());
+            }
+            SystemContract system = SystemContract.of("ordering-demo", docs);
+            Files.writeString(dir.resolve("system.asyncapi.yaml"), system.toYaml());
+            trace.note("contracts", "AsyncAPI documents written to " + dir.toAbsolutePath());
+            system.gaps().forEach(g -> trace.note("contracts", "gap: " + g));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
