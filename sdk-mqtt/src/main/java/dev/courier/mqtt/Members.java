@@ -110,6 +110,14 @@ final class Members {
                     .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             int count = 0;
             if (s.present()) {
+                // leave every shared group we know of first, so nothing new is routed to the session we end
+                for (String f : transport.groupFilters()) {
+                    try {
+                        w.unsubscribe(f).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        log.debug("could not unsubscribe {} from {}: {}", clientId, f, e.toString());
+                    }
+                }
                 w.subscribe(fenceTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 transport.publishRaw(fenceTopic, nonce.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)
                         .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);

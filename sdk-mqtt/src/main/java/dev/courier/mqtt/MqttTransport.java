@@ -172,6 +172,16 @@ public final class MqttTransport implements Transport {
             return;
         }
         m.drain(Duration.ofSeconds(10));
+        // stop taking the group's retries and replays: other instances get them while this one is away
+        try {
+            CompletableFuture<Void> u = m.unsubscribe(topics.directFilter(service));
+            if (retry != null) {
+                u = u.thenCompose(x -> retry.unsubscribe(topics.retryFilter(service)));
+            }
+            u.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("could not leave the direct/retry groups of '{}': {}", clientId, e.toString());
+        }
         if (members != null) {
             members.leave(retry != null);
         }
@@ -506,6 +516,19 @@ public final class MqttTransport implements Transport {
     /** Runs the callbacks of short-lived connections (dead-letter reads, session take-overs) in order. */
     ExecutorService aux() {
         return aux;
+    }
+
+    /** The shared-group filters an instance of this service subscribes to (for session take-over). */
+    List<String> groupFilters() {
+        List<String> fs = new ArrayList<>();
+        fs.add(topics.directFilter(service));
+        fs.add(topics.retryFilter(service));
+        for (Subscription s : subscriptions) {
+            if (s.address.kind() != Address.Kind.REPLY) {
+                fs.add(s.filter);
+            }
+        }
+        return fs;
     }
 
     /** Every client id whose session this transport may have created (for tests that clean up). */
