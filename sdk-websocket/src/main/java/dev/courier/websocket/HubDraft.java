@@ -1,6 +1,11 @@
 package dev.courier.websocket;
 
+import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
+import org.java_websocket.enums.Opcode;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.LimitExceededException;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.handshake.ClientHandshake;
@@ -27,6 +32,7 @@ final class HubDraft extends Draft_6455 {
     static final String REFUSE = "X-Courier-Refuse";
 
     private final int maxMessageBytes;
+    private long fragmentedBytes;
 
     HubDraft(int maxMessageBytes) {
         super(Collections.emptyList(), protocols(), maxMessageBytes);
@@ -64,6 +70,29 @@ final class HubDraft extends Draft_6455 {
             return Collections.singletonList(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
         }
         return super.createHandshake(handshake, withcontent);
+    }
+
+    /**
+     * Java-WebSocket 1.6.0 checks the size of a fragmented message at its first and last frame only,
+     * so endless continuation frames without FIN would grow its buffer without bound: count them here.
+     */
+    @Override
+    public void processFrame(WebSocketImpl ws, Framedata frame) throws InvalidDataException {
+        Opcode op = frame.getOpcode();
+        if (op == Opcode.CONTINUOUS || ((op == Opcode.TEXT || op == Opcode.BINARY) && !frame.isFin())) {
+            if (op != Opcode.CONTINUOUS) {
+                fragmentedBytes = 0;
+            }
+            fragmentedBytes += frame.getPayloadData().remaining();
+            if (fragmentedBytes > maxMessageBytes) {
+                fragmentedBytes = 0;
+                throw new LimitExceededException("message larger than " + maxMessageBytes + " bytes", maxMessageBytes);
+            }
+            if (frame.isFin()) {
+                fragmentedBytes = 0;
+            }
+        }
+        super.processFrame(ws, frame);
     }
 
     @Override

@@ -110,8 +110,8 @@ final class HubServer extends WebSocketServer {
         personal.close();
         for (WebSocket c : getConnections()) {
             Object a = c.getAttachment();
-            if (a instanceof HubSession) {
-                ((HubSession) a).cleanUp();
+            if (a instanceof HubSession && ((HubSession) a).cleanUp()) {
+                release((HubSession) a);
             }
         }
         try {
