@@ -1,0 +1,150 @@
+package dev.courier.samples.web;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.courier.MessageBus;
+import dev.courier.RetryPolicy;
+import dev.courier.memory.InMemoryBroker;
+import dev.courier.samples.ordering.NotificationService;
+import dev.courier.samples.ordering.OrderingService;
+import dev.courier.samples.ordering.PaymentService;
+import dev.courier.samples.ordering.ShippingService;
+import dev.courier.websocket.Authenticator;
+import dev.courier.websocket.WebSocketHub;
+import dev.courier.websocket.WebSocketPrincipal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
+
+/**
+ * The live ordering page: the ordering demo's services on the embedded in-memory broker, a
+ * WebSocket hub bridged to that broker, and a page (served by the hub's HTTP server) where a
+ * customer places an order and watches it become placed, paid and shipped, live.
+ *
+ * <pre>mvn -q -pl samples exec:java -Dexec.mainClass=dev.courier.samples.web.WebDemo</pre>
+ *
+ * Arguments: {@code [wsPort] [httpPort]} (default 8025 and 8080; 0 picks free ports). It prints the
+ * page URL, the hub's {@code ws://} URL and the demo token, and runs until interrupted.
+ */
+public final class WebDemo implements AutoCloseable {
+
+    static final RetryPolicy QUICK_RETRIES = RetryPolicy.custom()
+            .maxAttempts(3)
+            .initialBackoff(Duration.ofMillis(100))
+            .redeliveryDelays(Duration.ofMillis(500))
+            .build();
+
+    private final List<MessageBus> services = new ArrayList<>();
+    private final WebSocketHub hub;
+    private final String token;
+    private final String customer;
+
+    /** Starts the services and the hub; ports may be 0. */
+    public WebDemo(int wsPort, int httpPort) {
+        SecureRandom random = new SecureRandom();
+        byte[] t = new byte[12];
+        random.nextBytes(t);
+        this.token = "demo" + HexFormat.of().formatHex(t);
+        this.customer = "customer-" + HexFormat.of().formatHex(t, 0, 2);
+        InMemoryBroker broker = InMemoryBroker.create(10_000, 10_000);
+        Map<String, UnaryOperator<MessageBus.Builder>> all = Map.of(
+                "ordering", OrderingService::configure,
+                "payment", PaymentService::configure,
+                "shipping", ShippingService::configure,
+                "notification", NotificationService::configure);
+        for (Map.Entry<String, UnaryOperator<MessageBus.Builder>> s : all.entrySet()) {
+            MessageBus b = s.getValue().apply(MessageBus.builder(s.getKey()).transport(broker.connect())
+                    .retryPolicy(QUICK_RETRIES)).build();
+            services.add(b);
+            b.start();
+        }
+        byte[] page = resource("/web/index.html");
+        WebSocketPrincipal principal = WebSocketPrincipal.of(customer, "send:v1.order.place", "subscribe:v1.order.*",
+                "subscribe:v1.payment.*", "subscribe:v1.customer.*");
+        this.hub = WebSocketHub.builder()
+                .port(wsPort)
+                .httpPort(httpPort)
+                .authenticator(Authenticator.tokens(Map.of(token, principal)))
+                .backbone(broker.connect(), Duration.ofSeconds(5))
+                .httpHandler("/", ex -> servePage(ex, page))
+                .build()
+                .start();
+    }
+
+    private void servePage(HttpExchange ex, byte[] page) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        boolean index = path.equals("/") || path.equals("/index.html");
+        byte[] body = index ? page : "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", index ? "text/html; charset=utf-8" : "text/plain");
+        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws://"
+                + hub.uri().getAuthority() + " ws://localhost:" + hub.port() + "; style-src 'self' 'unsafe-inline';"
+                + " script-src 'self' 'unsafe-inline'");
+        ex.sendResponseHeaders(index ? 200 : 404, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = WebDemo.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the samples jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The page URL, with the hub's ws URL and the demo token in the fragment (never sent to a server). */
+    public URI pageUri() {
+        return URI.create(hub.httpUri() + "#ws=" + hub.uri() + "&token=" + token);
+    }
+
+    public URI wsUri() {
+        return hub.uri();
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public String customer() {
+        return customer;
+    }
+
+    @Override
+    public void close() {
+        hub.close();
+        for (MessageBus b : services) {
+            b.close();
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int ws = args.length > 0 ? Integer.parseInt(args[0]) : 8025;
+        int http = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
+        WebDemo demo = new WebDemo(ws, http);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            demo.close();
+            stop.countDown();
+        }));
+        System.out.println("Courier live ordering page");
+        System.out.println("  page:   " + demo.pageUri());
+        System.out.println("  hub:    " + demo.wsUri());
+        System.out.println("  token:  " + demo.token() + "  (customer " + demo.customer() + ")");
+        System.out.println("Open the page, place an order and watch it move. Ctrl-C stops.");
+        stop.await();
+    }
+}

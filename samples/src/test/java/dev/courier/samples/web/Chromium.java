@@ -1,0 +1,173 @@
+package dev.courier.samples.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Debian's headless Chromium driven over the DevTools protocol with the JDK's WebSocket client: no
+ * driver download, no browser download. One page (target) per instance.
+ */
+final class Chromium implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern LISTENING = Pattern.compile("DevTools listening on (ws://\\S+)");
+
+    private final Process process;
+    private final Path profile;
+    private final WebSocket ws;
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<JsonNode>> calls = new ConcurrentHashMap<>();
+    private final StringBuilder partial = new StringBuilder();
+    private String session;
+
+    /** The Chromium binary: $CHROMIUM, else Debian's /usr/bin/chromium; null when absent. */
+    static Path binary() {
+        String env = System.getenv("CHROMIUM");
+        for (String c : env != null ? List.of(env) : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
+            Path p = Path.of(c);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    Chromium(Path binary) throws Exception {
+        profile = Files.createTempDirectory("courier-chromium-");
+        process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+                "about:blank").redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> endpoint = new CompletableFuture<>();
+        StringBuilder log = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (log.length() < 20_000) {
+                        log.append(line).append('\n');
+                    }
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        endpoint.complete(m.group(1));
+                    }
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+            endpoint.completeExceptionally(new IllegalStateException("chromium exited before DevTools listened:\n" + log));
+        }, "chromium-output");
+        reader.setDaemon(true);
+        reader.start();
+        String url = endpoint.get(60, TimeUnit.SECONDS);
+        ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(url), new WebSocket.Listener() {
+            @Override
+            public void onOpen(WebSocket w) {
+                w.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    try {
+                        JsonNode n = JSON.readTree(partial.toString());
+                        CompletableFuture<JsonNode> f = n.has("id") ? calls.remove(n.get("id").asInt()) : null;
+                        if (f != null) {
+                            if (n.has("error")) {
+                                f.completeExceptionally(new IllegalStateException("DevTools: " + n.get("error")));
+                            } else {
+                                f.complete(n.get("result"));
+                            }
+                        }
+                    } catch (IOException e) {
+                        // ignore unreadable events
+                    }
+                    partial.setLength(0);
+                }
+                return null;
+            }
+        }).get(30, TimeUnit.SECONDS);
+    }
+
+    private JsonNode call(String method, ObjectNode params) throws Exception {
+        int id = ids.incrementAndGet();
+        ObjectNode msg = JSON.createObjectNode();
+        msg.put("id", id);
+        msg.put("method", method);
+        msg.set("params", params);
+        if (session != null && !method.startsWith("Target.")) {
+            msg.put("sessionId", session);
+        }
+        CompletableFuture<JsonNode> f = new CompletableFuture<>();
+        calls.put(id, f);
+        ws.sendText(msg.toString(), true).get(10, TimeUnit.SECONDS);
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    /** Opens {@code url} in a new page and attaches to it. */
+    void open(URI url) throws Exception {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("url", url.toString());
+        String target = call("Target.createTarget", p).get("targetId").asText();
+        ObjectNode a = JSON.createObjectNode();
+        a.put("targetId", target);
+        a.put("flatten", true);
+        session = call("Target.attachToTarget", a).get("sessionId").asText();
+    }
+
+    /** Evaluates a JavaScript expression in the page and returns its JSON value. */
+    JsonNode eval(String expression) throws Exception {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("expression", expression);
+        p.put("returnByValue", true);
+        p.put("awaitPromise", true);
+        JsonNode r = call("Runtime.evaluate", p);
+        if (r.has("exceptionDetails")) {
+            throw new IllegalStateException("page script failed: " + r.get("exceptionDetails"));
+        }
+        return r.path("result").path("value");
+    }
+
+    /** A PNG screenshot of the page. */
+    byte[] screenshot() throws Exception {
+        return java.util.Base64.getDecoder().decode(call("Page.captureScreenshot", JSON.createObjectNode()).get("data").asText());
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            ws.abort();
+        } finally {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            try (Stream<Path> s = Files.walk(profile)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}
