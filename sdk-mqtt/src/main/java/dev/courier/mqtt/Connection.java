@@ -51,6 +51,8 @@ final class Connection {
     private final Semaphore inFlight;
     private final Object lock = new Object();
     private volatile Wire wire;
+    /** The wire whose connection is up; only its loss starts a reconnect (a failed attempt retries itself). */
+    private Wire connectedWire;
     private volatile long epoch;
     private volatile CompletableFuture<Wire> ready = new CompletableFuture<>();
     private volatile boolean closed;
@@ -115,9 +117,9 @@ final class Connection {
         }
         return w.connect(false, expiry, RECEIVE_MAXIMUM).thenCompose(s -> {
             session = s;
-            if (s.present()) {
-                return CompletableFuture.completedFuture(s);
-            }
+            // Subscribe again even when the session is present: Mosquitto 2.0 does not restore shared
+            // subscriptions from its persistence file after a restart (the session comes back without them).
+            // Subscribing to an existing subscription only replaces it.
             CompletableFuture<?>[] subs = filters.stream().map(f -> w.subscribe(f, cfg.qos()))
                     .toArray(CompletableFuture[]::new);
             return CompletableFuture.allOf(subs).thenApply(x -> s);
@@ -126,12 +128,13 @@ final class Connection {
                 synchronized (lock) {
                     if (wire == w && !closed) {
                         backoff = MIN_BACKOFF_MS;
+                        connectedWire = w;
                         ready.complete(w);
                     }
                 }
                 if (myEpoch > 1) {
                     log.info("MQTT client '{}' reconnected to {}:{} (session {})", clientId, cfg.host(), cfg.port(),
-                            s.present() ? "resumed" : "new, subscriptions restored");
+                            s.present() ? "resumed, subscriptions renewed" : "new, subscriptions restored");
                 }
             }
         });
@@ -139,9 +142,10 @@ final class Connection {
 
     private void onDisconnected(Wire w, long e) {
         synchronized (lock) {
-            if (wire != w || closed) {
+            if (connectedWire != w || closed) {
                 return;
             }
+            connectedWire = null;
             if (ready.isDone()) {
                 ready = new CompletableFuture<>();
             }
