@@ -121,6 +121,12 @@ final class HubServer extends WebSocketServer {
         }
     }
 
+    void dropAll() {
+        for (WebSocket c : getConnections()) {
+            ((WebSocketImpl) c).closeConnection(CloseFrame.ABNORMAL_CLOSE, "connection dropped");
+        }
+    }
+
     // ---- admission ---------------------------------------------------------------------------------
 
     @Override

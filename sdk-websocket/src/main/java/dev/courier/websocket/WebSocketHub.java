@@ -138,6 +138,11 @@ public final class WebSocketHub implements AutoCloseable {
         return server.sessionCount();
     }
 
+    /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
+    void dropConnections() {
+        server.dropAll();
+    }
+
     private String hostForUri() {
         String h = s.host;
         return h.equals("0.0.0.0") || h.equals("::") ? "127.0.0.1" : h.contains(":") ? "[" + h + "]" : h;
