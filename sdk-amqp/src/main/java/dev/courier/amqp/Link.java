@@ -123,7 +123,7 @@ final class Link {
             connection = null;
             blocked = false;
         }
-        if (closing || (cause != null && cause.isInitiatedByApplication() && closing)) {
+        if (closing) {
             return;
         }
         log.warn("connection {} to {} lost ({}); reconnecting with backoff", connectionName + "-" + role,
