@@ -35,6 +35,14 @@ final class Connection {
      * broker's max_inflight_messages is the real cap.
      */
     static final int RECEIVE_MAXIMUM = 65_535;
+    /**
+     * How long after a reconnect a "no matching subscribers" PUBACK is taken as "not resubscribed yet":
+     * Mosquitto 2.0 does not restore shared subscriptions from persistence, so after a broker restart a
+     * shared group has no member until its consumers reconnect (backoff at most 5 s) and subscribe again.
+     * Within this window such a publish is sent again; the broker delivered it to nobody, so no duplicate.
+     */
+    private static final long RESUBSCRIBE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(12);
+    private volatile long reconnectedAt = Long.MIN_VALUE;
 
     /** A received message and the connection epoch it arrived on. */
     record Received(Wire.Incoming message, long epoch) {
@@ -133,6 +141,7 @@ final class Connection {
                     }
                 }
                 if (myEpoch > 1) {
+                    reconnectedAt = System.nanoTime();
                     log.info("MQTT client '{}' reconnected to {}:{} (session {})", clientId, cfg.host(), cfg.port(),
                             s.present() ? "resumed, subscriptions renewed" : "new, subscriptions restored");
                 }
@@ -245,6 +254,13 @@ final class Connection {
                     : w.publish(topic, headers, body, cfg.qos(), responseTopic, correlation);
             f.orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((o, pe) -> {
                 if (pe == null) {
+                    if (o == Wire.Outcome.NO_SUBSCRIBERS && reconnectedAt != Long.MIN_VALUE
+                            && System.nanoTime() - reconnectedAt < RESUBSCRIBE_GRACE_NANOS
+                            && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(200)) {
+                        scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic,
+                                correlation, deadline, timeout), 200, TimeUnit.MILLISECONDS);
+                        return;
+                    }
                     result.complete(o);
                     return;
                 }

@@ -25,6 +25,20 @@ public final class MqttTestSupport {
         return t;
     }
 
+    /** Ends the sessions of one instance and its service's dead-letter session, and clears its member records. */
+    static void purge(MqttConfig cfg, String service, String clientId) throws Exception {
+        for (String id : List.of(clientId, clientId + ":retry", DeadLetterStore.clientId(cfg, service))) {
+            DeadLetterStore.endSession(cfg, id).get(10, TimeUnit.SECONDS);
+        }
+        Topics topics = new Topics(cfg.topicPrefix());
+        Wire w = Wire.open(cfg, cfg.clientIdPrefix() + ":cleaner", m -> { }, Runnable::run, () -> { });
+        w.connect(true, java.time.Duration.ofSeconds(1), 16).get(10, TimeUnit.SECONDS);
+        for (String id : List.of(clientId, clientId + ":retry")) {
+            w.publishRaw(topics.member(service, id), new byte[0], 1, true).get(10, TimeUnit.SECONDS);
+        }
+        w.disconnect(true).get(10, TimeUnit.SECONDS);
+    }
+
     public void deleteNamespace(String namespace) {
         List<MqttTransport> ts = byNamespace.remove(namespace);
         if (ts == null) {
