@@ -54,8 +54,10 @@ final class RelayBatch {
         this.select = "SELECT o.id, o.aggregate_key, o.address_kind, o.address_name, o.address_group, o.headers, o.body,"
                 + " o.attempts FROM " + t + " o WHERE o.sent_at IS NULL"
                 + " AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= " + d.now() + ")"
-                + " AND NOT EXISTS (SELECT 1 FROM " + t + " p WHERE p.aggregate_key = o.aggregate_key"
-                + " AND p.sent_at IS NULL AND p.id < o.id AND p.next_attempt_at > " + d.now() + ")"
+                // an OR, not a bare NOT EXISTS: a per-row index probe, never an anti-join over the table
+                + " AND (o.aggregate_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + t + " p"
+                + " WHERE p.aggregate_key = o.aggregate_key AND p.sent_at IS NULL AND p.id < o.id"
+                + " AND p.next_attempt_at > " + d.now() + "))"
                 + " ORDER BY o.id LIMIT ? FOR UPDATE" + (d.skipLocked() ? " SKIP LOCKED" : "");
         this.markSentPrefix = "UPDATE " + t + " SET sent_at = " + d.now()
                 + ", attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL WHERE id IN (";
@@ -84,9 +86,15 @@ final class RelayBatch {
         List<Long> sent = new ArrayList<>();
         publish(lanes, sent, failures);
         markSent(c, sent);
+        String first = null;
         for (Map.Entry<Long, Throwable> f : failures.entrySet()) {
             Row row = rows.stream().filter(r -> r.id == f.getKey()).findFirst().orElseThrow();
-            markFailed(c, row, f.getValue());
+            String what = markFailed(c, row, f.getValue());
+            first = first == null ? what : first;
+        }
+        if (first != null) {
+            OutboxRelay.log.warn("outbox {}: {} row(s) failed to publish and are retried with backoff; first: {}",
+                    outbox.table(), failures.size(), first);
         }
         return new Outcome(rows.size(), sent.size(), failures.size());
     }
@@ -192,7 +200,8 @@ final class RelayBatch {
         }
     }
 
-    private void markFailed(Connection c, Row row, Throwable error) throws SQLException {
+    /** Records the failure on the row; returns a description for the log. */
+    private String markFailed(Connection c, Row row, Throwable error) throws SQLException {
         Throwable cause = error;
         while (cause.getCause() != null && (cause instanceof java.util.concurrent.CompletionException)) {
             cause = cause.getCause();
@@ -206,7 +215,9 @@ final class RelayBatch {
             ps.setLong(3, row.id);
             ps.executeUpdate();
         }
-        OutboxRelay.log.warn("outbox {}: publishing row {} (attempt {}) to {} failed, retried in {} ms: {}",
-                outbox.table(), row.id, row.attempts + 1, row.to, backoff, text);
+        String what = "row " + row.id + " (attempt " + (row.attempts + 1) + ") to " + row.to + ", retried in " + backoff
+                + " ms: " + text;
+        OutboxRelay.log.debug("outbox {}: {}", outbox.table(), what);
+        return what;
     }
 }
