@@ -148,7 +148,7 @@ final class HubServer extends WebSocketServer {
         return response;
     }
 
-    /** Null when admitted (a session is attached and counted); else the HTTP status line to answer. */
+    /** Null when admitted (a session is attached; it is counted once open); else the HTTP status line to answer. */
     private String admit(WebSocket conn, ClientHandshake request) {
         String protocols = request.getFieldValue("Sec-WebSocket-Protocol");
         String tokenFromProtocol = null;
@@ -190,14 +190,8 @@ final class HubServer extends WebSocketServer {
         if (principal == null) {
             return "401 Unauthorized";
         }
-        if (sessions.incrementAndGet() > s.maxConnections) {
-            sessions.decrementAndGet();
-            return "503 Too many connections";
-        }
-        AtomicInteger mine = perPrincipal.computeIfAbsent(principal.name(), n -> new AtomicInteger());
-        if (mine.incrementAndGet() > s.maxConnectionsPerPrincipal) {
-            mine.decrementAndGet();
-            sessions.decrementAndGet();
+        AtomicInteger mine = perPrincipal.get(principal.name());
+        if (mine != null && mine.get() >= s.maxConnectionsPerPrincipal) {
             return "429 Too many connections for this principal";
         }
         TokenBucket bucket = buckets.computeIfAbsent(principal.name(), n -> new TokenBucket(s.messagesPerSecond, s.burst));
@@ -265,7 +259,11 @@ final class HubServer extends WebSocketServer {
             return;
         }
         if (a instanceof HubSession) {
-            ((HubSession) a).opened();
+            // counted from open to close: Java-WebSocket pairs onClose with onOpen, never with the handshake
+            HubSession session = (HubSession) a;
+            sessions.incrementAndGet();
+            perPrincipal.computeIfAbsent(session.principal.name(), n -> new AtomicInteger()).incrementAndGet();
+            session.opened();
         }
     }
 

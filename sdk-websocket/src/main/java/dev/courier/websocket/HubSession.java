@@ -50,6 +50,7 @@ final class HubSession {
     private final Map<String, Sub> subs = new ConcurrentHashMap<>();
     private final Map<Long, Delivery> unsettled = new ConcurrentHashMap<>();
     private final AtomicLong tags = new AtomicLong();
+    private final AtomicLong sends = new AtomicLong();
     private final AtomicBoolean cleaned = new AtomicBoolean();
     private final Set<String> correlations = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -418,7 +419,9 @@ final class HubSession {
         if (conn instanceof WebSocketImpl) {
             WebSocketImpl impl = (WebSocketImpl) conn;
             int frames = impl.outQueue.size();
-            if (frames > 32 && (frames > hub.s.maxQueuedFrames || queuedBytes(impl) > hub.s.maxQueuedBytes)) {
+            // the frame count is O(1); the byte count walks the queue, so it is sampled (every 64th send)
+            if (frames > 32 && (frames > hub.s.maxQueuedFrames
+                    || ((sends.incrementAndGet() & 63) == 0 && queuedBytes(impl) > hub.s.maxQueuedBytes))) {
                 log.warn("hub {}: {} at {} reads too slowly ({} frames queued); connection cut", hub.s.hubId, principal,
                         conn.getRemoteSocketAddress(), frames);
                 impl.closeConnection(CloseFrame.TRY_AGAIN_LATER, "send queue full: slow reader cut off");

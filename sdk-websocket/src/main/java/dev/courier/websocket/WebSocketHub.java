@@ -195,7 +195,7 @@ public final class WebSocketHub implements AutoCloseable {
         Transport backbone;
         Duration backbonePublishTimeout = Duration.ofSeconds(5);
         SSLContext sslContext;
-        int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
         Duration ticketTtl = Duration.ofSeconds(30);
         Map<String, HttpHandler> httpHandlers = new LinkedHashMap<>();
     }
@@ -328,7 +328,7 @@ public final class WebSocketHub implements AutoCloseable {
             return this;
         }
 
-        /** Threads decoding frames (default: the number of cores, at least 2). */
+        /** Threads decoding frames (default: the number of cores, at least 4). */
         public Builder ioThreads(int threads) {
             s.ioThreads = threads;
             return this;

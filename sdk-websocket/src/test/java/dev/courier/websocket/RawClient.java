@@ -28,7 +28,7 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
     /** Connects with a bearer token (null for none) and optional Origin; throws the handshake failure. */
     static RawClient connect(URI uri, String token, String origin) throws Exception {
         RawClient c = new RawClient();
-        WebSocket.Builder b = HTTP.newWebSocketBuilder().subprotocols("cloudevents.json").connectTimeout(Duration.ofSeconds(5));
+        WebSocket.Builder b = HTTP.newWebSocketBuilder().subprotocols("cloudevents.json").connectTimeout(Duration.ofSeconds(30));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -36,7 +36,7 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
             b.header("Origin", origin);
         }
         try {
-            c.ws = b.buildAsync(uri, c).get(10, TimeUnit.SECONDS);
+            c.ws = b.buildAsync(uri, c).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw (Exception) e.getCause();
         }

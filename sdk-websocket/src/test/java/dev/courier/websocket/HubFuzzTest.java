@@ -1,0 +1,166 @@
+package dev.courier.websocket;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.courier.kit.Await;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * 100,000 random and mutated frames (many per connection, so ports are not exhausted), plus raw
+ * garbage below the WebSocket layer; the hub stays up, never reports an internal error, and a
+ * well-behaved client keeps getting correct answers meanwhile and afterwards. The seed is printed.
+ */
+class HubFuzzTest {
+    static final int FRAMES = Integer.getInteger("courier.fuzz.frames", 100_000);
+    static final int CONNECTIONS = 40;
+
+    private static final String[] SEEDS = {
+        HubSecurityTest.message("event:v1.kit.pinged", "v1.kit.pinged", "1", ""),
+        HubSecurityTest.message("command:v1.kit.ping", "v1.kit.ping", "2", ",\"courierreplyto\":\"x.y\""),
+        HubSecurityTest.control("subscribe", "3", "{\"sub\":\"a\",\"address\":\"event:v1.kit.pinged\",\"group\":\"g\",\"prefetch\":5}"),
+        HubSecurityTest.control("subscribe", "4", "{\"sub\":\"p\",\"address\":\"event:v1.kit.pinged\",\"personal\":true}"),
+        HubSecurityTest.control("ack", "5", "{\"tag\":1}"),
+        HubSecurityTest.control("reject", "6", "{\"tag\":2,\"requeue\":true}"),
+        HubSecurityTest.control("redeliver", "7", "{\"tag\":3,\"delayMs\":10,\"headers\":{\"id\":\"x\"}}"),
+        HubSecurityTest.control("unsubscribe", "8", "{\"sub\":\"a\"}"),
+        HubSecurityTest.control("deadletters.browse", "9", "{\"service\":\"g\",\"max\":3}"),
+        HubSecurityTest.control("deadletters.remove", "10", "{\"service\":\"g\",\"id\":\"x\"}"),
+    };
+
+    static String mutate(Random r, String s) {
+        StringBuilder b = new StringBuilder(s);
+        int edits = 1 + r.nextInt(4);
+        for (int i = 0; i < edits && b.length() > 0; i++) {
+            int at = r.nextInt(b.length());
+            switch (r.nextInt(5)) {
+                case 0: b.deleteCharAt(at); break;
+                case 1: b.insert(at, "{}[]\",:\\0-9eE.truefalsnl\u00e9\u20ac".charAt(r.nextInt(28))); break;
+                case 2: b.setCharAt(at, (char) (32 + r.nextInt(95))); break;
+                case 3: b.setLength(at); break;
+                default: b.insert(at, b.substring(r.nextInt(b.length()))); break;
+            }
+        }
+        return b.length() > 8000 ? b.substring(0, 8000) : b.toString();
+    }
+
+    static String random(Random r) {
+        int n = r.nextInt(200);
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            b.append((char) (r.nextInt(10) == 0 ? 0x80 + r.nextInt(0x700) : 32 + r.nextInt(95)));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void randomAndMutatedFramesNeverHurtTheHubOrOtherClients() throws Exception {
+        long seed = Long.getLong("courier.fuzz.seed", System.nanoTime());
+        System.out.println("fuzz seed " + seed + " (rerun with -Dcourier.fuzz.seed=" + seed + ")");
+        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500).build().start();
+             RawClient good = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
+            good.send(HubSecurityTest.control("subscribe", "g0", "{\"sub\":\"sink\",\"address\":\"event:v1.kit.good\",\"group\":\"goodsvc\"}"));
+            good.await(RawClient.type(Frames.CONFIRM), "good client subscribed");
+            AtomicLong sent = new AtomicLong();
+            AtomicLong internal = new AtomicLong();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            long t0 = System.nanoTime();
+            List<Future<?>> work = new ArrayList<>();
+            for (int c = 0; c < CONNECTIONS; c++) {
+                Random r = new Random(seed + c);
+                work.add(pool.submit(() -> {
+                    RawClient fuzz = null;
+                    for (int i = 0; i < FRAMES / CONNECTIONS; i++) {
+                        if (fuzz == null || fuzz.closed.isDone()) {
+                            if (fuzz != null) {
+                                count(fuzz, internal);
+                            }
+                            fuzz = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null);
+                        }
+                        int kind = r.nextInt(10);
+                        try {
+                            if (kind < 6) {
+                                fuzz.ws.sendText(mutate(r, SEEDS[r.nextInt(SEEDS.length)]), true).get(10, TimeUnit.SECONDS);
+                            } else if (kind < 8) {
+                                fuzz.ws.sendText(random(r), true).get(10, TimeUnit.SECONDS);
+                            } else if (kind < 9) {
+                                byte[] b = new byte[r.nextInt(64)];
+                                r.nextBytes(b);
+                                fuzz.ws.sendBinary(ByteBuffer.wrap(b), true).get(10, TimeUnit.SECONDS);
+                            } else {
+                                fuzz.ws.sendText(SEEDS[r.nextInt(SEEDS.length)], true).get(10, TimeUnit.SECONDS);
+                            }
+                        } catch (Exception closedMeanwhile) {
+                            // the hub closed this connection (e.g. a frame over the size limit): open another
+                        }
+                        sent.incrementAndGet();
+                    }
+                    count(fuzz, internal);
+                    fuzz.close();
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+            pool.shutdown();
+            // protocol-level garbage: broken WebSocket frames after a valid handshake
+            Random r = new Random(seed);
+            for (int i = 0; i < 100; i++) {
+                try (Socket s = new Socket("127.0.0.1", hub.port())) {
+                    s.setSoTimeout(30_000);
+                    OutputStream out = s.getOutputStream();
+                    out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Sec-WebSocket-Protocol: cloudevents.json\r\nAuthorization: Bearer " + TestHubs.SERVICE_TOKEN
+                            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    byte[] junk = new byte[1 + r.nextInt(300)];
+                    r.nextBytes(junk);
+                    out.write(junk);
+                    out.flush();
+                    s.shutdownOutput();
+                    InputStream in = s.getInputStream();
+                    while (in.read() != -1) {
+                        // the hub answers and closes
+                    }
+                }
+            }
+            long fuzzMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("fuzz: " + sent.get() + " frames in " + fuzzMillis + " ms");
+            assertEquals(FRAMES / CONNECTIONS * CONNECTIONS, sent.get());
+            assertEquals(0, internal.get(), "no frame may cause an internal error");
+
+            // the well-behaved client still gets correct answers
+            good.frames.clear();
+            good.send(HubSecurityTest.message("event:v1.kit.good", "v1.kit.good", "g1", ""));
+            JsonNode delivery = good.await(n -> "v1.kit.good".equals(n.path("type").asText()) && n.has("courierwstag"),
+                    "a delivery after the fuzzing");
+            good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g1".equals(n.path("data").path("seq").asText()), "confirm");
+            good.send(HubSecurityTest.control("ack", "g2", "{\"tag\":" + delivery.path("courierwstag").asLong() + "}"));
+            good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g2".equals(n.path("data").path("seq").asText()), "ack ok");
+            Await.until(Duration.ofSeconds(30), () -> hub.connectionCount() == 1, () -> "fuzz connections released: "
+                    + hub.connectionCount());
+            assertTrue(good.closed.isDone() == false, "the good client was never disconnected");
+        }
+    }
+
+    private static void count(RawClient c, AtomicLong internal) {
+        internal.addAndGet(c.frames.stream().filter(RawClient.error("internal")).count());
+    }
+}
