@@ -156,8 +156,15 @@ final class AmqpSubscription implements TransportSubscription {
             if (address.kind() == Address.Kind.REPLY) {
                 transport.replyArrived(headers);
             }
-            callback.onDelivery(new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
-                    env.isRedeliver()));
+            AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
+                    env.isRedeliver());
+            try {
+                callback.onDelivery(d);
+            } catch (RuntimeException e) {
+                // amqp-client would close the channel for an exception thrown here; give the message back instead
+                log.error("delivery callback failed on queue {}; message returned to the queue", queue, e);
+                d.reject(true);
+            }
         }
 
         @Override

@@ -107,6 +107,10 @@ final class Link {
         }
         c.addShutdownListener(cause -> lost(c, cause));
         synchronized (monitor) {
+            if (closing) {
+                closeQuietly(c); // closed while this connect was under way
+                return;
+            }
             connection = c;
             monitor.notifyAll();
         }

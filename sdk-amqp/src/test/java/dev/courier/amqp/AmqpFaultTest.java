@@ -7,6 +7,10 @@ import dev.courier.kit.KitMessages.Ping;
 import dev.courier.kit.KitMessages.Pinged;
 import dev.courier.kit.KitMessages.Pong;
 import dev.courier.memory.InMemoryDeduplicationStore;
+import dev.courier.spi.Address;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.Headers;
+import dev.courier.spi.TransportContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -196,10 +200,37 @@ class AmqpFaultTest extends AmqpTestSupport {
     }
 
     @Test
-    void startWaitsForABrokerThatIsDownAtFirst() throws Exception {
+    void settlingADeliveryFromBeforeAReconnectIsRefusedAndTheMessageComesAgain() throws Exception {
+        AmqpTransport t = transport();
+        t.start(new TransportContext("stale", "i1", Duration.ofSeconds(10)));
+        java.util.List<Delivery> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        t.subscribe(Address.command("v1.kit.ping"), "stale", 4, got::add);
+        t.publish(Address.command("v1.kit.ping"), Map.of(Headers.ID, "stale-1", Headers.TYPE, "v1.kit.ping"), new byte[0])
+                .get(10, TimeUnit.SECONDS);
+        Await.until(Duration.ofSeconds(10), () -> got.size() == 1, () -> "first delivery");
+        assertTrue(RabbitBroker.rabbitmqctl(60, "close_all_connections", "courier fault test"));
+        Await.until(Duration.ofSeconds(30), () -> got.size() == 2, () -> "the unacked message should come again after"
+                + " the reconnect; got " + got.size());
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> got.get(0).ack().get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("channel closed"), e.getCause().getMessage());
+        assertTrue(got.get(1).redelivered(), "the broker flags the second delivery as redelivered");
+        got.get(1).ack().get(5, TimeUnit.SECONDS);
+        Await.stays(Duration.ofMillis(500), () -> got.size() == 2, () -> "acked on the new channel: no third delivery");
+    }
+
+    @Test
+    void startWaitsForABrokerThatIsDownAtFirstAndPublishesWaitThenFailWhileItIsAway() throws Exception {
         CompletableFuture<MessageBus> started = new CompletableFuture<>();
+        MessageBus running = start(bus("running", transport()).publishTimeout(Duration.ofSeconds(2)));
         try {
             assertTrue(RabbitBroker.rabbitmqctl(120, "stop_app"), "rabbitmqctl stop_app failed");
+            Await.until(Duration.ofSeconds(20), () -> !running.health().isHealthy(), () -> "health should say so");
+            long t0 = System.nanoTime();
+            ExecutionException away = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> running.publish(new Pinged(1, "while away")).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(dev.courier.PublishTimeoutException.class, away.getCause(), away.toString());
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(1_500), "it waited for the broker first");
             Thread t = new Thread(() -> {
                 try {
                     started.complete(start(bus("late", track(transportBuilder().startTimeout(Duration.ofSeconds(90))
@@ -214,5 +245,7 @@ class AmqpFaultTest extends AmqpTestSupport {
         }
         MessageBus b = started.get(120, TimeUnit.SECONDS);
         assertTrue(b.health().isHealthy(), b.health().toString());
+        Await.until(Duration.ofSeconds(30), () -> running.health().isHealthy(), () -> "running bus reconnects");
+        running.publish(new Pinged(2, "back")).get(20, TimeUnit.SECONDS);
     }
 }

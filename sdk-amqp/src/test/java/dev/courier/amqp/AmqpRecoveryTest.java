@@ -84,6 +84,17 @@ class AmqpRecoveryTest extends AmqpTestSupport {
     }
 
     @Test
+    void anAddressListSkipsANodeThatIsDown() {
+        String uri = RabbitBroker.uri();
+        java.net.URI u = java.net.URI.create(uri);
+        AmqpTransport t = track(AmqpTransport.builder().uri(uri).addresses("127.0.0.1:1", u.getHost() + ":"
+                + (u.getPort() > 0 ? u.getPort() : 5672)).namespace(ns).build());
+        t.start(new TransportContext("svc", "i", Duration.ofSeconds(5)));
+        assertTrue(t.isConnected(), t.describe());
+        assertTrue(t.host().startsWith("127.0.0.1:1,"), t.host());
+    }
+
+    @Test
     void refusedCredentialsFailAtOnceWithoutThePassword() {
         String uri = RabbitBroker.uri().replaceFirst("//[^@/]*@", "//courier-nobody:wrong-secret@");
         AmqpTransport t = track(AmqpTransport.builder().uri(uri).namespace(ns).build());

@@ -24,7 +24,7 @@ public final class AmqpThroughput implements Scenario {
     @Override
     public String description() {
         return "RabbitMQ publish→handler, confirms + manual acks, Courier vs raw amqp-client; --messages N --window W"
-                + " --prefetch P --concurrency C --rounds R --uri amqp://...";
+                + " --prefetch P --concurrency C --rounds R --spring false --uri amqp://...";
     }
 
     @Override
@@ -66,6 +66,13 @@ public final class AmqpThroughput implements Scenario {
             ratios.append(ratios.length() == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.3f",
                     x[1].msgsPerSecond() / x[0].msgsPerSecond()));
         }
+        Runs.Result spring = null;
+        if (Boolean.parseBoolean(o.get("spring", "true"))) {
+            SpringPeer.run(o, warmup, window, prefetch);
+            spring = SpringPeer.run(o, messages, window, prefetch);
+            System.err.printf("spring amqp: %.0f msg/s%n", spring.msgsPerSecond());
+            lost += spring.lost();
+        }
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("scenario", name());
         row.put("transport", "amqp");
@@ -80,6 +87,11 @@ public final class AmqpThroughput implements Scenario {
         row.put("baseline_p99_us", raw.latency().percentileMicros(99));
         row.put("lost", lost);
         row.put("duplicates_handled", dups);
+        if (spring != null) {
+            row.put("spring_amqp_msgs_per_s", spring.msgsPerSecond());
+            row.put("spring_amqp_p50_us", spring.latency().percentileMicros(50));
+            row.put("spring_amqp_p99_us", spring.latency().percentileMicros(99));
+        }
         row.put("rounds", rounds);
         row.put("round_ratios", ratios.toString());
         row.put("window", window);
