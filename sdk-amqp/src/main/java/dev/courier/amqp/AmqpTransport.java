@@ -77,12 +77,19 @@ public final class AmqpTransport implements Transport {
         QUORUM
     }
 
+    /** The events topic exchange's default name. */
     public static final String DEFAULT_EVENTS_EXCHANGE = "courier.events";
+    /** The commands direct exchange's default name. */
     public static final String DEFAULT_COMMANDS_EXCHANGE = "courier.commands";
+    /** Published messages waiting for their confirm at most, by default. */
     public static final int DEFAULT_CONFIRM_WINDOW = 1_000;
+    /** The largest message body accepted, in bytes, by default (16 MiB). */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+    /** How long start() retries the first connect, by default. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
+    /** The AMQP heartbeat, by default. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
+    /** The longest pause between reconnect attempts, by default. */
     public static final Duration DEFAULT_MAX_RECONNECT_DELAY = Duration.ofSeconds(5);
 
     private final AmqpConfig cfg;

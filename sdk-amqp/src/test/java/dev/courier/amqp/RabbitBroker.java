@@ -26,6 +26,7 @@ final class RabbitBroker {
             + " 127.0.0.1:5672 with guest/guest (e.g. apt-get install rabbitmq-server; rabbitmq-server -detached)";
     private static volatile String uri;
     private static volatile boolean probed;
+    private static Boolean controllable;
 
     private RabbitBroker() {
     }
@@ -51,8 +52,11 @@ final class RabbitBroker {
     }
 
     /** True when the broker is the local one and rabbitmqctl can stop and start it. */
-    static boolean controllable() {
-        return uri().contains("127.0.0.1") || uri().contains("localhost") ? rabbitmqctl(20, "status") : false;
+    static synchronized boolean controllable() {
+        if (controllable == null) {
+            controllable = (uri().contains("127.0.0.1") || uri().contains("localhost")) && rabbitmqctl(30, "status");
+        }
+        return controllable;
     }
 
     private static boolean accepts(String host, int port) {
