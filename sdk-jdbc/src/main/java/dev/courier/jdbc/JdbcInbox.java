@@ -50,6 +50,8 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     static final int MAX_BATCHES_PER_RUN = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(JdbcInbox.class);
+    /** In {@link #owners}: the id was marked done inside a transactional handler; complete() has nothing to do. */
+    private static final String DONE_IN_TRANSACTION = "\u0000done";
 
     private final DataSource dataSource;
     private final String table;
@@ -118,7 +120,9 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
 
     @Override
     public void complete(String service, String messageId) {
-        owners.remove(key(service, messageId));
+        if (DONE_IN_TRANSACTION.equals(owners.remove(key(service, messageId)))) {
+            return; // committed with the handler's transaction
+        }
         try {
             Jdbc.autoCommit(dataSource, c -> s(c, sql.get().complete, service, messageId, null));
         } catch (SQLException e) {
@@ -129,7 +133,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     @Override
     public void release(String service, String messageId) {
         String owner = owners.remove(key(service, messageId));
-        if (owner == null) {
+        if (owner == null || DONE_IN_TRANSACTION.equals(owner)) {
             // not claimed through this instance (or released twice): another's claim stays; leases end lost ones
             return;
         }
@@ -157,12 +161,14 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
                 try {
                     if (!sql.get().markDone(c, service, ctx.messageId())) {
                         c.rollback();
+                        owners.put(key(service, ctx.messageId()), DONE_IN_TRANSACTION);
                         log.debug("{} {} is already done for service '{}': handler skipped", ctx.envelope().type(),
                                 ctx.messageId(), service);
                         return;
                     }
                     handler.handle(message, ctx, c);
                     c.commit();
+                    owners.put(key(service, ctx.messageId()), DONE_IN_TRANSACTION);
                 } catch (Exception | Error e) {
                     Jdbc.rollbackQuietly(c, e);
                     throw e;

@@ -134,6 +134,9 @@ class AmqpOutboxCrashTest {
         ConnectionFactory f = new ConnectionFactory();
         try {
             f.setUri(amqpUri());
+            if (f.getVirtualHost() == null || f.getVirtualHost().isEmpty()) {
+                f.setVirtualHost("/"); // "amqp://host:5672/" names the default vhost "/" for the transport too
+            }
             try (com.rabbitmq.client.Connection c = f.newConnection("sdk-jdbc test clean-up")) {
                 for (String q : List.of(ns + ".shipping.v1.jdbctest.order.placed", ns + ".courier.dead-letter.shipping",
                         ns + ".courier.dead-letter.ordering")) {
