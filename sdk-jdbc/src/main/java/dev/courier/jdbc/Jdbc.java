@@ -58,10 +58,14 @@ final class Jdbc {
                 rollbackQuietly(c, e);
                 throw e;
             } finally {
-                if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                    c.setTransactionIsolation(isolation);
+                try {
+                    if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                        c.setTransactionIsolation(isolation);
+                    }
+                    c.setAutoCommit(autoCommit);
+                } catch (SQLException broken) {
+                    // the connection is gone; the pool discards it, and the real error (if any) is already thrown
                 }
-                c.setAutoCommit(autoCommit);
             }
         }
     }
