@@ -25,7 +25,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,9 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * The AMQP 0-9-1 transport over RabbitMQ ({@code amqp://} and {@code amqps://}).
@@ -99,15 +96,13 @@ public final class AmqpTransport implements Transport {
     private final Set<String> declared = ConcurrentHashMap.newKeySet();
     /** Every name this transport declared, for tests that clean up after themselves. */
     private final Set<String> used = ConcurrentHashMap.newKeySet();
-    private final Map<String, String[]> requests = new ConcurrentHashMap<>();
+    private final ReplyGuard replies = new ReplyGuard();
     private volatile ScheduledExecutorService scheduler;
     private volatile ExecutorService completions;
     private volatile Publisher publisher;
     private volatile Link pubLink;
     private volatile Link subLink;
     private volatile TransportContext context;
-    private volatile AmqpSubscription replySubscription;
-    private volatile DeliveryCallback replyCallback;
     private volatile boolean closing;
 
     private AmqpTransport(AmqpConfig cfg) {
@@ -214,17 +209,7 @@ public final class AmqpTransport implements Transport {
     }
 
     private void consumerLost(ShutdownSignalException cause) {
-        DeliveryCallback cb = replyCallback;
-        AmqpSubscription rs = replySubscription;
-        if (cb == null || rs == null || requests.isEmpty()) {
-            return;
-        }
-        for (String id : List.copyOf(requests.keySet())) {
-            String[] r = requests.remove(id);
-            if (r != null && Long.parseLong(r[1]) > System.currentTimeMillis()) {
-                cb.onDelivery(new LostReply(rs.address, rs.group, id, r[0], rs.queue));
-            }
-        }
+        replies.connectionLost();
     }
 
     @Override
@@ -284,41 +269,20 @@ public final class AmqpTransport implements Transport {
                     + Wire.headerBytes(headers) + " bytes, over the " + Wire.MAX_HEADER_BYTES + " allowed in one AMQP"
                     + " frame (RabbitMQ's frame_max is 128 KiB): shorten them"));
         }
-        String exchange;
-        String routingKey;
-        boolean mandatory = true;
-        switch (to.kind()) {
-            case EVENT:
-                if (to.group() == null) {
-                    exchange = names.eventsExchange();
-                    routingKey = to.name();
-                    mandatory = false; // an event nobody subscribes to yet is not an error
-                } else {
-                    exchange = "";
-                    routingKey = names.eventQueue(to.group(), to.name());
-                }
-                break;
-            case COMMAND:
-                exchange = names.commandsExchange();
-                routingKey = to.name();
-                track(headers);
-                break;
-            case REPLY:
-                exchange = "";
-                routingKey = names.replyQueue(to.name());
-                break;
-            default:
-                exchange = "";
-                routingKey = names.deadLetterQueue(to.name());
-                try {
-                    ensureDeclared(routingKey, ch -> topology.declareDurable(ch, names.deadLetterQueue(to.name())),
-                            System.nanoTime() + ctx.publishTimeout().toNanos());
-                } catch (RuntimeException e) {
-                    return CompletableFuture.failedFuture(e instanceof PublishException ? e
-                            : new PublishException("could not declare the dead-letter queue " + routingKey, e));
-                }
+        Names.Route route = names.route(to);
+        if (to.kind() == Address.Kind.COMMAND) {
+            replies.track(headers);
+        } else if (to.kind() == Address.Kind.DEAD_LETTER) {
+            try {
+                ensureDeclared(route.routingKey(), ch -> topology.declareDurable(ch, route.routingKey()),
+                        System.nanoTime() + ctx.publishTimeout().toNanos());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e instanceof PublishException ? e
+                        : new PublishException("could not declare the dead-letter queue " + route.routingKey(), e));
+            }
         }
-        return publisher.publish(exchange, routingKey, mandatory, Wire.properties(headers), body, what, ctx.publishTimeout());
+        return publisher.publish(route.exchange(), route.routingKey(), route.mandatory(), Wire.properties(headers), body,
+                what, ctx.publishTimeout());
     }
 
     /** Publishes to the TTL queue of the delay step, which dead-letters to {@code queue} after {@code delay}. */
@@ -347,31 +311,8 @@ public final class AmqpTransport implements Transport {
         used.add(name);
     }
 
-    /** Remembers a request so its caller can be told at once if the reply queue goes away. */
-    private void track(Map<String, String> headers) {
-        AmqpSubscription rs = replySubscription;
-        String replyTo = headers.get(Headers.REPLY_TO);
-        if (rs == null || replyTo == null || !replyTo.equals(rs.address.name())) {
-            return;
-        }
-        if (requests.size() > 10_000) {
-            long now = System.currentTimeMillis();
-            requests.values().removeIf(r -> Long.parseLong(r[1]) < now);
-        }
-        String deadline = headers.getOrDefault(Headers.DEADLINE, Long.toString(Long.MAX_VALUE));
-        try {
-            Long.parseLong(deadline);
-        } catch (NumberFormatException e) {
-            deadline = Long.toString(Long.MAX_VALUE);
-        }
-        requests.put(headers.getOrDefault(Headers.ID, ""), new String[] {headers.get(Headers.TYPE), deadline});
-    }
-
     void replyArrived(Map<String, String> headers) {
-        String requestId = headers.get(Headers.CAUSATION_ID);
-        if (requestId != null) {
-            requests.remove(requestId);
-        }
+        replies.arrived(headers);
     }
 
     // ---- subscribe, dead letters ------------------------------------------------------------------
@@ -384,8 +325,7 @@ public final class AmqpTransport implements Transport {
         int pf = cfg.prefetch() > 0 ? cfg.prefetch() : Math.max(1, Math.min(prefetch, 65_535));
         AmqpSubscription s = new AmqpSubscription(this, address, group, names.queueOf(address, group), pf, callback);
         if (address.kind() == Address.Kind.REPLY) {
-            replySubscription = s;
-            replyCallback = callback;
+            replies.watch(s, callback);
         }
         subscriptions.add(s);
         used.add(s.queue);
@@ -450,41 +390,7 @@ public final class AmqpTransport implements Transport {
 
     @Override
     public Map<String, String> wireAddress(Address address, String group) {
-        Map<String, String> m = new LinkedHashMap<>();
-        switch (address.kind()) {
-            case EVENT:
-                if (address.group() != null) {
-                    m.put("exchange", "");
-                    m.put("routingKey", names.eventQueue(address.group(), address.name()));
-                } else {
-                    m.put("exchange", names.eventsExchange());
-                    m.put("exchangeType", "topic");
-                    m.put("routingKey", address.name());
-                }
-                if (group != null || address.group() != null) {
-                    m.put("queue", names.eventQueue(group != null ? group : address.group(), address.name()));
-                }
-                break;
-            case COMMAND:
-                m.put("exchange", names.commandsExchange());
-                m.put("exchangeType", "direct");
-                m.put("routingKey", address.name());
-                m.put("queue", names.commandQueue(address.name()));
-                break;
-            case REPLY:
-                m.put("exchange", "");
-                m.put("routingKey", names.replyQueue(address.name()));
-                m.put("queue", names.replyQueue(address.name()));
-                break;
-            default:
-                m.put("exchange", "");
-                m.put("routingKey", names.deadLetterQueue(address.name()));
-                m.put("queue", names.deadLetterQueue(address.name()));
-        }
-        if (m.containsKey("queue") && address.kind() != Address.Kind.REPLY) {
-            m.put("queueType", cfg.queueType().name().toLowerCase(java.util.Locale.ROOT));
-        }
-        return m;
+        return names.wireAddress(address, group, cfg.queueType());
     }
 
     @Override
@@ -552,8 +458,6 @@ public final class AmqpTransport implements Transport {
      * checks them all and fails with a {@link ConfigurationException} that names each bad setting.
      */
     public static final class Builder {
-        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
-
         boolean tls;
         List<String> addresses = List.of("localhost:5672");
         String username = "guest";
@@ -702,72 +606,15 @@ public final class AmqpTransport implements Transport {
 
         /** Checks every setting and builds an unstarted transport. */
         public AmqpTransport build() {
+            AmqpConfig cfg = new AmqpConfig(addresses, username, password, virtualHost, tls, sslContext,
+                    namespace, eventsExchange, commandsExchange, queueType, prefetch, confirmWindow, maxMessageSize,
+                    startTimeout, heartbeat, maxReconnectDelay, connectionName);
             List<String> p = new ArrayList<>(problems);
-            if (addresses == null || addresses.isEmpty()) {
-                p.add("addresses: at least one host:port is needed");
-            } else {
-                for (String a : addresses) {
-                    int colon = a.lastIndexOf(':');
-                    String host = colon < 0 ? a : a.substring(0, colon);
-                    int port = -1;
-                    try {
-                        port = Integer.parseInt(a.substring(colon + 1));
-                    } catch (NumberFormatException | StringIndexOutOfBoundsException ignored) {
-                        // reported below
-                    }
-                    if (host.isBlank() || port < 1 || port > 65_535) {
-                        p.add("addresses: '" + a + "' is not host:port with a port from 1 to 65535");
-                    }
-                }
-            }
-            if (username == null || username.isEmpty()) {
-                p.add("credentials: the user name must not be empty");
-            }
-            if (password == null) {
-                p.add("credentials: the password must not be null");
-            }
-            if (virtualHost == null || virtualHost.isEmpty()) {
-                p.add("virtualHost must not be empty (use \"/\" for the default)");
-            }
-            if (namespace == null || (!namespace.isEmpty() && !NAME.matcher(namespace).matches())) {
-                p.add("namespace '" + namespace + "' may hold only letters, digits, '.', '_', ':' and '-'");
-            }
-            if (eventsExchange == null || !NAME.matcher(eventsExchange).matches()) {
-                p.add("eventsExchange '" + eventsExchange + "' must be 1-200 letters, digits, '.', '_', ':' or '-'");
-            }
-            if (commandsExchange == null || !NAME.matcher(commandsExchange).matches()) {
-                p.add("commandsExchange '" + commandsExchange + "' must be 1-200 letters, digits, '.', '_', ':' or '-'");
-            }
-            if (eventsExchange != null && eventsExchange.equals(commandsExchange)) {
-                p.add("eventsExchange and commandsExchange must differ (one is topic, the other direct)");
-            }
-            if (queueType == null) {
-                p.add("queueType must not be null (CLASSIC or QUORUM)");
-            }
-            if (prefetch < 0 || prefetch > 65_535) {
-                p.add("prefetch must be 0 (use the bus's) to 65535, was " + prefetch);
-            }
-            if (confirmWindow < 1 || confirmWindow > 1_000_000) {
-                p.add("confirmWindow must be 1 to 1000000, was " + confirmWindow);
-            }
-            if (maxMessageSize < 1 || maxMessageSize > 512 * 1024 * 1024) {
-                p.add("maxMessageSize must be 1 byte to 512 MiB (RabbitMQ's limit), was " + maxMessageSize);
-            }
-            positive(p, "startTimeout", startTimeout);
-            positive(p, "heartbeat", heartbeat);
-            positive(p, "maxReconnectDelay", maxReconnectDelay);
+            p.addAll(cfg.problems());
             if (!p.isEmpty()) {
                 throw new ConfigurationException(p);
             }
-            return new AmqpTransport(new AmqpConfig(addresses, username, password, virtualHost, tls, sslContext,
-                    namespace, eventsExchange, commandsExchange, queueType, prefetch, confirmWindow, maxMessageSize,
-                    startTimeout, heartbeat, maxReconnectDelay, connectionName));
-        }
-
-        private static void positive(List<String> p, String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                p.add(name + " must be positive, was " + d);
-            }
+            return new AmqpTransport(cfg);
         }
     }
 }
