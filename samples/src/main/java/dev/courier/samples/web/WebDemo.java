@@ -31,7 +31,8 @@ import java.util.function.UnaryOperator;
  * WebSocket hub bridged to that broker, and a page (served by the hub's HTTP server) where a
  * customer places an order and watches it become placed, paid and shipped, live.
  *
- * <pre>mvn -q -pl samples exec:java -Dexec.mainClass=dev.courier.samples.web.WebDemo</pre>
+ * <pre>mvn -q -pl samples -am package -DskipTests
+ * java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo</pre>
  *
  * Arguments: {@code [wsPort] [httpPort]} (default 8025 and 8080; 0 picks free ports). It prints the
  * page URL, the hub's {@code ws://} URL and the demo token, and runs until interrupted.
@@ -132,8 +133,15 @@ public final class WebDemo implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        int ws = args.length > 0 ? Integer.parseInt(args[0]) : 8025;
-        int http = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
+        // numeric arguments are ports; others (e.g. the ordering demo's transport URI) are ignored
+        List<Integer> ports = new ArrayList<>();
+        for (String a : args) {
+            if (a.matches("\\d{1,5}")) {
+                ports.add(Integer.parseInt(a));
+            }
+        }
+        int ws = ports.size() > 0 ? ports.get(0) : 8025;
+        int http = ports.size() > 1 ? ports.get(1) : 8080;
         WebDemo demo = new WebDemo(ws, http);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
