@@ -31,7 +31,7 @@ final class AmqpDelivery implements Delivery {
         this.sub = sub;
         this.channel = channel;
         this.tag = tag;
-        this.headers = Map.copyOf(headers);
+        this.headers = java.util.Collections.unmodifiableMap(headers); // a fresh map from Wire.headers
         this.body = body;
         this.redelivered = redelivered;
     }

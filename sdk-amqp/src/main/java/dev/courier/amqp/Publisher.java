@@ -74,12 +74,17 @@ final class Publisher {
         final String exchange;
         final String routingKey;
         final boolean mandatory;
+        final AMQP.BasicProperties props;
+        final byte[] body;
         volatile String returned;
 
-        Pending(long deadline, String what, String messageId, String exchange, String routingKey, boolean mandatory) {
+        Pending(long deadline, String what, String exchange, String routingKey, boolean mandatory,
+                AMQP.BasicProperties props, byte[] body) {
+            this.props = props;
+            this.body = body;
+            this.messageId = props.getMessageId();
             this.deadline = deadline;
             this.what = what;
-            this.messageId = messageId;
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.mandatory = mandatory;
@@ -183,10 +188,14 @@ final class Publisher {
                 chan = null;
             }
         }
+        if (sig.isHardError() && !closing) {
+            resendLater(cs);
+            return; // the link recovers the connection; the resend waits for it
+        }
         failAll(cs, "the channel closed before RabbitMQ confirmed it (" + sig.getMessage()
                 + "); it may or may not have arrived, and publishing it again is safe");
-        if (closing || sig.isHardError()) {
-            return; // a lost connection is the link's to recover
+        if (closing) {
+            return;
         }
         log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
                 sig.getMessage());
@@ -194,6 +203,45 @@ final class Publisher {
             reopen();
             onChannelError.run();
         });
+    }
+
+    /**
+     * The connection dropped before these messages were confirmed: they are published again, with
+     * the same id, on the next connection, each until its own publish timeout. The broker may then
+     * hold two copies; receivers deduplicate by id. Runs on its own thread: it waits for the link,
+     * which reconnects on the scheduler.
+     */
+    private void resendLater(Chan cs) {
+        List<Pending> unconfirmed = new ArrayList<>();
+        for (Long k : cs.pending.keySet()) {
+            Pending p = cs.pending.remove(k);
+            if (p != null) {
+                unconfirmed.add(p);
+            }
+        }
+        if (unconfirmed.isEmpty()) {
+            return;
+        }
+        log.debug("{} message(s) unconfirmed when the connection dropped; publishing them again once it is back",
+                unconfirmed.size());
+        Thread t = new Thread(() -> {
+            for (Pending p : unconfirmed) {
+                long left = p.deadline - System.nanoTime();
+                if (left <= 0) {
+                    window.release();
+                    completions.execute(() -> p.future.completeExceptionally(new PublishTimeoutException("no confirm"
+                            + " from RabbitMQ for " + p.what + " within the publish timeout (the connection dropped);"
+                            + " it may or may not have arrived")));
+                    continue;
+                }
+                CompletableFuture<Void> f = send(p, Duration.ofNanos(left));
+                if (f != p.future) {
+                    f.whenComplete((x, e) -> p.future.completeExceptionally(e)); // send gave up: its permit was released
+                }
+            }
+        }, "courier-amqp-resend");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void reopen() {
@@ -229,7 +277,7 @@ final class Publisher {
         });
     }
 
-    /** Fails confirms that passed their deadline; they are in deadline order within a channel. */
+    /** Fails confirms that passed their deadline (a scan of at most the window, ten times a second). */
     private void expire() {
         Chan cs = chan;
         if (cs == null) {
@@ -239,7 +287,7 @@ final class Publisher {
         List<Pending> late = new ArrayList<>();
         for (Map.Entry<Long, Pending> e : cs.pending.entrySet()) {
             if (e.getValue().deadline - now > 0) {
-                break;
+                continue; // not in strict deadline order: messages sent again after a reconnect keep theirs
             }
             Pending p = cs.pending.remove(e.getKey());
             if (p != null) {
@@ -303,7 +351,14 @@ final class Publisher {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(new PublishException("interrupted while publishing " + what, e));
         }
-        Pending p = new Pending(deadline, what, props.getMessageId(), exchange, routingKey, mandatory);
+        Pending p = new Pending(deadline, what, exchange, routingKey, mandatory, props, body);
+        return send(p, timeout);
+    }
+
+    /** Publishes {@code p} on the current channel, waiting for one up to its deadline; keeps its permit. */
+    private CompletableFuture<Void> send(Pending p, Duration timeout) {
+        String what = p.what;
+        long deadline = p.deadline;
         while (true) {
             Chan cs = awaitChan(deadline);
             if (cs == null) {
@@ -317,9 +372,10 @@ final class Publisher {
             }
             synchronized (publishLock) {
                 long seq = cs.ch.getNextPublishSeqNo();
+                p.returned = null;
                 cs.pending.put(seq, p);
                 try {
-                    cs.ch.basicPublish(exchange, routingKey, mandatory, props, body);
+                    cs.ch.basicPublish(p.exchange, p.routingKey, p.mandatory, p.props, p.body);
                     return p.future;
                 } catch (IOException | AlreadyClosedException e) {
                     if (cs.pending.remove(seq) == null) {

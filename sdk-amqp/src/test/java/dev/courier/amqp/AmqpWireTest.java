@@ -151,6 +151,16 @@ class AmqpWireTest extends AmqpTestSupport {
     }
 
     @Test
+    void aBodyOverMaxMessageSizeFailsThePublish() throws Exception {
+        AmqpTransport t = track(transportBuilder().maxMessageSize(1024).build());
+        t.start(new dev.courier.spi.TransportContext("svc", "i1", Duration.ofSeconds(10)));
+        CompletableFuture<Void> f = t.publish(Address.event("v1.kit.pinged"), Map.of(Headers.ID, "big"), new byte[1025]);
+        Exception e = assertThrows(Exception.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("maxMessageSize"), e.toString());
+        t.publish(Address.event("v1.kit.pinged"), Map.of(Headers.ID, "fits"), new byte[1024]).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aQueueTypeClashFailsStartNamingTheQueueAndTheArgument() {
         start(bus("clash", transport()).onEvent(Pinged.class, (e, ctx) -> { }));
         MessageBus quorum = bus("clash", track(transportBuilder().queueType(AmqpTransport.QueueType.QUORUM).build()))
