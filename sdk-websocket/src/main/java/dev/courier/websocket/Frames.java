@@ -52,6 +52,9 @@ final class Frames {
     static final String REDELIVERED = "courierwsredelivered";
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Control frames need ids unique per source, not random ones: a per-process prefix and a counter. */
+    private static final String CONTROL_ID_PREFIX = "ctl-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    private static final java.util.concurrent.atomic.AtomicLong CONTROL_IDS = new java.util.concurrent.atomic.AtomicLong();
     private static final JsonFactory FACTORY = JSON.getFactory();
 
     /** A decoded frame: its attributes (frame attributes apart) and body. */
@@ -121,7 +124,7 @@ final class Frames {
     static String control(String type, String source, String seq, ObjectNode data) {
         ObjectNode n = JSON.createObjectNode();
         n.put("specversion", "1.0");
-        n.put("id", UUID.randomUUID().toString());
+        n.put("id", CONTROL_ID_PREFIX + CONTROL_IDS.incrementAndGet());
         n.put("source", source);
         n.put("type", type);
         n.put("datacontenttype", "application/json");
