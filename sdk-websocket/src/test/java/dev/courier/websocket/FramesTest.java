@@ -1,0 +1,80 @@
+package dev.courier.websocket;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CloudEvents structured-mode codec: headers and bytes round-trip exactly. */
+class FramesTest {
+    private static final Map<String, String> H = Map.of("id", "1", "type", "v1.x.done", "source", "s", "specversion", "1.0",
+            "datacontenttype", "application/json", "correlationid", "c", "traceparent", "00-ab-cd-01", "tenant", "a\"b\\c\u00e9");
+
+    private static Frames.Frame roundTrip(Map<String, String> h, byte[] body) throws Exception {
+        return Frames.parse(Frames.message(h, body, Map.of(Frames.TO, "event:v1.x.done", Frames.SEQ, "p1")));
+    }
+
+    @Test
+    void jsonBodyTravelsAsDataByteForByteAndHeadersComeBackUnchanged() throws Exception {
+        byte[] body = "{ \"n\" : 1.50,\n \"s\":\"\\u00e9\", \"a\":[1, 2] }".getBytes(StandardCharsets.UTF_8);
+        String text = Frames.message(H, body, Map.of(Frames.TO, "event:v1.x.done"));
+        assertTrue(text.contains("\"data\":{ \"n\" : 1.50"), "data is the JSON itself: " + text);
+        Frames.Frame f = roundTrip(H, body);
+        assertEquals(H, f.headers);
+        assertArrayEquals(body, f.body);
+        assertEquals("event:v1.x.done", f.attr(Frames.TO));
+        assertFalse(f.isControl());
+    }
+
+    @Test
+    void scalarsStringsAndNonJsonBodiesRoundTrip() throws Exception {
+        for (String json : new String[] {"42", "\"just a string\"", "true", "null", "[]"}) {
+            assertArrayEquals(json.getBytes(StandardCharsets.UTF_8), roundTrip(H, json.getBytes(StandardCharsets.UTF_8)).body, json);
+        }
+        byte[] notJson = "{not json".getBytes(StandardCharsets.UTF_8);
+        assertTrue(Frames.message(H, notJson, Map.of()).contains("data_base64"));
+        assertArrayEquals(notJson, roundTrip(H, notJson).body);
+        byte[] binary = {0, (byte) 0xff, (byte) 0xc3, 0x28};
+        Map<String, String> octets = new java.util.HashMap<>(H);
+        octets.put("datacontenttype", "application/octet-stream");
+        assertArrayEquals(binary, roundTrip(octets, binary).body);
+        assertArrayEquals(new byte[0], roundTrip(H, new byte[0]).body);
+    }
+
+    @Test
+    void foreignClientsMayUseNumbersAndTextData() throws Exception {
+        Frames.Frame f = Frames.parse("{\"specversion\":\"1.0\",\"id\":7,\"type\":\"v1.t\",\"source\":\"x\","
+                + "\"datacontenttype\":\"text/plain\",\"data\":\"h\\u00e9llo\"}");
+        assertEquals("7", f.headers.get("id"));
+        assertArrayEquals("h\u00e9llo".getBytes(StandardCharsets.UTF_8), f.body);
+    }
+
+    @Test
+    void malformedFramesAreRefusedWithAReason() {
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("[1,2]"));
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"id\":\"1\"}"));
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"type\":\"v1.t\",\"x\":{}}"));
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"type\":\"v1.t\"} trailing"));
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"type\":\"v1.t\",\"data_base64\":\"***\"}"));
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"type\":\"dev.courier.control.v1.ack\",\"data\":[1]}"));
+    }
+
+    @Test
+    void addressesAndWildcards() {
+        assertEquals("event:v1.a.b@svc", HubSession.parseAddress("event:v1.a.b@svc").toString());
+        assertEquals("dead_letter:svc", HubSession.parseAddress("dead_letter:svc").toString());
+        assertEquals(null, HubSession.parseAddress("queue:x"));
+        assertEquals(null, HubSession.parseAddress("event:"));
+        assertTrue(Glob.matches("v1.order.*", "v1.order.placed"));
+        assertTrue(Glob.matches("*", "anything"));
+        assertTrue(Glob.matches("v1.*.placed", "v1.order.placed"));
+        assertFalse(Glob.matches("v1.order.*", "v1.payment.captured"));
+        assertFalse(Glob.matches("v1.order.place", "v1.order.placed"));
+    }
+}
