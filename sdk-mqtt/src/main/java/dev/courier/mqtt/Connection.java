@@ -44,6 +44,37 @@ final class Connection {
     private static final long RESUBSCRIBE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(12);
     private volatile long reconnectedAt = Long.MIN_VALUE;
 
+    /** A publish waiting for its confirm, and when it times out (one sweep instead of a timer per message). */
+    private record Pending(long deadline, String topic, Duration timeout) {
+    }
+
+    private final Map<CompletableFuture<Wire.Outcome>, Pending> pending = new ConcurrentHashMap<>();
+
+    /** One try of a publish on one connection; settled once, by its PUBACK or by its connection's loss. */
+    private static final class Attempt {
+        final Wire wire;
+        final Runnable resend;
+        private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Attempt(Wire wire, Runnable resend) {
+            this.wire = wire;
+            this.resend = resend;
+        }
+
+        boolean settle() {
+            return settled.compareAndSet(false, true);
+        }
+    }
+
+    private final Set<Attempt> attempts = ConcurrentHashMap.newKeySet();
+
+    private void resendLater(Attempt at) {
+        if (at.settle()) {
+            attempts.remove(at);
+            scheduler.schedule(at.resend, 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** A received message and the connection epoch it arrived on. */
     record Received(Wire.Incoming message, long epoch) {
     }
@@ -77,6 +108,7 @@ final class Connection {
         this.callbacks = callbacks;
         this.scheduler = scheduler;
         this.inFlight = new Semaphore(cfg.maxInFlight());
+        scheduler.scheduleWithFixedDelay(this::expire, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     String clientId() {
@@ -133,6 +165,9 @@ final class Connection {
             return CompletableFuture.allOf(subs).thenApply(x -> s);
         }).whenComplete((s, e) -> {
             if (e == null) {
+                if (myEpoch > 1) {
+                    reconnectedAt = System.nanoTime(); // before anyone publishes on the new connection
+                }
                 synchronized (lock) {
                     if (wire == w && !closed) {
                         backoff = MIN_BACKOFF_MS;
@@ -141,7 +176,6 @@ final class Connection {
                     }
                 }
                 if (myEpoch > 1) {
-                    reconnectedAt = System.nanoTime();
                     log.info("MQTT client '{}' reconnected to {}:{} (session {})", clientId, cfg.host(), cfg.port(),
                             s.present() ? "resumed, subscriptions renewed" : "new, subscriptions restored");
                 }
@@ -155,6 +189,11 @@ final class Connection {
                 return;
             }
             connectedWire = null;
+            for (Attempt at : attempts) {
+                if (at.wire == w) {
+                    resendLater(at);
+                }
+            }
             if (ready.isDone()) {
                 ready = new CompletableFuture<>();
             }
@@ -221,8 +260,12 @@ final class Connection {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(new PublishException("interrupted while publishing to " + topic, e));
         }
+        pending.put(result, new Pending(deadline, topic, timeout));
+        result.whenComplete((x, e) -> {
+            pending.remove(result);
+            inFlight.release();
+        });
         send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-        result.whenComplete((x, e) -> inFlight.release());
         return result.whenCompleteAsync((x, e) -> { }, completions);
     }
 
@@ -239,9 +282,17 @@ final class Connection {
                     + " the publish timeout of " + timeout + (isConnected() ? "" : " (broker unreachable)")));
             return;
         }
-        ready.copy().orTimeout(left, TimeUnit.NANOSECONDS).whenComplete((w, e) -> {
+        CompletableFuture<Wire> r = ready;
+        if (r.isDone() && !r.isCompletedExceptionally()) {
+            attempt(result, r.join(), topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+            return;
+        }
+        r.whenComplete((w, e) -> {
+            if (result.isDone()) {
+                return; // timed out meanwhile
+            }
             if (e != null) {
-                if (!closed && !(unwrap(e) instanceof TimeoutException)) {
+                if (!closed) {
                     scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
                             deadline, timeout), 50, TimeUnit.MILLISECONDS);
                     return;
@@ -249,10 +300,30 @@ final class Connection {
                 send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
                 return;
             }
+            attempt(result, w, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+        });
+    }
+
+    private void attempt(CompletableFuture<Wire.Outcome> result, Wire w, String topic, Map<String, String> headers,
+                         byte[] body, boolean raw, boolean retain, String responseTopic, byte[] correlation,
+                         long deadline, Duration timeout) {
+        {
             long ep = epoch;
             CompletableFuture<Wire.Outcome> f = raw ? w.publishRaw(topic, body, cfg.qos(), retain)
                     : w.publish(topic, headers, body, cfg.qos(), responseTopic, correlation);
-            f.orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((o, pe) -> {
+            // if this connection dies, the HiveMQ client keeps the publish for a reconnect that never comes
+            // (Courier builds a new client): send it again on the next connection instead
+            Attempt at = new Attempt(w, () -> send(result, topic, headers, body, raw, retain, responseTopic,
+                    correlation, deadline, timeout));
+            attempts.add(at);
+            if (wire != w || !w.isConnected()) {
+                resendLater(at);
+            }
+            f.whenComplete((o, pe) -> {
+                attempts.remove(at);
+                if (result.isDone() || !at.settle()) {
+                    return; // timed out meanwhile, or already sent again after the connection dropped
+                }
                 if (pe == null) {
                     if (o == Wire.Outcome.NO_SUBSCRIBERS && reconnectedAt != Long.MIN_VALUE
                             && System.nanoTime() - reconnectedAt < RESUBSCRIBE_GRACE_NANOS
@@ -265,9 +336,7 @@ final class Connection {
                     return;
                 }
                 Throwable c = pe instanceof CompletionException && pe.getCause() != null ? pe.getCause() : pe;
-                if (c instanceof TimeoutException) {
-                    send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-                } else if (wire != w || epoch != ep || !w.isConnected()) {
+                if (wire != w || epoch != ep || !w.isConnected()) {
                     // the connection dropped before the PUBACK: send again on the next one
                     scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
                             deadline, timeout), 50, TimeUnit.MILLISECONDS);
@@ -276,7 +345,19 @@ final class Connection {
                             + ": " + c.getMessage(), c));
                 }
             });
-        });
+        }
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        for (Map.Entry<CompletableFuture<Wire.Outcome>, Pending> e : pending.entrySet()) {
+            Pending p = e.getValue();
+            if (now - p.deadline() > 0) {
+                e.getKey().completeExceptionally(new PublishTimeoutException("publish to " + p.topic()
+                        + " not confirmed within the publish timeout of " + p.timeout()
+                        + (isConnected() ? "" : " (broker unreachable)")));
+            }
+        }
     }
 
     private static Throwable unwrap(Throwable e) {

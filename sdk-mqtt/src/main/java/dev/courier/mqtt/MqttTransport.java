@@ -111,7 +111,8 @@ public final class MqttTransport implements Transport {
         incoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-in-" + tag));
         retryIncoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-retry-" + tag));
         aux = Executors.newSingleThreadExecutor(daemon("courier-mqtt-aux-" + tag));
-        main = new Connection(cfg, clientId, cfg.sessionExpiry(), r -> onIncoming(main, r), incoming, completions, scheduler);
+        // null: the main connection's messages are routed on the client's network thread (one hand-off fewer)
+        main = new Connection(cfg, clientId, cfg.sessionExpiry(), r -> onIncoming(main, r), null, completions, scheduler);
         Wire.Session s = main.start();
         if (s.maximumPacketSize() < cfg.maxMessageSize()) {
             main.close(false);
@@ -268,6 +269,13 @@ public final class MqttTransport implements Transport {
      * {@code delay} through the retry topic (read by the retry connection, which holds it until due).
      */
     CompletableFuture<Void> republish(Subscription sub, Map<String, String> headers, byte[] body, Duration delay) {
+        // off the caller's thread: it may be the client's network thread, and publish may wait for room
+        return CompletableFuture.supplyAsync(() -> republishNow(sub, headers, body, delay), completions)
+                .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Void> republishNow(Subscription sub, Map<String, String> headers, byte[] body,
+                                                 Duration delay) {
         if (main == null) {
             return CompletableFuture.failedFuture(new PublishException("MQTT transport not started"));
         }

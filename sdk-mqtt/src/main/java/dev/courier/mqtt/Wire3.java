@@ -41,11 +41,16 @@ final class Wire3 implements Wire {
                     .applySimpleAuth();
         }
         this.client = b.buildAsync();
-        client.publishes(MqttGlobalPublishFilter.ALL, p -> {
+        java.util.function.Consumer<com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish> cb = p -> {
             byte[] raw = p.getPayloadAsBytes();
             StructuredJson.Decoded d = StructuredJson.decode(raw);
             onMessage.accept(new Incoming(p.getTopic().toString(), d.headers(), d.body(), raw, p::acknowledge));
-        }, callbacks, true);
+        };
+        if (callbacks == null) {
+            client.publishes(MqttGlobalPublishFilter.ALL, cb, true);
+        } else {
+            client.publishes(MqttGlobalPublishFilter.ALL, cb, callbacks, true);
+        }
     }
 
     @Override

@@ -43,7 +43,12 @@ final class Wire5 implements Wire {
                     .applySimpleAuth();
         }
         this.client = b.buildAsync();
-        client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(decode(p)), callbacks, true);
+        if (callbacks == null) {
+            // on the client's network thread: the callback only routes and hands off (no blocking)
+            client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(decode(p)), true);
+        } else {
+            client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(decode(p)), callbacks, true);
+        }
     }
 
     /**
