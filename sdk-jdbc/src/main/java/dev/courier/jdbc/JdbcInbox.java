@@ -1,7 +1,6 @@
 package dev.courier.jdbc;
 
 import dev.courier.ConfigurationException;
-import dev.courier.CourierException;
 import dev.courier.Handler;
 import dev.courier.spi.DeduplicationStore;
 import org.slf4j.Logger;
@@ -10,7 +9,6 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +56,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     private final Duration retention;
     private final int purgeBatchSize;
     private final Map<String, String> owners = new ConcurrentHashMap<>();
-    private final Lazy<Statements> sql;
+    private final Lazy<InboxSql> sql;
     private final Purger purger;
 
     private JdbcInbox(Builder b) {
@@ -66,7 +64,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         this.table = b.table;
         this.retention = b.retention;
         this.purgeBatchSize = b.purgeBatchSize;
-        this.sql = new Lazy<>(() -> new Statements(Jdbc.autoCommit(dataSource, Dialect::of), table));
+        this.sql = new Lazy<>(() -> new InboxSql(Jdbc.autoCommit(dataSource, Dialect::of), table));
         this.purger = b.purgeInterval.isZero() ? null : new Purger("courier-inbox-purge-" + table, b.purgeInterval, this::purge);
     }
 
@@ -97,7 +95,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     @Override
     public Claim claim(String service, String messageId, Duration lease) {
         String owner = UUID.randomUUID().toString();
-        Statements s = sql.get();
+        InboxSql s = sql.get();
         try {
             Claim claim = Jdbc.autoCommit(dataSource, c -> {
                 for (int round = 0; round < 3; round++) {
@@ -124,7 +122,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
             return; // committed with the handler's transaction
         }
         try {
-            Jdbc.autoCommit(dataSource, c -> s(c, sql.get().complete, service, messageId, null));
+            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, sql.get().complete, service, messageId, null));
         } catch (SQLException e) {
             throw Jdbc.failure("inbox " + table + " could not mark " + messageId + " done", e);
         }
@@ -137,9 +135,9 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
             // not claimed through this instance (or released twice): another's claim stays; leases end lost ones
             return;
         }
-        Statements s = sql.get();
+        InboxSql s = sql.get();
         try {
-            Jdbc.autoCommit(dataSource, c -> s(c, s.releaseOwned, service, messageId, owner));
+            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, s.releaseOwned, service, messageId, owner));
         } catch (SQLException e) {
             throw Jdbc.failure("inbox " + table + " could not release " + messageId, e);
         }
@@ -184,7 +182,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
      * returns how many rows went. Runs by itself every purge interval; call it to purge now.
      */
     public int purge() {
-        Statements s = sql.get();
+        InboxSql s = sql.get();
         int total = 0;
         try {
             for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
@@ -217,101 +215,8 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         }
     }
 
-    private static int s(Connection c, String sql, String service, String messageId, String owner) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, service);
-            ps.setString(2, messageId);
-            if (owner != null) {
-                ps.setString(3, owner);
-            }
-            return ps.executeUpdate();
-        }
-    }
-
     private static String key(String service, String id) {
         return service + '\u0000' + id;
-    }
-
-    /** The statements for one table, built once the dialect is known. */
-    private static final class Statements {
-        final Dialect dialect;
-        final String upsertClaim;
-        final String stateAndOwner;
-        final String state;
-        final String complete;
-        final String releaseOwned;
-        final String markDone;
-        final String insertDone;
-        final String purge;
-
-        Statements(Dialect d, String t) {
-            dialect = d;
-            upsertClaim = d.claimUpsert(t);
-            stateAndOwner = "SELECT state, owner FROM " + t + " WHERE service = ? AND message_id = ?";
-            state = "SELECT state FROM " + t + " WHERE service = ? AND message_id = ?";
-            complete = d.completeUpsert(t);
-            releaseOwned = "DELETE FROM " + t + " WHERE service = ? AND message_id = ? AND state = 'claimed' AND owner = ?";
-            markDone = "UPDATE " + t + " SET state = 'done', owner = NULL, lease_until = NULL, updated_at = " + d.now()
-                    + " WHERE service = ? AND message_id = ? AND state = 'claimed'";
-            insertDone = "INSERT INTO " + t + " (service, message_id, state, owner, lease_until, updated_at)"
-                    + " VALUES (?, ?, 'done', NULL, NULL, " + d.now() + ")";
-            purge = d.deleteLimited(t, "service, message_id", "updated_at < " + d.nowPlusMillisParam()
-                    + " AND (state = 'done' OR lease_until < " + d.now() + ")");
-        }
-
-        /** The claim's outcome, or null when the row vanished between the statements (retry). */
-        Claim claim(Connection c, String service, String id, String owner, long leaseMillis) throws SQLException {
-            int count;
-            try (PreparedStatement ps = c.prepareStatement(upsertClaim)) {
-                ps.setString(1, service);
-                ps.setString(2, id);
-                ps.setString(3, owner);
-                ps.setLong(4, leaseMillis);
-                count = ps.executeUpdate();
-            }
-            if (dialect.claimCountTellsOwnership() && count == 1) {
-                return Claim.ACQUIRED;
-            }
-            try (PreparedStatement ps = c.prepareStatement(stateAndOwner)) {
-                ps.setString(1, service);
-                ps.setString(2, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return null;
-                    }
-                    if ("done".equals(rs.getString(1))) {
-                        return Claim.DONE;
-                    }
-                    return owner.equals(rs.getString(2)) ? Claim.ACQUIRED : Claim.IN_PROGRESS;
-                }
-            }
-        }
-
-        String state(Connection c, String service, String id) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement(state)) {
-                ps.setString(1, service);
-                ps.setString(2, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        }
-
-        /** In the caller's transaction: false when the id is already done. */
-        boolean markDone(Connection c, String service, String id) throws SQLException {
-            if (s(c, markDone, service, id, null) == 1) {
-                return true;
-            }
-            String st = state(c, service, id);
-            if ("done".equals(st)) {
-                return false;
-            }
-            if (st != null) {
-                throw new CourierException("inbox: " + id + " changed state while being marked done; retrying");
-            }
-            s(c, insertDone, service, id, null);
-            return true;
-        }
     }
 
     /**

@@ -143,7 +143,10 @@ final class Databases {
         List<String> errors = new ArrayList<>();
         DriverManager.setLoginTimeout(3);
         for (String url : candidates(kind)) {
-            try (Connection ignored = DriverManager.getConnection(url)) {
+            try (Connection probe = DriverManager.getConnection(url)) {
+                if (!probe.isValid(3)) {
+                    throw new SQLException("connection not valid");
+                }
                 HikariConfig config = new HikariConfig();
                 config.setJdbcUrl(url);
                 config.setMaximumPoolSize(24);
