@@ -27,6 +27,9 @@ public interface MessageContext {
         return envelope().headers();
     }
 
+    /** The service (consumer group) whose handler is running. */
+    String service();
+
     /** 1 on the first attempt; counts in-process retries and delayed redeliveries together. */
     int attempt();
 

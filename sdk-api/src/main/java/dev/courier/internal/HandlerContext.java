@@ -52,6 +52,11 @@ final class HandlerContext implements MessageContext {
     }
 
     @Override
+    public String service() {
+        return core.settings().service();
+    }
+
+    @Override
     public int attempt() {
         return attempt;
     }

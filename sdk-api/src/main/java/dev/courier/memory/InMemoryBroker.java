@@ -23,21 +23,25 @@ public final class InMemoryBroker {
 
     public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
     public static final int DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
+    /** Default byte bound per queue (bodies plus headers, approximately). */
+    public static final long DEFAULT_QUEUE_BYTES = 256L * 1024 * 1024;
 
     private static final Map<String, InMemoryBroker> NAMED = new ConcurrentHashMap<>();
 
     private final String name;
     private final int queueCapacity;
     private final int deadLetterCapacity;
+    private final long queueBytes;
     /** event name → group → queue. */
     private final Map<String, Map<String, MemoryQueue>> events = new ConcurrentHashMap<>();
     /** command or reply address → queue. */
     private final Map<Address, MemoryQueue> pointToPoint = new ConcurrentHashMap<>();
     private final Map<String, List<RawMessage>> deadLetters = new ConcurrentHashMap<>();
 
-    private InMemoryBroker(String name, int queueCapacity, int deadLetterCapacity) {
+    private InMemoryBroker(String name, int queueCapacity, int deadLetterCapacity, long queueBytes) {
         this.name = name;
         this.queueCapacity = queueCapacity;
+        this.queueBytes = queueBytes;
         this.deadLetterCapacity = deadLetterCapacity;
     }
 
@@ -48,16 +52,22 @@ public final class InMemoryBroker {
 
     /** The broker behind {@code memory:name}, created with default capacities on first use. */
     public static InMemoryBroker named(String name) {
-        return NAMED.computeIfAbsent(name, n -> new InMemoryBroker(n, DEFAULT_QUEUE_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY));
+        return NAMED.computeIfAbsent(name, n -> new InMemoryBroker(n, DEFAULT_QUEUE_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY,
+                DEFAULT_QUEUE_BYTES));
     }
 
     /** A private broker with its own capacities (not reachable by URI). */
     public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity) {
-        if (queueCapacity < 1 || deadLetterCapacity < 1) {
+        return create(queueCapacity, deadLetterCapacity, DEFAULT_QUEUE_BYTES);
+    }
+
+    /** A private broker bounded per queue in count and in bytes (a publish waits, then fails, when either is full). */
+    public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity, long maxQueueBytes) {
+        if (queueCapacity < 1 || deadLetterCapacity < 1 || maxQueueBytes < 1) {
             throw new IllegalArgumentException("memory broker capacities must be positive: queueCapacity="
-                    + queueCapacity + ", deadLetterCapacity=" + deadLetterCapacity);
+                    + queueCapacity + ", deadLetterCapacity=" + deadLetterCapacity + ", maxQueueBytes=" + maxQueueBytes);
         }
-        return new InMemoryBroker("private", queueCapacity, deadLetterCapacity);
+        return new InMemoryBroker("private", queueCapacity, deadLetterCapacity, maxQueueBytes);
     }
 
     /** A new transport (a connection) to this broker. */
@@ -97,9 +107,24 @@ public final class InMemoryBroker {
     MemoryQueue declare(Address address, String group) {
         if (address.kind() == Address.Kind.EVENT) {
             return events.computeIfAbsent(address.name(), n -> new ConcurrentHashMap<>())
-                    .computeIfAbsent(group, g -> new MemoryQueue(address.name() + "@" + g, queueCapacity));
+                    .computeIfAbsent(group, g -> new MemoryQueue(address.name() + "@" + g, queueCapacity, queueBytes));
         }
-        return pointToPoint.computeIfAbsent(address.withoutGroup(), a -> new MemoryQueue(a.toString(), queueCapacity));
+        return pointToPoint.computeIfAbsent(address.withoutGroup(), a -> new MemoryQueue(a.toString(), queueCapacity, queueBytes));
+    }
+
+    /**
+     * Deletes the queue of a reply address (reply queues are per bus instance or browser tab and
+     * die with it, like RabbitMQ's auto-delete queues). Other kinds are durable and kept.
+     */
+    void deleteReplyQueue(Address address) {
+        if (address.kind() == Address.Kind.REPLY) {
+            pointToPoint.remove(address.withoutGroup());
+        }
+    }
+
+    /** Queues that exist (for tests and metrics). */
+    public int queueCount() {
+        return pointToPoint.size() + events.values().stream().mapToInt(Map::size).sum();
     }
 
     /** Appends a dead letter; false when the service's dead-letter list is full. */

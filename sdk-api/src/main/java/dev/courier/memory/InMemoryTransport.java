@@ -199,6 +199,7 @@ public final class InMemoryTransport implements Transport {
         @Override
         public void close() {
             active = false;
+            broker.deleteReplyQueue(address);
         }
 
         void returnUnsettled() {

@@ -14,23 +14,28 @@ final class MemoryQueue {
     static final class Item {
         final RawMessage message;
         final int deliveries;
+        final long size;
 
         Item(RawMessage message, int deliveries) {
             this.message = message;
             this.deliveries = deliveries;
+            this.size = size(message);
         }
     }
 
     private final String name;
     private final int capacity;
+    private final long maxBytes;
+    private long bytes;
     private final ArrayDeque<Item> items = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
 
-    MemoryQueue(String name, int capacity) {
+    MemoryQueue(String name, int capacity, long maxBytes) {
         this.name = name;
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
     }
 
     String name() {
@@ -42,13 +47,16 @@ final class MemoryQueue {
         lock.lock();
         try {
             long left = timeoutNanos;
-            while (items.size() >= capacity) {
+            Item item = new Item(m, 0);
+            long size = item.size;
+            while (items.size() >= capacity || (bytes + size > maxBytes && !items.isEmpty())) {
                 if (left <= 0) {
                     return false;
                 }
                 left = notFull.awaitNanos(left);
             }
-            items.addLast(new Item(m, 0));
+            items.addLast(item);
+            bytes += size;
             notEmpty.signal();
             return true;
         } finally {
@@ -59,7 +67,8 @@ final class MemoryQueue {
     void requeueFront(Item item) {
         lock.lock();
         try {
-            items.addFirst(new Item(item.message, item.deliveries));
+            items.addFirst(item);
+            bytes += item.size;
             notEmpty.signal();
         } finally {
             lock.unlock();
@@ -69,7 +78,9 @@ final class MemoryQueue {
     void requeueBack(RawMessage m, int deliveries) {
         lock.lock();
         try {
-            items.addLast(new Item(m, deliveries));
+            Item item = new Item(m, deliveries);
+            items.addLast(item);
+            bytes += item.size;
             notEmpty.signal();
         } finally {
             lock.unlock();
@@ -87,6 +98,7 @@ final class MemoryQueue {
                 left = notEmpty.awaitNanos(left);
             }
             Item it = items.pollFirst();
+            bytes -= it.size;
             notFull.signal();
             if (!items.isEmpty()) {
                 notEmpty.signal();
@@ -95,6 +107,15 @@ final class MemoryQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Approximate bytes of a message: body plus header characters. */
+    static long size(RawMessage m) {
+        long n = m.body().length;
+        for (java.util.Map.Entry<String, String> e : m.headers().entrySet()) {
+            n += e.getKey().length() + e.getValue().length();
+        }
+        return n;
     }
 
     int depth() {
