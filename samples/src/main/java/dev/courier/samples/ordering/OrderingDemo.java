@@ -11,7 +11,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.courier.asyncapi.AsyncApi;
 import dev.courier.asyncapi.SystemContract;
 
+import dev.courier.jdbc.JdbcInbox;
+import dev.courier.jdbc.JdbcOutbox;
+import dev.courier.jdbc.OutboxRelay;
+import org.postgresql.ds.PGSimpleDataSource;
+
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,19 +59,38 @@ public final class OrderingDemo {
             .build();
 
     private final String uri;
+    private final String jdbcUrl;
     private final PrintStream out;
     private final Trace trace;
     private final String run = UUID.randomUUID().toString().substring(0, 6);
 
     public OrderingDemo(String uri, PrintStream out) {
+        this(uri, null, out);
+    }
+
+    /** With {@code jdbcUrl} (PostgreSQL), services use the durable JDBC inbox and ordering uses the outbox. */
+    public OrderingDemo(String uri, String jdbcUrl, PrintStream out) {
         this.uri = uri;
+        this.jdbcUrl = jdbcUrl;
         this.out = out;
         this.trace = new Trace(out);
     }
 
+    /** {@code [transport URI] [--jdbc jdbc:postgresql://host/db?user=...]}. */
     public static void main(String[] args) {
-        String uri = args.length > 0 ? args[0] : "memory:";
-        int code = new OrderingDemo(uri, System.out).run();
+        String uri = "memory:";
+        String jdbc = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--jdbc") && i + 1 < args.length) {
+                jdbc = args[++i];
+            } else if (!args[i].startsWith("--")) {
+                uri = args[i];
+            } else {
+                System.err.println("usage: courier-demo.jar [transport URI] [--jdbc jdbc:postgresql://...]");
+                System.exit(2);
+            }
+        }
+        int code = new OrderingDemo(uri, jdbc, System.out).run();
         System.exit(code);
     }
 
@@ -78,6 +105,7 @@ public final class OrderingDemo {
     public int run() {
         out.println("Courier ordering demo on " + uri.replaceAll("//[^@/]*@", "//***@"));
         List<MessageBus> buses = new ArrayList<>();
+        List<AutoCloseable> closeables = new ArrayList<>(); // the outbox relay first, the inbox last
         try {
             Map<String, Function<MessageBus.Builder, MessageBus.Builder>> services = new LinkedHashMap<>();
             services.put("ordering", OrderingService::configure);
@@ -85,10 +113,27 @@ public final class OrderingDemo {
             services.put("shipping", ShippingService::configure);
             services.put("notification", NotificationService::configure);
             Map<String, MessageBus> byName = new LinkedHashMap<>();
+            JdbcParts db = jdbcUrl == null ? null : JdbcParts.open(jdbcUrl, closeables);
             for (Map.Entry<String, Function<MessageBus.Builder, MessageBus.Builder>> s : services.entrySet()) {
-                MessageBus b = s.getValue().apply(bus(s.getKey())).build();
+                MessageBus b;
+                if (db != null && s.getKey().equals("ordering")) {
+                    JdbcOutbox[] outbox = new JdbcOutbox[1];
+                    b = OrderingService.configureJdbc(bus("ordering"), db.inbox, () -> outbox[0]).build();
+                    outbox[0] = JdbcOutbox.builder(db.dataSource, b).table("demo_outbox").build().createSchema();
+                    closeables.add(0, outbox[0].relay().pollInterval(Duration.ofMillis(50)).build());
+                } else {
+                    MessageBus.Builder builder = bus(s.getKey());
+                    if (db != null) {
+                        builder.deduplicationStore(db.inbox);
+                    }
+                    b = s.getValue().apply(builder).build();
+                }
                 buses.add(b);
                 byName.put(s.getKey(), b.start());
+            }
+            if (db != null) {
+                ((OutboxRelay) closeables.get(0)).start();
+                trace.note("jdbc", "services use the durable inbox; ordering writes v1.order.placed through the outbox");
             }
             MessageBus storefront = bus("storefront").produces(PlaceOrder.class).build();
             buses.add(storefront);
@@ -127,9 +172,39 @@ public final class OrderingDemo {
             e.printStackTrace(out);
             return 1;
         } finally {
+            if (!closeables.isEmpty()) {
+                close(closeables.remove(0)); // stop the relay before the buses it publishes through
+            }
             for (MessageBus b : buses) {
                 b.close();
             }
+            closeables.forEach(OrderingDemo::close);
+        }
+    }
+
+    private static void close(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            System.err.println("close failed: " + e);
+        }
+    }
+
+    /** The PostgreSQL side of the demo: one data source, one inbox shared by the services, the orders table. */
+    private record JdbcParts(PGSimpleDataSource dataSource, JdbcInbox inbox) {
+        static JdbcParts open(String url, List<AutoCloseable> closeables) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(url);
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS demo_orders (order_id VARCHAR(32) PRIMARY KEY,"
+                        + " customer_id VARCHAR(64) NOT NULL, total NUMERIC(12,2) NOT NULL)");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot prepare the demo tables at " + url.replaceAll("password=[^&]*", "password=***")
+                        + ": " + e.getMessage(), e);
+            }
+            JdbcInbox inbox = JdbcInbox.builder(ds).table("demo_inbox").build().createSchema();
+            closeables.add(inbox);
+            return new JdbcParts(ds, inbox);
         }
     }
 
