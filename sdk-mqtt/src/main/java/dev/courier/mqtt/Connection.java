@@ -245,7 +245,8 @@ final class Connection {
 
     /**
      * Publishes within {@code timeout}: waits for room and a connection, and sends again on the next
-     * connection if this one drops before the PUBACK. Completes on the executor, never on a network thread.
+     * connection if this one drops before the PUBACK. Completes on the client's network thread: callers
+     * hand off before running anything that may block.
      */
     CompletableFuture<Wire.Outcome> publish(String topic, Map<String, String> headers, byte[] body, boolean raw,
                                             boolean retain, String responseTopic, byte[] correlation, Duration timeout) {
@@ -266,7 +267,7 @@ final class Connection {
             inFlight.release();
         });
         send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-        return result.whenCompleteAsync((x, e) -> { }, completions);
+        return result;
     }
 
     private void send(CompletableFuture<Wire.Outcome> result, String topic, Map<String, String> headers, byte[] body,

@@ -69,7 +69,7 @@ final class Members {
         if (payload.length == 0 || own().contains(clientId) || !adopting.add(clientId)) {
             return;
         }
-        CompletableFuture.delayedExecutor(ADOPT_DELAY_MS, TimeUnit.MILLISECONDS, transport.completions())
+        CompletableFuture.delayedExecutor(ADOPT_DELAY_MS, TimeUnit.MILLISECONDS, transport.tasks())
                 .execute(() -> {
                     try {
                         adopt(clientId);

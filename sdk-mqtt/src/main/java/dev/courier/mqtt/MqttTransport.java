@@ -67,6 +67,7 @@ public final class MqttTransport implements Transport {
     private ExecutorService incoming;
     private ExecutorService retryIncoming;
     private ExecutorService aux;
+    private ExecutorService tasks;
     private Members members;
     private DeadLetterStore deadLetters;
 
@@ -107,10 +108,13 @@ public final class MqttTransport implements Transport {
         this.clientId = cfg.clientIdPrefix() + ":" + service + ":" + instance;
         String tag = service + "-" + instance;
         scheduler = Executors.newScheduledThreadPool(1, daemon("courier-mqtt-timer-" + tag));
-        completions = Executors.newCachedThreadPool(daemon("courier-mqtt-io-" + tag));
+        // confirmations complete here, in order, never on the client's network thread; one thread is
+        // cheaper than a pool hand-off per message, and a blocking user continuation cannot stall the network
+        completions = Executors.newSingleThreadExecutor(daemon("courier-mqtt-io-" + tag));
         incoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-in-" + tag));
         retryIncoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-retry-" + tag));
         aux = Executors.newSingleThreadExecutor(daemon("courier-mqtt-aux-" + tag));
+        tasks = Executors.newCachedThreadPool(daemon("courier-mqtt-task-" + tag));
         // null: the main connection's messages are routed on the client's network thread (one hand-off fewer)
         main = new Connection(cfg, clientId, cfg.sessionExpiry(), r -> onIncoming(main, r), null, completions, scheduler);
         Wire.Session s = main.start();
@@ -194,6 +198,7 @@ public final class MqttTransport implements Transport {
         incoming.shutdown();
         retryIncoming.shutdown();
         aux.shutdown();
+        tasks.shutdown();
         completions.shutdown();
         log.info("MQTT transport '{}' closed; its session stays on the broker for {}", clientId, cfg.sessionExpiry());
     }
@@ -238,6 +243,7 @@ public final class MqttTransport implements Transport {
                     + " bytes, more than the limit of " + limit + " bytes (maxMessageSize / broker maximum packet size)"));
         }
         return c.publish(topic, headers, body, false, false, responseTopic, correlation, context.publishTimeout())
+                .whenCompleteAsync((o, e) -> { }, completions) // callers' continuations never run on the network thread
                 .thenApply(o -> {
                     if (o == Wire.Outcome.NO_SUBSCRIBERS && needsSubscriber) {
                         throw new PublishException("unroutable: the broker has no subscriber for " + what + " (topic "
@@ -519,6 +525,11 @@ public final class MqttTransport implements Transport {
 
     ExecutorService completions() {
         return completions;
+    }
+
+    /** Runs work that blocks (session take-overs). */
+    ExecutorService tasks() {
+        return tasks;
     }
 
     /** Runs the callbacks of short-lived connections (dead-letter reads, session take-overs) in order. */

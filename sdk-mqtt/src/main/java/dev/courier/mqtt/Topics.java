@@ -22,6 +22,9 @@ final class Topics {
 
     private final String prefix;
     private final String internal;
+    private final java.util.Map<Address, String> publishTopics = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Route> routes = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 10_000;
 
     Topics(String prefix) {
         this.prefix = prefix;
@@ -98,8 +101,19 @@ final class Topics {
         return topic;
     }
 
-    /** The topic a message to {@code to} is published on. */
+    /** The topic a message to {@code to} is published on (cached: a service uses few addresses). */
     String publishTopic(Address to) {
+        String t = publishTopics.get(to);
+        if (t == null) {
+            t = computePublishTopic(to);
+            if (publishTopics.size() < CACHE_LIMIT) {
+                publishTopics.put(to, t);
+            }
+        }
+        return t;
+    }
+
+    private String computePublishTopic(Address to) {
         switch (to.kind()) {
             case EVENT:
                 return to.group() != null ? direct(to.group(), to.name()) : message(to.name());
@@ -168,8 +182,19 @@ final class Topics {
         return checked(internal + "fence/" + level("client id", clientId));
     }
 
-    /** What an incoming topic is; message names come back with dots. */
+    /** What an incoming topic is; message names come back with dots (cached). */
     Route route(String topic) {
+        Route r = routes.get(topic);
+        if (r == null) {
+            r = computeRoute(topic);
+            if (routes.size() < CACHE_LIMIT) {
+                routes.put(topic, r);
+            }
+        }
+        return r;
+    }
+
+    private Route computeRoute(String topic) {
         if (topic.startsWith(internal)) {
             String rest = topic.substring(internal.length());
             int slash = rest.indexOf('/');

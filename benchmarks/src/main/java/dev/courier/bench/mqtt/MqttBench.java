@@ -148,6 +148,12 @@ final class MqttBench {
         return new Pass((received.get() - start) / secs, latency, received.get() - start);
     }
 
+    static double median(double[] xs) {
+        double[] c = xs.clone();
+        java.util.Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
     static MessageBus sink(Options o, String ns, AtomicLong received, Stats latency) {
         return MessageBus.builder("bench-sink").instanceId("b1").transport(transport(o, ns))
                 .concurrency(o.getInt("concurrency", 4)).prefetch(o.getInt("prefetch", 1000))
