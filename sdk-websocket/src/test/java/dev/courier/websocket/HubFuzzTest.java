@@ -73,7 +73,9 @@ class HubFuzzTest {
     void randomAndMutatedFramesNeverHurtTheHubOrOtherClients() throws Exception {
         long seed = Long.getLong("courier.fuzz.seed", System.nanoTime());
         System.out.println("fuzz seed " + seed + " (rerun with -Dcourier.fuzz.seed=" + seed + ")");
-        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500).build().start();
+        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500)
+                // a fuzz client that never finishes its close handshake is reaped by the ping/pong timeout
+                .idleTimeout(Duration.ofSeconds(3)).build().start();
              RawClient good = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
             good.send(HubSecurityTest.control("subscribe", "g0", "{\"sub\":\"sink\",\"address\":\"event:v1.kit.good\",\"group\":\"goodsvc\"}"));
             good.await(RawClient.type(Frames.CONFIRM), "good client subscribed");
