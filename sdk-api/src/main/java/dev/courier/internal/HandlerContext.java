@@ -43,7 +43,7 @@ final class HandlerContext implements MessageContext {
     }
 
     void exit() {
-        CURRENT.remove();
+        CURRENT.set(null); // cheaper than remove() on this hot path; the entry holds no context after exit
     }
 
     @Override

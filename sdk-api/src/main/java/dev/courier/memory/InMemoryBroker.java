@@ -80,7 +80,7 @@ public final class InMemoryBroker {
     }
 
     /** The queues an address publishes into (empty for an event nobody subscribes to yet). */
-    List<MemoryQueue> route(Address to) {
+    java.util.Collection<MemoryQueue> route(Address to) {
         switch (to.kind()) {
             case EVENT: {
                 Map<String, MemoryQueue> groups = events.get(to.name());
@@ -91,7 +91,7 @@ public final class InMemoryBroker {
                     MemoryQueue q = groups.get(to.group());
                     return q == null ? List.of() : List.of(q);
                 }
-                return new ArrayList<>(groups.values());
+                return groups.values();
             }
             case COMMAND:
             case REPLY: {

@@ -68,7 +68,7 @@ public final class InMemoryTransport implements Transport {
                     : CompletableFuture.failedFuture(new PublishException("dead-letter channel of service '" + to.name()
                     + "' is full; nothing was removed"));
         }
-        List<MemoryQueue> queues = broker.route(to);
+        java.util.Collection<MemoryQueue> queues = broker.route(to);
         if (queues.isEmpty() && to.kind() != Address.Kind.EVENT) {
             return CompletableFuture.failedFuture(new PublishException("unroutable: nobody consumes " + to
                     + " (no handler subscribed yet)"));
