@@ -209,7 +209,7 @@ public final class AmqpTransport implements Transport {
     }
 
     private void consumerLost(ShutdownSignalException cause) {
-        replies.connectionLost();
+        replies.connectionLost(context);
     }
 
     @Override

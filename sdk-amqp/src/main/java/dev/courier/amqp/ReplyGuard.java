@@ -2,6 +2,7 @@ package dev.courier.amqp;
 
 import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Headers;
+import dev.courier.spi.TransportContext;
 
 import java.util.List;
 import java.util.Map;
@@ -56,19 +57,16 @@ final class ReplyGuard {
         }
     }
 
-    /** The consuming connection dropped: every request still waiting gets an error reply now. */
-    void connectionLost() {
-        DeliveryCallback cb = callback;
-        AmqpSubscription rs = replySubscription;
-        if (cb == null || rs == null) {
-            return;
-        }
+    /**
+     * The consuming connection dropped and the exclusive reply queue with it: the bus fails every
+     * request still waiting at once (through {@link TransportContext#replyAddressLost()}).
+     */
+    void connectionLost(TransportContext context) {
         long now = System.currentTimeMillis();
-        for (String id : List.copyOf(requests.keySet())) {
-            Request r = requests.remove(id);
-            if (r != null && r.deadlineMillis() > now) {
-                cb.onDelivery(new LostReply(rs.address, rs.group, id, r.type(), rs.queue));
-            }
+        boolean waiting = requests.values().stream().anyMatch(r -> r.deadlineMillis() > now);
+        requests.clear();
+        if (waiting && context != null) {
+            context.replyAddressLost().accept("the connection to RabbitMQ dropped and the exclusive reply queue with it");
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.courier.amqp;
 
 import dev.courier.MessageBus;
-import dev.courier.RemoteHandlerException;
+import dev.courier.ReplyLostException;
 import dev.courier.kit.Await;
 import dev.courier.kit.KitMessages.Ping;
 import dev.courier.kit.KitMessages.Pinged;
@@ -187,7 +187,7 @@ class AmqpFaultTest extends AmqpTestSupport {
             waiting.get(20, TimeUnit.SECONDS);
             fail("the request must fail when its reply queue goes away");
         } catch (ExecutionException e) {
-            assertInstanceOf(RemoteHandlerException.class, e.getCause());
+            assertInstanceOf(ReplyLostException.class, e.getCause());
             assertTrue(e.getCause().getMessage().contains("reply queue"), e.getCause().getMessage());
         }
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "failed at once, not at its timeout");

@@ -108,7 +108,7 @@ public final class BusCore {
         if (started) {
             return;
         }
-        s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout()));
+        s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost));
         try {
             transportSubscriptions.add(s.transport().subscribe(Address.reply(replyAddress), s.instanceId(),
                     Math.max(64, s.prefetch()), replies::onDelivery));

@@ -66,6 +66,15 @@ final class Replies {
         }
     }
 
+    /** The transport lost this instance's reply address: no reply in flight can arrive any more. */
+    void lost(String reason) {
+        for (Map.Entry<String, Pending<?>> e : pending.entrySet()) {
+            Pending<?> p = e.getValue();
+            fail(e.getKey(), new dev.courier.ReplyLostException("the reply to " + p.type + " " + e.getKey()
+                    + " can no longer arrive: " + reason + "; the request may or may not have been handled"));
+        }
+    }
+
     void failAll(CourierException error) {
         for (String id : pending.keySet()) {
             fail(id, error);

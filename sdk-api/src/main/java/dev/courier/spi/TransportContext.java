@@ -2,6 +2,7 @@ package dev.courier.spi;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * What a bus tells its transport at start: who it is and how long a publish may wait.
@@ -9,11 +10,21 @@ import java.util.Objects;
  * @param service        the service (consumer group) name
  * @param instanceId     this bus instance, unique within the service and stable if the user set it
  * @param publishTimeout how long a publish may wait for room and for its confirm before it fails
+ * @param replyAddressLost call it with a reason when this instance's reply address was lost (an
+ *                       exclusive reply queue died with its connection): every request in flight
+ *                       then fails at once instead of waiting for its timeout
  */
-public record TransportContext(String service, String instanceId, Duration publishTimeout) {
+public record TransportContext(String service, String instanceId, Duration publishTimeout,
+                               Consumer<String> replyAddressLost) {
     public TransportContext {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(publishTimeout, "publishTimeout");
+        Objects.requireNonNull(replyAddressLost, "replyAddressLost");
+    }
+
+    /** A context whose reply-address-lost signal is ignored (tools and tests). */
+    public TransportContext(String service, String instanceId, Duration publishTimeout) {
+        this(service, instanceId, publishTimeout, reason -> { });
     }
 }
