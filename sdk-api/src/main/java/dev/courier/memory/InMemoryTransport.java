@@ -95,7 +95,7 @@ public final class InMemoryTransport implements Transport {
         MemorySubscription s = new MemorySubscription(broker.declare(address, group), address.withoutGroup(), group,
                 prefetch, callback);
         subscriptions.add(s);
-        s.thread.start();
+        s.open();
         return s;
     }
 
@@ -140,14 +140,19 @@ public final class InMemoryTransport implements Transport {
         }
     }
 
+    /**
+     * A consumer without a thread of its own: whoever makes progress possible (a publish, an ack,
+     * a requeue) dispatches, one at a time per subscription (a work-in-progress counter), so
+     * deliveries stay in queue order and at most {@code prefetch} are unsettled.
+     */
     private final class MemorySubscription implements TransportSubscription, Runnable {
         final MemoryQueue queue;
         final Address address;
         final String group;
         final Semaphore credits;
         final DeliveryCallback callback;
-        final Thread thread;
         final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
         volatile boolean active = true;
 
         MemorySubscription(MemoryQueue queue, Address address, String group, int prefetch, DeliveryCallback callback) {
@@ -156,38 +161,41 @@ public final class InMemoryTransport implements Transport {
             this.group = group;
             this.credits = new Semaphore(Math.max(1, prefetch));
             this.callback = callback;
-            this.thread = new Thread(this, "courier-memory-" + queue.name());
-            this.thread.setDaemon(true);
         }
 
+        void open() {
+            queue.addConsumer(this);
+            run();
+        }
+
+        /** Dispatches what it can; concurrent calls collapse into the one already running. */
         @Override
         public void run() {
-            try {
-                while (active) {
-                    if (!credits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                        continue;
-                    }
-                    MemoryQueue.Item item = queue.poll(100, TimeUnit.MILLISECONDS);
-                    if (item == null) {
-                        credits.release();
-                        continue;
-                    }
-                    if (!active) {
-                        queue.requeueFront(item);
-                        credits.release();
-                        break;
-                    }
-                    MemoryDelivery d = new MemoryDelivery(this, item);
-                    unsettled.add(d);
-                    try {
-                        callback.onDelivery(d);
-                    } catch (RuntimeException e) {
-                        log.error("delivery callback failed on {}; message returned to the queue", queue.name(), e);
-                        d.reject(true);
-                    }
+            if (wip.getAndIncrement() != 0) {
+                return;
+            }
+            int missed = 1;
+            do {
+                drain();
+                missed = wip.addAndGet(-missed);
+            } while (missed != 0);
+        }
+
+        private void drain() {
+            while (active && credits.tryAcquire()) {
+                MemoryQueue.Item item = queue.pollNow();
+                if (item == null) {
+                    credits.release();
+                    return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                MemoryDelivery d = new MemoryDelivery(this, item);
+                unsettled.add(d);
+                try {
+                    callback.onDelivery(d);
+                } catch (RuntimeException e) {
+                    log.error("delivery callback failed on {}; message returned to the queue", queue.name(), e);
+                    d.reject(true);
+                }
             }
         }
 
@@ -199,6 +207,7 @@ public final class InMemoryTransport implements Transport {
         @Override
         public void close() {
             active = false;
+            queue.removeConsumer(this);
             broker.deleteReplyQueue(address);
         }
 
@@ -253,16 +262,25 @@ public final class InMemoryTransport implements Transport {
             return false;
         }
 
+        private void more() {
+            sub.run();
+        }
+
         @Override
         public CompletableFuture<Void> ack() {
-            settle();
+            if (settle()) {
+                more();
+            }
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
         public CompletableFuture<Void> reject(boolean requeue) {
-            if (settle() && requeue) {
-                sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
+            if (settle()) {
+                if (requeue) {
+                    sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
+                }
+                more();
             }
             return CompletableFuture.completedFuture(null);
         }
@@ -273,6 +291,7 @@ public final class InMemoryTransport implements Transport {
                 RawMessage again = new RawMessage(headers, item.message.body());
                 DELAYS.schedule(() -> sub.queue.requeueBack(again, item.deliveries + 1), delay.toMillis(),
                         TimeUnit.MILLISECONDS);
+                more();
             }
             return CompletableFuture.completedFuture(null);
         }

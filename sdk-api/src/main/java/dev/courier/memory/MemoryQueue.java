@@ -29,6 +29,8 @@ final class MemoryQueue {
     private long bytes;
     private final ArrayDeque<Item> items = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.List<Runnable> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger nextConsumer = new java.util.concurrent.atomic.AtomicInteger();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
 
@@ -40,6 +42,32 @@ final class MemoryQueue {
 
     String name() {
         return name;
+    }
+
+    /** A consumer's dispatcher, run after every put or requeue (it must not block). */
+    void addConsumer(Runnable dispatcher) {
+        consumers.add(dispatcher);
+    }
+
+    void removeConsumer(Runnable dispatcher) {
+        consumers.remove(dispatcher);
+    }
+
+    /** Lets consumers take what arrived, starting with a different one each time (round robin). */
+    private void signalConsumers() {
+        java.util.List<Runnable> cs = consumers;
+        int n = cs.size();
+        if (n == 0) {
+            return;
+        }
+        int start = Math.floorMod(nextConsumer.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            try {
+                cs.get((start + i) % n).run();
+            } catch (IndexOutOfBoundsException removedMeanwhile) {
+                return;
+            }
+        }
     }
 
     /** Waits up to {@code timeoutNanos} for room; false when there was none. */
@@ -58,10 +86,11 @@ final class MemoryQueue {
             items.addLast(item);
             bytes += size;
             notEmpty.signal();
-            return true;
         } finally {
             lock.unlock();
         }
+        signalConsumers();
+        return true;
     }
 
     void requeueFront(Item item) {
@@ -73,6 +102,7 @@ final class MemoryQueue {
         } finally {
             lock.unlock();
         }
+        signalConsumers();
     }
 
     void requeueBack(RawMessage m, int deliveries) {
@@ -82,6 +112,22 @@ final class MemoryQueue {
             items.addLast(item);
             bytes += item.size;
             notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+        signalConsumers();
+    }
+
+    /** The next item, or null at once when there is none. */
+    Item pollNow() {
+        lock.lock();
+        try {
+            Item it = items.pollFirst();
+            if (it != null) {
+                bytes -= it.size;
+                notFull.signal();
+            }
+            return it;
         } finally {
             lock.unlock();
         }
