@@ -78,6 +78,7 @@ public final class WebDemo implements AutoCloseable {
                 .authenticator(Authenticator.tokens(Map.of(token, principal)))
                 .backbone(broker.connect(), Duration.ofSeconds(5))
                 .httpHandler("/", ex -> servePage(ex, page))
+                .httpHandler("/asyncapi/", this::serveContract)
                 .build()
                 .start();
     }
@@ -93,6 +94,41 @@ public final class WebDemo implements AutoCloseable {
         ex.sendResponseHeaders(index ? 200 : 404, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
+        }
+    }
+
+    /**
+     * The services' contracts over HTTP: {@code /asyncapi/<service>.yaml} (or {@code .json}) and
+     * {@code /asyncapi/system.yaml}, the merged view, always generated from the running buses.
+     */
+    private void serveContract(HttpExchange ex) throws IOException {
+        String name = ex.getRequestURI().getPath().substring("/asyncapi/".length());
+        boolean json = name.endsWith(".json");
+        String service = name.replaceAll("\\.(yaml|json)$", "");
+        String body = null;
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> docs = new ArrayList<>();
+        for (MessageBus b : services) {
+            dev.courier.asyncapi.AsyncApi api = dev.courier.asyncapi.AsyncApi.of(b).version("1.0.0");
+            if (b.service().equals("ordering")) {
+                api.replies(dev.courier.samples.ordering.Messages.PlaceOrder.class,
+                        dev.courier.samples.ordering.Messages.OrderAccepted.class);
+            }
+            docs.add(api.document());
+            if (b.service().equals(service)) {
+                body = json ? api.toJson() : api.toYaml();
+            }
+        }
+        if (service.equals("system")) {
+            dev.courier.asyncapi.SystemContract system = dev.courier.asyncapi.SystemContract.of("ordering-demo", docs);
+            body = json ? system.toJson() : system.toYaml();
+        }
+        byte[] bytes = (body != null ? body : "no such contract; try /asyncapi/ordering.yaml\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", body == null ? "text/plain"
+                : json ? "application/json" : "application/yaml");
+        ex.sendResponseHeaders(body != null ? 200 : 404, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
         }
     }
 

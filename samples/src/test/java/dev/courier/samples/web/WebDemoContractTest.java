@@ -1,0 +1,37 @@
+package dev.courier.samples.web;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The hub serves each running service's AsyncAPI document and the merged system view over HTTP. */
+class WebDemoContractTest {
+
+    @Test
+    void theHubServesTheServicesContracts() throws Exception {
+        try (WebDemo demo = new WebDemo(0, 0)) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = demo.pageUri().toString().replaceAll("#.*$", "").replaceAll("/$", "");
+            HttpResponse<String> ordering = http.send(HttpRequest.newBuilder(URI.create(base + "/asyncapi/ordering.yaml"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ordering.statusCode(), ordering.body());
+            assertTrue(ordering.headers().firstValue("Content-Type").orElse("").contains("yaml"));
+            assertTrue(ordering.body().startsWith("asyncapi: 3.0.0"), ordering.body());
+            assertTrue(ordering.body().contains("receive.v1.order.place") && ordering.body().contains("reply:"),
+                    "the ordering service handles v1.order.place and replies: " + ordering.body());
+            HttpResponse<String> system = http.send(HttpRequest.newBuilder(URI.create(base + "/asyncapi/system.json"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, system.statusCode());
+            assertTrue(system.body().contains("\"v1.payment.captured\""), system.body());
+            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/asyncapi/nobody.yaml"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode());
+        }
+    }
+}
