@@ -7,5 +7,7 @@ public enum Capability {
     /** Unsettled deliveries of a consumer that goes away are delivered to another instance at once. */
     TAKEOVER_ON_DISCONNECT,
     /** Messages of about 1 MiB are carried. */
-    LARGE_MESSAGES
+    LARGE_MESSAGES,
+    /** A command nobody consumes fails its publish (MQTT 3.1.1's PUBACK cannot say so). */
+    UNROUTABLE_DETECTED
 }

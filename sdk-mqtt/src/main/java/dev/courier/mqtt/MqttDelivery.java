@@ -84,6 +84,13 @@ final class MqttDelivery implements Delivery {
             acknowledge();
             return CompletableFuture.completedFuture(null);
         }
+        if (sub.isClosed()) {
+            // The bus is closing and gives back what it did not start. Republishing now could go to a
+            // direct group this instance is leaving (on 3.1.1 a publish nobody takes is silently
+            // dropped); left unacknowledged, the message stays in the session and is redelivered to
+            // whoever resumes or takes over the session.
+            return CompletableFuture.completedFuture(null);
+        }
         return again(headers);
     }
 

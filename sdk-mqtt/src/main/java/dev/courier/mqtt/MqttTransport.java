@@ -471,7 +471,9 @@ public final class MqttTransport implements Transport {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.LARGE_MESSAGES);
+        return cfg.version() == MqttConfig.Version.V5
+                ? EnumSet.of(Capability.LARGE_MESSAGES, Capability.UNROUTABLE_DETECTED)
+                : EnumSet.of(Capability.LARGE_MESSAGES);
     }
 
     @Override

@@ -82,4 +82,9 @@ final class Subscription implements TransportSubscription {
     public void close() {
         active = false;
     }
+
+    /** True once the bus has stopped this subscription (it is closing). */
+    boolean isClosed() {
+        return !active;
+    }
 }

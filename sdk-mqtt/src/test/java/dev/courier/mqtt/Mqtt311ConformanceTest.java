@@ -1,0 +1,29 @@
+package dev.courier.mqtt;
+
+import dev.courier.kit.TransportConformanceKit;
+import dev.courier.spi.Transport;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The conformance kit on MQTT 3.1.1. Two cases are skipped by capability: requeue (MQTT has none;
+ * retries republish instead) and the unroutable command (3.1.1's PUBACK has no reason code, so a
+ * command nobody subscribes to cannot be detected; MQTT 5 detects it).
+ */
+class Mqtt311ConformanceTest extends TransportConformanceKit {
+    private static final MqttTestSupport SUPPORT = new MqttTestSupport(MqttConfig.Version.V3_1_1);
+
+    @BeforeAll
+    static void broker() {
+        MqttBroker.uri();
+    }
+
+    @Override
+    protected Transport newTransport(String namespace) {
+        return SUPPORT.newTransport(namespace);
+    }
+
+    @Override
+    protected void deleteNamespace(String namespace) {
+        SUPPORT.deleteNamespace(namespace);
+    }
+}
