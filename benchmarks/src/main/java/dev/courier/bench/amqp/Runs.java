@@ -4,16 +4,15 @@ import dev.courier.MessageBus;
 import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.memory.InMemoryDeduplicationStore;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -48,25 +47,12 @@ final class Runs {
 
     static Result courier(Options o, int messages, int window, int prefetch, int concurrency, double rate) throws Exception {
         String ns = AmqpBench.namespace("c");
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         MessageBus sink = MessageBus.builder("bench-sink").transport(AmqpBench.transport(o, ns, window))
                 .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                 .retryPolicy(RetryPolicy.none()).concurrency(concurrency).prefetch(prefetch)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
-                    stats.add(System.nanoTime() - p.sentNanos());
-                    synchronized (seen) {
-                        if (seen.get((int) p.seq())) {
-                            duplicates.incrementAndGet();
-                        }
-                        seen.set((int) p.seq());
-                    }
-                    if (handled.incrementAndGet() == messages) {
-                        all.complete(null);
-                    }
+                    tally.record(p);
                 }).build().start();
         MessageBus pub = MessageBus.builder("bench-pub").transport(AmqpBench.transport(o, ns, window))
                 .publishTimeout(Duration.ofSeconds(60)).produces(BenchPayload.class).build().start();
@@ -79,12 +65,12 @@ final class Runs {
             }
             CompletableFuture.allOf(confirms.toArray(new CompletableFuture[0])).get(300, TimeUnit.SECONDS);
             try {
-                all.get(300, TimeUnit.SECONDS);
+                tally.all().get(300, TimeUnit.SECONDS);
             } catch (Exception timeout) {
                 // lost is reported
             }
             long took = System.nanoTime() - t0;
-            return new Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         } finally {
             pub.close();
             sink.close();
@@ -94,24 +80,11 @@ final class Runs {
 
     static Result raw(Options o, int messages, int window, int prefetch, double rate) throws Exception {
         String ns = AmqpBench.namespace("r");
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         RawAmqp raw = new RawAmqp(o, ns, window, prefetch);
         try {
             raw.consume(p -> {
-                stats.add(System.nanoTime() - p.sentNanos());
-                synchronized (seen) {
-                    if (seen.get((int) p.seq())) {
-                        duplicates.incrementAndGet();
-                    }
-                    seen.set((int) p.seq());
-                }
-                if (handled.incrementAndGet() == messages) {
-                    all.complete(null);
-                }
+                tally.record(p);
             });
             long t0 = System.nanoTime();
             List<CompletableFuture<Void>> confirms = new ArrayList<>(messages);
@@ -121,12 +94,12 @@ final class Runs {
             }
             CompletableFuture.allOf(confirms.toArray(new CompletableFuture[0])).get(300, TimeUnit.SECONDS);
             try {
-                all.get(300, TimeUnit.SECONDS);
+                tally.all().get(300, TimeUnit.SECONDS);
             } catch (Exception timeout) {
                 // lost is reported
             }
             long took = System.nanoTime() - t0;
-            return new Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         } finally {
             raw.close();
             AmqpBench.delete(o, raw.names());

@@ -2,7 +2,7 @@ package dev.courier.bench.amqp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.bench.Options;
-import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.internal.JsonCodec;
 import org.springframework.amqp.core.AcknowledgeMode;
@@ -22,13 +22,10 @@ import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 
 import java.net.URI;
 import java.time.Instant;
-import java.util.BitSet;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Spring AMQP peer column, for comparison only: RabbitTemplate with correlated publisher
@@ -56,11 +53,7 @@ final class SpringPeer {
         admin.declareQueue(q);
         Binding b = BindingBuilder.bind(q).to(ex).with(AmqpBench.ROUTING_KEY);
         admin.declareBinding(b);
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(cf);
         container.setQueueNames(queue);
         container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
@@ -69,16 +62,7 @@ final class SpringPeer {
             Map<String, Object> h = m.getMessageProperties().getHeaders();
             BenchPayload p = mapper.readValue(m.getBody(), BenchPayload.class);
             if (h.get("cloudEvents_id") != null) {
-                stats.add(System.nanoTime() - p.sentNanos());
-                synchronized (seen) {
-                    if (seen.get((int) p.seq())) {
-                        duplicates.incrementAndGet();
-                    }
-                    seen.set((int) p.seq());
-                }
-                if (handled.incrementAndGet() == messages) {
-                    all.complete(null);
-                }
+                tally.record(p);
             }
             ch.basicAck(m.getMessageProperties().getDeliveryTag(), false);
         });
@@ -112,12 +96,12 @@ final class SpringPeer {
             inFlight.acquire(window);
             inFlight.release(window);
             try {
-                all.get(300, TimeUnit.SECONDS);
+                tally.all().get(300, TimeUnit.SECONDS);
             } catch (Exception timeout) {
                 // lost is reported
             }
             long took = System.nanoTime() - t0;
-            return new Runs.Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Runs.Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         } finally {
             container.stop();
             admin.deleteQueue(queue);

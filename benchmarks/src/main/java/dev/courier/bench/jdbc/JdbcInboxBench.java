@@ -5,6 +5,7 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.internal.JsonCodec;
 import dev.courier.jdbc.JdbcInbox;
@@ -13,13 +14,11 @@ import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 
 import java.time.Duration;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The cost per message of the durable inbox: publish → handler on the in-memory transport with a
@@ -77,24 +76,11 @@ public final class JdbcInboxBench implements Scenario {
 
     private Result measure(DeduplicationStore store, int messages, int concurrency) throws Exception {
         InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         try (MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect()).deduplicationStore(store)
                 .retryPolicy(RetryPolicy.none()).concurrency(concurrency).prefetch(1024)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
-                    stats.add(System.nanoTime() - p.sentNanos());
-                    synchronized (seen) {
-                        if (seen.get((int) p.seq())) {
-                            duplicates.incrementAndGet();
-                        }
-                        seen.set((int) p.seq());
-                    }
-                    if (handled.incrementAndGet() == messages) {
-                        all.complete(null);
-                    }
+                    tally.record(p);
                 }).build().start();
              MessageBus pub = MessageBus.builder("bench-pub").transport(broker.connect()).produces(BenchPayload.class)
                      .build().start()) {
@@ -105,12 +91,12 @@ public final class JdbcInboxBench implements Scenario {
             }
             last.get(60, TimeUnit.SECONDS);
             try {
-                all.get(5, TimeUnit.MINUTES);
+                tally.all().get(5, TimeUnit.MINUTES);
             } catch (Exception timeout) {
                 // lost is reported
             }
             long took = System.nanoTime() - t0;
-            return new Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         }
     }
 }

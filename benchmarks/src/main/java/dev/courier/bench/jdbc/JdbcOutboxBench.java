@@ -5,6 +5,7 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.internal.JsonCodec;
 import dev.courier.jdbc.JdbcOutbox;
@@ -14,16 +15,13 @@ import dev.courier.memory.InMemoryBroker;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Messages per second from "business insert + outbox write, commit" to the handler, through the
@@ -82,24 +80,11 @@ public final class JdbcOutboxBench implements Scenario {
 
     private Result measure(BenchDb db, String biz, int messages, int writers, boolean viaOutbox) throws Exception {
         InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         try (MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect())
                 .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
-                    stats.add(System.nanoTime() - p.sentNanos());
-                    synchronized (seen) {
-                        if (seen.get((int) p.seq())) {
-                            duplicates.incrementAndGet();
-                        }
-                        seen.set((int) p.seq());
-                    }
-                    if (handled.incrementAndGet() == messages) {
-                        all.complete(null);
-                    }
+                    tally.record(p);
                 }).build().start();
              MessageBus pub = MessageBus.builder("bench-pub").transport(broker.connect()).produces(BenchPayload.class)
                      .build().start()) {
@@ -141,7 +126,7 @@ public final class JdbcOutboxBench implements Scenario {
                     relay.wakeUp();
                 }
                 try {
-                    all.get(5, TimeUnit.MINUTES);
+                    tally.all().get(5, TimeUnit.MINUTES);
                 } catch (Exception timeout) {
                     // lost is reported
                 }
@@ -152,7 +137,7 @@ public final class JdbcOutboxBench implements Scenario {
                 }
             }
             long took = System.nanoTime() - t0;
-            return new Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         }
     }
 }

@@ -6,13 +6,13 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.internal.JsonCodec;
 import dev.courier.memory.InMemoryBroker;
 import dev.courier.memory.InMemoryDeduplicationStore;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,25 +104,12 @@ public final class MemoryThroughput implements Scenario {
 
     private Result courier(int messages) throws Exception {
         InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
-        Stats stats = new Stats(messages);
-        BitSet seen = new BitSet(messages);
-        AtomicLong handled = new AtomicLong();
-        AtomicLong duplicates = new AtomicLong();
-        CompletableFuture<Void> all = new CompletableFuture<>();
+        Tally tally = new Tally(messages);
         MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect())
                 .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                 .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
-                    stats.add(System.nanoTime() - p.sentNanos());
-                    synchronized (seen) {
-                        if (seen.get((int) p.seq())) {
-                            duplicates.incrementAndGet();
-                        }
-                        seen.set((int) p.seq());
-                    }
-                    if (handled.incrementAndGet() == messages) {
-                        all.complete(null);
-                    }
+                    tally.record(p);
                 }).build().start();
         MessageBus pub = MessageBus.builder("bench-pub").transport(broker.connect()).produces(BenchPayload.class)
                 .build().start();
@@ -133,15 +120,15 @@ public final class MemoryThroughput implements Scenario {
         }
         last.get(60, TimeUnit.SECONDS);
         try {
-            all.get(120, TimeUnit.SECONDS);
+            tally.all().get(120, TimeUnit.SECONDS);
         } catch (Exception timeout) {
             // fall through: lost is reported
         }
         long took = System.nanoTime() - t0;
         pub.close();
         sink.close();
-        long lost = messages - seen.cardinality();
-        return new Result(messages / (took / 1e9), stats, lost, duplicates.get());
+        long lost = tally.lost();
+        return new Result(messages / (took / 1e9), tally.stats(), lost, tally.duplicates());
     }
 
     /** The same encode/decode work and headers, with a plain queue between two threads. */

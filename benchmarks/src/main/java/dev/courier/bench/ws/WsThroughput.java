@@ -5,6 +5,7 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
+import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.websocket.WebSocketHub;
@@ -12,7 +13,6 @@ import dev.courier.websocket.WebSocketTransport;
 import org.java_websocket.client.WebSocketClient;
 
 import java.time.Duration;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,23 +65,13 @@ public final class WsThroughput implements Scenario {
 
     private Result courier(int messages) throws Exception {
         try (WebSocketHub hub = WsBench.hub(4)) {
-            Stats stats = new Stats(messages);
-            BitSet seen = new BitSet(messages);
-            AtomicLong handled = new AtomicLong();
-            AtomicLong duplicates = new AtomicLong();
+            Tally tally = new Tally(messages);
             MessageBus sink = MessageBus.builder("bench-sink")
                     .transport(WebSocketTransport.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build())
                     .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                     .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1000)
                     .onEvent(BenchPayload.class, (p, ctx) -> {
-                        stats.add(System.nanoTime() - p.sentNanos());
-                        synchronized (seen) {
-                            if (seen.get((int) p.seq())) {
-                                duplicates.incrementAndGet();
-                            }
-                            seen.set((int) p.seq());
-                        }
-                        handled.incrementAndGet();
+                        tally.record(p);
                     }).build().start();
             MessageBus pub = MessageBus.builder("bench-pub")
                     .transport(WebSocketTransport.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build())
@@ -92,11 +82,11 @@ public final class WsThroughput implements Scenario {
                 last = pub.publish(BenchPayload.of(i));
             }
             last.get(120, TimeUnit.SECONDS);
-            WsBench.await(handled::get, messages, 120);
+            WsBench.await(tally::handled, messages, 120);
             long took = System.nanoTime() - t0;
             pub.close();
             sink.close();
-            return new Result(messages / (took / 1e9), stats, messages - seen.cardinality(), duplicates.get());
+            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
         }
     }
 
