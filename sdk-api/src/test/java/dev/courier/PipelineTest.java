@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -256,7 +255,6 @@ class PipelineTest {
         CourierException e = assertThrows(CourierException.class, () -> strict.publish(new Happened(1)));
         assertTrue(e.getMessage().contains("produces"), e.getMessage());
         MessageBus lax = start(MessageBus.builder("lax").transport("memory:" + broker));
-        lax.publish(new Happened(1)).join();
-        assertNull(null);
+        lax.publish(new Happened(1)).join(); // allowed: only a warning, once
     }
 }

@@ -392,8 +392,4 @@ public final class BusCore {
             log.warn("ignored failure in a listener or close step: {}", e.toString());
         }
     }
-
-    public boolean isStarted() {
-        return started && !closed;
-    }
 }

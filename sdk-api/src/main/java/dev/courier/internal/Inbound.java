@@ -149,7 +149,7 @@ final class Inbound {
         int before = intHeader(env, Headers.ATTEMPT);
         AtomicInteger made = new AtomicInteger(1);
         // Fast path: the first attempt runs here, without the retry machinery; most messages end here.
-        CompletableFuture<Object> first = attempt(env, payload, before + 1);
+        CompletableFuture<Object> first = attempt(env, payload, before + 1, 1);
         if (first.isDone() && !first.isCompletedExceptionally()) {
             return settleSuccess(d, env);
         }
@@ -168,8 +168,10 @@ final class Inbound {
                 if (replayFirst.getAndSet(false)) {
                     return CompletableFuture.failedFuture(cause);
                 }
-                return CompletableFuture.supplyAsync(() -> attempt(env, payload, before + made.incrementAndGet()),
-                        s.handlerExecutor()).thenCompose(f -> f);
+                return CompletableFuture.supplyAsync(() -> {
+                    int n = made.incrementAndGet();
+                    return attempt(env, payload, before + n, n);
+                }, s.handlerExecutor()).thenCompose(f -> f);
             }).toCompletableFuture();
         }).thenCompose(f -> f);
         return result.handle((ok, error) -> {
@@ -186,8 +188,11 @@ final class Inbound {
         }).thenCompose(f -> f);
     }
 
-    /** One handler attempt: run it with MDC and a fresh context, then flush what it held. */
-    private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo) {
+    /**
+     * One handler attempt: run it with MDC and a fresh context, then flush what it held.
+     * {@code attemptNo} counts all attempts of the message; {@code immediate} this delivery's (from 1).
+     */
+    private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo, int immediate) {
         if (attemptNo > 1 && deadlinePassed(env.headers())) {
             return CompletableFuture.failedFuture(new DeadlinePassed());
         }
@@ -201,11 +206,9 @@ final class Inbound {
             handler.handle(payload, ctx);
         } catch (Throwable t) {
             BusCore.discard(ctx.held(), t);
-            if (attemptNo < s.retryPolicy().totalAttempts() && s.retryPolicy().isRetryable(t)) {
-                log.debug("{} {} attempt {} failed: {}", env.type(), env.id(), attemptNo, t.toString());
-                if (attemptNo % s.retryPolicy().maxAttempts() != 0) {
-                    listener(l -> l.retried(env, attemptNo, false, t));
-                }
+            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t)) {
+                log.debug("{} {} attempt {} failed and is tried again: {}", env.type(), env.id(), attemptNo, t.toString());
+                listener(l -> l.retried(env, attemptNo, false, t));
             }
             return CompletableFuture.failedFuture(t);
         } finally {

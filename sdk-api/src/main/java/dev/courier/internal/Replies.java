@@ -117,7 +117,4 @@ final class Replies {
         });
     }
 
-    int inFlight() {
-        return pending.size();
-    }
 }

@@ -3,11 +3,13 @@ package dev.courier.memory;
 import dev.courier.spi.RawMessage;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** A bounded FIFO with blocking put/take; requeued messages go to the front and may pass the bound. */
+/**
+ * A bounded FIFO: put waits for room (count and bytes); consumers are told after every put or requeue
+ * and take with {@link #pollNow}. Requeued messages go to the front and may pass the bound.
+ */
 final class MemoryQueue {
 
     /** A queued message and how often it was delivered. */
@@ -31,7 +33,6 @@ final class MemoryQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.List<Runnable> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger nextConsumer = new java.util.concurrent.atomic.AtomicInteger();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
 
     MemoryQueue(String name, int capacity, long maxBytes) {
@@ -85,7 +86,6 @@ final class MemoryQueue {
             }
             items.addLast(item);
             bytes += size;
-            notEmpty.signal();
         } finally {
             lock.unlock();
         }
@@ -98,7 +98,6 @@ final class MemoryQueue {
         try {
             items.addFirst(item);
             bytes += item.size;
-            notEmpty.signal();
         } finally {
             lock.unlock();
         }
@@ -111,7 +110,6 @@ final class MemoryQueue {
             Item item = new Item(m, deliveries);
             items.addLast(item);
             bytes += item.size;
-            notEmpty.signal();
         } finally {
             lock.unlock();
         }
@@ -126,28 +124,6 @@ final class MemoryQueue {
             if (it != null) {
                 bytes -= it.size;
                 notFull.signal();
-            }
-            return it;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    Item poll(long timeout, TimeUnit unit) throws InterruptedException {
-        lock.lock();
-        try {
-            long left = unit.toNanos(timeout);
-            while (items.isEmpty()) {
-                if (left <= 0) {
-                    return null;
-                }
-                left = notEmpty.awaitNanos(left);
-            }
-            Item it = items.pollFirst();
-            bytes -= it.size;
-            notFull.signal();
-            if (!items.isEmpty()) {
-                notEmpty.signal();
             }
             return it;
         } finally {
