@@ -35,7 +35,7 @@ public final class Await {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                throw new AssertionError("interrupted while checking that a condition stays true", e);
             }
         }
     }

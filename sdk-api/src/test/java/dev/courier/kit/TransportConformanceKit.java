@@ -41,6 +41,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.courier.kit.Kit.headersFor;
+import static dev.courier.kit.Kit.join;
+import static dev.courier.kit.Kit.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -59,7 +62,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * need an optional {@link Capability} are skipped, with the reason, when the transport lacks it.
  * Failure messages say what to check.
  */
-public abstract class TransportConformanceKit {
+public abstract class TransportConformanceKit implements KitHarness {
 
     /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
     protected abstract Transport newTransport(String namespace);
@@ -68,13 +71,13 @@ public abstract class TransportConformanceKit {
     protected void deleteNamespace(String namespace) {
     }
 
-    /** How long any one wait may take on this broker. */
-    protected Duration patience() {
+    @Override
+    public Duration patience() {
         return Duration.ofSeconds(30);
     }
 
-    /** A short, fast retry policy so retry cases finish in seconds: 2 immediate attempts, 1 redelivery. */
-    protected RetryPolicy fastRetries() {
+    @Override
+    public RetryPolicy fastRetries() {
         return RetryPolicy.custom().maxAttempts(2).initialBackoff(Duration.ofMillis(10)).jitter(0.0)
                 .redeliveryDelays(Duration.ofMillis(300)).build();
     }
@@ -115,13 +118,20 @@ public abstract class TransportConformanceKit {
         deleteNamespace(namespace);
     }
 
-    /** The namespace of the running test. */
-    protected String namespace() {
+    @Override
+    public String namespace() {
         return namespace;
     }
 
-    /** A bus builder on a new transport in this test's namespace, with fast retries. */
-    protected MessageBus.Builder bus(String service) {
+    @Override
+    public Transport unstartedTransport() {
+        Transport t = newTransport(namespace);
+        raws.add(t);
+        return t;
+    }
+
+    @Override
+    public MessageBus.Builder bus(String service) {
         return MessageBus.builder(service)
                 .transport(newTransport(namespace))
                 .retryPolicy(fastRetries())
@@ -131,47 +141,25 @@ public abstract class TransportConformanceKit {
                 .produces(Pinged.class, Ping.class, Hop.class, BlobStored.class);
     }
 
-    /** Builds and starts; the kit closes it after the test. */
-    protected MessageBus start(MessageBus.Builder builder) {
+    @Override
+    public MessageBus start(MessageBus.Builder builder) {
         MessageBus b = builder.build();
         buses.add(b);
         b.start();
         return b;
     }
 
-    /** A started raw transport for publishing crafted messages. */
-    protected Transport raw() {
+    @Override
+    public Transport raw() {
         Transport t = newTransport(namespace);
         t.start(new TransportContext("kitraw", "raw" + SEQ.incrementAndGet(), Duration.ofSeconds(15)));
         raws.add(t);
         return t;
     }
 
-    private void require(Capability c, String why) {
+    @Override
+    public void require(Capability c, String why) {
         assumeTrue(capabilities.contains(c), "transport lacks " + c + ": " + why);
-    }
-
-    private static Map<String, String> headersFor(String type, String id) {
-        Map<String, String> h = new HashMap<>();
-        h.put(Headers.ID, id);
-        h.put(Headers.SOURCE, "kit");
-        h.put(Headers.TYPE, type);
-        h.put(Headers.SPECVERSION, "1.0");
-        h.put(Headers.DATACONTENTTYPE, "application/json");
-        h.put(Headers.TIME, java.time.Instant.now().toString());
-        return h;
-    }
-
-    private static byte[] json(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static <T> T join(CompletableFuture<T> f, Duration patience) {
-        try {
-            return f.get(patience.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("future did not complete normally within " + patience + ": " + e, e);
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
