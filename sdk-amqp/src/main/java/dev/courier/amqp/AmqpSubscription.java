@@ -8,6 +8,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.spi.Address;
 import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.Headers;
 import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,11 +154,21 @@ final class AmqpSubscription implements TransportSubscription {
                 return;
             }
             Map<String, String> headers = Wire.headers(props);
+            AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
+                    env.isRedeliver());
+            Object dropped = props.getHeaders() == null ? null : props.getHeaders().get(HeaderFrame.DROPPED);
+            if (dropped != null) {
+                log.warn("message {} on queue {}: headers amqp-client could not have read were left out: {}",
+                        Wire.shortened(headers.get(Headers.ID)), queue, dropped);
+            }
+            String refusal = Edge.refusal(props, headers, transport.names(), transport.config().maxMessageSize());
+            if (refusal != null) {
+                transport.refuse(AmqpSubscription.this, d, props, refusal);
+                return;
+            }
             if (address.kind() == Address.Kind.REPLY) {
                 transport.replyArrived(headers);
             }
-            AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
-                    env.isRedeliver());
             try {
                 callback.onDelivery(d);
             } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.courier.amqp;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -82,6 +83,8 @@ public final class AmqpTransport implements Transport {
     public static final int DEFAULT_CONFIRM_WINDOW = 1_000;
     /** The largest message body accepted, in bytes, by default (16 MiB). */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+    /** RabbitMQ's ceiling for max_message_size: no broker delivers a larger message. */
+    static final int BROKER_MAX_MESSAGE_SIZE = 512 * 1024 * 1024;
     /** How long start() retries the first connect, by default. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
     /** The AMQP heartbeat, by default. */
@@ -156,7 +159,7 @@ public final class AmqpTransport implements Transport {
     }
 
     private static ConnectionFactory factory(AmqpConfig cfg) {
-        ConnectionFactory f = new ConnectionFactory();
+        ConnectionFactory f = new FrameGuard.Factory(cfg.maxMessageSize());
         f.setUsername(cfg.username());
         f.setPassword(cfg.password());
         f.setVirtualHost(cfg.virtualHost());
@@ -164,7 +167,9 @@ public final class AmqpTransport implements Transport {
         f.setTopologyRecoveryEnabled(false);
         f.setRequestedHeartbeat((int) Math.max(1, cfg.heartbeat().toSeconds()));
         f.setConnectionTimeout(10_000);
-        f.setMaxInboundMessageBodySize(cfg.maxMessageSize());
+        // amqp-client closes the whole connection on a body over this cap; the FrameGuard enforces
+        // maxMessageSize per message instead, so the cap is RabbitMQ's own ceiling (max_message_size <= 512 MiB)
+        f.setMaxInboundMessageBodySize(BROKER_MAX_MESSAGE_SIZE);
         f.getClientProperties().put("product", "Courier (amqp-client)");
         if (cfg.tls()) {
             SSLContext ctx = cfg.sslContext();
@@ -264,12 +269,21 @@ public final class AmqpTransport implements Transport {
             return CompletableFuture.failedFuture(new PublishException(what + " is " + body.length
                     + " bytes, over maxMessageSize " + cfg.maxMessageSize()));
         }
-        if (Wire.headerBytes(headers) > Wire.MAX_HEADER_BYTES) {
-            return CompletableFuture.failedFuture(new PublishException("the headers of " + what + " take about "
-                    + Wire.headerBytes(headers) + " bytes, over the " + Wire.MAX_HEADER_BYTES + " allowed in one AMQP"
-                    + " frame (RabbitMQ's frame_max is 128 KiB): shorten them"));
+        String tooLong = Wire.shortStringProblem(headers);
+        if (tooLong != null) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": " + tooLong));
         }
         Names.Route route = names.route(to);
+        if (Wire.utf8Length(route.routingKey()) > Wire.SHORT_STRING_MAX) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": its routing key '"
+                    + route.routingKey() + "' is " + Wire.utf8Length(route.routingKey()) + " bytes; AMQP allows "
+                    + Wire.SHORT_STRING_MAX));
+        }
+        AMQP.BasicProperties props = Wire.properties(headers);
+        String frame = publisher.frameProblem(props, headers, body.length);
+        if (frame != null) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": " + frame));
+        }
         if (to.kind() == Address.Kind.COMMAND) {
             replies.track(headers);
         } else if (to.kind() == Address.Kind.DEAD_LETTER) {
@@ -281,8 +295,8 @@ public final class AmqpTransport implements Transport {
                         : new PublishException("could not declare the dead-letter queue " + route.routingKey(), e));
             }
         }
-        return publisher.publish(route.exchange(), route.routingKey(), route.mandatory(), Wire.properties(headers), body,
-                what, ctx.publishTimeout());
+        return publisher.publish(route.exchange(), route.routingKey(), route.mandatory(), props, body, what,
+                ctx.publishTimeout());
     }
 
     /** Publishes to the TTL queue of the delay step, which dead-letters to {@code queue} after {@code delay}. */
@@ -299,7 +313,13 @@ public final class AmqpTransport implements Transport {
             return CompletableFuture.failedFuture(e);
         }
         String what = "redelivery of " + headers.getOrDefault(Headers.ID, "(no id)") + " to " + queue + " in " + delay;
-        return publisher.publish(name, queue, true, Wire.properties(headers), body, what, ctx.publishTimeout());
+        String tooLong = Wire.shortStringProblem(headers);
+        AMQP.BasicProperties props = Wire.properties(headers);
+        String frame = tooLong != null ? tooLong : publisher.frameProblem(props, headers, body.length);
+        if (frame != null) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish the " + what + ": " + frame));
+        }
+        return publisher.publish(name, queue, true, props, body, what, ctx.publishTimeout());
     }
 
     private void ensureDeclared(String name, Consumer<Channel> declaration, long deadlineNanos) {
@@ -309,6 +329,57 @@ public final class AmqpTransport implements Transport {
         publisher.declare(declaration, deadlineNanos);
         declared.add(name);
         used.add(name);
+    }
+
+    /**
+     * Dead-letters a delivery Courier cannot carry (see {@link Edge}) without handing it to the bus,
+     * then acks it. If the dead letter cannot be stored, it is tried again a few times with growing
+     * pauses, then the delivery goes back to the queue (ERROR): it is never dropped.
+     */
+    void refuse(AmqpSubscription sub, AmqpDelivery d, AMQP.BasicProperties props, String reason) {
+        TransportContext ctx = context;
+        String id = d.headers().getOrDefault(Headers.ID, "(no id)");
+        log.warn("message {} on queue {} cannot be carried by Courier and is dead-lettered at once: {}",
+                id.length() > 80 ? id.substring(0, 80) + "…" : id, sub.queue, reason);
+        Map<String, String> h = Edge.deadLetter(d.headers(), props, reason, sub.address, ctx.service());
+        byte[] body = props.getHeaders() != null && props.getHeaders().containsKey(HeaderFrame.BODY_BYTES)
+                ? new byte[0] : d.body();
+        deadLetterAtEdge(d, h, body, ctx, 0);
+    }
+
+    private void deadLetterAtEdge(AmqpDelivery d, Map<String, String> headers, byte[] body, TransportContext ctx,
+                                  int attempt) {
+        String queue = names.deadLetterQueue(ctx.service());
+        String what = "dead letter of " + Wire.shortened(headers.get(Headers.ID));
+        CompletableFuture<Void> f;
+        try {
+            ensureDeclared(queue, ch -> topology.declareDurable(ch, queue), System.nanoTime()
+                    + ctx.publishTimeout().toNanos());
+            Map<String, String> h = Edge.fitted(headers, m -> publisher.frameProblem(Wire.properties(m, true), m,
+                    body.length) == null);
+            f = publisher.publish("", queue, true, Wire.properties(h, true), body, what, ctx.publishTimeout());
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((x, e) -> {
+            if (e == null) {
+                d.ack();
+                return;
+            }
+            if (attempt < 3 && !closing) {
+                long pause = (500L << attempt) + java.util.concurrent.ThreadLocalRandom.current().nextLong(250);
+                log.warn("could not store the {} ({}); trying again in {} ms", what, e.getMessage(), pause);
+                try {
+                    scheduler.schedule(() -> deadLetterAtEdge(d, headers, body, ctx, attempt + 1), pause,
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // closing: give it back below
+                }
+            }
+            log.error("could not store the {} ({}); the message goes back to its queue", what, e.getMessage());
+            d.reject(true);
+        });
     }
 
     void replyArrived(Map<String, String> headers) {
@@ -404,6 +475,10 @@ public final class AmqpTransport implements Transport {
         return topology;
     }
 
+    Names names() {
+        return names;
+    }
+
     ScheduledExecutorService scheduler() {
         return scheduler;
     }
@@ -419,6 +494,12 @@ public final class AmqpTransport implements Transport {
 
     AmqpConfig config() {
         return cfg;
+    }
+
+    /** How many consuming connections were opened so far (1 after start, +1 per reconnect); for tests. */
+    int consumerConnects() {
+        Link l = subLink;
+        return l == null ? 0 : l.connects();
     }
 
     /** Every exchange and queue name this transport declared, for test clean-up. */
@@ -574,7 +655,10 @@ public final class AmqpTransport implements Transport {
             return this;
         }
 
-        /** The largest message body accepted, in and out, in bytes (default 16 MiB). */
+        /**
+         * The largest message body, in bytes (default 16 MiB): a larger publish fails; a larger
+         * incoming message is never read and goes to the dead letter with its headers and the reason.
+         */
         public Builder maxMessageSize(int bytes) {
             this.maxMessageSize = bytes;
             return this;

@@ -42,6 +42,7 @@ final class Link {
     private volatile boolean blocked;
     private volatile String blockedReason;
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
 
     Link(String role, AmqpConfig cfg, ConnectionFactory factory, String connectionName,
          ScheduledExecutorService scheduler, Consumer<Connection> onConnected, Consumer<ShutdownSignalException> onLost) {
@@ -112,6 +113,7 @@ final class Link {
                 return;
             }
             connection = c;
+            opened.incrementAndGet();
             monitor.notifyAll();
         }
         if (!c.isOpen()) {
@@ -197,6 +199,11 @@ final class Link {
                 }
             }
         }
+    }
+
+    /** How many connections this link has opened so far (1 after the first connect); for tests. */
+    int connects() {
+        return opened.get();
     }
 
     boolean isBlocked() {

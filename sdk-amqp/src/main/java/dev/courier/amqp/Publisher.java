@@ -49,6 +49,8 @@ final class Publisher {
     private volatile Link link;
     private volatile Chan chan;
     private volatile boolean closing;
+    /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
+    private volatile int frameMax = 131_072;
 
     Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler,
               Runnable onChannelError) {
@@ -95,6 +97,8 @@ final class Publisher {
     private final class Chan {
         final Channel ch;
         final ConcurrentSkipListMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+        /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
+        volatile boolean outOfStep;
 
         Chan(Channel ch) {
             this.ch = ch;
@@ -161,7 +165,21 @@ final class Publisher {
     /** Opens the confirm channel on a (new) connection; called by the link before it reports up. */
     void connected(Connection c) {
         withChannel(c, topology::declareExchanges);
+        if (c.getFrameMax() > 0) {
+            frameMax = c.getFrameMax();
+        }
         openChannel(c);
+    }
+
+    /** Null when the content-header frame of {@code props} fits the connection's frame_max; else why not. */
+    String frameProblem(AMQP.BasicProperties props, Map<String, String> headers, long bodySize) {
+        int max = frameMax;
+        long bytes = Wire.headerFrameBytes(props, headers, bodySize, max);
+        if (bytes <= max) {
+            return null;
+        }
+        return "its properties and headers take " + bytes + " bytes in their AMQP content-header frame, over the"
+                + " connection's frame_max of " + max + " bytes (RabbitMQ's frame_max setting): shorten the headers";
     }
 
     private void openChannel(Connection c) {
@@ -187,6 +205,12 @@ final class Publisher {
             if (chan == cs) {
                 chan = null;
             }
+        }
+        if (cs.outOfStep) {
+            if (!closing) {
+                scheduler.execute(this::reopen); // its unconfirmed messages were handed to resendLater already
+            }
+            return;
         }
         if (sig.isHardError() && !closing) {
             resendLater(cs);
@@ -382,9 +406,43 @@ final class Publisher {
                         return p.future; // failed by the channel's close listener already
                     }
                     log.debug("publish of {} hit a closing channel ({}); waiting for a new one", what, e.toString());
+                } catch (RuntimeException e) {
+                    return refused(cs, seq, p, e);
                 }
             }
         }
+    }
+
+    /**
+     * amqp-client refused the message itself (a check the transport did not foresee). It may have
+     * counted the publish already: then every later confirm on this channel would settle the wrong
+     * message, so the channel is replaced and what waits on it is published again on the new one.
+     * Called under the publish lock.
+     */
+    private CompletableFuture<Void> refused(Chan cs, long seq, Pending p, RuntimeException e) {
+        boolean mine = cs.pending.remove(seq) != null;
+        if (cs.ch.getNextPublishSeqNo() != seq) {
+            cs.outOfStep = true;
+            synchronized (chanMonitor) {
+                if (chan == cs) {
+                    chan = null;
+                }
+            }
+            log.warn("amqp-client refused {} after counting it ({}); replacing the publishing channel so that"
+                    + " confirms stay matched", p.what, e.toString());
+            resendLater(cs);
+            try {
+                cs.ch.abort();
+            } catch (IOException | RuntimeException ignored) {
+                // closing it is all that matters
+            }
+        }
+        if (mine) {
+            window.release();
+            completions.execute(() -> p.future.completeExceptionally(new PublishException(p.what
+                    + " was refused by amqp-client: " + e.getMessage(), e)));
+        }
+        return p.future;
     }
 
     private Chan awaitChan(long deadline) {

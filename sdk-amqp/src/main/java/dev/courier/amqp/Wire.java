@@ -13,41 +13,117 @@ import java.util.Map;
  * named {@code cloudEvents_<attribute>}, {@code datacontenttype} is the {@code content_type}
  * property, and {@code message_id}, {@code correlation_id} and {@code type} are set too so that
  * plain AMQP tools show them. Messages are persistent. Delivery gives back exactly the map that was
- * published (headers RabbitMQ adds, such as {@code x-death}, are not part of it). Internal.
+ * published (headers RabbitMQ adds, such as {@code x-death}, are not part of it).
+ *
+ * <p>AMQP's own limits, checked here in bytes: the four properties above are short strings of at
+ * most {@value #SHORT_STRING_MAX} bytes (as are exchange names and routing keys), and all properties
+ * and headers of a message travel in one content-header frame of at most the connection's
+ * {@code frame_max} (RabbitMQ: 131,072 bytes). amqp-client throws for either only after it has
+ * counted the publish, which must never happen on a confirm channel. Internal.
  */
 final class Wire {
     static final String PREFIX = "cloudEvents_";
     /** The other prefix the binding allows; read, never written. */
     static final String PREFIX_COLON = "cloudEvents:";
-    /** Header bytes allowed per message: RabbitMQ's frame is 128 KiB and the header frame must fit in one. */
-    static final int MAX_HEADER_BYTES = 96 * 1024;
+    /** The longest AMQP short string: message_id, correlation_id, type, content_type, exchange, routing key. */
+    static final int SHORT_STRING_MAX = 255;
+    /** The headers Courier copies into short-string properties, and the property each goes to. */
+    static final Map<String, String> SHORT_STRING_ATTRIBUTES = Map.of(Headers.ID, "message_id",
+            Headers.CORRELATION_ID, "correlation_id", Headers.TYPE, "type", Headers.DATACONTENTTYPE, "content_type");
     private static final int PERSISTENT = 2;
 
     private Wire() {
     }
 
+    /** The properties of a message; callers have checked {@link #shortStringProblem} first. */
     static AMQP.BasicProperties properties(Map<String, String> h) {
+        return properties(h, false);
+    }
+
+    /**
+     * The properties of a message. With {@code lenient}, a value too long for its short-string
+     * property is left out of the property (its {@code cloudEvents_} header still carries it whole):
+     * for dead letters of messages that arrived that way, which must always be storable.
+     */
+    static AMQP.BasicProperties properties(Map<String, String> h, boolean lenient) {
         Map<String, Object> headers = new HashMap<>(h.size() * 2);
         for (Map.Entry<String, String> e : h.entrySet()) {
-            if (!Headers.DATACONTENTTYPE.equals(e.getKey())) {
+            if (!Headers.DATACONTENTTYPE.equals(e.getKey()) || (lenient && !fits(e.getValue()))) {
                 headers.put(PREFIX + e.getKey(), e.getValue());
             }
         }
         return new AMQP.BasicProperties.Builder()
                 .deliveryMode(PERSISTENT)
-                .contentType(h.get(Headers.DATACONTENTTYPE))
-                .messageId(h.get(Headers.ID))
-                .correlationId(h.get(Headers.CORRELATION_ID))
-                .type(h.get(Headers.TYPE))
+                .contentType(property(h, Headers.DATACONTENTTYPE, lenient))
+                .messageId(property(h, Headers.ID, lenient))
+                .correlationId(property(h, Headers.CORRELATION_ID, lenient))
+                .type(property(h, Headers.TYPE, lenient))
                 .headers(headers)
                 .build();
     }
 
-    /** Rough size of the headers on the wire (UTF-8 worst case for non-ASCII is ignored on purpose). */
-    static int headerBytes(Map<String, String> h) {
-        int n = 0;
+    private static String property(Map<String, String> h, String name, boolean lenient) {
+        String v = h.get(name);
+        return lenient && !fits(v) ? null : v;
+    }
+
+    private static boolean fits(String v) {
+        return v == null || utf8Length(v) <= SHORT_STRING_MAX;
+    }
+
+    /** Null when every short-string attribute fits; otherwise what breaks AMQP's limit, in words. */
+    static String shortStringProblem(Map<String, String> h) {
+        for (Map.Entry<String, String> e : SHORT_STRING_ATTRIBUTES.entrySet()) {
+            String v = h.get(e.getKey());
+            if (!fits(v)) {
+                return "'" + e.getKey() + "' is " + utf8Length(v) + " bytes in UTF-8; AMQP carries it in the "
+                        + e.getValue() + " property, a short string of at most " + SHORT_STRING_MAX + " bytes";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The size of the content-header frame of these properties (what must fit {@code frame_max}):
+     * the exact encoding when a cheap upper bound says it could be near {@code frameMax}.
+     */
+    static long headerFrameBytes(AMQP.BasicProperties props, Map<String, String> h, long bodySize, int frameMax) {
+        long bound = 64;
         for (Map.Entry<String, String> e : h.entrySet()) {
-            n += PREFIX.length() + e.getKey().length() + e.getValue().length() + 8;
+            bound += 2L * (PREFIX.length() + e.getKey().length() + 6) + 3L * e.getValue().length();
+        }
+        if (frameMax <= 0 || bound <= frameMax) {
+            return Math.min(bound, Integer.MAX_VALUE);
+        }
+        try {
+            return props.toFrame(0, bodySize).size();
+        } catch (java.io.IOException e) {
+            return bound;
+        }
+    }
+
+    /** {@code s} cut to 80 characters for a log line or message, marked when cut. */
+    static String shortened(String s) {
+        return s == null ? "(no id)" : s.length() <= 80 ? s : s.substring(0, 80) + "…";
+    }
+
+    /** Bytes of {@code s} in UTF-8, without encoding it. */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n++; // an unpaired surrogate is written as '?'
+            } else {
+                n += 3;
+            }
         }
         return n;
     }
@@ -75,16 +151,27 @@ final class Wire {
         return out;
     }
 
-    private static String text(Object v) {
-        if (v == null) {
-            return null;
-        }
+    /**
+     * A header value as text: strings as they are, byte arrays as UTF-8, numbers and booleans in their
+     * plain form, an AMQP timestamp (the binding's type for {@code time}) as RFC 3339. Tables, arrays
+     * and void are not CloudEvents attribute values: null, so the header is left out.
+     */
+    static String text(Object v) {
         if (v instanceof LongString || v instanceof String) {
             return v.toString();
         }
-        if (v instanceof byte[]) {
-            return new String((byte[]) v, StandardCharsets.UTF_8);
+        if (v instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
         }
-        return String.valueOf(v);
+        if (v instanceof java.math.BigDecimal d) {
+            return d.toPlainString();
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return String.valueOf(v);
+        }
+        if (v instanceof java.util.Date d) {
+            return d.toInstant().toString();
+        }
+        return null;
     }
 }
