@@ -38,6 +38,11 @@ final class AmqpSubscription implements TransportSubscription {
     private volatile String tag;
     private volatile boolean consuming;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closeClaimed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Deliveries handed out and not settled yet; the channel of a closed subscription closes when none is left. */
+    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
+    /** Pauses between attempts to consume again after RabbitMQ closed or cancelled this consumer. */
+    private final Backoff reattach;
 
     AmqpSubscription(AmqpTransport transport, Address address, String group, String queue, int prefetch,
                      DeliveryCallback callback) {
@@ -47,6 +52,7 @@ final class AmqpSubscription implements TransportSubscription {
         this.queue = queue;
         this.prefetch = prefetch;
         this.callback = callback;
+        this.reattach = Backoff.of(transport.config().maxReconnectDelay());
     }
 
     /** Declares the queue and starts consuming on a new channel of {@code c}; throws when refused. */
@@ -68,6 +74,7 @@ final class AmqpSubscription implements TransportSubscription {
             channel = ch;
             tag = ch.basicConsume(queue, false, new Receiver(ch));
             consuming = true;
+            reattach.connected();
         } catch (IOException | RuntimeException e) {
             consuming = false;
             if (ch != null) {
@@ -108,6 +115,7 @@ final class AmqpSubscription implements TransportSubscription {
             return; // a lost connection is re-attached by the link on reconnect
         }
         log.warn("consumer channel of queue {} closed by RabbitMQ ({}); reopening it", queue, sig.getMessage());
+        reattach.lost();
         reattachLater(0);
     }
 
@@ -115,7 +123,7 @@ final class AmqpSubscription implements TransportSubscription {
         if (closed || transport.isClosing()) {
             return;
         }
-        long delay = Math.min(5_000, 100L << Math.min(attempt, 6));
+        long delay = reattach.next();
         try {
             transport.scheduler().schedule(() -> {
                 Connection c = transport.consumeConnection();
@@ -154,6 +162,7 @@ final class AmqpSubscription implements TransportSubscription {
                 return;
             }
             Map<String, String> headers = Wire.headers(props);
+            outstanding.incrementAndGet();
             AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
                     env.isRedeliver());
             Object dropped = props.getHeaders() == null ? null : props.getHeaders().get(HeaderFrame.DROPPED);
@@ -185,6 +194,7 @@ final class AmqpSubscription implements TransportSubscription {
             }
             consuming = false;
             log.warn("RabbitMQ cancelled the consumer of queue {} (deleted?); declaring it again and resuming", queue);
+            reattach.lost();
             try {
                 ch.abort();
             } catch (IOException | RuntimeException ignored) {
@@ -220,32 +230,72 @@ final class AmqpSubscription implements TransportSubscription {
         return !closed && consuming && ch != null && ch.isOpen();
     }
 
-    /** Stops new deliveries; the channel stays open so outstanding deliveries can still be settled. */
+    /**
+     * Stops new deliveries, once: later and concurrent calls return at once. The consumer is
+     * cancelled (waiting for RabbitMQ's reply at most {@link #CANCEL_WAIT_MILLIS}) unless the
+     * transport is closing, whose connection close cancels everything and gives unsettled messages
+     * back; nothing is ever sent on a channel that has closed. The channel stays open while
+     * deliveries are outstanding, so they can still be settled, and closes after the last one.
+     */
     @Override
     public void close() {
         closed = true;
         consuming = false;
+        if (!closeClaimed.compareAndSet(false, true)) {
+            return;
+        }
+        transport.forget(this);
         Channel ch = channel;
         String t = tag;
-        if (ch != null && t != null && ch.isOpen()) {
+        if (ch != null && t != null && ch.isOpen() && !transport.isClosing()) {
+            Thread cancel = new Thread(() -> {
+                try {
+                    if (ch.isOpen()) {
+                        ch.basicCancel(t);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.debug("cancelling the consumer of {} failed: {}", queue, e.toString());
+                }
+            }, "courier-amqp-cancel");
+            cancel.setDaemon(true);
+            cancel.start();
             try {
-                ch.basicCancel(t);
-            } catch (IOException | RuntimeException e) {
-                log.debug("cancelling the consumer of {} failed: {}", queue, e.toString());
+                cancel.join(CANCEL_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+        if (outstanding.get() == 0) {
+            closeChannelLater();
         }
     }
 
-    /** Closes the channel: unsettled deliveries go back to the queue. */
-    void closeChannel() {
-        close();
-        Channel ch = channel;
-        if (ch != null && ch.isOpen()) {
-            try {
-                ch.close();
-            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
-                // the connection's close gives them back too
-            }
+    /** How long close() waits for RabbitMQ to confirm the cancel (bounded: it returns anyway). */
+    static final long CANCEL_WAIT_MILLIS = 5_000;
+
+    /** A delivery of this subscription was settled (once per delivery). */
+    void settled() {
+        if (outstanding.decrementAndGet() <= 0 && closed) {
+            closeChannelLater();
         }
+    }
+
+    /** Closes the channel of a closed subscription off the caller's thread: its close is a broker round trip. */
+    private void closeChannelLater() {
+        Channel ch = channel;
+        if (ch == null || !ch.isOpen() || transport.isClosing()) {
+            return; // the transport's connection close takes it
+        }
+        Thread t = new Thread(() -> {
+            try {
+                if (ch.isOpen()) {
+                    ch.close();
+                }
+            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
+                // already closing, or the connection went: the broker gives unsettled messages back either way
+            }
+        }, "courier-amqp-channel-close");
+        t.setDaemon(true);
+        t.start();
     }
 }

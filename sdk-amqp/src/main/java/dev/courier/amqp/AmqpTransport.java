@@ -83,6 +83,8 @@ public final class AmqpTransport implements Transport {
     public static final int DEFAULT_CONFIRM_WINDOW = 1_000;
     /** The largest message body accepted, in bytes, by default (16 MiB). */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+    /** Longest wait for RabbitMQ's reply to any channel round trip (declare, consume, cancel, close). */
+    static final Duration CHANNEL_RPC_TIMEOUT = Duration.ofSeconds(30);
     /** RabbitMQ's ceiling for max_message_size: no broker delivers a larger message. */
     static final int BROKER_MAX_MESSAGE_SIZE = 512 * 1024 * 1024;
     /** How long start() retries the first connect, by default. */
@@ -167,6 +169,7 @@ public final class AmqpTransport implements Transport {
         f.setTopologyRecoveryEnabled(false);
         f.setRequestedHeartbeat((int) Math.max(1, cfg.heartbeat().toSeconds()));
         f.setConnectionTimeout(10_000);
+        f.setChannelRpcTimeout((int) CHANNEL_RPC_TIMEOUT.toMillis()); // amqp-client's default is 10 minutes
         // amqp-client closes the whole connection on a body over this cap; the FrameGuard enforces
         // maxMessageSize per message instead, so the cap is RabbitMQ's own ceiling (max_message_size <= 512 MiB)
         f.setMaxInboundMessageBodySize(BROKER_MAX_MESSAGE_SIZE);
@@ -225,8 +228,8 @@ public final class AmqpTransport implements Transport {
             }
             closing = true;
         }
-        for (AmqpSubscription s : subscriptions) {
-            s.close();
+        for (AmqpSubscription s : List.copyOf(subscriptions)) {
+            s.close(); // sends nothing while closing: the connection's close cancels every consumer
         }
         Publisher p = publisher;
         if (p != null) {
@@ -234,10 +237,7 @@ public final class AmqpTransport implements Transport {
                     : context.publishTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? context.publishTimeout() : Duration.ofSeconds(5);
             p.close(patience);
         }
-        for (AmqpSubscription s : subscriptions) {
-            s.closeChannel();
-        }
-        subscriptions.clear();
+        subscriptions.clear(); // their channels close with the connection, which gives unsettled messages back
         if (subLink != null) {
             subLink.close();
         }
@@ -382,6 +382,11 @@ public final class AmqpTransport implements Transport {
         });
     }
 
+    /** A closed subscription is not re-attached after a reconnect; its address and group may be subscribed again. */
+    void forget(AmqpSubscription s) {
+        subscriptions.remove(s);
+    }
+
     void replyArrived(Map<String, String> headers) {
         replies.arrived(headers);
     }
@@ -500,6 +505,14 @@ public final class AmqpTransport implements Transport {
     int consumerConnects() {
         Link l = subLink;
         return l == null ? 0 : l.connects();
+    }
+
+    /** Drops the consuming connection as a network failure would; the transport reconnects. For tests. */
+    void dropConsumerConnection() {
+        Link l = subLink;
+        if (l != null) {
+            l.dropForTest();
+        }
     }
 
     /** Every exchange and queue name this transport declared, for test clean-up. */
@@ -676,7 +689,11 @@ public final class AmqpTransport implements Transport {
             return this;
         }
 
-        /** The longest pause between reconnect attempts (default 5 s; they start at 100 ms). */
+        /**
+         * The longest pause between reconnect attempts (default 5 s). Pauses start at 100 ms and double,
+         * each randomised by ±50 %; they start over only after a connection stayed up for 30 s (or twice
+         * this setting, if longer), so a connection that keeps dropping right away backs off.
+         */
         public Builder maxReconnectDelay(Duration maxReconnectDelay) {
             this.maxReconnectDelay = maxReconnectDelay;
             return this;

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * One connection to RabbitMQ that Courier keeps up itself: the first connect is retried with backoff
  * until the start timeout, and after any loss (broker restart, forced close, network) it reconnects
- * with backoff for as long as the transport is open, then calls {@code onConnected} so the owner
+ * with a growing, jittered backoff ({@link Backoff}) for as long as the transport is open, then calls
+ * {@code onConnected} so the owner
  * opens fresh channels and declares its topology again. amqp-client's own automatic recovery is off:
  * it does not retry a failed first connect, does not reopen channels closed by a channel error, and
  * drops acks with delivery tags from before a recovery silently. Internal.
@@ -43,6 +44,7 @@ final class Link {
     private volatile String blockedReason;
     private volatile boolean closing;
     private final java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+    private final Backoff backoff;
 
     Link(String role, AmqpConfig cfg, ConnectionFactory factory, String connectionName,
          ScheduledExecutorService scheduler, Consumer<Connection> onConnected, Consumer<ShutdownSignalException> onLost) {
@@ -53,12 +55,12 @@ final class Link {
         this.scheduler = scheduler;
         this.onConnected = onConnected;
         this.onLost = onLost;
+        this.backoff = Backoff.of(cfg.maxReconnectDelay());
     }
 
     /** Connects, retrying with backoff until the start timeout; authentication failures fail at once. */
     void connectFirst() {
         long deadline = System.nanoTime() + cfg.startTimeout().toNanos();
-        int attempt = 0;
         while (true) {
             try {
                 open();
@@ -69,7 +71,7 @@ final class Link {
             } catch (ConfigurationException e) {
                 throw e;
             } catch (Exception e) {
-                long wait = backoffMillis(attempt++);
+                long wait = backoff.next();
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
                     throw new CourierException("could not connect to RabbitMQ at " + cfg.redactedUri() + " within the"
                             + " startTimeout of " + cfg.startTimeout() + ": " + describe(e), e);
@@ -114,6 +116,7 @@ final class Link {
             }
             connection = c;
             opened.incrementAndGet();
+            backoff.connected();
             monitor.notifyAll();
         }
         if (!c.isOpen()) {
@@ -129,6 +132,7 @@ final class Link {
             connection = null;
             blocked = false;
         }
+        backoff.lost();
         if (closing) {
             return;
         }
@@ -139,7 +143,7 @@ final class Link {
         } catch (RuntimeException e) {
             log.warn("ignored failure while handling the loss of {}: {}", connectionName, e.toString());
         }
-        schedule(0);
+        schedule(1);
     }
 
     private void schedule(int attempt) {
@@ -147,7 +151,7 @@ final class Link {
             return;
         }
         try {
-            scheduler.schedule(() -> reconnect(attempt), backoffMillis(attempt), TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> reconnect(attempt), backoff.next(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // transport closing
         }
@@ -160,17 +164,11 @@ final class Link {
         try {
             open();
             log.info("connection {} to {} recovered after {} attempt(s)", connectionName + "-" + role,
-                    cfg.redactedUri(), attempt + 1);
+                    cfg.redactedUri(), attempt);
         } catch (Exception e) {
-            log.debug("reconnect {} of {} failed: {}", attempt + 1, connectionName, describe(e));
+            log.debug("reconnect {} of {} failed: {}", attempt, connectionName, describe(e));
             schedule(attempt + 1);
         }
-    }
-
-    long backoffMillis(int attempt) {
-        long max = cfg.maxReconnectDelay().toMillis();
-        long d = 100L << Math.min(attempt, 10);
-        return Math.min(max, d);
     }
 
     /** The open connection, or null. */
@@ -231,6 +229,14 @@ final class Link {
             } catch (Exception e) {
                 log.debug("closing {} failed: {}", connectionName, e.toString());
             }
+        }
+    }
+
+    /** Drops the current connection as a network failure would; the link reconnects. For tests. */
+    void dropForTest() {
+        Connection c = connection;
+        if (c != null) {
+            closeQuietly(c);
         }
     }
 

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Connection;
 import dev.courier.ConfigurationException;
 import dev.courier.CourierException;
 import dev.courier.MessageBus;
+import dev.courier.PublishException;
 import dev.courier.kit.Await;
 import dev.courier.kit.KitMessages.Pinged;
 import dev.courier.spi.TransportContext;
@@ -13,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,12 +39,12 @@ class AmqpRecoveryTest extends AmqpTestSupport {
             Channel ch = c.createChannel();
             ch.exchangeDelete(ns + ".courier.events"); // also drops the sink's binding
         }
-        // the next publish hits the missing exchange: RabbitMQ closes the channel (404)
-        try {
-            pub.publish(new Pinged(2, "into the void")).get(20, TimeUnit.SECONDS);
-        } catch (Exception expected) {
-            // failed with the channel, or confirmed just before RabbitMQ noticed: either is fine
-        }
+        // the next publish hits the missing exchange (its delete has returned): RabbitMQ closes the channel
+        // with 404, and the publish fails with it — it is never confirmed, and never left waiting
+        ExecutionException lost = assertThrows(ExecutionException.class,
+                () -> pub.publish(new Pinged(2, "into the void")).get(20, TimeUnit.SECONDS));
+        assertInstanceOf(PublishException.class, lost.getCause(), lost.toString());
+        assertTrue(lost.getCause().getMessage().contains("NOT_FOUND"), "says why: " + lost.getCause().getMessage());
         Await.until(Duration.ofSeconds(30), () -> {
             try {
                 pub.publish(new Pinged(3, "after")).get(20, TimeUnit.SECONDS);
@@ -70,6 +73,23 @@ class AmqpRecoveryTest extends AmqpTestSupport {
             return !got.isEmpty();
         }, () -> "the consumer should declare its queue again and consume");
         Await.until(Duration.ofSeconds(10), () -> sink.health().isHealthy(), () -> "sink health " + sink.health());
+    }
+
+    @Test
+    void aConnectionThatDropsRightAfterEachReconnectBacksOffMoreEachTime() {
+        AmqpTransport t = transport();
+        t.start(new TransportContext("svc", "i", Duration.ofSeconds(5)));
+        java.util.List<Long> connectedAt = new java.util.ArrayList<>();
+        for (int drop = 0; drop < 6; drop++) {
+            int before = t.consumerConnects();
+            t.dropConsumerConnection(); // something breaks the connection right after each connect
+            Await.until(Duration.ofSeconds(30), () -> t.consumerConnects() > before, () -> "reconnects");
+            connectedAt.add(System.nanoTime());
+        }
+        long lastGapMillis = (connectedAt.get(5) - connectedAt.get(4)) / 1_000_000;
+        // pauses 100, 200, 400, 800, 1600, 3200 ms, each +-50 %: the sixth is at least 1.6 s, never 100 ms again
+        assertTrue(lastGapMillis >= 1_000, "the sixth reconnect came " + lastGapMillis + " ms after the fifth:"
+                + " the backoff must keep growing while connections drop at once");
     }
 
     @Test

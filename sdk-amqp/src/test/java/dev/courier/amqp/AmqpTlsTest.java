@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * amqps:// verifies the broker's host name: against a TLS server whose certificate names only
@@ -43,11 +42,14 @@ class AmqpTlsTest {
     void tlsServer(@TempDir Path dir) throws Exception {
         Path ks = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Ci.require(java.nio.file.Files.isExecutable(Path.of(keytool)), "the TLS test needs the JDK's keytool, not found"
+                + " at " + keytool);
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "courier", "-keyalg", "RSA", "-keysize", "2048",
                 "-validity", "2", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-keystore", ks.toString(),
                 "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assumeTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool could not make a test certificate");
+        Ci.require(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool (" + keytool + ") could not make a"
+                + " test certificate");
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(ks.toFile())) {
             keys.load(in, PASS);
