@@ -84,7 +84,7 @@ final class Publisher {
                 AMQP.BasicProperties props, byte[] body) {
             this.props = props;
             this.body = body;
-            this.messageId = props.getMessageId();
+            this.messageId = Wire.idOf(props);
             this.deadline = deadline;
             this.what = what;
             this.exchange = exchange;
@@ -132,7 +132,7 @@ final class Publisher {
         }
 
         void returned(Return r) {
-            String id = r.getProperties().getMessageId();
+            String id = Wire.idOf(r.getProperties());
             for (Pending p : pending.values()) {
                 if (p.mandatory && p.returned == null && Objects.equals(p.messageId, id)
                         && p.exchange.equals(r.getExchange()) && p.routingKey.equals(r.getRoutingKey())) {

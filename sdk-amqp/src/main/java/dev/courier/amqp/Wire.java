@@ -134,11 +134,11 @@ final class Wire {
         if (raw != null) {
             for (Map.Entry<String, Object> e : raw.entrySet()) {
                 String k = e.getKey();
-                if (k.startsWith(PREFIX) || k.startsWith(PREFIX_COLON)) {
-                    String v = text(e.getValue());
-                    if (v != null) {
-                        out.put(k.substring(PREFIX.length()), v);
-                    }
+                String v = k.startsWith(PREFIX) || k.startsWith(PREFIX_COLON) ? text(e.getValue()) : null;
+                if (v != null && k.startsWith(PREFIX)) {
+                    out.put(k.substring(PREFIX.length()), v);
+                } else if (v != null) {
+                    out.putIfAbsent(k.substring(PREFIX.length()), v); // both spellings: cloudEvents_ wins, in any order
                 }
             }
         }
@@ -149,6 +149,15 @@ final class Wire {
             out.put(Headers.ID, p.getMessageId()); // a plain AMQP publisher that set only message_id
         }
         return out;
+    }
+
+    /** The message's id: its message_id property, or (when that was too long to set) its id header. */
+    static String idOf(AMQP.BasicProperties p) {
+        if (p.getMessageId() != null) {
+            return p.getMessageId();
+        }
+        Object h = p.getHeaders() == null ? null : p.getHeaders().get(PREFIX + Headers.ID);
+        return h == null ? null : text(h);
     }
 
     /**

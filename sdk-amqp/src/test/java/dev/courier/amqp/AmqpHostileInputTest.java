@@ -94,6 +94,39 @@ class AmqpHostileInputTest extends AmqpTestSupport {
     }
 
     @Test
+    void aDeadLetterWhoseHeadersOverflowTheFrameFailsAtOnceSayingWhy() throws Exception {
+        AmqpTransport t = transport();
+        t.start(new TransportContext("svc", "i1", Duration.ofSeconds(20)));
+        Map<String, String> h = new HashMap<>(Map.of(Headers.ID, "dl-big", Headers.TYPE, PINGED,
+                Headers.DL_ERROR_MESSAGE, "handler failed"));
+        h.put("big", "x".repeat(131_100)); // the original's headers plus diagnostics: over RabbitMQ's frame
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> f = t.publish(Address.deadLetter("svc"), h, json("{}"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(millis < 5_000, "fails at once (" + millis + " ms), not after the 20 s publish timeout");
+        assertTrue(e.getCause().getMessage().contains("frame_max of 131072"), e.getCause().getMessage());
+        t.publish(Address.deadLetter("svc"), Map.of(Headers.ID, "dl-small", Headers.TYPE, PINGED), json("{}"))
+                .get(10, TimeUnit.SECONDS); // a dead letter that fits is stored: nothing is left out of step
+    }
+
+    @Test
+    void whenBothSpellingsOfAnAttributeArriveTheOneCourierWritesWins() {
+        // amqp-client hands headers over in a HashMap: for 'type' and 'time' the colon spelling comes last
+        Map<String, Object> h = new HashMap<>();
+        for (String name : List.of("id", "type", "time", "subject")) {
+            h.put("cloudEvents:" + name, "colon");
+            h.put("cloudEvents_" + name, "underscore");
+        }
+        h.put("cloudEvents:tenant", "only-colon");
+        Map<String, String> read = Wire.headers(new AMQP.BasicProperties.Builder().headers(h).build());
+        for (String name : List.of("id", "type", "time", "subject")) {
+            assertEquals("underscore", read.get(name), name + ": cloudEvents_ wins over cloudEvents:");
+        }
+        assertEquals("only-colon", read.get("tenant"), "the colon spelling alone is read");
+    }
+
+    @Test
     void aForeignMessageWithAnIdOver255BytesIsDeadLetteredNotLooped() throws Exception {
         AtomicInteger runs = new AtomicInteger();
         MessageBus sink = start(bus("sink", transport()).onEvent(Pinged.class, (e, ctx) -> {
