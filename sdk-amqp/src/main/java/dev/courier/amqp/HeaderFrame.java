@@ -81,7 +81,8 @@ final class HeaderFrame {
         boolean hasTable = (flags & HEADERS_FLAG) != 0;
         int tableStart = pos;
         int tableEnd = pos;
-        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        int[] kept = new int[16]; // start/end pairs of the entries handed on, filled as the table is walked
+        int keptCount = 0;
         StringBuilder dropped = new StringBuilder();
         boolean changed = false;
         if (hasTable) {
@@ -102,12 +103,11 @@ final class HeaderFrame {
                     changed = true;
                     break;
                 }
-                String key = new String(p, i + 1, keyLen, StandardCharsets.UTF_8);
                 int valueAt = i + 1 + keyLen;
                 try {
                     i = walk(p, valueAt, tableEnd);
                 } catch (Bad bad) {
-                    note(dropped, key, bad.getMessage());
+                    note(dropped, new String(p, entryStart + 1, keyLen, StandardCharsets.UTF_8), bad.getMessage());
                     changed = true;
                     if (bad.malformed) {
                         break; // cannot find where the next entry starts
@@ -119,32 +119,52 @@ final class HeaderFrame {
                     }
                     continue;
                 }
-                if (key.equals(BODY_BYTES) || key.equals(DROPPED)) {
+                if (isMarker(p, entryStart + 1, keyLen)) {
                     changed = true; // a publisher's own marker is never trusted
                     continue;
                 }
-                kept.write(p, entryStart, i - entryStart);
+                if (keptCount + 2 > kept.length) {
+                    kept = java.util.Arrays.copyOf(kept, kept.length * 2);
+                }
+                kept[keptCount++] = entryStart;
+                kept[keptCount++] = i;
             }
         }
         boolean oversize = bodySize > maxBody;
         if (!changed && !oversize) {
             return null;
         }
+        ByteArrayOutputStream table = new ByteArrayOutputStream(tableEnd - tableStart + 64);
+        for (int k = 0; k < keptCount; k += 2) {
+            table.write(p, kept[k], kept[k + 1] - kept[k]);
+        }
         if (dropped.length() > 0) {
-            entry(kept, DROPPED, 'S', text(dropped.toString()));
+            entry(table, DROPPED, 'S', text(dropped.toString()));
         }
         if (oversize) {
-            entry(kept, BODY_BYTES, 'l', ByteBuffer.allocate(8).putLong(bodySize).array());
+            entry(table, BODY_BYTES, 'l', ByteBuffer.allocate(8).putLong(bodySize).array());
         }
-        ByteBuffer out = ByteBuffer.allocate(tableStart + 4 + kept.size() + (p.length - tableEnd));
+        ByteBuffer out = ByteBuffer.allocate(tableStart + 4 + table.size() + (p.length - tableEnd));
         out.put(p, 0, 4);
         out.putLong(oversize ? 0 : bodySize);
         out.putShort((short) (flags | HEADERS_FLAG));
         out.put(p, 14, tableStart - 14);
-        out.putInt(kept.size());
-        out.put(kept.toByteArray());
+        out.putInt(table.size());
+        out.put(table.toByteArray());
         out.put(p, tableEnd, p.length - tableEnd);
         return new Rewrite(out.array(), oversize ? bodySize : 0);
+    }
+
+    private static final byte[][] MARKERS = {BODY_BYTES.getBytes(StandardCharsets.UTF_8),
+            DROPPED.getBytes(StandardCharsets.UTF_8)};
+
+    private static boolean isMarker(byte[] p, int at, int len) {
+        for (byte[] m : MARKERS) {
+            if (m.length == len && java.util.Arrays.equals(p, at, at + len, m, 0, len)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -153,7 +173,7 @@ final class HeaderFrame {
      * {@link #MAX_DEPTH}, and on lengths that run past {@code limit} (malformed).
      */
     private static int walk(byte[] p, int i, int limit) throws Bad {
-        Deque<int[]> open = new ArrayDeque<>(); // {end, 1 for a table (entries have keys), 0 for an array}
+        Deque<int[]> open = null; // {end, 1 for a table (entries have keys), 0 for an array}; made for containers only
         int end = limit;
         while (true) {
             if (i >= end) {
@@ -171,6 +191,9 @@ final class HeaderFrame {
                 case 'A', 'F' -> {
                     int n = length(p, i, end);
                     i += 4;
+                    if (open == null) {
+                        open = new ArrayDeque<>();
+                    }
                     if (open.size() + 1 > MAX_DEPTH) {
                         throw new Bad("nested deeper than " + MAX_DEPTH + " levels", false);
                     }
@@ -181,6 +204,9 @@ final class HeaderFrame {
             }
             if (i > end) {
                 throw new Bad("unreadable", true);
+            }
+            if (open == null) {
+                return i; // a scalar
             }
             while (!open.isEmpty()) { // step to the next value, closing finished containers
                 int[] top = open.peek();
