@@ -484,6 +484,11 @@ public final class AmqpTransport implements Transport {
         return names;
     }
 
+    /** The confirm-tracking publisher; for tests that go past the transport's own checks. */
+    Publisher publisher() {
+        return publisher;
+    }
+
     ScheduledExecutorService scheduler() {
         return scheduler;
     }

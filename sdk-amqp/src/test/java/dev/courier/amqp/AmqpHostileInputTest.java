@@ -64,6 +64,22 @@ class AmqpHostileInputTest extends AmqpTestSupport {
     }
 
     @Test
+    void aRefusalAmqpClientMakesAfterCountingThePublishReplacesTheChannelAndConfirmsStayInStep() throws Exception {
+        AmqpTransport t = transport();
+        t.start(new TransportContext("svc", "i1", Duration.ofSeconds(3)));
+        // past the transport's own checks, straight to the confirm channel: amqp-client counts it, then throws
+        AMQP.BasicProperties tooLong = new AMQP.BasicProperties.Builder().messageId("m".repeat(300)).build();
+        CompletableFuture<Void> bad = t.publisher().publish(ns + ".courier.events", PINGED, false, tooLong, new byte[0],
+                "a message amqp-client refuses", Duration.ofSeconds(3));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("refused by amqp-client"), e.getCause().toString());
+        for (int i = 0; i < 5; i++) {
+            t.publish(Address.event(PINGED), Map.of(Headers.ID, "next-" + i, Headers.TYPE, PINGED), new byte[0])
+                    .get(10, TimeUnit.SECONDS); // each confirm lands on its own publish
+        }
+    }
+
+    @Test
     void headersOverTheFrameInMultiByteCharactersFailClearlyAndLaterPublishesConfirm() throws Exception {
         AmqpTransport t = transport();
         t.start(new TransportContext("svc", "i1", Duration.ofSeconds(3)));
