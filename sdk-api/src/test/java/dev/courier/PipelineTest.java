@@ -2,7 +2,9 @@ package dev.courier;
 
 import dev.courier.kit.Await;
 import dev.courier.memory.InMemoryBroker;
+import dev.courier.testing.LogCapture;
 import dev.courier.testing.ManualScheduler;
+import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
@@ -251,10 +253,18 @@ class PipelineTest {
 
     @Test
     void publishingAnUndeclaredTypeWarnsOrFailsWhenStrict() {
-        MessageBus strict = start(MessageBus.builder("strict").transport("memory:" + broker).strictProduces(true));
-        CourierException e = assertThrows(CourierException.class, () -> strict.publish(new Happened(1)));
-        assertTrue(e.getMessage().contains("produces"), e.getMessage());
-        MessageBus lax = start(MessageBus.builder("lax").transport("memory:" + broker));
-        lax.publish(new Happened(1)).join(); // allowed: only a warning, once
+        try (LogCapture log = LogCapture.of("dev.courier")) {
+            MessageBus strict = start(MessageBus.builder("strict").transport("memory:" + broker).strictProduces(true));
+            CourierException e = assertThrows(CourierException.class, () -> strict.publish(new Happened(1)));
+            assertTrue(e.getMessage().contains("produces"), e.getMessage());
+            assertEquals(0, log.count(Level.WARN, "without declaring it"), "strict fails instead of warning: " + log.dump());
+            MessageBus lax = start(MessageBus.builder("lax").transport("memory:" + broker));
+            lax.publish(new Happened(1)).join(); // allowed: only a warning, once
+            lax.publish(new Happened(2)).join();
+            List<String> warnings = log.messages(Level.WARN, "without declaring it");
+            assertEquals(1, warnings.size(), "one warning per undeclared type, not per publish: " + log.dump());
+            assertTrue(warnings.get(0).contains("'lax'") && warnings.get(0).contains("v1.test.happened"),
+                    "the warning names the service and the message: " + warnings);
+        }
     }
 }
