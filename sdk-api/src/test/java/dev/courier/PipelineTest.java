@@ -113,8 +113,9 @@ class PipelineTest {
         start(bus("pub")).publish(new Happened(5)).join();
         Await.until(PATIENCE, () -> followed.size() == 1, () -> "the successful attempt's event arrives");
         Await.stays(Duration.ofMillis(300), () -> followed.size() == 1, () -> "the failed attempt sent nothing");
-        String expected = UUID.nameUUIDFromBytes((handledId.get() + "/0").getBytes(StandardCharsets.UTF_8)).toString();
-        assertEquals(expected, followed.get(0).messageId(), "derived from the handled id and sequence");
+        String expected = UUID.nameUUIDFromBytes(("producer/" + handledId.get() + "/0").getBytes(StandardCharsets.UTF_8))
+                .toString();
+        assertEquals(expected, followed.get(0).messageId(), "derived from the emitting service, the handled id and the position");
         assertEquals(handledId.get(), followed.get(0).envelope().causationId());
     }
 

@@ -301,7 +301,9 @@ public final class BusCore {
             parent = HandlerContext.current();
         }
         MessageType type = typeOf(command);
-        String id = parent != null ? parent.nextId() : Ids.random();
+        // Always a fresh id, also inside a handler: a retried attempt must ask again and get an answer,
+        // and a derived id would be suppressed as a duplicate by the responder (docs/guarantees.md).
+        String id = Ids.random();
         Map<String, String> h = outgoingHeaders(type.name(), id, parent, Map.of());
         long deadline = s.clock().millis() + timeout.toMillis();
         h.put(Headers.REPLY_TO, replyAddress);

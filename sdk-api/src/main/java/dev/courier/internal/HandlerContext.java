@@ -109,9 +109,9 @@ final class HandlerContext implements MessageContext {
         return h.sent();
     }
 
-    /** Ids derived from the handled id and the sequence: a re-run produces the same ids. */
+    /** Ids derived from this service, the handled id and the position: a re-run produces the same ids. */
     String nextId() {
-        return Ids.derived(envelope.id(), sequence++);
+        return Ids.derived(core.settings().service(), envelope.id(), sequence++);
     }
 
     List<Held> held() {
