@@ -63,7 +63,8 @@ final class Inbound {
         this.type = type;
         this.handler = handler;
         this.log = core.log();
-        this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process);
+        this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process, log,
+                type.name() + " of '" + s.service() + "'");
         RetryPolicy p = s.retryPolicy();
         this.retry = Retry.of("courier." + s.service() + "." + type.name(), RetryConfig.<Object>custom()
                 .maxAttempts(p.maxAttempts())
