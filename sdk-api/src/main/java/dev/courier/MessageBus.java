@@ -114,7 +114,7 @@ public final class MessageBus implements AutoCloseable {
         return core.deadLetters();
     }
 
-    /** Whether the transport is connected and every subscription is live. */
+    /** Whether the bus is running, the transport connected and every subscription live; after close(), {@code CLOSED}. */
     public Health health() {
         return core.health();
     }
@@ -130,8 +130,13 @@ public final class MessageBus implements AutoCloseable {
     }
 
     /**
-     * Stops taking new deliveries, lets handlers in progress finish up to the close timeout, gives
-     * back what did not start, never acks an unfinished message, then closes the transport.
+     * Stops taking new deliveries, gives back what did not start, and waits for handlers in progress
+     * up to the close timeout — one wait, never longer. Handlers still running then are interrupted
+     * ({@link Thread#interrupt()}): a handler that honours it stops; either way its message is not
+     * acked (the broker delivers it again) and nothing it publishes from then on is sent. Then fails
+     * requests still waiting for a reply, closes the transport and stops the bus's own threads.
+     * Blocks the calling thread for at most the close timeout plus the transport's own close; do not
+     * call it from a handler. Idempotent; {@link #health()} says {@code CLOSED} afterwards.
      */
     @Override
     public void close() {
@@ -268,7 +273,7 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** How long close() waits for handlers in progress. */
+        /** How long close() waits for handlers in progress before it interrupts them (default 30 s). */
         public Builder closeTimeout(Duration timeout) {
             this.closeTimeout = timeout;
             return this;

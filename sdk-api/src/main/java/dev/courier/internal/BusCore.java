@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The bus behind {@link dev.courier.MessageBus}: outgoing headers, publishing, request/reply,
@@ -43,6 +42,7 @@ public final class BusCore {
     private final Set<String> undeclaredWarned = ConcurrentHashMap.newKeySet();
     private final Set<String> produces;
     private final List<ExecutorService> owned;
+    private final HandlerThreads handlerThreads = new HandlerThreads();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -329,15 +329,29 @@ public final class BusCore {
     }
 
     public Health health() {
-        boolean live = started && !closed && transportSubscriptions.stream().allMatch(TransportSubscription::isActive);
-        return new Health(started && !closed, started && !closed && s.transport().isConnected(), live,
-                s.transport().describe());
+        if (closed) {
+            return new Health(Health.State.CLOSED, false, false, "closed");
+        }
+        if (!started) {
+            return new Health(Health.State.NOT_STARTED, false, false, s.transport().describe());
+        }
+        boolean live = transportSubscriptions.stream().allMatch(TransportSubscription::isActive);
+        return new Health(Health.State.RUNNING, s.transport().isConnected(), live, s.transport().describe());
     }
 
     boolean isClosing() {
         return closed;
     }
 
+    HandlerThreads handlerThreads() {
+        return handlerThreads;
+    }
+
+    /**
+     * Stops new deliveries, gives back what has not started, waits at most closeTimeout for the rest,
+     * interrupts handlers still running then (their messages are not acked), fails requests in
+     * flight, closes the transport and stops the bus's own executors without waiting for them.
+     */
     public void close() {
         synchronized (this) {
             if (closed) {
@@ -345,43 +359,17 @@ public final class BusCore {
             }
             closed = true;
         }
+        boolean cutOff = false;
         if (started) {
             log.info("bus '{}' (instance {}) closing", s.service(), s.instanceId());
             for (TransportSubscription sub : transportSubscriptions) {
                 safe(sub::close);
             }
-            long deadline = System.nanoTime() + s.closeTimeout().toNanos();
-            for (Inbound in : inbounds) {
-                in.returnUnstarted();
-            }
-            for (Inbound in : inbounds) {
-                while (in.outstanding() > 0 && System.nanoTime() < deadline) {
-                    try {
-                        Thread.sleep(5); // close() blocks by contract; the deadline bounds it
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-                if (in.outstanding() > 0) {
-                    log.warn("bus '{}': {} message(s) of {} still in progress after the close timeout {};"
-                            + " they are not acked and the broker will deliver them again", s.service(),
-                            in.outstanding(), in.typeName(), s.closeTimeout());
-                }
-            }
+            cutOff = !Shutdown.drain(s.service(), inbounds, s.closeTimeout(), handlerThreads, log);
             replies.failAll(new CourierException("bus '" + s.service() + "' closed before the reply arrived"));
         }
         safe(s.transport()::close);
-        for (ExecutorService e : owned) {
-            e.shutdown();
-        }
-        for (ExecutorService e : owned) {
-            try {
-                e.awaitTermination(1, TimeUnit.SECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Shutdown.stop(owned, cutOff);
         if (started) {
             log.info("bus '{}' (instance {}) closed", s.service(), s.instanceId());
         }

@@ -46,6 +46,13 @@ final class Inbound {
         }
     }
 
+    /** Thrown instead of running a handler once the bus is closing; the message is given back. */
+    static final class Closing extends RuntimeException {
+        Closing() {
+            super("the bus is closing", null, false, false);
+        }
+    }
+
     /** How soon a copy that found its id claimed elsewhere comes back (at most; a quarter lease if shorter). */
     static final java.time.Duration IN_PROGRESS_RETRY = java.time.Duration.ofSeconds(1);
 
@@ -91,6 +98,10 @@ final class Inbound {
 
     int outstanding() {
         return lane.outstanding();
+    }
+
+    CompletableFuture<Void> idle() {
+        return lane.idle();
     }
 
     void returnUnstarted() {
@@ -159,7 +170,7 @@ final class Inbound {
                 return CompletableFuture.completedFuture(ok);
             }
             Throwable cause = unwrap(error);
-            if (s.retryPolicy().maxAttempts() == 1 || cause instanceof DeadlinePassed
+            if (s.retryPolicy().maxAttempts() == 1 || cause instanceof DeadlinePassed || core.isClosing()
                     || !s.retryPolicy().isRetryable(cause)) {
                 return CompletableFuture.failedFuture(cause);
             }
@@ -180,6 +191,11 @@ final class Inbound {
                 return settleSuccess(d, env);
             }
             Throwable cause = unwrap(error);
+            if (core.isClosing()) {
+                log.debug("{} {} not finished before the bus closed ({}); given back", env.type(), env.id(), cause.toString());
+                release(env);
+                return d.reject(true);
+            }
             if (cause instanceof DeadlinePassed) {
                 log.debug("{} {} not retried: its requester's deadline has passed", env.type(), env.id());
                 release(env);
@@ -194,6 +210,9 @@ final class Inbound {
      * {@code attemptNo} counts all attempts of the message; {@code immediate} this delivery's (from 1).
      */
     private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo, int immediate) {
+        if (core.isClosing()) {
+            return CompletableFuture.failedFuture(new Closing());
+        }
         if (attemptNo > 1 && deadlinePassed(env.headers())) {
             return CompletableFuture.failedFuture(new DeadlinePassed());
         }
@@ -202,17 +221,19 @@ final class Inbound {
         MDC.put("messageId", env.id());
         MDC.put("messageType", env.type());
         ctx.enter();
+        HandlerThreads.Slot slot = core.handlerThreads().enter();
         long t0 = System.nanoTime();
         try {
             handler.handle(payload, ctx);
         } catch (Throwable t) {
             BusCore.discard(ctx.held(), t);
-            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t)) {
+            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t) && !core.isClosing()) {
                 log.debug("{} {} attempt {} failed and is tried again: {}", env.type(), env.id(), attemptNo, t.toString());
                 listener(l -> l.retried(env, attemptNo, false, t));
             }
             return CompletableFuture.failedFuture(t);
         } finally {
+            core.handlerThreads().leave(slot);
             ctx.exit();
             MDC.remove("correlationId");
             MDC.remove("messageId");
