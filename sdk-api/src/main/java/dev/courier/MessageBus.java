@@ -73,37 +73,73 @@ public final class MessageBus implements AutoCloseable {
         return this;
     }
 
-    /** Publishes an event; the future completes when the transport has confirmed it. */
+    /**
+     * Publishes an event to every service that handles it.
+     *
+     * <p>How it completes: the returned future completes when the broker has the message (publisher
+     * confirm, PUBACK, hub ack; in memory: enqueued), on a transport or Courier thread — keep its
+     * callbacks short. It fails with {@link PublishTimeoutException} when there was no room or no
+     * confirm within the publish timeout, and with {@link PublishException} when the broker refused
+     * the message or the bus is closed or not started.
+     *
+     * <p>Blocking: the message is checked and encoded on the calling thread, which may then wait for
+     * room (back-pressure) — never longer than the publish timeout — but never for the confirm.
+     *
+     * <p>Inside a handler the event is held back until the handler succeeds (the future completes when
+     * it is confirmed after that; do not join it in the handler).
+     *
+     * @throws LimitExceededException when the message breaks a size limit (see {@link dev.courier.spi.Limits});
+     *                                nothing is sent
+     */
     public CompletableFuture<Void> publish(Event event) {
         return core.publish(event, Map.of());
     }
 
     /**
      * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
-     * characters). An {@code id} header sets the message id yourself (for idempotent re-publishing).
+     * characters; values count towards the size limits in UTF-8 bytes). An {@code id} header sets
+     * the message id yourself (for idempotent re-publishing). Completes, blocks and fails like
+     * {@link #publish(Event)}.
+     *
+     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
+     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
     }
 
-    /** Sends a command to the one service that handles it; completes on confirm, fails if nobody can take it. */
+    /**
+     * Sends a command to the one service that handles it. Completes, blocks and fails like
+     * {@link #publish(Event)}, and also fails with {@link PublishException} when nobody can take the
+     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}).
+     *
+     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
+     */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
     }
 
     /**
      * Sends a command with extra headers. An {@code id} header gives the command your own id (an
-     * idempotency key): sending it again with the same id has its effect once.
+     * idempotency key): sending it again with the same id has its effect once. Completes, blocks and
+     * fails like {@link #send(Command)}.
+     *
+     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
+     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      */
     public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
         return core.publish(command, headers);
     }
 
     /**
-     * Sends a command as a request and completes with its typed reply. Fails with
+     * Sends a command as a request and completes with its typed reply, on the bus's reply thread
+     * (never a handler thread, so it is safe to join inside a handler). Fails with
      * {@link RequestTimeoutException} after {@code timeout}, with {@link RemoteHandlerException} when
-     * the remote handler dead-lettered it, and with {@link PublishException} when it could not be
-     * sent. The handler does not run once the timeout has passed. Safe to join inside a handler.
+     * the remote handler dead-lettered it, with {@link ReplyLostException} when the reply can no
+     * longer arrive, and with {@link PublishException} when it could not be sent. The handler does
+     * not run once the timeout has passed. Blocks like {@link #publish(Event)}.
+     *
+     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, null);

@@ -11,6 +11,7 @@ import dev.courier.PublishException;
 import dev.courier.RequestTimeoutException;
 import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Limits;
 import dev.courier.spi.TransportContext;
 import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ public final class BusCore {
     private final Set<String> produces;
     private final List<ExecutorService> owned;
     private final HandlerThreads handlerThreads = new HandlerThreads();
+    private volatile Limits limits = Limits.DEFAULTS;
+    private volatile Limits capacity = Limits.DEFAULTS;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -79,13 +82,33 @@ public final class BusCore {
         return produces;
     }
 
+    /**
+     * The limits every message this bus makes is checked against, and every incoming one: the smaller
+     * of Courier's own and the transport's (known once started; Courier's own before).
+     */
+    public Limits limits() {
+        return limits;
+    }
+
+    /** What the transport itself can carry: dead letters are fitted to it. */
+    Limits capacity() {
+        return capacity;
+    }
+
+    /** Checks a message this bus makes, once, where it is made; throws LimitExceededException. */
+    void checkLimits(String type, Map<String, String> headers, byte[] body) {
+        LimitCheck.check(limits, type + " " + LimitCheck.shortened(headers.get(Headers.ID), 40), headers, body);
+    }
+
     /** A message ready for the wire: where it goes, its headers and its bytes. */
     public record Prepared(Address to, Map<String, String> headers, byte[] body, String type) {
     }
 
     /**
      * Builds the wire form of a message without sending it (for an outbox): a root message, or a
-     * child of the handler running on this thread. For modules of Courier itself.
+     * child of the handler running on this thread. Checked against {@link #limits()} here, so a
+     * message the transport cannot carry fails with LimitExceededException before it is stored.
+     * For modules of Courier itself.
      */
     public Prepared prepare(Object message, Map<String, String> userHeaders) {
         MessageType type = typeOf(message);
@@ -93,7 +116,9 @@ public final class BusCore {
         String id = ctx != null ? ctx.nextId() : Ids.random();
         Map<String, String> h = outgoingHeaders(type.name(), id, ctx, userHeaders);
         Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return new Prepared(to, h, codec().encode(message), type.name());
+        byte[] body = codec().encode(message);
+        checkLimits(type.name(), h, body);
+        return new Prepared(to, h, body, type.name());
     }
 
     /** Sends a prepared (or stored) message now; completes on the transport's confirm. */
@@ -110,6 +135,8 @@ public final class BusCore {
         }
         s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost));
         try {
+            capacity = s.transport().limits();
+            limits = Limits.DEFAULTS.min(capacity);
             transportSubscriptions.add(s.transport().subscribe(Address.reply(replyAddress), s.instanceId(),
                     Math.max(64, s.prefetch()), replies::onDelivery));
             for (BusSettings.Subscription sub : s.subscriptions()) {
@@ -153,10 +180,10 @@ public final class BusCore {
         if (!user.isEmpty()) {
             String own = user.get(Headers.ID);
             if (own != null) {
-                if (own.isBlank() || own.length() > 200) {
-                    throw new IllegalArgumentException("an explicit message id must be 1 to 200 characters, was '" + own + "'");
+                if (own.isBlank()) {
+                    throw new IllegalArgumentException("an explicit message id must not be blank");
                 }
-                id = own;
+                id = own; // its size is checked in bytes with the rest of the message (checkLimits)
             }
             for (Map.Entry<String, String> e : user.entrySet()) {
                 String k = e.getKey();
@@ -232,7 +259,9 @@ public final class BusCore {
         MessageType type = typeOf(message);
         Map<String, String> h = outgoingHeaders(type.name(), Ids.random(), null, userHeaders);
         Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return send(to, h, codec().encode(message), type.name());
+        byte[] body = codec().encode(message);
+        checkLimits(type.name(), h, body);
+        return send(to, h, body, type.name());
     }
 
     /** Publishes now through the transport. */
@@ -308,8 +337,10 @@ public final class BusCore {
         long deadline = s.clock().millis() + timeout.toMillis();
         h.put(Headers.REPLY_TO, replyAddress);
         h.put(Headers.DEADLINE, Long.toString(deadline));
+        byte[] body = codec().encode(command);
+        checkLimits(type.name(), h, body);
         CompletableFuture<R> reply = replies.register(id, type.name(), replyType, timeout);
-        send(Address.command(type.name()), h, codec().encode(command), type.name()).whenComplete((x, e) -> {
+        send(Address.command(type.name()), h, body, type.name()).whenComplete((x, e) -> {
             if (e != null) {
                 replies.fail(id, new PublishException("request " + type.name() + " " + id + " was not sent: "
                         + e.getMessage(), e));

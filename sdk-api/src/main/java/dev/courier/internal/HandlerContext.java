@@ -80,7 +80,9 @@ final class HandlerContext implements MessageContext {
         MessageType type = core.typeOf(message);
         Map<String, String> h = core.outgoingHeaders(type.name(), nextId(), this, userHeaders);
         Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return add(new Held(to, h, core.codec().encode(message), type.name(), new CompletableFuture<>()));
+        byte[] body = core.codec().encode(message);
+        core.checkLimits(type.name(), h, body); // here, in the handler: a message that cannot go out fails the attempt
+        return add(new Held(to, h, body, type.name(), new CompletableFuture<>()));
     }
 
     @Override
@@ -91,7 +93,9 @@ final class HandlerContext implements MessageContext {
                     + " was not sent as a request (it has no " + Headers.REPLY_TO + " header)");
         }
         Map<String, String> h = core.replyHeaders(envelope, nextId(), "ok", reply);
-        add(new Held(Address.reply(replyTo), h, core.codec().encode(reply), h.get(Headers.TYPE), new CompletableFuture<>()));
+        byte[] body = core.codec().encode(reply);
+        core.checkLimits(h.get(Headers.TYPE), h, body);
+        add(new Held(Address.reply(replyTo), h, body, h.get(Headers.TYPE), new CompletableFuture<>()));
     }
 
     @Override

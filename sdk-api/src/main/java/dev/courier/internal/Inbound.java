@@ -4,6 +4,7 @@ import dev.courier.BusListener;
 import dev.courier.CodecException;
 import dev.courier.Envelope;
 import dev.courier.Handler;
+import dev.courier.LimitExceededException;
 import dev.courier.RetryPolicy;
 import dev.courier.spi.Address;
 import dev.courier.spi.Delivery;
@@ -26,9 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The consume pipeline of one handler, in this fixed order:
  * <ol>
- *   <li>decode: no id, no type, a type this handler does not take, or undecodable JSON goes
+ *   <li>decode ({@link Decoder}): no id, no type, a size limit broken, a specversion other than 1.x,
+ *       a type this handler does not take, or a body that is not one non-null JSON value goes
  *       straight to the dead letter, without retries;</li>
- *   <li>deadline: a request whose caller has given up is acked and skipped;</li>
+ *   <li>deadline: a request whose caller has given up is acked and skipped (only a request: a
+ *       deadline on anything else is ignored);</li>
  *   <li>dedup claim for (service, id): done → ack and skip; claimed elsewhere → come back later;</li>
  *   <li>handler attempts inside the retry policy's immediate stage (resilience4j, scheduled);</li>
  *   <li>outcome: success → send what the handler held back, mark done, ack; retryable failure with
@@ -61,6 +64,7 @@ final class Inbound {
     private final MessageType type;
     private final Handler<Object> handler;
     private final Lane lane;
+    private final Decoder decoder;
     private final Retry retry;
     private final Logger log;
 
@@ -70,6 +74,7 @@ final class Inbound {
         this.type = type;
         this.handler = handler;
         this.log = core.log();
+        this.decoder = new Decoder(s.codec(), type);
         this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process, log,
                 type.name() + " of '" + s.service() + "'");
         RetryPolicy p = s.retryPolicy();
@@ -111,26 +116,17 @@ final class Inbound {
     }
 
     private CompletableFuture<?> process(Delivery d) {
-        Map<String, String> h = d.headers();
-        String id = h.get(Headers.ID);
-        String typeName = h.get(Headers.TYPE);
-        if (id == null || id.isEmpty()) {
-            return deadLetter(d, null, new CodecException("message has no id (CloudEvents 'id' is required)", null), 0, null);
-        }
-        if (typeName == null || typeName.isEmpty()) {
-            return deadLetter(d, null, new CodecException("message " + id + " has no type (CloudEvents 'type' is required)", null), 0, null);
-        }
-        if (!typeName.equals(type.name())) {
-            return deadLetter(d, null, new CodecException("message " + id + " has type '" + typeName + "' but arrived on "
-                    + d.address() + ", whose handler takes '" + type.name() + "' only", null), 0, null);
-        }
-        Object payload;
+        Decoder.Decoded decoded;
         try {
-            payload = s.codec().decode(d.body(), type.javaType());
-        } catch (CodecException e) {
+            decoded = decoder.decode(d, core.limits());
+        } catch (CodecException | LimitExceededException e) {
             return deadLetter(d, null, e, 0, null);
         }
-        Envelope env = envelope(h);
+        Envelope env = decoded.envelope();
+        Object payload = decoded.payload();
+        Map<String, String> h = d.headers();
+        String id = env.id();
+        String typeName = env.type();
         if (deadlinePassed(h)) {
             log.debug("{} {} skipped: its requester's deadline has passed", typeName, id);
             return d.ack();
@@ -346,9 +342,10 @@ final class Inbound {
         }
     }
 
+    /** True for a request whose requester has given up. A deadline on anything else is ignored (docs/guarantees.md). */
     private boolean deadlinePassed(Map<String, String> h) {
         String deadline = h.get(Headers.DEADLINE);
-        if (deadline == null) {
+        if (deadline == null || h.get(Headers.REPLY_TO) == null) {
             return false;
         }
         try {
@@ -356,13 +353,6 @@ final class Inbound {
         } catch (NumberFormatException e) {
             return false;
         }
-    }
-
-    static Envelope envelope(Map<String, String> h) {
-        String id = h.get(Headers.ID);
-        String correlation = h.get(Headers.CORRELATION_ID);
-        return new Envelope(id, h.get(Headers.SOURCE), h.get(Headers.TYPE), h.get(Headers.TIME),
-                correlation != null ? correlation : id, h.get(Headers.CAUSATION_ID), h.get(Headers.SUBJECT), h);
     }
 
     private static int intHeader(Envelope env, String name) {
