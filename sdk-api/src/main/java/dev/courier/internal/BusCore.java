@@ -4,8 +4,6 @@ import dev.courier.BusListener;
 import dev.courier.Command;
 import dev.courier.CourierException;
 import dev.courier.DeadLetters;
-import dev.courier.Envelope;
-import dev.courier.Event;
 import dev.courier.Health;
 import dev.courier.PublishException;
 import dev.courier.RequestTimeoutException;
@@ -18,14 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -38,14 +33,12 @@ public final class BusCore {
     private final BusSettings s;
     private final String replyAddress;
     private final Replies replies;
+    private final Outgoing outgoing;
     private final List<Inbound> inbounds = new ArrayList<>();
     private final List<TransportSubscription> transportSubscriptions = new ArrayList<>();
-    private final Set<String> undeclaredWarned = ConcurrentHashMap.newKeySet();
     private final Set<String> produces;
     private final List<ExecutorService> owned;
     private final HandlerThreads handlerThreads = new HandlerThreads();
-    private volatile Limits limits = Limits.DEFAULTS;
-    private volatile Limits capacity = Limits.DEFAULTS;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -55,6 +48,7 @@ public final class BusCore {
         this.owned = List.copyOf(ownedExecutors);
         this.replyAddress = settings.service() + "." + settings.instanceId();
         this.replies = new Replies(this);
+        this.outgoing = new Outgoing(settings, this.produces, log);
     }
 
     public BusSettings settings() {
@@ -87,17 +81,11 @@ public final class BusCore {
      * of Courier's own and the transport's (known once started; Courier's own before).
      */
     public Limits limits() {
-        return limits;
+        return outgoing.limits();
     }
 
-    /** What the transport itself can carry: dead letters are fitted to it. */
-    Limits capacity() {
-        return capacity;
-    }
-
-    /** Checks a message this bus makes, once, where it is made; throws LimitExceededException. */
-    void checkLimits(String type, Map<String, String> headers, byte[] body) {
-        LimitCheck.check(limits, type + " " + LimitCheck.shortened(headers.get(Headers.ID), 40), headers, body);
+    Outgoing outgoing() {
+        return outgoing;
     }
 
     /** A message ready for the wire: where it goes, its headers and its bytes. */
@@ -111,14 +99,8 @@ public final class BusCore {
      * For modules of Courier itself.
      */
     public Prepared prepare(Object message, Map<String, String> userHeaders) {
-        MessageType type = typeOf(message);
         HandlerContext ctx = HandlerContext.current();
-        String id = ctx != null ? ctx.nextId() : Ids.random();
-        Map<String, String> h = outgoingHeaders(type.name(), id, ctx, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        byte[] body = codec().encode(message);
-        checkLimits(type.name(), h, body);
-        return new Prepared(to, h, body, type.name());
+        return outgoing.make(message, ctx != null ? ctx.nextId() : Ids.random(), ctx, userHeaders);
     }
 
     /** Sends a prepared (or stored) message now; completes on the transport's confirm. */
@@ -135,8 +117,7 @@ public final class BusCore {
         }
         s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost));
         try {
-            capacity = s.transport().limits();
-            limits = Limits.DEFAULTS.min(capacity);
+            outgoing.transportLimits(s.transport().limits());
             transportSubscriptions.add(s.transport().subscribe(Address.reply(replyAddress), s.instanceId(),
                     Math.max(64, s.prefetch()), replies::onDelivery));
             for (BusSettings.Subscription sub : s.subscriptions()) {
@@ -157,111 +138,13 @@ public final class BusCore {
 
     // ---- outgoing ---------------------------------------------------------------------------------
 
-    MessageType typeOf(Object message) {
-        if (message == null) {
-            throw new IllegalArgumentException("message must not be null");
-        }
-        MessageType type = s.registry().resolve(message.getClass());
-        if (!produces.contains(type.name()) && undeclaredWarned.add(type.name())) {
-            String text = "service '" + s.service() + "' publishes " + type.name() + " (" + message.getClass().getName()
-                    + ") without declaring it with produces(...); the contract will miss it";
-            if (s.strictProduces()) {
-                undeclaredWarned.remove(type.name());
-                throw new CourierException(text);
-            }
-            log.warn(text);
-        }
-        return type;
-    }
-
-    /** Headers of a new message; {@code parent} (may be null) supplies correlation and trace context. */
-    Map<String, String> outgoingHeaders(String type, String id, HandlerContext parent, Map<String, String> user) {
-        Map<String, String> h = new HashMap<>(16);
-        if (!user.isEmpty()) {
-            String own = user.get(Headers.ID);
-            if (own != null) {
-                if (own.isBlank()) {
-                    throw new IllegalArgumentException("an explicit message id must not be blank");
-                }
-                id = own; // its size is checked in bytes with the rest of the message (checkLimits)
-            }
-            for (Map.Entry<String, String> e : user.entrySet()) {
-                String k = e.getKey();
-                if (k.equals(Headers.ID)) {
-                    continue;
-                }
-                if (!Headers.isValidName(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is not a valid CloudEvents attribute"
-                            + " name: use lower-case a-z and 0-9 only, at most 20 characters");
-                }
-                if (Headers.RESERVED.contains(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is reserved by Courier/CloudEvents");
-                }
-                if (e.getValue() == null) {
-                    throw new IllegalArgumentException("header '" + k + "' has a null value");
-                }
-                h.put(k, e.getValue());
-            }
-        }
-        h.put(Headers.ID, id);
-        h.put(Headers.SOURCE, s.service());
-        h.put(Headers.TYPE, type);
-        h.put(Headers.TIME, Times.now(s.clock()));
-        h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
-        if (parent != null) {
-            Envelope p = parent.envelope();
-            h.put(Headers.CORRELATION_ID, p.correlationId() != null ? p.correlationId() : p.id());
-            h.put(Headers.CAUSATION_ID, p.id());
-            copy(p, h, Headers.TRACEPARENT);
-            copy(p, h, Headers.TRACESTATE);
-        } else {
-            h.put(Headers.CORRELATION_ID, id);
-        }
-        return h;
-    }
-
-    private static void copy(Envelope from, Map<String, String> to, String name) {
-        String v = from.header(name);
-        if (v != null && !to.containsKey(name)) {
-            to.put(name, v);
-        }
-    }
-
-    Map<String, String> replyHeaders(Envelope request, String id, String status, Object reply) {
-        Map<String, String> h = new HashMap<>(16);
-        h.put(Headers.ID, id);
-        h.put(Headers.SOURCE, s.service());
-        h.put(Headers.TYPE, replyType(request, reply));
-        h.put(Headers.TIME, Times.now(s.clock()));
-        h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
-        h.put(Headers.CORRELATION_ID, request.correlationId() != null ? request.correlationId() : request.id());
-        h.put(Headers.CAUSATION_ID, request.id());
-        h.put(Headers.REPLY_STATUS, status);
-        copy(request, h, Headers.TRACEPARENT);
-        copy(request, h, Headers.TRACESTATE);
-        return h;
-    }
-
-    private static String replyType(Envelope request, Object reply) {
-        if (reply != null && reply.getClass().isAnnotationPresent(dev.courier.MessageName.class)) {
-            return reply.getClass().getAnnotation(dev.courier.MessageName.class).value();
-        }
-        return request.type() + ".reply";
-    }
-
     public CompletableFuture<Void> publish(Object message, Map<String, String> userHeaders) {
         HandlerContext ctx = HandlerContext.current();
         if (ctx != null) {
             return ctx.hold(message, userHeaders);
         }
-        MessageType type = typeOf(message);
-        Map<String, String> h = outgoingHeaders(type.name(), Ids.random(), null, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        byte[] body = codec().encode(message);
-        checkLimits(type.name(), h, body);
-        return send(to, h, body, type.name());
+        Prepared p = outgoing.make(message, Ids.random(), null, userHeaders);
+        return send(p.to(), p.headers(), p.body(), p.type());
     }
 
     /** Publishes now through the transport. */
@@ -329,16 +212,16 @@ public final class BusCore {
         if (parent == null) {
             parent = HandlerContext.current();
         }
-        MessageType type = typeOf(command);
+        MessageType type = outgoing.typeOf(command);
         // Always a fresh id, also inside a handler: a retried attempt must ask again and get an answer,
         // and a derived id would be suppressed as a duplicate by the responder (docs/guarantees.md).
         String id = Ids.random();
-        Map<String, String> h = outgoingHeaders(type.name(), id, parent, Map.of());
+        Map<String, String> h = outgoing.headers(type.name(), id, parent, Map.of());
         long deadline = s.clock().millis() + timeout.toMillis();
         h.put(Headers.REPLY_TO, replyAddress);
         h.put(Headers.DEADLINE, Long.toString(deadline));
         byte[] body = codec().encode(command);
-        checkLimits(type.name(), h, body);
+        outgoing.check(type.name(), h, body);
         CompletableFuture<R> reply = replies.register(id, type.name(), replyType, timeout);
         send(Address.command(type.name()), h, body, type.name()).whenComplete((x, e) -> {
             if (e != null) {

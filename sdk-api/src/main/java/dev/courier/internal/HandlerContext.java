@@ -77,12 +77,9 @@ final class HandlerContext implements MessageContext {
     }
 
     CompletableFuture<Void> hold(Object message, Map<String, String> userHeaders) {
-        MessageType type = core.typeOf(message);
-        Map<String, String> h = core.outgoingHeaders(type.name(), nextId(), this, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        byte[] body = core.codec().encode(message);
-        core.checkLimits(type.name(), h, body); // here, in the handler: a message that cannot go out fails the attempt
-        return add(new Held(to, h, body, type.name(), new CompletableFuture<>()));
+        // made and checked here, in the handler: a message that cannot go out fails the attempt
+        BusCore.Prepared p = core.outgoing().make(message, nextId(), this, userHeaders);
+        return add(new Held(p.to(), p.headers(), p.body(), p.type(), new CompletableFuture<>()));
     }
 
     @Override
@@ -92,9 +89,9 @@ final class HandlerContext implements MessageContext {
             throw new CourierException("cannot reply: " + envelope.type() + " " + envelope.id()
                     + " was not sent as a request (it has no " + Headers.REPLY_TO + " header)");
         }
-        Map<String, String> h = core.replyHeaders(envelope, nextId(), "ok", reply);
+        Map<String, String> h = core.outgoing().replyHeaders(envelope, nextId(), "ok", reply);
         byte[] body = core.codec().encode(reply);
-        core.checkLimits(h.get(Headers.TYPE), h, body);
+        core.outgoing().check(h.get(Headers.TYPE), h, body);
         add(new Held(Address.reply(replyTo), h, body, h.get(Headers.TYPE), new CompletableFuture<>()));
     }
 

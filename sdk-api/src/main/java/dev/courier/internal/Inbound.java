@@ -322,7 +322,7 @@ final class Inbound {
     }
 
     private void notifyRequester(Envelope request, Throwable error) {
-        Map<String, String> h = core.replyHeaders(request, Ids.derived(s.service(), request.id(), 1_000_000), "error", null);
+        Map<String, String> h = core.outgoing().replyHeaders(request, Ids.derived(s.service(), request.id(), 1_000_000), "error", null);
         h.put(Headers.DL_ERROR_TYPE, error.getClass().getName());
         h.put(Headers.DL_ERROR_MESSAGE, truncate(String.valueOf(error.getMessage()), 1024));
         byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
