@@ -320,7 +320,11 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** Turns the past-tense naming warnings into build() errors. */
+        /**
+         * Turns the naming warnings (an event whose verb does not read as past tense, a command whose
+         * verb reads as past tense) into build() errors. Verbs that read the same in both tenses
+         * ({@code set}, {@code reset}, {@code read}, {@code run}, …) are never flagged.
+         */
         public Builder strictNaming(boolean strict) {
             this.strictNaming = strict;
             return this;
