@@ -2,6 +2,7 @@ package dev.courier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.internal.BusCore;
+import dev.courier.internal.BusResources;
 import dev.courier.internal.BusSettings;
 import dev.courier.internal.JsonCodec;
 import dev.courier.internal.MessageType;
@@ -10,12 +11,9 @@ import dev.courier.internal.Registry;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;
-import dev.courier.spi.TransportProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,17 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -443,7 +437,7 @@ public final class MessageBus implements AutoCloseable {
             if (t == null) {
                 String uri = transportUri != null ? transportUri : "memory:";
                 try {
-                    t = loadTransport(uri);
+                    t = BusResources.loadTransport(uri, MessageBus.class.getClassLoader());
                 } catch (RuntimeException e) {
                     problems.add("transport: " + e.getMessage());
                 }
@@ -456,16 +450,13 @@ public final class MessageBus implements AutoCloseable {
             List<ExecutorService> owned = new ArrayList<>();
             Executor exec = handlerExecutor;
             if (exec == null) {
-                int threads = Math.max(2, concurrency * Math.max(1, subs.size()));
-                ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, 256),
-                        threads(service + "-handler"));
+                ExecutorService pool = BusResources.handlerPool(service, concurrency, subs.size());
                 owned.add(pool);
                 exec = pool;
             }
             ScheduledExecutorService sched = scheduler;
             if (sched == null) {
-                ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, threads(service + "-scheduler"));
-                s.setRemoveOnCancelPolicy(true);
+                ScheduledThreadPoolExecutor s = BusResources.scheduler(service);
                 owned.add(s);
                 sched = s;
             }
@@ -481,42 +472,6 @@ public final class MessageBus implements AutoCloseable {
             if (d == null || d.isNegative() || d.isZero()) {
                 problems.add(name + " must be positive, was " + d);
             }
-        }
-
-        private static ThreadFactory threads(String prefix) {
-            AtomicInteger n = new AtomicInteger();
-            return r -> {
-                Thread t = new Thread(r, "courier-" + prefix + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-        }
-
-        static Transport loadTransport(String uri) {
-            URI parsed;
-            try {
-                // "memory:" alone is not a valid java.net.URI; it means the shared default broker
-                parsed = new URI(uri != null && uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "default" : uri);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("'" + redact(uri) + "' is not a valid URI: " + e.getReason());
-            }
-            if (parsed.getScheme() == null) {
-                throw new IllegalArgumentException("'" + redact(uri) + "' has no scheme (memory:, amqp://, mqtt://, ws://)");
-            }
-            List<String> schemes = new ArrayList<>();
-            for (TransportProvider p : ServiceLoader.load(TransportProvider.class, MessageBus.class.getClassLoader())) {
-                if (p.supports(parsed)) {
-                    return p.create(parsed);
-                }
-                schemes.add(p.getClass().getSimpleName());
-            }
-            throw new IllegalArgumentException("no transport on the class path handles '" + parsed.getScheme()
-                    + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:sdk-amqp for amqp://");
-        }
-
-        /** The URI without its user info, for messages. */
-        static String redact(String uri) {
-            return uri == null ? null : uri.replaceAll("//[^@/]*@", "//***@");
         }
     }
 }
