@@ -40,11 +40,11 @@ final class DeadLetterer {
     private final Logger log;
 
     /** Why a message is dead-lettered, as its diagnostic headers will say. */
-    record Failure(String type, String message, String stackTrace, int attempts, String firstFailure) {
+    record Failure(String type, String message, String stackTrace, int attempts, String firstFailure, Throwable error) {
 
         static Failure of(Throwable error, int attempts, String firstFailure, int maxStackTraceBytes) {
             return new Failure(error.getClass().getName(), DeadLetterForm.cut(String.valueOf(error.getMessage()),
-                    MESSAGE_BYTES), StackTraces.bounded(error, maxStackTraceBytes), attempts, firstFailure);
+                    MESSAGE_BYTES), StackTraces.bounded(error, maxStackTraceBytes), attempts, firstFailure, error);
         }
 
         /** The failure a message carries back from a dead-letter try that the channel refused. */
@@ -52,12 +52,12 @@ final class DeadLetterer {
             return new Failure(h.getOrDefault(Headers.DL_ERROR_TYPE, CourierException.class.getName()),
                     h.getOrDefault(Headers.DL_ERROR_MESSAGE, "unknown"),
                     "(the stack trace is not kept across a dead-letter retry)",
-                    Inbound.intHeader(h, Headers.DL_ATTEMPTS), h.get(Headers.DL_FIRST_FAILURE));
+                    Inbound.intHeader(h, Headers.DL_ATTEMPTS), h.get(Headers.DL_FIRST_FAILURE), null);
         }
 
-        /** For listeners, which take a Throwable. */
+        /** For listeners: the original exception, or (after a dead-letter retry) one that names it. */
         Throwable asThrowable() {
-            return new CourierException(type + ": " + message);
+            return error != null ? error : new CourierException(type + ": " + message);
         }
     }
 
