@@ -92,6 +92,11 @@ final class DeadLetterer {
         String typeName = d.headers().get(Headers.TYPE);
         return core.send(Address.deadLetter(s.service()), form.headers(), form.body(), "dead letter of " + typeName)
                 .handle((x, e) -> {
+                    if (e != null && core.isClosing()) {
+                        log.debug("{} {} not dead-lettered before the bus closed; given back", typeName, id);
+                        claims.release(env);
+                        return d.reject(true);
+                    }
                     if (e != null) {
                         return comeBackLater(d, env, f, tries, Inbound.unwrap(e));
                     }
