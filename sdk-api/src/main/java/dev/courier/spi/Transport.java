@@ -25,7 +25,19 @@ public interface Transport extends AutoCloseable {
     /** Connects. Called once by the bus before any other method. Fails with a clear exception. */
     void start(TransportContext context);
 
-    /** Publishes one message; see the class comment for how the future completes. */
+    /**
+     * Publishes one message; see the class comment for how the future completes.
+     *
+     * <p>Blocking: it may block the calling thread only while it waits for room or for a connection
+     * (back-pressure), never longer than the publish timeout, and never for the confirm. It must
+     * not need the calling thread to make progress, so it may be called from any thread — a
+     * delivery callback's included — without deadlocking: at worst the future fails with
+     * {@link dev.courier.PublishTimeoutException} when the timeout has passed.
+     *
+     * <p>Size: the bus has checked the message against {@link #limits()} before calling this. A
+     * transport need not check again, but a message the broker refuses anyway must fail this
+     * message's future only, never throw and never disturb other publishes.
+     */
     CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body);
 
     /**
@@ -43,6 +55,19 @@ public interface Transport extends AutoCloseable {
 
     /** What this transport can do; the conformance kit skips, with a reason, what it cannot. */
     Set<Capability> capabilities();
+
+    /**
+     * The largest ids, headers and bodies this transport can carry, in bytes (default
+     * {@link Limits#DEFAULTS}). Called once, after {@link #start}, so a transport may answer with what
+     * it learnt when connecting (a negotiated frame or packet size). State only what the protocol or
+     * broker truly cannot carry — e.g. AMQP 0-9-1 short-string properties hold 255 bytes — never more
+     * than you can: the bus checks each message it makes once against the smaller of these and
+     * {@link Limits#DEFAULTS}, dead-letters incoming messages that break them, and fits every dead
+     * letter to these limits so that it can always be stored.
+     */
+    default Limits limits() {
+        return Limits.DEFAULTS;
+    }
 
     /** A short description for logs and health, never with credentials. */
     String describe();

@@ -62,7 +62,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * need an optional {@link Capability} are skipped, with the reason, when the transport lacks it.
  * Failure messages say what to check.
  */
-public abstract class TransportConformanceKit implements KitHarness {
+public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases {
 
     /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
     protected abstract Transport newTransport(String namespace);
