@@ -42,7 +42,7 @@ final class AmqpSubscription implements TransportSubscription {
     /** Deliveries handed out and not settled yet; the channel of a closed subscription closes when none is left. */
     private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
     /** Pauses between attempts to consume again after RabbitMQ closed or cancelled this consumer. */
-    private final Backoff reattach;
+    private final dev.courier.spi.Backoff reattach;
 
     AmqpSubscription(AmqpTransport transport, Address address, String group, String queue, int prefetch,
                      DeliveryCallback callback) {
@@ -52,7 +52,7 @@ final class AmqpSubscription implements TransportSubscription {
         this.queue = queue;
         this.prefetch = prefetch;
         this.callback = callback;
-        this.reattach = Backoff.of(transport.config().maxReconnectDelay());
+        this.reattach = AmqpTransport.backoff(transport.config());
     }
 
     /** Declares the queue and starts consuming on a new channel of {@code c}; throws when refused. */
@@ -115,7 +115,6 @@ final class AmqpSubscription implements TransportSubscription {
             return; // a lost connection is re-attached by the link on reconnect
         }
         log.warn("consumer channel of queue {} closed by RabbitMQ ({}); reopening it", queue, sig.getMessage());
-        reattach.lost();
         reattachLater(0);
     }
 
@@ -123,7 +122,7 @@ final class AmqpSubscription implements TransportSubscription {
         if (closed || transport.isClosing()) {
             return;
         }
-        long delay = reattach.next();
+        long delay = reattach.nextDelay().toMillis();
         try {
             transport.scheduler().schedule(() -> {
                 Connection c = transport.consumeConnection();
@@ -194,7 +193,6 @@ final class AmqpSubscription implements TransportSubscription {
             }
             consuming = false;
             log.warn("RabbitMQ cancelled the consumer of queue {} (deleted?); declaring it again and resuming", queue);
-            reattach.lost();
             try {
                 ch.abort();
             } catch (IOException | RuntimeException ignored) {

@@ -13,6 +13,7 @@ import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Limits;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
 import dev.courier.spi.TransportSubscription;
@@ -448,6 +449,20 @@ public final class AmqpTransport implements Transport {
         return EnumSet.allOf(Capability.class);
     }
 
+    /**
+     * What AMQP 0-9-1 on this broker can carry: {@code id}, {@code correlationid}, {@code type} and
+     * {@code datacontenttype} go into short-string properties of at most 255 bytes; all headers travel
+     * in one content-header frame of the negotiated {@code frame_max} (8 KiB of it kept for the
+     * properties and the per-header encoding); bodies up to {@code maxMessageSize}.
+     */
+    @Override
+    public Limits limits() {
+        Publisher p = publisher;
+        int frame = p == null ? Publisher.DEFAULT_FRAME_MAX : p.frameMax();
+        int headers = Math.max(Limits.MIN_HEADERS_BYTES, frame - 8 * 1024);
+        return new Limits(Wire.SHORT_STRING_MAX, headers, headers, cfg.maxMessageSize());
+    }
+
     @Override
     public String describe() {
         return cfg.redactedUri() + (cfg.namespace().isEmpty() ? "" : " namespace " + cfg.namespace())
@@ -475,6 +490,19 @@ public final class AmqpTransport implements Transport {
     }
 
     // ---- for the package ----------------------------------------------------------------------------
+
+    /**
+     * The pauses of one reconnect loop: from 100 ms, doubling to {@code maxReconnectDelay}, each
+     * lowered by a random part of up to half; the count starts over only after a connection stayed up
+     * for 30 s (or twice {@code maxReconnectDelay}, if longer).
+     */
+    static dev.courier.spi.Backoff backoff(AmqpConfig cfg) {
+        Duration max = cfg.maxReconnectDelay().compareTo(dev.courier.spi.Backoff.DEFAULT_INITIAL_DELAY) < 0
+                ? dev.courier.spi.Backoff.DEFAULT_INITIAL_DELAY : cfg.maxReconnectDelay();
+        Duration stable = max.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? max.multipliedBy(2)
+                : Duration.ofSeconds(30);
+        return dev.courier.spi.Backoff.custom().maxDelay(max).stableAfter(stable).build();
+    }
 
     Topology topology() {
         return topology;
@@ -696,8 +724,9 @@ public final class AmqpTransport implements Transport {
 
         /**
          * The longest pause between reconnect attempts (default 5 s). Pauses start at 100 ms and double,
-         * each randomised by ±50 %; they start over only after a connection stayed up for 30 s (or twice
-         * this setting, if longer), so a connection that keeps dropping right away backs off.
+         * each lowered by a random part of up to half (so services that lost the broker together do not
+         * return in step); they start over only after a connection stayed up for 30 s (or twice this
+         * setting, if longer), so a connection that keeps dropping right away backs off.
          */
         public Builder maxReconnectDelay(Duration maxReconnectDelay) {
             this.maxReconnectDelay = maxReconnectDelay;

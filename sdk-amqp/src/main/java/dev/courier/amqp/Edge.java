@@ -14,20 +14,21 @@ import java.util.function.Predicate;
 
 /**
  * What the AMQP transport refuses before the bus sees a delivery, and the dead letter it stores in
- * its place. A delivery is refused when Courier could never carry it on: its body was over
- * {@code maxMessageSize} (and was skipped unread by the {@link FrameGuard}), one of the attributes
- * Courier copies into an AMQP short-string property is over 255 bytes (every reply, redelivery or
- * message published while handling it would fail), or its reply address names a queue AMQP cannot
- * have. Such a message is dead-lettered at once, with the reason, without retries, and never loops.
- * Its dead letter is always storable: over-long short strings stay only in their headers, and when
- * the headers would not fit one frame the largest non-attribute headers are left out and listed in
- * {@value #TRUNCATED}. Internal.
+ * its place: what only the transport can know. A delivery is refused when its body was over
+ * {@code maxMessageSize} (the {@link FrameGuard} skipped it unread, so the bus has nothing to read),
+ * or when its reply address names a queue AMQP cannot have (the namespace and the
+ * {@code courier.reply.} prefix make the queue name longer than the address; no reply could reach
+ * it). Every other limit is the bus's: it checks each arriving message against
+ * {@link AmqpTransport#limits()} and dead-letters it at once. A refused message is dead-lettered at
+ * once, with the reason, without retries, and never loops. Its dead letter is always storable:
+ * over-long short strings stay only in their headers, and when the headers would not fit one frame
+ * the largest non-attribute headers are left out and listed in {@code dltruncatedheaders}. Internal.
  */
 final class Edge {
-    /** The error type on such dead letters: the core's type for a message over a size limit. */
-    static final String ERROR_TYPE = "dev.courier.LimitExceededException";
+    /** The error type on such dead letters: the bus's type for a message over a size limit. */
+    static final String ERROR_TYPE = dev.courier.LimitExceededException.class.getName();
     /** On a dead letter: what of the original was left out to make it storable, with sizes. */
-    static final String TRUNCATED = "dltruncatedheaders";
+    static final String TRUNCATED = Headers.DL_TRUNCATED;
 
     private static final Set<String> KEEP = Set.of(Headers.ID, Headers.SOURCE, Headers.TYPE, Headers.SPECVERSION,
             Headers.TIME, Headers.DATACONTENTTYPE, Headers.CORRELATION_ID, Headers.CAUSATION_ID, Headers.DL_ERROR_TYPE,
@@ -43,10 +44,6 @@ final class Edge {
         if (skipped instanceof Long n) {
             return "its body is " + n + " bytes, over this service's maxMessageSize of " + maxMessageSize
                     + " bytes; the body was not read";
-        }
-        String tooLong = Wire.shortStringProblem(headers);
-        if (tooLong != null) {
-            return tooLong;
         }
         String replyTo = headers.get(Headers.REPLY_TO);
         if (replyTo != null) {
@@ -83,7 +80,7 @@ final class Edge {
 
     /**
      * {@code h} made to fit: while {@code fits} says no, the largest headers that are neither
-     * CloudEvents attributes nor diagnostics are left out (and listed in {@value #TRUNCATED}), then
+     * CloudEvents attributes nor diagnostics are left out (and listed in {@code dltruncatedheaders}), then
      * any value over 1 KiB is cut to 1 KiB.
      */
     static Map<String, String> fitted(Map<String, String> h, Predicate<Map<String, String>> fits) {

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 /**
  * One connection to RabbitMQ that Courier keeps up itself: the first connect is retried with backoff
  * until the start timeout, and after any loss (broker restart, forced close, network) it reconnects
- * with a growing, jittered backoff ({@link Backoff}) for as long as the transport is open, then calls
+ * with a growing, jittered backoff ({@link dev.courier.spi.Backoff}) for as long as the transport is open, then calls
  * {@code onConnected} so the owner
  * opens fresh channels and declares its topology again. amqp-client's own automatic recovery is off:
  * it does not retry a failed first connect, does not reopen channels closed by a channel error, and
@@ -44,7 +44,7 @@ final class Link {
     private volatile String blockedReason;
     private volatile boolean closing;
     private final java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
-    private final Backoff backoff;
+    private final dev.courier.spi.Backoff backoff;
 
     Link(String role, AmqpConfig cfg, ConnectionFactory factory, String connectionName,
          ScheduledExecutorService scheduler, Consumer<Connection> onConnected, Consumer<ShutdownSignalException> onLost) {
@@ -55,7 +55,7 @@ final class Link {
         this.scheduler = scheduler;
         this.onConnected = onConnected;
         this.onLost = onLost;
-        this.backoff = Backoff.of(cfg.maxReconnectDelay());
+        this.backoff = AmqpTransport.backoff(cfg);
     }
 
     /** Connects, retrying with backoff until the start timeout; authentication failures fail at once. */
@@ -71,7 +71,7 @@ final class Link {
             } catch (ConfigurationException e) {
                 throw e;
             } catch (Exception e) {
-                long wait = backoff.next();
+                long wait = backoff.nextDelay().toMillis();
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
                     throw new CourierException("could not connect to RabbitMQ at " + cfg.redactedUri() + " within the"
                             + " startTimeout of " + cfg.startTimeout() + ": " + describe(e), e);
@@ -132,7 +132,6 @@ final class Link {
             connection = null;
             blocked = false;
         }
-        backoff.lost();
         if (closing) {
             return;
         }
@@ -151,7 +150,7 @@ final class Link {
             return;
         }
         try {
-            scheduler.schedule(() -> reconnect(attempt), backoff.next(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> reconnect(attempt), backoff.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // transport closing
         }

@@ -49,8 +49,10 @@ final class Publisher {
     private volatile Link link;
     private volatile Chan chan;
     private volatile boolean closing;
+    /** RabbitMQ's default frame_max. */
+    static final int DEFAULT_FRAME_MAX = 131_072;
     /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
-    private volatile int frameMax = 131_072;
+    private volatile int frameMax = DEFAULT_FRAME_MAX;
 
     Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler,
               Runnable onChannelError) {
@@ -169,6 +171,10 @@ final class Publisher {
             frameMax = c.getFrameMax();
         }
         openChannel(c);
+    }
+
+    int frameMax() {
+        return frameMax;
     }
 
     /** Null when the content-header frame of {@code props} fits the connection's frame_max; else why not. */

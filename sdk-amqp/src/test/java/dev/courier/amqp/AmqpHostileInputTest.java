@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.courier.DeadLetter;
+import dev.courier.LimitExceededException;
 import dev.courier.MessageBus;
 import dev.courier.kit.Await;
 import dev.courier.kit.KitMessages.Hop;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,10 +54,10 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         MessageBus pub = start(bus("pub", transport()).publishTimeout(Duration.ofSeconds(3)));
         Set<Integer> got = ConcurrentHashMap.newKeySet();
         start(bus("sink", transport()).onEvent(Pinged.class, (e, ctx) -> got.add(e.n())));
-        // 200 characters (the core's check) but 400 bytes in UTF-8: over AMQP's 255-byte message_id
-        CompletableFuture<Void> bad = pub.publish(new Pinged(0, "bad"), Map.of("id", "ü".repeat(200)));
-        ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().contains("255"), "names AMQP's limit: " + e.getCause());
+        // 200 characters but 400 bytes in UTF-8: over AMQP's 255-byte message_id (and the bus's 200 bytes)
+        LimitExceededException e = assertThrows(LimitExceededException.class,
+                () -> pub.publish(new Pinged(0, "bad"), Map.of("id", "ü".repeat(200))), "checked in bytes, not characters");
+        assertEquals(400, e.actualBytes());
         for (int i = 1; i <= 5; i++) {
             pub.publish(new Pinged(i, "good")).get(10, TimeUnit.SECONDS); // each confirm lands on its own publish
         }
@@ -152,8 +154,13 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         String longId = "i".repeat(300);
         foreignPublish(ns + ".courier.events", PINGED, props(Map.of("cloudEvents_id", longId, "cloudEvents_type", PINGED,
                 "cloudEvents_specversion", "1.0", "cloudEvents_source", "foreign")), json("{\"n\":1,\"text\":\"x\"}"));
-        DeadLetter dl = awaitDeadLetter(sink, longId);
-        assertTrue(dl.errorMessage().contains("255"), "the reason names the limit: " + dl.errorMessage());
+        Await.until(Duration.ofSeconds(30), () -> deadLetters(sink).size() == 1, () -> "dead-lettered: " + deadLetters(sink));
+        DeadLetter dl = deadLetters(sink).get(0);
+        assertEquals(LimitExceededException.class.getName(), dl.errorType(), dl.errorMessage());
+        assertTrue(dl.errorMessage().contains("'id'") && dl.errorMessage().contains("maxAttributeBytes"),
+                "the reason names the attribute and the limit: " + dl.errorMessage());
+        assertTrue(dl.headers().get(Headers.DL_TRUNCATED).contains("id (300 bytes"), "the dead letter says what its"
+                + " id was: " + dl.headers().get(Headers.DL_TRUNCATED));
         Await.stays(Duration.ofSeconds(2), () -> runs.get() == 0, () -> "dead-lettered at the edge, the handler never ran: "
                 + runs);
         assertHealthyAndWorking(sink);
@@ -172,7 +179,9 @@ class AmqpHostileInputTest extends AmqpTestSupport {
                 "cloudEvents_specversion", "1.0", "cloudEvents_source", "foreign", "cloudEvents_correlationid",
                 "c".repeat(300))), json("{\"n\":1,\"text\":\"x\"}"));
         DeadLetter dl = awaitDeadLetter(sink, "corr-1");
-        assertTrue(dl.errorMessage().contains("correlationid") && dl.errorMessage().contains("255"), dl.errorMessage());
+        assertEquals(LimitExceededException.class.getName(), dl.errorType(), dl.errorMessage());
+        assertTrue(dl.errorMessage().contains("'correlationid'") && dl.errorMessage().contains("maxAttributeBytes"),
+                dl.errorMessage());
         assertEquals(0, runs.get(), "dead-lettered at the edge, the handler never ran");
         assertHealthyAndWorking(sink);
     }

@@ -151,6 +151,17 @@ class AmqpWireTest extends AmqpTestSupport {
     }
 
     @Test
+    void theTransportStatesAmqpsOwnLimits() {
+        AmqpTransport t = track(transportBuilder().maxMessageSize(1 << 20).build());
+        t.start(new dev.courier.spi.TransportContext("svc", "i1", Duration.ofSeconds(10)));
+        dev.courier.spi.Limits l = t.limits();
+        assertEquals(255, l.maxAttributeBytes(), "AMQP short strings");
+        assertEquals(131_072 - 8 * 1024, l.maxHeadersBytes(), "RabbitMQ's frame_max, less room for the encoding");
+        assertEquals(l.maxHeadersBytes(), l.maxHeaderValueBytes());
+        assertEquals(1 << 20, l.maxBodyBytes(), "maxMessageSize");
+    }
+
+    @Test
     void aBodyOverMaxMessageSizeFailsThePublish() throws Exception {
         AmqpTransport t = track(transportBuilder().maxMessageSize(1024).build());
         t.start(new dev.courier.spi.TransportContext("svc", "i1", Duration.ofSeconds(10)));
