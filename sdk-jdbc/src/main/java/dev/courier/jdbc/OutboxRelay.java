@@ -24,7 +24,13 @@ import java.util.concurrent.TimeUnit;
  * instance is fine) lock rows with {@code FOR UPDATE SKIP LOCKED} and publish each row once in the
  * normal case. A crash between the broker's confirm and the commit of "sent" publishes the row
  * again, with the same message id, for the receivers' inbox to drop. A row that fails is retried
- * with exponential backoff; rows after it in its key wait for it.
+ * after a jittered, growing delay ({@link Builder#retryBackoff}); rows after it in its key wait for
+ * it. After {@link Builder#maxAttempts} failed attempts — at once for a row that cannot be read,
+ * breaks a size limit, or fails with a {@link dev.courier.NonRetryableException} — the row is
+ * marked failed ({@code failed_at}, logged at ERROR once): it is kept but never retried by itself,
+ * and the rows behind it in its key are published without it (skip and go on: one poison row
+ * never blocks its key). {@link JdbcOutbox#failed}, {@link JdbcOutbox#retry} and
+ * {@link JdbcOutbox#discard} list and settle failed rows.
  *
  * <p>Start it after the bus: {@code outbox.relay().start()}; {@link #close()} it before the bus.
  */
@@ -34,6 +40,8 @@ public final class OutboxRelay implements AutoCloseable {
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofMinutes(1);
+    /** Publish attempts per row before it is marked failed: about 10 to 15 minutes at the default backoff. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 20;
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
@@ -168,8 +176,8 @@ public final class OutboxRelay implements AutoCloseable {
                     failing = true;
                 }
             }
-            if (o != null && o.selected() >= config.batchSize && o.sent() > 0) {
-                continue; // more may be waiting
+            if (o != null && ((o.selected() >= config.batchSize && o.sent() > 0) || o.gaveUp() > 0)) {
+                continue; // more may be waiting, or the rows behind a row given up on are free now
             }
             if (config.purgeInterval.toNanos() > 0 && System.nanoTime() - nextPurge >= 0) {
                 nextPurge = System.nanoTime() + config.purgeInterval.toNanos();
@@ -201,6 +209,7 @@ public final class OutboxRelay implements AutoCloseable {
         Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
         Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
+        int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         Duration retention = DEFAULT_RETENTION;
         Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
         int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
@@ -228,10 +237,20 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** The first retry delay of a row that failed, doubled per attempt up to {@code max} (default 1 s, 1 min). */
+        /**
+         * The delay before a failed row's next attempt: {@code initial} doubled per attempt up to
+         * {@code max}, each delay drawn at random from its upper half so rows that failed together
+         * come back spread out (default 1 s, 1 min: 0.5–1 s, 1–2 s, … 30–60 s).
+         */
         public Builder retryBackoff(Duration initial, Duration max) {
             this.retryBackoff = initial;
             this.maxRetryBackoff = max;
+            return this;
+        }
+
+        /** Publish attempts per row before the row is marked failed (default {@value OutboxRelay#DEFAULT_MAX_ATTEMPTS}, 1 to 1000). */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
             return this;
         }
 
@@ -272,6 +291,9 @@ public final class OutboxRelay implements AutoCloseable {
             if (retryBackoff != null && maxRetryBackoff != null && maxRetryBackoff.compareTo(retryBackoff) < 0) {
                 problems.add("relay maxRetryBackoff (" + maxRetryBackoff + ") must be at least retryBackoff ("
                         + retryBackoff + ")");
+            }
+            if (maxAttempts < 1 || maxAttempts > 1000) {
+                problems.add("relay maxAttempts must be between 1 and 1000, was " + maxAttempts);
             }
             Jdbc.checkPositive(problems, "relay retention", retention);
             if (purgeInterval == null || purgeInterval.isNegative()) {

@@ -31,15 +31,17 @@ final class StoredId {
 
     static boolean storableAsIs(String id) {
         int n = id.length();
-        if (n == 0 || n > MAX_AS_IS || id.charAt(n - 1) == ' ' || id.startsWith(HASHED)) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = id.charAt(i);
+        return n > 0 && n <= MAX_AS_IS && id.charAt(n - 1) != ' ' && !id.startsWith(HASHED) && isPlainText(id);
+    }
+
+    /** True when {@code s} has no NUL and no unpaired surrogate: both databases store it exactly. */
+    static boolean isPlainText(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
             if (c == 0) {
                 return false;
             }
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(id.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
                 return false;
