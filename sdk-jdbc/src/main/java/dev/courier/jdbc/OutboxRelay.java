@@ -52,6 +52,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Builder config;
     private final Semaphore wake = new Semaphore(0);
     private final RelayBatch batch;
+    /** Delays between failed batches: from the poll interval, growing and jittered, to the retry backoff's maximum. */
+    private final RelayBackoff outage;
     private final String purge;
     private volatile boolean running;
     private Thread thread;
@@ -62,6 +64,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.config = config;
         this.batch = new RelayBatch(outbox, config);
+        this.outage = RelayBackoff.forOutages(config.pollInterval, config.maxRetryBackoff);
         Dialect d = outbox.dialect();
         this.purge = d.deleteLimited(outbox.table(), "id", "sent_at < " + d.nowPlusMillisParam());
     }
@@ -81,7 +84,8 @@ public final class OutboxRelay implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         if (config.listen && outbox.dialect().notifies()) {
-            waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp, config.pollInterval);
+            waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp,
+                    RelayBackoff.forOutages(config.pollInterval, config.maxRetryBackoff));
             waker.start();
         }
         log.info("outbox relay for {} started (batch {}, poll every {}{})", outbox.table(), config.batchSize,
@@ -160,20 +164,19 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void loop() {
-        boolean failing = false;
+        int failures = 0; // batches failed in a row (the database is unreachable, say)
         while (running) {
             RelayBatch.Outcome o = null;
             try {
                 o = runBatch();
-                if (failing) {
+                if (failures > 0) {
                     log.info("outbox relay for {} works again", outbox.table());
-                    failing = false;
+                    failures = 0;
                 }
             } catch (RuntimeException e) {
-                if (!failing) {
-                    log.warn("outbox relay for {} failed, retrying every {}: {}", outbox.table(), config.pollInterval,
-                            e.toString());
-                    failing = true;
+                if (failures++ == 0) {
+                    log.warn("outbox relay for {} failed, retrying after growing, jittered delays (up to {}): {}",
+                            outbox.table(), outage.max(), e.toString());
                 }
             }
             if (o != null && ((o.selected() >= config.batchSize && o.sent() > 0) || o.gaveUp() > 0)) {
@@ -187,8 +190,9 @@ public final class OutboxRelay implements AutoCloseable {
                     log.warn("{}", e.getMessage());
                 }
             }
+            long wait = failures == 0 ? config.pollInterval.toMillis() : outage.delayMillis(failures);
             try {
-                if (wake.tryAcquire(config.pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (wake.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {

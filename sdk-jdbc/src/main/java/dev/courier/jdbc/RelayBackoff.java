@@ -18,9 +18,24 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RelayBackoff {
     private final IntervalFunction growth;
+    private final Duration max;
 
     RelayBackoff(Duration initial, Duration max) {
         this.growth = IntervalFunction.ofExponentialBackoff(initial.toMillis(), 2.0, max.toMillis());
+        this.max = max;
+    }
+
+    /**
+     * For reconnecting to the database: the first delay twice the poll interval (drawn from
+     * {@code [poll, 2 × poll]}), never less than the poll interval, up to {@code max}.
+     */
+    static RelayBackoff forOutages(Duration pollInterval, Duration max) {
+        Duration first = pollInterval.multipliedBy(2);
+        return new RelayBackoff(first, max.compareTo(first) < 0 ? first : max);
+    }
+
+    Duration max() {
+        return max;
     }
 
     /** Milliseconds to wait after the {@code attempt}-th failed attempt (1 for the first). */
