@@ -105,7 +105,7 @@ class InboxHostileIdsTest {
 
     @ParameterizedTest
     @EnumSource(Databases.Kind.class)
-    void aForeignPublishersHostileIdsAreEachHandledOnceHoweverOftenTheyArrive(Databases.Kind kind) {
+    void aForeignPublishersHostileIdsAreEachHandledOnceByATransactionalHandlerHoweverOftenTheyArrive(Databases.Kind kind) {
         Databases.Db db = Databases.get(kind);
         JdbcInbox inbox = JdbcInbox.builder(db.dataSource).table(db.table("inbox")).purgeInterval(Duration.ZERO).build();
         inboxes.add(inbox.createSchema());
@@ -113,8 +113,8 @@ class InboxHostileIdsTest {
         Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
         Set<String> deadLettered = ConcurrentHashMap.newKeySet();
         MessageBus billing = MessageBus.builder("billing").transport("memory:" + broker).deduplicationStore(inbox)
-                .onEvent(OrderPlaced.class, (e, ctx) -> handled.computeIfAbsent(ctx.messageId(), k -> new AtomicInteger())
-                        .incrementAndGet())
+                .onEvent(OrderPlaced.class, inbox.transactional("billing", (e, ctx, connection) ->
+                        handled.computeIfAbsent(ctx.messageId(), k -> new AtomicInteger()).incrementAndGet()))
                 .listener(new BusListener() {
                     @Override
                     public void deadLettered(Envelope envelope, String messageId, Throwable error) {
