@@ -211,6 +211,29 @@ class OutboxPoisonRowTest {
         assertTrue(db.count(furthest) <= 20_000, "and never later than the maximum backoff");
     }
 
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void createSchemaGivesAnOutboxTableOfAnEarlierVersionItsFailedColumn(Databases.Kind kind) throws Exception {
+        Databases.Db db = Databases.get(kind);
+        String table = db.table("outbox");
+        String script = new String(getClass().getResourceAsStream("v0/outbox-" + (kind == Databases.Kind.POSTGRES
+                ? "postgresql" : "mariadb") + ".sql").readAllBytes(), StandardCharsets.UTF_8); // as shipped before failed_at
+        for (String sql : script.replace("courier_outbox_", table + "_").replace("courier_outbox", table)
+                .replaceAll("(?m)^--.*$", "").split(";")) {
+            if (!sql.isBlank()) {
+                db.execute(sql);
+            }
+        }
+        MessageBus ordering = closing(MessageBus.builder("ordering").transport("memory:" + broker)
+                .produces(IssueInvoice.class).build()).start();
+        JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, ordering).table(table).build().createSchema();
+        try (Connection c = db.dataSource.getConnection()) {
+            outbox.send(c, new IssueInvoice("o-1", 1));
+        }
+        closing(outbox.relay().maxAttempts(1).purgeInterval(Duration.ZERO).build()).relayOnce();
+        assertEquals(1, outbox.failed(10).size(), "the old table now has failed_at");
+    }
+
     private static void insert(Databases.Db db, JdbcOutbox outbox, String key, String kind, String headers, String body)
             throws Exception {
         String now = db.kind == Databases.Kind.POSTGRES ? "CURRENT_TIMESTAMP" : "UTC_TIMESTAMP(6)";

@@ -166,7 +166,7 @@ public final class OrderingDemo {
             boolean listed = false;
             int othersDead = 0;
             MessageBus shipping = byName.get("shipping");
-            for (DeadLetter dl : shipping.deadLetters().list(100)) {
+            for (DeadLetter dl : shipping.deadLetters().list(10_000)) {
                 if (!bob.equals(dl.headers().get("correlationid"))) {
                     othersDead++; // not this run's: left for whoever made it
                     continue;
