@@ -38,6 +38,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * by a daemon thread every {@link Builder#purgeInterval}; {@link #close()} stops it. A duplicate
  * that arrives after its id was purged is handled again: keep the retention longer than the
  * longest time a message can be redelivered. Thread safe.
+ *
+ * <p>Any message id is kept, and two different ids never share a row: an id the table cannot keep
+ * exactly (over 255 characters, NUL, unpaired surrogates, a trailing space) is stored as
+ * {@code sha256~<hex>} of the id (see docs/jdbc.md). Each method runs its statements on the
+ * calling thread.
  */
 public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     public static final String DEFAULT_TABLE = "courier_inbox";

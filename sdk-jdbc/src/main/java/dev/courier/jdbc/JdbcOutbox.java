@@ -44,6 +44,13 @@ import java.util.Map;
  * one aggregate's transactions serialised (they normally lock the aggregate's row) for that order
  * to be the commit order. On PostgreSQL each write also notifies waiting relays (LISTEN/NOTIFY),
  * delivered at commit. Thread safe.
+ *
+ * <p>Every write runs on the calling thread, in the caller's transaction, and checks the message
+ * first: one that breaks a size limit (see docs/jdbc.md) throws {@link dev.courier.NonRetryableException}
+ * and an aggregate key or explicit id the table cannot store throws {@link IllegalArgumentException},
+ * both before anything reaches the database, so the transaction stays usable and no row that can
+ * never be published is committed. A row the relay gives up on is kept as failed: {@link #failed},
+ * {@link #retry}, {@link #discard}.
  */
 public final class JdbcOutbox {
     public static final String DEFAULT_TABLE = "courier_outbox";
@@ -175,15 +182,18 @@ public final class JdbcOutbox {
     /**
      * Makes a failed row pending again, with its attempts reset: a relay publishes it at its next
      * look, and it holds back the rows of its key that are still pending behind it. Rows of its key
-     * published meanwhile are not published again, so it arrives after them. Returns false when
-     * the row is not (or no longer) failed.
+     * published meanwhile are not published again, so it arrives after them. One statement on the
+     * calling thread; returns false when the row is not (or no longer) failed.
      */
     public boolean retry(long rowId) {
         return updateFailed("UPDATE " + table + " SET failed_at = NULL, attempts = 0, next_attempt_at = NULL"
                 + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL", rowId, "retry");
     }
 
-    /** Deletes a failed row; returns false when the row is not (or no longer) failed. */
+    /**
+     * Deletes a failed row. One statement on the calling thread; returns false when the row is not
+     * (or no longer) failed.
+     */
     public boolean discard(long rowId) {
         return updateFailed("DELETE FROM " + table + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL",
                 rowId, "discard");

@@ -252,7 +252,10 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** Publish attempts per row before the row is marked failed (default {@value OutboxRelay#DEFAULT_MAX_ATTEMPTS}, 1 to 1000). */
+        /**
+         * Publish attempts per row before the row is marked failed (default
+         * {@value OutboxRelay#DEFAULT_MAX_ATTEMPTS}, 1 to 1000).
+         */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
