@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * woken: by {@link #wakeUp()}, or on PostgreSQL by the outbox's NOTIFY (one connection stays
  * LISTENing while the relay runs).
  *
- * <p>Guarantees: a committed row is published at least once; rows of one aggregate key are
+ * <p>Guarantees: a committed row is published at least once (or marked failed, below); rows of one aggregate key are
  * published in id order, each after the previous one's confirm; several relays (one per service
  * instance is fine) lock rows with {@code FOR UPDATE SKIP LOCKED} and publish each row once in the
  * normal case. A crash between the broker's confirm and the commit of "sent" publishes the row
