@@ -100,7 +100,7 @@ class OutboxHostileInputTest {
                 assertEquals(note, headers.get(e.getKey()).get("note"), () -> "header of " + StoredId.show(e.getKey()));
             }
         }
-        assertEquals(0, outbox.pending());
+        Await.until(PATIENCE, () -> outbox.pending() == 0, () -> "rows not marked sent: " + outbox.pending()); // after the confirm
         assertEquals(List.of(), outbox.failed(10));
     }
 
