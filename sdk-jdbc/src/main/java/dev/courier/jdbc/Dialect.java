@@ -4,7 +4,9 @@ import dev.courier.ConfigurationException;
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -50,6 +52,9 @@ abstract class Dialect {
 
     /** Deletes at most {@code ?} (last parameter) rows matching {@code where} (whose parameters come first). */
     abstract String deleteLimited(String table, String keyColumns, String where);
+
+    /** Reads a time column this dialect wrote with {@link #now()} (null stays null). */
+    abstract Instant instant(ResultSet rs, int column) throws SQLException;
 
     /** The dialect of the database behind {@code c}. */
     static Dialect of(Connection c) throws SQLException {

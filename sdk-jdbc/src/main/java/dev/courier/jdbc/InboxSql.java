@@ -84,7 +84,8 @@ final class InboxSql {
             return false;
         }
         if (st != null) {
-            throw new CourierException("inbox: " + id + " changed state while being marked done; retrying");
+            throw new CourierException("inbox: message id " + StoredId.show(id)
+                    + " changed state while being marked done; retrying");
         }
         run(c, insertDone, service, id, null);
         return true;

@@ -38,6 +38,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * by a daemon thread every {@link Builder#purgeInterval}; {@link #close()} stops it. A duplicate
  * that arrives after its id was purged is handled again: keep the retention longer than the
  * longest time a message can be redelivered. Thread safe.
+ *
+ * <p>Any message id is kept, and two different ids never share a row: an id the table cannot keep
+ * exactly (over 255 characters, NUL, unpaired surrogates, a trailing space) is stored as
+ * {@code sha256~<hex>} of the id (see docs/jdbc.md). Each method runs its statements on the
+ * calling thread.
  */
 public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     public static final String DEFAULT_TABLE = "courier_inbox";
@@ -92,14 +97,23 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         return table;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Any id is accepted: one the table cannot keep exactly (over 255 characters, NUL, an
+     * unpaired surrogate, a trailing space) is kept by its SHA-256 (see docs/jdbc.md). Throws
+     * {@link UnstorableIdException} when the database refuses the value anyway (a narrowed
+     * column), and a {@link dev.courier.CourierException} naming the id when the database fails.
+     */
     @Override
     public Claim claim(String service, String messageId, Duration lease) {
         String owner = UUID.randomUUID().toString();
+        String stored = StoredId.of(messageId);
         InboxSql s = sql.get();
         try {
             Claim claim = Jdbc.autoCommit(dataSource, c -> {
                 for (int round = 0; round < 3; round++) {
-                    Claim result = s.claim(c, service, messageId, owner, lease.toMillis());
+                    Claim result = s.claim(c, service, stored, owner, lease.toMillis());
                     if (result != null) {
                         return result;
                     }
@@ -112,7 +126,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
             }
             return claim;
         } catch (SQLException e) {
-            throw Jdbc.failure("inbox " + table + " could not claim " + messageId, e);
+            throw failure("claim", service, messageId, e);
         }
     }
 
@@ -122,9 +136,9 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
             return; // committed with the handler's transaction
         }
         try {
-            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, sql.get().complete, service, messageId, null));
+            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, sql.get().complete, service, StoredId.of(messageId), null));
         } catch (SQLException e) {
-            throw Jdbc.failure("inbox " + table + " could not mark " + messageId + " done", e);
+            throw failure("mark done", service, messageId, e);
         }
     }
 
@@ -137,10 +151,23 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         }
         InboxSql s = sql.get();
         try {
-            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, s.releaseOwned, service, messageId, owner));
+            Jdbc.autoCommit(dataSource, c -> InboxSql.run(c, s.releaseOwned, service, StoredId.of(messageId), owner));
         } catch (SQLException e) {
-            throw Jdbc.failure("inbox " + table + " could not release " + messageId, e);
+            throw failure("release", service, messageId, e);
         }
+    }
+
+    /** A data exception (SQLState class 22) means this value can never be stored: no retry helps. */
+    private RuntimeException failure(String what, String service, String messageId, SQLException e) {
+        String text = "inbox " + table + " could not " + what + " message id " + StoredId.show(messageId)
+                + " of service '" + service + "'";
+        String state = e.getSQLState();
+        if (state != null && state.startsWith("22")) {
+            return new UnstorableIdException(text + ": the database refuses the value (" + e.getMessage() + ", SQLState "
+                    + state + "); the inbox table's columns must be as in the script inbox-" + sql.get().dialect.name()
+                    + ".sql (service VARCHAR(64), message_id VARCHAR(255))", service, messageId, e);
+        }
+        return Jdbc.failure(text, e);
     }
 
     /**
@@ -152,12 +179,16 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     public <T> Handler<T> transactional(String service, TransactionalHandler<? super T> handler) {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(handler, "handler");
+        if (service.isEmpty() || service.length() > 64) {
+            throw new IllegalArgumentException("transactional: service must be the bus's service name (1 to 64 characters),"
+                    + " was " + service.length() + " characters");
+        }
         return (message, ctx) -> {
             try (Connection c = dataSource.getConnection()) {
                 boolean autoCommit = c.getAutoCommit();
                 c.setAutoCommit(false);
                 try {
-                    if (!sql.get().markDone(c, service, ctx.messageId())) {
+                    if (!markDone(c, service, ctx.messageId())) {
                         c.rollback();
                         owners.put(key(service, ctx.messageId()), DONE_IN_TRANSACTION);
                         log.debug("{} {} is already done for service '{}': handler skipped", ctx.envelope().type(),
@@ -175,6 +206,14 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
                 }
             }
         };
+    }
+
+    private boolean markDone(Connection c, String service, String messageId) {
+        try {
+            return sql.get().markDone(c, service, StoredId.of(messageId));
+        } catch (SQLException e) {
+            throw failure("mark done", service, messageId, e);
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,13 @@ import java.util.Map;
  * one aggregate's transactions serialised (they normally lock the aggregate's row) for that order
  * to be the commit order. On PostgreSQL each write also notifies waiting relays (LISTEN/NOTIFY),
  * delivered at commit. Thread safe.
+ *
+ * <p>Every write runs on the calling thread, in the caller's transaction, and checks the message
+ * first: one that breaks a size limit (see docs/jdbc.md) throws {@link dev.courier.NonRetryableException}
+ * and an aggregate key or explicit id the table cannot store throws {@link IllegalArgumentException},
+ * both before anything reaches the database, so the transaction stays usable and no row that can
+ * never be published is committed. A row the relay gives up on is kept as failed: {@link #failed},
+ * {@link #retry}, {@link #discard}.
  */
 public final class JdbcOutbox {
     public static final String DEFAULT_TABLE = "courier_outbox";
@@ -117,18 +125,94 @@ public final class JdbcOutbox {
         return OutboxRelay.builder(this);
     }
 
-    /** Rows not yet published (for health checks and metrics). */
+    /** Rows waiting to be published, failed ones not included (for health checks and metrics). */
     public long pending() {
         try {
             return Jdbc.autoCommit(dataSource, c -> {
-                try (Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table + " WHERE sent_at IS NULL")) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table
+                        + " WHERE sent_at IS NULL AND failed_at IS NULL")) {
                     rs.next();
                     return rs.getLong(1);
                 }
             });
         } catch (SQLException e) {
             throw Jdbc.failure("could not count the pending rows of outbox " + table, e);
+        }
+    }
+
+    /**
+     * A row the relay gave up on: it is kept, with its last error, until {@link #retry} or
+     * {@link #discard}; it no longer holds back the rows behind it in its aggregate key.
+     *
+     * @param rowId        the row's {@code id}
+     * @param aggregateKey null for a row without one
+     * @param attempts     publish attempts made (1 for a row failed at once: unreadable, or over a limit)
+     * @param failedAt     when the relay gave up (the database's clock)
+     */
+    public record FailedRow(long rowId, String messageId, String messageType, String aggregateKey, int attempts,
+                            String lastError, Instant failedAt) {
+    }
+
+    /** Up to {@code max} failed rows, oldest first. Runs one query on the calling thread. */
+    public List<FailedRow> failed(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive, was " + max);
+        }
+        try {
+            return Jdbc.autoCommit(dataSource, c -> {
+                List<FailedRow> out = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, message_id, message_type, aggregate_key, attempts,"
+                        + " last_error, failed_at FROM " + table + " WHERE failed_at IS NOT NULL AND sent_at IS NULL"
+                        + " ORDER BY id LIMIT ?")) {
+                    ps.setInt(1, max);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(new FailedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                                    rs.getString(6), dialect.get().instant(rs, 7)));
+                        }
+                    }
+                }
+                return out;
+            });
+        } catch (SQLException e) {
+            throw Jdbc.failure("could not list the failed rows of outbox " + table, e);
+        }
+    }
+
+    /**
+     * Makes a failed row pending again, with its attempts reset: a relay publishes it at its next
+     * look, and it holds back the rows of its key that are still pending behind it. Rows of its key
+     * published meanwhile are not published again, so it arrives after them. One statement on the
+     * calling thread; returns false when the row is not (or no longer) failed.
+     */
+    public boolean retry(long rowId) {
+        return updateFailed("UPDATE " + table + " SET failed_at = NULL, attempts = 0, next_attempt_at = NULL"
+                + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL", rowId, "retry");
+    }
+
+    /**
+     * Deletes a failed row. One statement on the calling thread; returns false when the row is not
+     * (or no longer) failed.
+     */
+    public boolean discard(long rowId) {
+        return updateFailed("DELETE FROM " + table + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL",
+                rowId, "discard");
+    }
+
+    private boolean updateFailed(String sql, long rowId, String what) {
+        try {
+            boolean changed = Jdbc.autoCommit(dataSource, c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, rowId);
+                    return ps.executeUpdate() == 1;
+                }
+            });
+            if (changed) {
+                log.info("outbox {}: failed row {} {}", table, rowId, what.equals("retry") ? "is pending again" : "discarded");
+            }
+            return changed;
+        } catch (SQLException e) {
+            throw Jdbc.failure("could not " + what + " row " + rowId + " of outbox " + table, e);
         }
     }
 
@@ -157,13 +241,18 @@ public final class JdbcOutbox {
         if (c == null) {
             throw new IllegalArgumentException("connection must not be null: pass the one of your transaction");
         }
-        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH)) {
-            throw new IllegalArgumentException("aggregate key must be 1 to " + MAX_KEY_LENGTH
-                    + " characters, or null for no order, was " + key.length() + " characters");
+        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !StoredId.isPlainText(key))) {
+            throw new IllegalArgumentException("aggregate key must be 1 to " + MAX_KEY_LENGTH + " characters without NUL"
+                    + " or unpaired surrogates, or null for no order, was " + StoredId.show(key));
         }
         BusCore.Prepared p = core().prepare(message, headers);
-        Dialect d = dialect.get();
         String id = p.headers().get(Headers.ID);
+        if (!StoredId.isPlainText(id)) {
+            throw new IllegalArgumentException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
+                    + " which the outbox's message_id column cannot store");
+        }
+        OutboxLimits.COURIER.check(p.type() + " " + StoredId.show(id), p.headers(), p.body());
+        Dialect d = dialect.get();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (aggregate_key, message_id,"
                 + " message_type, address_kind, address_name, address_group, headers, body, created_at)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + d.now() + ")")) {

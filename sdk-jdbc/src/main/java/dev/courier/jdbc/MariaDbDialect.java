@@ -1,5 +1,11 @@
 package dev.courier.jdbc;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
 /**
  * MariaDB (10.6+ for SKIP LOCKED; older versions lock without skipping, so relays take turns),
  * and MySQL 8 on a best-effort basis. Times are UTC DATETIME(6). A claim is one INSERT ... ON DUPLICATE
@@ -59,5 +65,11 @@ final class MariaDbDialect extends Dialect {
     @Override
     String deleteLimited(String table, String keyColumns, String where) {
         return "DELETE FROM " + table + " WHERE " + where + " LIMIT ?";
+    }
+
+    @Override
+    Instant instant(ResultSet rs, int column) throws SQLException {
+        LocalDateTime t = rs.getObject(column, LocalDateTime.class); // stored as UTC
+        return t == null ? null : t.toInstant(ZoneOffset.UTC);
     }
 }

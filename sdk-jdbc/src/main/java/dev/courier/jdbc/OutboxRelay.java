@@ -19,12 +19,18 @@ import java.util.concurrent.TimeUnit;
  * woken: by {@link #wakeUp()}, or on PostgreSQL by the outbox's NOTIFY (one connection stays
  * LISTENing while the relay runs).
  *
- * <p>Guarantees: a committed row is published at least once; rows of one aggregate key are
+ * <p>Guarantees: a committed row is published at least once (or marked failed, below); rows of one aggregate key are
  * published in id order, each after the previous one's confirm; several relays (one per service
  * instance is fine) lock rows with {@code FOR UPDATE SKIP LOCKED} and publish each row once in the
  * normal case. A crash between the broker's confirm and the commit of "sent" publishes the row
  * again, with the same message id, for the receivers' inbox to drop. A row that fails is retried
- * with exponential backoff; rows after it in its key wait for it.
+ * after a jittered, growing delay ({@link Builder#retryBackoff}); rows after it in its key wait for
+ * it. After {@link Builder#maxAttempts} failed attempts — at once for a row that cannot be read,
+ * breaks a size limit, or fails with a {@link dev.courier.NonRetryableException} — the row is
+ * marked failed ({@code failed_at}, logged at ERROR once): it is kept but never retried by itself,
+ * and the rows behind it in its key are published without it (skip and go on: one poison row
+ * never blocks its key). {@link JdbcOutbox#failed}, {@link JdbcOutbox#retry} and
+ * {@link JdbcOutbox#discard} list and settle failed rows.
  *
  * <p>Start it after the bus: {@code outbox.relay().start()}; {@link #close()} it before the bus.
  */
@@ -34,6 +40,8 @@ public final class OutboxRelay implements AutoCloseable {
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
     public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofMinutes(1);
+    /** Publish attempts per row before it is marked failed: about 10 to 15 minutes at the default backoff. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 20;
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
@@ -44,6 +52,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Builder config;
     private final Semaphore wake = new Semaphore(0);
     private final RelayBatch batch;
+    /** Delays between failed batches: from the poll interval, growing and jittered, to the retry backoff's maximum. */
+    private final RelayBackoff outage;
     private final String purge;
     private volatile boolean running;
     private Thread thread;
@@ -54,6 +64,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.config = config;
         this.batch = new RelayBatch(outbox, config);
+        this.outage = RelayBackoff.forOutages(config.pollInterval, config.maxRetryBackoff);
         Dialect d = outbox.dialect();
         this.purge = d.deleteLimited(outbox.table(), "id", "sent_at < " + d.nowPlusMillisParam());
     }
@@ -73,7 +84,8 @@ public final class OutboxRelay implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         if (config.listen && outbox.dialect().notifies()) {
-            waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp, config.pollInterval);
+            waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp,
+                    RelayBackoff.forOutages(config.pollInterval, config.maxRetryBackoff));
             waker.start();
         }
         log.info("outbox relay for {} started (batch {}, poll every {}{})", outbox.table(), config.batchSize,
@@ -152,24 +164,23 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void loop() {
-        boolean failing = false;
+        int failures = 0; // batches failed in a row (the database is unreachable, say)
         while (running) {
             RelayBatch.Outcome o = null;
             try {
                 o = runBatch();
-                if (failing) {
+                if (failures > 0) {
                     log.info("outbox relay for {} works again", outbox.table());
-                    failing = false;
+                    failures = 0;
                 }
             } catch (RuntimeException e) {
-                if (!failing) {
-                    log.warn("outbox relay for {} failed, retrying every {}: {}", outbox.table(), config.pollInterval,
-                            e.toString());
-                    failing = true;
+                if (failures++ == 0) {
+                    log.warn("outbox relay for {} failed, retrying after growing, jittered delays (up to {}): {}",
+                            outbox.table(), outage.max(), e.toString());
                 }
             }
-            if (o != null && o.selected() >= config.batchSize && o.sent() > 0) {
-                continue; // more may be waiting
+            if (o != null && ((o.selected() >= config.batchSize && o.sent() > 0) || o.gaveUp() > 0)) {
+                continue; // more may be waiting, or the rows behind a row given up on are free now
             }
             if (config.purgeInterval.toNanos() > 0 && System.nanoTime() - nextPurge >= 0) {
                 nextPurge = System.nanoTime() + config.purgeInterval.toNanos();
@@ -179,8 +190,9 @@ public final class OutboxRelay implements AutoCloseable {
                     log.warn("{}", e.getMessage());
                 }
             }
+            long wait = failures == 0 ? config.pollInterval.toMillis() : outage.delayMillis(failures);
             try {
-                if (wake.tryAcquire(config.pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (wake.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -201,6 +213,7 @@ public final class OutboxRelay implements AutoCloseable {
         Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
         Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
+        int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         Duration retention = DEFAULT_RETENTION;
         Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
         int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
@@ -228,10 +241,23 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** The first retry delay of a row that failed, doubled per attempt up to {@code max} (default 1 s, 1 min). */
+        /**
+         * The delay before a failed row's next attempt: {@code initial} doubled per attempt up to
+         * {@code max}, each delay drawn at random from its upper half so rows that failed together
+         * come back spread out (default 1 s, 1 min: 0.5–1 s, 1–2 s, … 30–60 s).
+         */
         public Builder retryBackoff(Duration initial, Duration max) {
             this.retryBackoff = initial;
             this.maxRetryBackoff = max;
+            return this;
+        }
+
+        /**
+         * Publish attempts per row before the row is marked failed (default
+         * {@value OutboxRelay#DEFAULT_MAX_ATTEMPTS}, 1 to 1000).
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
             return this;
         }
 
@@ -272,6 +298,9 @@ public final class OutboxRelay implements AutoCloseable {
             if (retryBackoff != null && maxRetryBackoff != null && maxRetryBackoff.compareTo(retryBackoff) < 0) {
                 problems.add("relay maxRetryBackoff (" + maxRetryBackoff + ") must be at least retryBackoff ("
                         + retryBackoff + ")");
+            }
+            if (maxAttempts < 1 || maxAttempts > 1000) {
+                problems.add("relay maxAttempts must be between 1 and 1000, was " + maxAttempts);
             }
             Jdbc.checkPositive(problems, "relay retention", retention);
             if (purgeInterval == null || purgeInterval.isNegative()) {

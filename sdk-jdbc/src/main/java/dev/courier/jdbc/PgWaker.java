@@ -8,7 +8,6 @@ import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -24,16 +23,16 @@ final class PgWaker {
     private final DataSource dataSource;
     private final String channel;
     private final Runnable wake;
-    private final Duration retryAfter;
+    private final RelayBackoff retry;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
 
-    PgWaker(DataSource dataSource, String channel, Runnable wake, Duration retryAfter) {
+    PgWaker(DataSource dataSource, String channel, Runnable wake, RelayBackoff retry) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.wake = wake;
-        this.retryAfter = retryAfter;
+        this.retry = retry;
         this.thread = new Thread(this::loop, "courier-outbox-listen-" + channel);
         thread.setDaemon(true);
     }
@@ -53,7 +52,7 @@ final class PgWaker {
     }
 
     private void loop() {
-        boolean warned = false;
+        int failures = 0; // LISTEN connections lost or refused in a row
         while (running) {
             try (Connection c = dataSource.getConnection()) {
                 if (!c.getAutoCommit()) {
@@ -66,7 +65,7 @@ final class PgWaker {
                     st.execute("LISTEN " + channel);
                 }
                 wake.run(); // rows may have been committed while we were not listening
-                warned = false;
+                failures = 0;
                 while (running) {
                     Object notes = poll.invoke(raw, 500);
                     if (notes != null && Array.getLength(notes) > 0) {
@@ -78,13 +77,13 @@ final class PgWaker {
                         + " the relay polls instead of listening", channel);
                 return;
             } catch (Exception e) {
-                if (running && !warned) {
+                if (running && failures == 0) {
                     log.warn("outbox channel {}: LISTEN failed, the relay polls meanwhile: {}", channel, e.toString());
-                    warned = true;
                 }
+                failures++;
             }
             try {
-                stopped.await(retryAfter.toMillis(), TimeUnit.MILLISECONDS);
+                stopped.await(retry.delayMillis(Math.max(1, failures)), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }

@@ -1,6 +1,11 @@
 package dev.courier.jdbc;
 
-/** PostgreSQL 9.5+: ON CONFLICT upserts, SKIP LOCKED, LISTEN/NOTIFY. Internal. */
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+/** PostgreSQL 9.6+: ON CONFLICT upserts, SKIP LOCKED, LISTEN/NOTIFY, ADD COLUMN IF NOT EXISTS. Internal. */
 final class PostgresDialect extends Dialect {
 
     @Override
@@ -54,5 +59,11 @@ final class PostgresDialect extends Dialect {
     String deleteLimited(String table, String keyColumns, String where) {
         return "DELETE FROM " + table + " WHERE (" + keyColumns + ") IN (SELECT " + keyColumns + " FROM " + table
                 + " WHERE " + where + " LIMIT ?)";
+    }
+
+    @Override
+    Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

@@ -1,5 +1,6 @@
 package dev.courier.jdbc;
 
+import dev.courier.NonRetryableException;
 import dev.courier.internal.BusCore;
 import dev.courier.spi.Address;
 
@@ -12,91 +13,120 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One relay batch, in one transaction at READ COMMITTED:
  * <ol>
  *   <li>lock up to {@code batchSize} ready rows in id order, skipping rows other relays hold
- *       ({@code FOR UPDATE SKIP LOCKED}) and rows queued behind an earlier row of their key that
- *       waits for a retry;</li>
+ *       ({@code FOR UPDATE SKIP LOCKED}), failed rows, and rows queued behind an earlier row of
+ *       their key that waits for a retry;</li>
  *   <li>drop rows whose key has an earlier pending row this batch does not hold (another relay
  *       is on it, or it is not ready): they go in a later batch, after it;</li>
+ *   <li>read each row; a row that cannot be read or breaks a limit fails at once (it can never be
+ *       published) and the rows behind it in its key go on;</li>
  *   <li>publish: rows of one key one after another, each only after the previous one's confirm;
- *       rows without a key and different keys at once; a failure stops its key;</li>
- *   <li>mark confirmed rows sent; give a failed row its error and a retry time; commit.</li>
+ *       rows without a key and different keys at once; a failure stops its key for this batch;</li>
+ *   <li>mark confirmed rows sent; give a failed row its error and either a jittered retry time or,
+ *       after {@code maxAttempts} (or at once for a {@link NonRetryableException}), the terminal
+ *       {@code failed} state, which no longer holds its key back; commit.</li>
  * </ol>
  * A crash between publish and commit leaves rows pending: they are published again, and the
  * receivers' inbox drops the copy (same message id). Internal.
  */
 final class RelayBatch {
-    /** What one batch did. */
-    record Outcome(int selected, int sent, int failed) {
+    /** What one batch did; {@code gaveUp} rows reached the failed state. */
+    record Outcome(int selected, int sent, int failed, int gaveUp) {
     }
 
-    private record Row(long id, String key, Address to, String headers, byte[] body, int attempts) {
+    private record Row(long id, String key, String kind, String name, String group, String headers, byte[] body,
+                       int attempts, String messageId, String messageType) {
+        String describe() {
+            return "row " + id + " (" + messageType + " " + StoredId.show(messageId) + (key == null ? "" : ", key "
+                    + StoredId.show(key)) + ")";
+        }
+    }
+
+    /** A row read and checked, ready to publish. */
+    private record Ready(Row row, Address to, Map<String, String> headers) {
     }
 
     private final JdbcOutbox outbox;
     private final String select;
     private final String markSentPrefix;
-    private final String markFailed;
+    private final String markRetry;
+    private final String markGaveUp;
     private final OutboxRelay.Builder config;
+    private final RelayBackoff backoff;
 
     RelayBatch(JdbcOutbox outbox, OutboxRelay.Builder config) {
         this.outbox = outbox;
         this.config = config;
+        this.backoff = new RelayBackoff(config.retryBackoff, config.maxRetryBackoff);
         Dialect d = outbox.dialect();
         String t = outbox.table();
         this.select = "SELECT o.id, o.aggregate_key, o.address_kind, o.address_name, o.address_group, o.headers, o.body,"
-                + " o.attempts FROM " + t + " o WHERE o.sent_at IS NULL"
+                + " o.attempts, o.message_id, o.message_type FROM " + t + " o WHERE o.sent_at IS NULL AND o.failed_at IS NULL"
                 + " AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= " + d.now() + ")"
                 // an OR, not a bare NOT EXISTS: a per-row index probe, never an anti-join over the table
                 + " AND (o.aggregate_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + t + " p"
-                + " WHERE p.aggregate_key = o.aggregate_key AND p.sent_at IS NULL AND p.id < o.id"
+                + " WHERE p.aggregate_key = o.aggregate_key AND p.sent_at IS NULL AND p.failed_at IS NULL AND p.id < o.id"
                 + " AND p.next_attempt_at > " + d.now() + "))"
                 + " ORDER BY o.id LIMIT ? FOR UPDATE" + (d.skipLocked() ? " SKIP LOCKED" : "");
         this.markSentPrefix = "UPDATE " + t + " SET sent_at = " + d.now()
                 + ", attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL WHERE id IN (";
-        this.markFailed = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = "
+        this.markRetry = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = "
                 + d.nowPlusMillisParam() + " WHERE id = ?";
+        this.markGaveUp = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = NULL,"
+                + " failed_at = " + d.now() + " WHERE id = ?";
     }
 
     Outcome run(Connection c) throws SQLException {
         List<Row> rows = select(c);
         if (rows.isEmpty()) {
-            return new Outcome(0, 0, 0);
+            return new Outcome(0, 0, 0, 0);
         }
         Map<String, Long> foreign = foreignHeads(c, rows);
-        Map<Object, List<Row>> lanes = new LinkedHashMap<>();
+        Map<Object, List<Ready>> lanes = new LinkedHashMap<>();
+        Map<Row, Throwable> failures = new LinkedHashMap<>();
         for (Row r : rows) {
-            if (r.key == null) {
-                lanes.put(r.id, List.of(r));
-            } else {
+            if (r.key != null) {
                 Long head = foreign.get(r.key);
-                if (head == null || r.id < head) {
-                    lanes.computeIfAbsent(r.key, k -> new ArrayList<>()).add(r);
+                if (head != null && r.id > head) {
+                    continue; // behind a row of its key this batch does not hold
                 }
             }
+            try {
+                lanes.computeIfAbsent(r.key != null ? r.key : r.id, k -> new ArrayList<>()).add(read(r));
+            } catch (RuntimeException unreadable) {
+                failures.put(r, new NonRetryableException(unreadable.getMessage(), unreadable));
+            }
         }
-        Map<Long, Throwable> failures = new HashMap<>();
         List<Long> sent = new ArrayList<>();
-        publish(lanes, sent, failures);
+        publish(lanes, sent, failures); // no callback touches sent or failures after this returns
         markSent(c, sent);
-        String first = null;
-        for (Map.Entry<Long, Throwable> f : failures.entrySet()) {
-            Row row = rows.stream().filter(r -> r.id == f.getKey()).findFirst().orElseThrow();
-            String what = markFailed(c, row, f.getValue());
-            first = first == null ? what : first;
+        String firstRetried = null;
+        int gaveUp = 0;
+        for (Map.Entry<Row, Throwable> f : failures.entrySet()) {
+            String retried = markFailed(c, f.getKey(), f.getValue());
+            if (retried == null) {
+                gaveUp++;
+            } else if (firstRetried == null) {
+                firstRetried = retried;
+            }
         }
-        if (first != null) {
+        if (firstRetried != null) {
             OutboxRelay.log.warn("outbox {}: {} row(s) failed to publish and are retried with backoff; first: {}",
-                    outbox.table(), failures.size(), first);
+                    outbox.table(), failures.size() - gaveUp, firstRetried);
         }
-        return new Outcome(rows.size(), sent.size(), failures.size());
+        return new Outcome(rows.size(), sent.size(), failures.size(), gaveUp);
     }
 
     private List<Row> select(Connection c) throws SQLException {
@@ -105,12 +135,29 @@ final class RelayBatch {
             ps.setInt(1, config.batchSize);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Address to = new Address(Address.Kind.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5));
-                    rows.add(new Row(rs.getLong(1), rs.getString(2), to, rs.getString(6), rs.getBytes(7), rs.getInt(8)));
+                    rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getBytes(7), rs.getInt(8), rs.getString(9), rs.getString(10)));
                 }
             }
         }
         return rows;
+    }
+
+    /** The row as the transport takes it; throws when it cannot be read or breaks a limit. */
+    private static Ready read(Row r) {
+        Address.Kind kind;
+        try {
+            kind = Address.Kind.valueOf(String.valueOf(r.kind));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the row cannot be read: address_kind '" + r.kind + "' is none of "
+                    + java.util.Arrays.toString(Address.Kind.values()));
+        }
+        Map<String, String> headers = HeadersJson.read(r.headers);
+        if (r.body == null) {
+            throw new IllegalArgumentException("the row cannot be read: its body is NULL");
+        }
+        OutboxLimits.COURIER.check(r.describe(), headers, r.body);
+        return new Ready(r, new Address(kind, r.name, r.group), headers);
     }
 
     /** For each key in the batch, the smallest pending id of that key the batch does not hold. */
@@ -120,9 +167,9 @@ final class RelayBatch {
             return Map.of();
         }
         long maxId = rows.get(rows.size() - 1).id;
-        String sql = "SELECT aggregate_key, MIN(id) FROM " + outbox.table() + " WHERE sent_at IS NULL AND id < ?"
-                + " AND aggregate_key IN (" + Jdbc.params(keys.size()) + ") AND id NOT IN (" + Jdbc.params(rows.size())
-                + ") GROUP BY aggregate_key";
+        String sql = "SELECT aggregate_key, MIN(id) FROM " + outbox.table() + " WHERE sent_at IS NULL AND failed_at IS NULL"
+                + " AND id < ? AND aggregate_key IN (" + Jdbc.params(keys.size()) + ") AND id NOT IN ("
+                + Jdbc.params(rows.size()) + ") GROUP BY aggregate_key";
         Map<String, Long> heads = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
@@ -142,11 +189,18 @@ final class RelayBatch {
         return heads;
     }
 
-    private void publish(Map<Object, List<Row>> lanes, List<Long> sent, Map<Long, Throwable> failures) {
+    /**
+     * Publishes the lanes and waits up to the publish timeout. Afterwards nothing more is sent from
+     * this batch: a row still without a confirm counts as a failed attempt (it is published again
+     * later, with the same id), and the rows behind it wait for a later batch.
+     */
+    private void publish(Map<Object, List<Ready>> lanes, List<Long> sent, Map<Row, Throwable> failures) {
         BusCore core = outbox.core();
+        Set<Row> inFlight = ConcurrentHashMap.newKeySet();
+        AtomicBoolean over = new AtomicBoolean();
         List<CompletableFuture<Void>> all = new ArrayList<>(lanes.size());
-        for (List<Row> lane : lanes.values()) {
-            all.add(sendInOrder(core, lane, 0, sent, failures));
+        for (List<Ready> lane : lanes.values()) {
+            all.add(sendInOrder(core, lane, 0, sent, failures, inFlight, over));
         }
         try {
             CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
@@ -154,33 +208,45 @@ final class RelayBatch {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            // rows without a confirm stay pending; sendInOrder recorded what failed
+            // recorded per row below
+        }
+        synchronized (failures) {
+            over.set(true);
+            for (Row r : inFlight) {
+                failures.putIfAbsent(r, new TimeoutException("no confirm within the relay's publishTimeout ("
+                        + config.publishTimeout + ")"));
+            }
         }
     }
 
-    private CompletableFuture<Void> sendInOrder(BusCore core, List<Row> lane, int i, List<Long> sent,
-                                                Map<Long, Throwable> failures) {
-        if (i == lane.size()) {
+    private CompletableFuture<Void> sendInOrder(BusCore core, List<Ready> lane, int i, List<Long> sent,
+                                                Map<Row, Throwable> failures, Set<Row> inFlight, AtomicBoolean over) {
+        if (i == lane.size() || over.get()) {
             return CompletableFuture.completedFuture(null);
         }
-        Row r = lane.get(i);
+        Ready r = lane.get(i);
+        inFlight.add(r.row);
         CompletableFuture<Void> f;
         try {
-            f = core.sendPrepared(r.to, HeadersJson.read(r.headers), r.body);
+            f = core.sendPrepared(r.to, r.headers, r.row.body);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
         return f.handle((x, e) -> {
-            if (e != null) {
-                synchronized (failures) {
-                    failures.put(r.id, e);
+            synchronized (failures) {
+                if (over.get()) {
+                    return CompletableFuture.<Void>completedFuture(null); // too late: this batch is being recorded
                 }
-                return CompletableFuture.<Void>completedFuture(null);
+                inFlight.remove(r.row);
+                if (e != null) {
+                    failures.put(r.row, e);
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                synchronized (sent) {
+                    sent.add(r.row.id);
+                }
             }
-            synchronized (sent) {
-                sent.add(r.id);
-            }
-            return sendInOrder(core, lane, i + 1, sent, failures);
+            return sendInOrder(core, lane, i + 1, sent, failures, inFlight, over);
         }).thenCompose(x -> x);
     }
 
@@ -200,24 +266,57 @@ final class RelayBatch {
         }
     }
 
-    /** Records the failure on the row; returns a description for the log. */
+    /**
+     * Records the failure on the row: a retry time, or the failed state when retrying cannot help
+     * or the attempts are used up. Returns a description for the WARN line, or null when it gave up.
+     */
     private String markFailed(Connection c, Row row, Throwable error) throws SQLException {
         Throwable cause = error;
-        while (cause.getCause() != null && (cause instanceof java.util.concurrent.CompletionException)) {
+        while (cause.getCause() != null && cause instanceof CompletionException) {
             cause = cause.getCause();
         }
-        String text = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        long backoff = Math.min(config.maxRetryBackoff.toMillis(),
-                config.retryBackoff.toMillis() << Math.min(20, row.attempts));
-        try (PreparedStatement ps = c.prepareStatement(markFailed)) {
-            ps.setString(1, text.length() > 1000 ? text.substring(0, 1000) : text);
-            ps.setLong(2, backoff);
+        String text = storable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        int attempt = row.attempts + 1;
+        boolean hopeless = cause instanceof NonRetryableException;
+        if (hopeless || attempt >= config.maxAttempts) {
+            try (PreparedStatement ps = c.prepareStatement(markGaveUp)) {
+                ps.setString(1, text);
+                ps.setLong(2, row.id);
+                ps.executeUpdate();
+            }
+            OutboxRelay.log.error("outbox {}: {} failed for good after {} attempt(s){}: {}. It stays in the table"
+                            + " (failed_at set) until outbox.retry({}) or discard({}); the rows behind it in its key are"
+                            + " published without it", outbox.table(), row.describe(), attempt,
+                    hopeless ? " (retrying cannot help)" : "", text, row.id, row.id);
+            return null;
+        }
+        long delay = backoff.delayMillis(attempt);
+        try (PreparedStatement ps = c.prepareStatement(markRetry)) {
+            ps.setString(1, text);
+            ps.setLong(2, delay);
             ps.setLong(3, row.id);
             ps.executeUpdate();
         }
-        String what = "row " + row.id + " (attempt " + (row.attempts + 1) + ") to " + row.to + ", retried in " + backoff
-                + " ms: " + text;
+        String what = row.describe() + " (attempt " + attempt + " of " + config.maxAttempts + ") to " + row.kind + ":"
+                + row.name + ", retried in " + delay + " ms: " + text;
         OutboxRelay.log.debug("outbox {}: {}", outbox.table(), what);
         return what;
+    }
+
+    /** At most 1000 characters both databases store as they are (no NUL, no unpaired surrogate). */
+    static String storable(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 1000));
+        for (int i = 0; i < text.length() && b.length() < 1000; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                if (b.length() + 2 > 1000) {
+                    break;
+                }
+                b.append(c).append(text.charAt(++i));
+            } else {
+                b.append(c == 0 || Character.isSurrogate(c) ? '?' : c);
+            }
+        }
+        return b.toString();
     }
 }

@@ -164,7 +164,7 @@ class OutboxTest {
     void aFailedRowIsRetriedWithBackoffAndItsKeyWaitsForIt(Databases.Kind kind) throws Exception {
         Databases.Db db = Databases.get(kind);
         JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, producer("a")).table(db.table("outbox")).build().createSchema();
-        closing(outbox.relay().pollInterval(Duration.ofMillis(20))
+        closing(outbox.relay().pollInterval(Duration.ofMillis(20)).maxAttempts(1000) // retried, never given up on here
                 .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).start());
         try (Connection c = db.dataSource.getConnection()) {
             c.setAutoCommit(false);
