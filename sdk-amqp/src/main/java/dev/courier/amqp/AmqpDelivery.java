@@ -119,16 +119,18 @@ final class AmqpDelivery implements Delivery {
         void run() throws IOException;
     }
 
+    /** Sends the settle on the delivery's channel; then tells the subscription (it may close the channel). */
     private CompletableFuture<Void> send(String what, Io io) {
-        sub.settled();
-        if (!channel.isOpen()) {
-            return stale(what);
-        }
         try {
+            if (!channel.isOpen()) {
+                return stale(what);
+            }
             io.run();
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return stale(what);
+        } finally {
+            sub.settled();
         }
     }
 
