@@ -347,7 +347,9 @@ public abstract class TransportConformanceKit implements KitHarness, SettleCases
             fs.add(pub.publish(new Pinged(i, "w")));
         }
         join(CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])), patience());
-        Await.until(patience(), () -> handled.size() == 200, () -> "200 events should be handled, got " + handled.size());
+        // a key appears (count 0) just before its handler counts it: wait for the counts, not the keys
+        Await.until(patience(), () -> handled.size() == 200 && handled.values().stream().allMatch(c -> c.get() > 0),
+                () -> "200 events should be handled, got " + handled.size());
         handled.forEach((n, c) -> assertEquals(1, c.get(), "event " + n + " handled more than once across instances"));
         assertTrue(byA.get() > 0 && byB.get() > 0, "both instances should share the work: a=" + byA + " b=" + byB
                 + " — check that instances of one service consume from one shared queue/group");
@@ -399,8 +401,10 @@ public abstract class TransportConformanceKit implements KitHarness, SettleCases
         }
         String sentinel = UUID.randomUUID().toString();
         join(t.publish(Address.event("v1.kit.pinged"), headersFor("v1.kit.pinged", sentinel), json("{\"n\":3,\"text\":\"s\"}")), patience());
-        Await.until(patience(), () -> effects.containsKey(id) && effects.containsKey(concurrentId) && effects.containsKey(sentinel),
-                () -> "all three ids should be handled, got " + effects.keySet());
+        // a key appears (count 0) just before its handler counts it: wait for the counts, not the keys
+        Await.until(patience(), () -> List.of(id, concurrentId, sentinel).stream()
+                        .allMatch(k -> effects.getOrDefault(k, new AtomicInteger()).get() > 0),
+                () -> "all three ids should be handled, got " + effects);
         // copies that were in progress elsewhere come back later: give them time to come back and be suppressed
         Await.stays(Duration.ofSeconds(3), () -> effects.get(id).get() == 1 && effects.get(concurrentId).get() == 1,
                 () -> "a duplicate had its effect twice: " + effects);
