@@ -74,11 +74,12 @@ public final class InMemoryTransport implements Transport {
                     + " (no handler subscribed yet)"));
         }
         long timeout = publishTimeoutNanos;
+        boolean delivering = Dispatch.delivering();
         CompletableFuture<Void> single = null;
         List<CompletableFuture<Void>> waits = null;
         Map<CompletableFuture<Void>, MemoryQueue> waitingOn = null;
         for (MemoryQueue q : queues) {
-            CompletableFuture<Void> f = q.offer(message, timeout);
+            CompletableFuture<Void> f = q.offer(message, timeout, delivering);
             if (f.isDone() && !f.isCompletedExceptionally()) {
                 continue;
             }
@@ -94,17 +95,19 @@ public final class InMemoryTransport implements Transport {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> all = waits.size() == 1 ? single : CompletableFuture.allOf(waits.toArray(new CompletableFuture[0]));
-        if (Dispatch.delivering()) {
+        if (delivering) {
             return all; // never block a thread that delivers: the room it waits for may depend on it
         }
         try {
-            all.get(timeout + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS); // back-pressure on the caller
+            all.get(timeout, TimeUnit.NANOSECONDS); // back-pressure on the caller, up to the publish timeout
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             waitingOn.forEach((f, q) -> q.withdraw(f));
             return CompletableFuture.failedFuture(new PublishException("interrupted while waiting for room to publish to " + to, e));
-        } catch (ExecutionException | TimeoutException e) {
-            // the future says why (it fails itself when the publish timeout passes)
+        } catch (TimeoutException e) {
+            waitingOn.forEach((f, q) -> q.expire(f, timeout));
+        } catch (ExecutionException e) {
+            // the future says why
         }
         return all;
     }

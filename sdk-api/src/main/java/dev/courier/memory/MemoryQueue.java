@@ -96,10 +96,12 @@ final class MemoryQueue {
 
     /**
      * Takes {@code m}: at once (a completed future) when there is room and nobody waits before it,
-     * otherwise when room comes, in arrival order; fails with {@link PublishTimeoutException} when
-     * {@code timeoutNanos} pass first. Never blocks.
+     * otherwise when room comes, in arrival order. With {@code expire}, the future fails with
+     * {@link PublishTimeoutException} when {@code timeoutNanos} pass first; without, the caller
+     * waits on it with that timeout and then calls {@link #expire(CompletableFuture, long)} itself
+     * (no timer per blocked publish). Never blocks.
      */
-    CompletableFuture<Void> offer(RawMessage m, long timeoutNanos) {
+    CompletableFuture<Void> offer(RawMessage m, long timeoutNanos, boolean expire) {
         Item item = new Item(m, 0);
         Waiter w;
         lock.lock();
@@ -119,9 +121,11 @@ final class MemoryQueue {
             signalConsumers();
             return CompletableFuture.completedFuture(null);
         }
-        w.expiry = Dispatch.TIMERS.schedule(() -> expire(w, timeoutNanos), timeoutNanos, TimeUnit.NANOSECONDS);
-        if (w.admitted.isDone()) {
-            w.expiry.cancel(false);
+        if (expire) {
+            w.expiry = Dispatch.TIMERS.schedule(() -> expire(w, timeoutNanos), timeoutNanos, TimeUnit.NANOSECONDS);
+            if (w.admitted.isDone()) {
+                w.expiry.cancel(false);
+            }
         }
         return w.admitted;
     }
@@ -137,6 +141,25 @@ final class MemoryQueue {
         if (removed) {
             w.admitted.completeExceptionally(new PublishTimeoutException("queue " + name + " stayed full for the"
                     + " publish timeout of " + Duration.ofNanos(timeoutNanos)));
+        }
+    }
+
+    /** Fails a waiting offer with {@link PublishTimeoutException} unless it was taken meanwhile. */
+    void expire(CompletableFuture<Void> offered, long timeoutNanos) {
+        Waiter found = null;
+        lock.lock();
+        try {
+            for (Waiter w : waiting) {
+                if (w.admitted == offered) {
+                    found = w;
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (found != null) {
+            expire(found, timeoutNanos);
         }
     }
 
