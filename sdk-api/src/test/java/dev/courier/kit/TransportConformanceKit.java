@@ -201,7 +201,8 @@ public abstract class TransportConformanceKit implements KitHarness, SettleCases
     @Override
     public BrokerControl requireBrokerControl(String why) {
         BrokerControl control = brokerControl().orElse(null);
-        assumeTrue(control != null, "this transport's kit offers no BrokerControl (memory has no broker to restart): " + why);
+        assumeTrue(control != null, "the transport's kit offers no BrokerControl (memory has no broker to restart; a"
+                + " broker transport's kit adds one with brokerControl()): " + why);
         String unavailable = control.unavailableReason();
         if (unavailable != null) {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
