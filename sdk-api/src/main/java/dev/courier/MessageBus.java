@@ -2,6 +2,7 @@ package dev.courier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.internal.BusCore;
+import dev.courier.internal.BusResources;
 import dev.courier.internal.BusSettings;
 import dev.courier.internal.JsonCodec;
 import dev.courier.internal.MessageType;
@@ -10,12 +11,9 @@ import dev.courier.internal.Registry;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;
-import dev.courier.spi.TransportProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,17 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -73,37 +67,73 @@ public final class MessageBus implements AutoCloseable {
         return this;
     }
 
-    /** Publishes an event; the future completes when the transport has confirmed it. */
+    /**
+     * Publishes an event to every service that handles it.
+     *
+     * <p>How it completes: the returned future completes when the broker has the message (publisher
+     * confirm, PUBACK, hub ack; in memory: enqueued), on a transport or Courier thread — keep its
+     * callbacks short. It fails with {@link PublishTimeoutException} when there was no room or no
+     * confirm within the publish timeout, and with {@link PublishException} when the broker refused
+     * the message or the bus is closed or not started.
+     *
+     * <p>Blocking: the message is checked and encoded on the calling thread, which may then wait for
+     * room (back-pressure) — never longer than the publish timeout — but never for the confirm.
+     *
+     * <p>Inside a handler the event is held back until the handler succeeds (the future completes when
+     * it is confirmed after that; do not join it in the handler).
+     *
+     * @throws LimitExceededException when the message breaks a size limit (see {@link dev.courier.spi.Limits});
+     *                                nothing is sent
+     */
     public CompletableFuture<Void> publish(Event event) {
         return core.publish(event, Map.of());
     }
 
     /**
      * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
-     * characters). An {@code id} header sets the message id yourself (for idempotent re-publishing).
+     * characters; values count towards the size limits in UTF-8 bytes). An {@code id} header sets
+     * the message id yourself (for idempotent re-publishing). Completes, blocks and fails like
+     * {@link #publish(Event)}.
+     *
+     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
+     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
     }
 
-    /** Sends a command to the one service that handles it; completes on confirm, fails if nobody can take it. */
+    /**
+     * Sends a command to the one service that handles it. Completes, blocks and fails like
+     * {@link #publish(Event)}, and also fails with {@link PublishException} when nobody can take the
+     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}).
+     *
+     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
+     */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
     }
 
     /**
      * Sends a command with extra headers. An {@code id} header gives the command your own id (an
-     * idempotency key): sending it again with the same id has its effect once.
+     * idempotency key): sending it again with the same id has its effect once. Completes, blocks and
+     * fails like {@link #send(Command)}.
+     *
+     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
+     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      */
     public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
         return core.publish(command, headers);
     }
 
     /**
-     * Sends a command as a request and completes with its typed reply. Fails with
+     * Sends a command as a request and completes with its typed reply, on the bus's reply thread
+     * (never a handler thread, so it is safe to join inside a handler). Fails with
      * {@link RequestTimeoutException} after {@code timeout}, with {@link RemoteHandlerException} when
-     * the remote handler dead-lettered it, and with {@link PublishException} when it could not be
-     * sent. The handler does not run once the timeout has passed. Safe to join inside a handler.
+     * the remote handler dead-lettered it, with {@link ReplyLostException} when the reply can no
+     * longer arrive, and with {@link PublishException} when it could not be sent. The handler does
+     * not run once the timeout has passed. Blocks like {@link #publish(Event)}.
+     *
+     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, null);
@@ -114,7 +144,7 @@ public final class MessageBus implements AutoCloseable {
         return core.deadLetters();
     }
 
-    /** Whether the transport is connected and every subscription is live. */
+    /** Whether the bus is running, the transport connected and every subscription live; after close(), {@code CLOSED}. */
     public Health health() {
         return core.health();
     }
@@ -130,8 +160,13 @@ public final class MessageBus implements AutoCloseable {
     }
 
     /**
-     * Stops taking new deliveries, lets handlers in progress finish up to the close timeout, gives
-     * back what did not start, never acks an unfinished message, then closes the transport.
+     * Stops taking new deliveries, gives back what did not start, and waits for handlers in progress
+     * up to the close timeout — one wait, never longer. Handlers still running then are interrupted
+     * ({@link Thread#interrupt()}): a handler that honours it stops; either way its message is not
+     * acked (the broker delivers it again) and nothing it publishes from then on is sent. Then fails
+     * requests still waiting for a reply, closes the transport and stops the bus's own threads.
+     * Blocks the calling thread for at most the close timeout plus the transport's own close; do not
+     * call it from a handler. Idempotent; {@link #health()} says {@code CLOSED} afterwards.
      */
     @Override
     public void close() {
@@ -268,7 +303,7 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** How long close() waits for handlers in progress. */
+        /** How long close() waits for handlers in progress before it interrupts them (default 30 s). */
         public Builder closeTimeout(Duration timeout) {
             this.closeTimeout = timeout;
             return this;
@@ -279,7 +314,11 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** Turns the past-tense naming warnings into build() errors. */
+        /**
+         * Turns the naming warnings (an event whose verb does not read as past tense, a command whose
+         * verb reads as past tense) into build() errors. Verbs that read the same in both tenses
+         * ({@code set}, {@code reset}, {@code read}, {@code run}, …) are never flagged.
+         */
         public Builder strictNaming(boolean strict) {
             this.strictNaming = strict;
             return this;
@@ -398,7 +437,7 @@ public final class MessageBus implements AutoCloseable {
             if (t == null) {
                 String uri = transportUri != null ? transportUri : "memory:";
                 try {
-                    t = loadTransport(uri);
+                    t = BusResources.loadTransport(uri, MessageBus.class.getClassLoader());
                 } catch (RuntimeException e) {
                     problems.add("transport: " + e.getMessage());
                 }
@@ -411,16 +450,13 @@ public final class MessageBus implements AutoCloseable {
             List<ExecutorService> owned = new ArrayList<>();
             Executor exec = handlerExecutor;
             if (exec == null) {
-                int threads = Math.max(2, concurrency * Math.max(1, subs.size()));
-                ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, 256),
-                        threads(service + "-handler"));
+                ExecutorService pool = BusResources.handlerPool(service, concurrency, subs.size());
                 owned.add(pool);
                 exec = pool;
             }
             ScheduledExecutorService sched = scheduler;
             if (sched == null) {
-                ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, threads(service + "-scheduler"));
-                s.setRemoveOnCancelPolicy(true);
+                ScheduledThreadPoolExecutor s = BusResources.scheduler(service);
                 owned.add(s);
                 sched = s;
             }
@@ -436,42 +472,6 @@ public final class MessageBus implements AutoCloseable {
             if (d == null || d.isNegative() || d.isZero()) {
                 problems.add(name + " must be positive, was " + d);
             }
-        }
-
-        private static ThreadFactory threads(String prefix) {
-            AtomicInteger n = new AtomicInteger();
-            return r -> {
-                Thread t = new Thread(r, "courier-" + prefix + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-        }
-
-        static Transport loadTransport(String uri) {
-            URI parsed;
-            try {
-                // "memory:" alone is not a valid java.net.URI; it means the shared default broker
-                parsed = new URI(uri != null && uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "default" : uri);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("'" + redact(uri) + "' is not a valid URI: " + e.getReason());
-            }
-            if (parsed.getScheme() == null) {
-                throw new IllegalArgumentException("'" + redact(uri) + "' has no scheme (memory:, amqp://, mqtt://, ws://)");
-            }
-            List<String> schemes = new ArrayList<>();
-            for (TransportProvider p : ServiceLoader.load(TransportProvider.class, MessageBus.class.getClassLoader())) {
-                if (p.supports(parsed)) {
-                    return p.create(parsed);
-                }
-                schemes.add(p.getClass().getSimpleName());
-            }
-            throw new IllegalArgumentException("no transport on the class path handles '" + parsed.getScheme()
-                    + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:sdk-amqp for amqp://");
-        }
-
-        /** The URI without its user info, for messages. */
-        static String redact(String uri) {
-            return uri == null ? null : uri.replaceAll("//[^@/]*@", "//***@");
         }
     }
 }

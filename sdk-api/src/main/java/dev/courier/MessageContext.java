@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * What a handler knows about the message it handles, and how it sends more. Messages published
  * or sent here inherit the correlation id and get this message's id as their causation id; they
  * are held back and go out only after the handler returns normally, with ids derived from this
- * message's id, so a handler that runs again produces the same ids.
+ * service, this message's id and their position, so a handler that runs again produces the same ids
+ * (and receivers deduplicate them) while two services handling one message never share an id.
+ * {@link #request} is the exception: it goes out at once, with a fresh id on every attempt.
  */
 public interface MessageContext {
 
@@ -49,8 +51,11 @@ public interface MessageContext {
     boolean isRequest();
 
     /**
-     * Sends a request now (not held back) and returns the reply's future. It is safe to join it
-     * inside a handler: replies are completed off the handler threads.
+     * Sends a request now (not held back) and returns the reply's future, completed on the bus's
+     * reply thread (never a handler thread), so it is safe to join it inside a handler. The request
+     * gets a fresh id on every attempt: when this handler fails and runs again, it asks again and the
+     * responder handles the request again, so make the responder safe to repeat (a query, or an
+     * operation keyed by its own business id).
      */
     <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout);
 }

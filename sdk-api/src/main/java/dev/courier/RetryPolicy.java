@@ -97,10 +97,13 @@ public final class RetryPolicy {
         return maxAttempts * (1 + redeliveryDelays.size());
     }
 
-    /** False for {@link NonRetryableException}, {@link CodecException} and the configured types. */
+    /**
+     * False for {@link NonRetryableException}, {@link CodecException}, {@link LimitExceededException}
+     * and the configured types (also as causes).
+     */
     public boolean isRetryable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof NonRetryableException || t instanceof CodecException) {
+            if (t instanceof NonRetryableException || t instanceof CodecException || t instanceof LimitExceededException) {
                 return false;
             }
             for (Class<? extends Throwable> c : noRetryOn) {

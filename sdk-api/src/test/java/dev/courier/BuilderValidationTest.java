@@ -1,10 +1,14 @@
 package dev.courier;
 
+import ch.qos.logback.classic.Level;
+import dev.courier.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,7 +99,13 @@ class BuilderValidationTest {
 
     @Test
     void namingLintWarnsByDefaultAndFailsWhenStrict() {
-        assertDoesNotThrow(() -> MessageBus.builder("svc").produces(EventNamedLikeCommand.class).build().close());
+        try (LogCapture log = LogCapture.of("dev.courier")) {
+            assertDoesNotThrow(() -> MessageBus.builder("svc").produces(EventNamedLikeCommand.class).build().close());
+            List<String> warnings = log.messages(Level.WARN, "does not read as past tense");
+            assertEquals(1, warnings.size(), "build() warns once about the misnamed event: " + log.dump());
+            assertTrue(warnings.get(0).contains("EventNamedLikeCommand") && warnings.get(0).contains("strictNaming"),
+                    "the warning names the type and the setting: " + warnings);
+        }
         String m = problems(() -> MessageBus.builder("svc").strictNaming(true).produces(EventNamedLikeCommand.class).build());
         assertTrue(m.contains("past tense") && m.contains("EventNamedLikeCommand"), m);
         assertDoesNotThrow(() -> MessageBus.builder("svc").strictNaming(true).produces(OrderPlaced.class, PlaceOrder.class)

@@ -2,7 +2,9 @@ package dev.courier;
 
 import dev.courier.kit.Await;
 import dev.courier.memory.InMemoryBroker;
+import dev.courier.testing.LogCapture;
 import dev.courier.testing.ManualScheduler;
+import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
@@ -111,8 +113,9 @@ class PipelineTest {
         start(bus("pub")).publish(new Happened(5)).join();
         Await.until(PATIENCE, () -> followed.size() == 1, () -> "the successful attempt's event arrives");
         Await.stays(Duration.ofMillis(300), () -> followed.size() == 1, () -> "the failed attempt sent nothing");
-        String expected = UUID.nameUUIDFromBytes((handledId.get() + "/0").getBytes(StandardCharsets.UTF_8)).toString();
-        assertEquals(expected, followed.get(0).messageId(), "derived from the handled id and sequence");
+        String expected = UUID.nameUUIDFromBytes(("producer/" + handledId.get() + "/0").getBytes(StandardCharsets.UTF_8))
+                .toString();
+        assertEquals(expected, followed.get(0).messageId(), "derived from the emitting service, the handled id and the position");
         assertEquals(handledId.get(), followed.get(0).envelope().causationId());
     }
 
@@ -251,10 +254,18 @@ class PipelineTest {
 
     @Test
     void publishingAnUndeclaredTypeWarnsOrFailsWhenStrict() {
-        MessageBus strict = start(MessageBus.builder("strict").transport("memory:" + broker).strictProduces(true));
-        CourierException e = assertThrows(CourierException.class, () -> strict.publish(new Happened(1)));
-        assertTrue(e.getMessage().contains("produces"), e.getMessage());
-        MessageBus lax = start(MessageBus.builder("lax").transport("memory:" + broker));
-        lax.publish(new Happened(1)).join(); // allowed: only a warning, once
+        try (LogCapture log = LogCapture.of("dev.courier")) {
+            MessageBus strict = start(MessageBus.builder("strict").transport("memory:" + broker).strictProduces(true));
+            CourierException e = assertThrows(CourierException.class, () -> strict.publish(new Happened(1)));
+            assertTrue(e.getMessage().contains("produces"), e.getMessage());
+            assertEquals(0, log.count(Level.WARN, "without declaring it"), "strict fails instead of warning: " + log.dump());
+            MessageBus lax = start(MessageBus.builder("lax").transport("memory:" + broker));
+            lax.publish(new Happened(1)).join(); // allowed: only a warning, once
+            lax.publish(new Happened(2)).join();
+            List<String> warnings = log.messages(Level.WARN, "without declaring it");
+            assertEquals(1, warnings.size(), "one warning per undeclared type, not per publish: " + log.dump());
+            assertTrue(warnings.get(0).contains("'lax'") && warnings.get(0).contains("v1.test.happened"),
+                    "the warning names the service and the message: " + warnings);
+        }
     }
 }

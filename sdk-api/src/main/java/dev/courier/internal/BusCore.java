@@ -4,29 +4,24 @@ import dev.courier.BusListener;
 import dev.courier.Command;
 import dev.courier.CourierException;
 import dev.courier.DeadLetters;
-import dev.courier.Envelope;
-import dev.courier.Event;
 import dev.courier.Health;
 import dev.courier.PublishException;
 import dev.courier.RequestTimeoutException;
 import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Limits;
 import dev.courier.spi.TransportContext;
 import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The bus behind {@link dev.courier.MessageBus}: outgoing headers, publishing, request/reply,
@@ -38,11 +33,12 @@ public final class BusCore {
     private final BusSettings s;
     private final String replyAddress;
     private final Replies replies;
+    private final Outgoing outgoing;
     private final List<Inbound> inbounds = new ArrayList<>();
     private final List<TransportSubscription> transportSubscriptions = new ArrayList<>();
-    private final Set<String> undeclaredWarned = ConcurrentHashMap.newKeySet();
     private final Set<String> produces;
     private final List<ExecutorService> owned;
+    private final HandlerThreads handlerThreads = new HandlerThreads();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -52,6 +48,7 @@ public final class BusCore {
         this.owned = List.copyOf(ownedExecutors);
         this.replyAddress = settings.service() + "." + settings.instanceId();
         this.replies = new Replies(this);
+        this.outgoing = new Outgoing(settings, this.produces, log);
     }
 
     public BusSettings settings() {
@@ -79,21 +76,31 @@ public final class BusCore {
         return produces;
     }
 
+    /**
+     * The limits every message this bus makes is checked against, and every incoming one: the smaller
+     * of Courier's own and the transport's (known once started; Courier's own before).
+     */
+    public Limits limits() {
+        return outgoing.limits();
+    }
+
+    Outgoing outgoing() {
+        return outgoing;
+    }
+
     /** A message ready for the wire: where it goes, its headers and its bytes. */
     public record Prepared(Address to, Map<String, String> headers, byte[] body, String type) {
     }
 
     /**
      * Builds the wire form of a message without sending it (for an outbox): a root message, or a
-     * child of the handler running on this thread. For modules of Courier itself.
+     * child of the handler running on this thread. Checked against {@link #limits()} here, so a
+     * message the transport cannot carry fails with LimitExceededException before it is stored.
+     * For modules of Courier itself.
      */
     public Prepared prepare(Object message, Map<String, String> userHeaders) {
-        MessageType type = typeOf(message);
         HandlerContext ctx = HandlerContext.current();
-        String id = ctx != null ? ctx.nextId() : Ids.random();
-        Map<String, String> h = outgoingHeaders(type.name(), id, ctx, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return new Prepared(to, h, codec().encode(message), type.name());
+        return outgoing.make(message, ctx != null ? ctx.nextId() : Ids.random(), ctx, userHeaders);
     }
 
     /** Sends a prepared (or stored) message now; completes on the transport's confirm. */
@@ -110,6 +117,7 @@ public final class BusCore {
         }
         s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost));
         try {
+            outgoing.transportLimits(s.transport().limits());
             transportSubscriptions.add(s.transport().subscribe(Address.reply(replyAddress), s.instanceId(),
                     Math.max(64, s.prefetch()), replies::onDelivery));
             for (BusSettings.Subscription sub : s.subscriptions()) {
@@ -130,109 +138,13 @@ public final class BusCore {
 
     // ---- outgoing ---------------------------------------------------------------------------------
 
-    MessageType typeOf(Object message) {
-        if (message == null) {
-            throw new IllegalArgumentException("message must not be null");
-        }
-        MessageType type = s.registry().resolve(message.getClass());
-        if (!produces.contains(type.name()) && undeclaredWarned.add(type.name())) {
-            String text = "service '" + s.service() + "' publishes " + type.name() + " (" + message.getClass().getName()
-                    + ") without declaring it with produces(...); the contract will miss it";
-            if (s.strictProduces()) {
-                undeclaredWarned.remove(type.name());
-                throw new CourierException(text);
-            }
-            log.warn(text);
-        }
-        return type;
-    }
-
-    /** Headers of a new message; {@code parent} (may be null) supplies correlation and trace context. */
-    Map<String, String> outgoingHeaders(String type, String id, HandlerContext parent, Map<String, String> user) {
-        Map<String, String> h = new HashMap<>(16);
-        if (!user.isEmpty()) {
-            String own = user.get(Headers.ID);
-            if (own != null) {
-                if (own.isBlank() || own.length() > 200) {
-                    throw new IllegalArgumentException("an explicit message id must be 1 to 200 characters, was '" + own + "'");
-                }
-                id = own;
-            }
-            for (Map.Entry<String, String> e : user.entrySet()) {
-                String k = e.getKey();
-                if (k.equals(Headers.ID)) {
-                    continue;
-                }
-                if (!Headers.isValidName(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is not a valid CloudEvents attribute"
-                            + " name: use lower-case a-z and 0-9 only, at most 20 characters");
-                }
-                if (Headers.RESERVED.contains(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is reserved by Courier/CloudEvents");
-                }
-                if (e.getValue() == null) {
-                    throw new IllegalArgumentException("header '" + k + "' has a null value");
-                }
-                h.put(k, e.getValue());
-            }
-        }
-        h.put(Headers.ID, id);
-        h.put(Headers.SOURCE, s.service());
-        h.put(Headers.TYPE, type);
-        h.put(Headers.TIME, Times.now(s.clock()));
-        h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
-        if (parent != null) {
-            Envelope p = parent.envelope();
-            h.put(Headers.CORRELATION_ID, p.correlationId() != null ? p.correlationId() : p.id());
-            h.put(Headers.CAUSATION_ID, p.id());
-            copy(p, h, Headers.TRACEPARENT);
-            copy(p, h, Headers.TRACESTATE);
-        } else {
-            h.put(Headers.CORRELATION_ID, id);
-        }
-        return h;
-    }
-
-    private static void copy(Envelope from, Map<String, String> to, String name) {
-        String v = from.header(name);
-        if (v != null && !to.containsKey(name)) {
-            to.put(name, v);
-        }
-    }
-
-    Map<String, String> replyHeaders(Envelope request, String id, String status, Object reply) {
-        Map<String, String> h = new HashMap<>(16);
-        h.put(Headers.ID, id);
-        h.put(Headers.SOURCE, s.service());
-        h.put(Headers.TYPE, replyType(request, reply));
-        h.put(Headers.TIME, Times.now(s.clock()));
-        h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
-        h.put(Headers.CORRELATION_ID, request.correlationId() != null ? request.correlationId() : request.id());
-        h.put(Headers.CAUSATION_ID, request.id());
-        h.put(Headers.REPLY_STATUS, status);
-        copy(request, h, Headers.TRACEPARENT);
-        copy(request, h, Headers.TRACESTATE);
-        return h;
-    }
-
-    private static String replyType(Envelope request, Object reply) {
-        if (reply != null && reply.getClass().isAnnotationPresent(dev.courier.MessageName.class)) {
-            return reply.getClass().getAnnotation(dev.courier.MessageName.class).value();
-        }
-        return request.type() + ".reply";
-    }
-
     public CompletableFuture<Void> publish(Object message, Map<String, String> userHeaders) {
         HandlerContext ctx = HandlerContext.current();
         if (ctx != null) {
             return ctx.hold(message, userHeaders);
         }
-        MessageType type = typeOf(message);
-        Map<String, String> h = outgoingHeaders(type.name(), Ids.random(), null, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return send(to, h, codec().encode(message), type.name());
+        Prepared p = outgoing.make(message, Ids.random(), null, userHeaders);
+        return send(p.to(), p.headers(), p.body(), p.type());
     }
 
     /** Publishes now through the transport. */
@@ -300,14 +212,18 @@ public final class BusCore {
         if (parent == null) {
             parent = HandlerContext.current();
         }
-        MessageType type = typeOf(command);
-        String id = parent != null ? parent.nextId() : Ids.random();
-        Map<String, String> h = outgoingHeaders(type.name(), id, parent, Map.of());
+        MessageType type = outgoing.typeOf(command);
+        // Always a fresh id, also inside a handler: a retried attempt must ask again and get an answer,
+        // and a derived id would be suppressed as a duplicate by the responder (docs/guarantees.md).
+        String id = Ids.random();
+        Map<String, String> h = outgoing.headers(type.name(), id, parent, Map.of());
         long deadline = s.clock().millis() + timeout.toMillis();
         h.put(Headers.REPLY_TO, replyAddress);
         h.put(Headers.DEADLINE, Long.toString(deadline));
+        byte[] body = codec().encode(command);
+        outgoing.check(type.name(), h, body);
         CompletableFuture<R> reply = replies.register(id, type.name(), replyType, timeout);
-        send(Address.command(type.name()), h, codec().encode(command), type.name()).whenComplete((x, e) -> {
+        send(Address.command(type.name()), h, body, type.name()).whenComplete((x, e) -> {
             if (e != null) {
                 replies.fail(id, new PublishException("request " + type.name() + " " + id + " was not sent: "
                         + e.getMessage(), e));
@@ -327,15 +243,29 @@ public final class BusCore {
     }
 
     public Health health() {
-        boolean live = started && !closed && transportSubscriptions.stream().allMatch(TransportSubscription::isActive);
-        return new Health(started && !closed, started && !closed && s.transport().isConnected(), live,
-                s.transport().describe());
+        if (closed) {
+            return new Health(Health.State.CLOSED, false, false, "closed");
+        }
+        if (!started) {
+            return new Health(Health.State.NOT_STARTED, false, false, s.transport().describe());
+        }
+        boolean live = transportSubscriptions.stream().allMatch(TransportSubscription::isActive);
+        return new Health(Health.State.RUNNING, s.transport().isConnected(), live, s.transport().describe());
     }
 
     boolean isClosing() {
         return closed;
     }
 
+    HandlerThreads handlerThreads() {
+        return handlerThreads;
+    }
+
+    /**
+     * Stops new deliveries, gives back what has not started, waits at most closeTimeout for the rest,
+     * interrupts handlers still running then (their messages are not acked), fails requests in
+     * flight, closes the transport and stops the bus's own executors without waiting for them.
+     */
     public void close() {
         synchronized (this) {
             if (closed) {
@@ -343,43 +273,17 @@ public final class BusCore {
             }
             closed = true;
         }
+        boolean cutOff = false;
         if (started) {
             log.info("bus '{}' (instance {}) closing", s.service(), s.instanceId());
             for (TransportSubscription sub : transportSubscriptions) {
                 safe(sub::close);
             }
-            long deadline = System.nanoTime() + s.closeTimeout().toNanos();
-            for (Inbound in : inbounds) {
-                in.returnUnstarted();
-            }
-            for (Inbound in : inbounds) {
-                while (in.outstanding() > 0 && System.nanoTime() < deadline) {
-                    try {
-                        Thread.sleep(5); // close() blocks by contract; the deadline bounds it
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-                if (in.outstanding() > 0) {
-                    log.warn("bus '{}': {} message(s) of {} still in progress after the close timeout {};"
-                            + " they are not acked and the broker will deliver them again", s.service(),
-                            in.outstanding(), in.typeName(), s.closeTimeout());
-                }
-            }
+            cutOff = !Shutdown.drain(s.service(), inbounds, s.closeTimeout(), handlerThreads, log);
             replies.failAll(new CourierException("bus '" + s.service() + "' closed before the reply arrived"));
         }
         safe(s.transport()::close);
-        for (ExecutorService e : owned) {
-            e.shutdown();
-        }
-        for (ExecutorService e : owned) {
-            try {
-                e.awaitTermination(1, TimeUnit.SECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Shutdown.stop(owned, cutOff);
         if (started) {
             log.info("bus '{}' (instance {}) closed", s.service(), s.instanceId());
         }

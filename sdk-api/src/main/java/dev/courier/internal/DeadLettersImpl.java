@@ -67,7 +67,8 @@ final class DeadLettersImpl implements DeadLetters {
         Map<String, String> h = new HashMap<>(found.headers());
         String address = h.get(Headers.DL_ADDRESS);
         for (String k : new String[] {Headers.DL_ERROR_TYPE, Headers.DL_ERROR_MESSAGE, Headers.DL_STACK_TRACE,
-                Headers.DL_ATTEMPTS, Headers.DL_ADDRESS, Headers.DL_SERVICE, Headers.DL_FIRST_FAILURE, Headers.DL_LAST_FAILURE}) {
+                Headers.DL_ATTEMPTS, Headers.DL_ADDRESS, Headers.DL_SERVICE, Headers.DL_FIRST_FAILURE, Headers.DL_LAST_FAILURE,
+                Headers.DL_TRUNCATED, Headers.DL_FAILURES, Headers.CLAIM_FAILURES}) {
             h.remove(k);
         }
         h.remove(Headers.REPLY_TO);

@@ -77,10 +77,9 @@ final class HandlerContext implements MessageContext {
     }
 
     CompletableFuture<Void> hold(Object message, Map<String, String> userHeaders) {
-        MessageType type = core.typeOf(message);
-        Map<String, String> h = core.outgoingHeaders(type.name(), nextId(), this, userHeaders);
-        Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-        return add(new Held(to, h, core.codec().encode(message), type.name(), new CompletableFuture<>()));
+        // made and checked here, in the handler: a message that cannot go out fails the attempt
+        BusCore.Prepared p = core.outgoing().make(message, nextId(), this, userHeaders);
+        return add(new Held(p.to(), p.headers(), p.body(), p.type(), new CompletableFuture<>()));
     }
 
     @Override
@@ -90,8 +89,10 @@ final class HandlerContext implements MessageContext {
             throw new CourierException("cannot reply: " + envelope.type() + " " + envelope.id()
                     + " was not sent as a request (it has no " + Headers.REPLY_TO + " header)");
         }
-        Map<String, String> h = core.replyHeaders(envelope, nextId(), "ok", reply);
-        add(new Held(Address.reply(replyTo), h, core.codec().encode(reply), h.get(Headers.TYPE), new CompletableFuture<>()));
+        Map<String, String> h = core.outgoing().replyHeaders(envelope, nextId(), "ok", reply);
+        byte[] body = core.codec().encode(reply);
+        core.outgoing().check(h.get(Headers.TYPE), h, body);
+        add(new Held(Address.reply(replyTo), h, body, h.get(Headers.TYPE), new CompletableFuture<>()));
     }
 
     @Override
@@ -109,9 +110,9 @@ final class HandlerContext implements MessageContext {
         return h.sent();
     }
 
-    /** Ids derived from the handled id and the sequence: a re-run produces the same ids. */
+    /** Ids derived from this service, the handled id and the position: a re-run produces the same ids. */
     String nextId() {
-        return Ids.derived(envelope.id(), sequence++);
+        return Ids.derived(core.settings().service(), envelope.id(), sequence++);
     }
 
     List<Held> held() {

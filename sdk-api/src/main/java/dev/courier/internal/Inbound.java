@@ -4,10 +4,9 @@ import dev.courier.BusListener;
 import dev.courier.CodecException;
 import dev.courier.Envelope;
 import dev.courier.Handler;
+import dev.courier.LimitExceededException;
 import dev.courier.RetryPolicy;
-import dev.courier.spi.Address;
 import dev.courier.spi.Delivery;
-import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Headers;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
@@ -26,17 +25,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The consume pipeline of one handler, in this fixed order:
  * <ol>
- *   <li>decode: no id, no type, a type this handler does not take, or undecodable JSON goes
+ *   <li>decode ({@link Decoder}): no id, no type, a size limit broken, a specversion other than 1.x,
+ *       a type this handler does not take, or a body that is not one non-null JSON value goes
  *       straight to the dead letter, without retries;</li>
- *   <li>deadline: a request whose caller has given up is acked and skipped;</li>
- *   <li>dedup claim for (service, id): done → ack and skip; claimed elsewhere → come back later;</li>
+ *   <li>deadline: a request whose caller has given up is acked and skipped (only a request: a
+ *       deadline on anything else is ignored);</li>
+ *   <li>dedup claim for (service, id) ({@link Claims}): done → ack and skip; claimed elsewhere or the
+ *       store failing → come back later, bounded;</li>
  *   <li>handler attempts inside the retry policy's immediate stage (resilience4j, scheduled);</li>
  *   <li>outcome: success → send what the handler held back, mark done, ack; retryable failure with
- *       redeliveries left → release the claim and redeliver later; otherwise → dead letter with
- *       diagnostic headers, wait for its confirm, tell a waiting requester, release, ack.</li>
+ *       redeliveries left → release the claim and redeliver later (if that cannot be scheduled: the
+ *       dead letter); otherwise → dead letter ({@link DeadLetterer}) with diagnostic headers, wait
+ *       for its confirm, tell a waiting requester, release, ack.</li>
  * </ol>
- * Nothing is acked before its outcome is durable; a failed attempt never marks done and sends nothing.
- * Internal.
+ * A message that comes back after its dead letter was refused ({@link Headers#DL_FAILURES}) goes
+ * straight to the dead-letter step again: its handler never runs twice for one failure. Nothing is
+ * acked before its outcome is durable; a failed attempt never marks done and sends nothing. Internal.
  */
 final class Inbound {
     /** Thrown when a request's caller has given up; the message is acked and skipped. */
@@ -46,14 +50,21 @@ final class Inbound {
         }
     }
 
-    /** How soon a copy that found its id claimed elsewhere comes back (at most; a quarter lease if shorter). */
-    static final java.time.Duration IN_PROGRESS_RETRY = java.time.Duration.ofSeconds(1);
+    /** Thrown instead of running a handler once the bus is closing; the message is given back. */
+    static final class Closing extends RuntimeException {
+        Closing() {
+            super("the bus is closing", null, false, false);
+        }
+    }
 
     private final BusCore core;
     private final BusSettings s;
     private final MessageType type;
     private final Handler<Object> handler;
     private final Lane lane;
+    private final Decoder decoder;
+    private final Claims claims;
+    private final DeadLetterer deadLetterer;
     private final Retry retry;
     private final Logger log;
 
@@ -63,7 +74,11 @@ final class Inbound {
         this.type = type;
         this.handler = handler;
         this.log = core.log();
-        this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process);
+        this.decoder = new Decoder(s.codec(), type);
+        this.claims = new Claims(s, log);
+        this.deadLetterer = new DeadLetterer(core, claims);
+        this.lane = new Lane(s.handlerExecutor(), s.concurrency(), this::process, log,
+                type.name() + " of '" + s.service() + "'");
         RetryPolicy p = s.retryPolicy();
         this.retry = Retry.of("courier." + s.service() + "." + type.name(), RetryConfig.<Object>custom()
                 .maxAttempts(p.maxAttempts())
@@ -92,6 +107,10 @@ final class Inbound {
         return lane.outstanding();
     }
 
+    CompletableFuture<Void> idle() {
+        return lane.idle();
+    }
+
     void returnUnstarted() {
         for (Delivery d : lane.drainUnstarted()) {
             d.reject(true);
@@ -100,53 +119,27 @@ final class Inbound {
 
     private CompletableFuture<?> process(Delivery d) {
         Map<String, String> h = d.headers();
-        String id = h.get(Headers.ID);
-        String typeName = h.get(Headers.TYPE);
-        if (id == null || id.isEmpty()) {
-            return deadLetter(d, null, new CodecException("message has no id (CloudEvents 'id' is required)", null), 0, null);
+        if (h.containsKey(Headers.DL_FAILURES)) {
+            String id = h.get(Headers.ID);
+            return deadLetterer.deadLetter(d, id == null ? null : Decoder.envelope(h), DeadLetterer.Failure.carried(h));
         }
-        if (typeName == null || typeName.isEmpty()) {
-            return deadLetter(d, null, new CodecException("message " + id + " has no type (CloudEvents 'type' is required)", null), 0, null);
-        }
-        if (!typeName.equals(type.name())) {
-            return deadLetter(d, null, new CodecException("message " + id + " has type '" + typeName + "' but arrived on "
-                    + d.address() + ", whose handler takes '" + type.name() + "' only", null), 0, null);
-        }
-        Object payload;
+        Decoder.Decoded decoded;
         try {
-            payload = s.codec().decode(d.body(), type.javaType());
-        } catch (CodecException e) {
+            decoded = decoder.decode(d, core.limits());
+        } catch (CodecException | LimitExceededException e) {
             return deadLetter(d, null, e, 0, null);
         }
-        Envelope env = envelope(h);
+        Envelope env = decoded.envelope();
         if (deadlinePassed(h)) {
-            log.debug("{} {} skipped: its requester's deadline has passed", typeName, id);
+            log.debug("{} {} skipped: its requester's deadline has passed", env.type(), env.id());
             return d.ack();
         }
-        DeduplicationStore.Claim claim;
-        try {
-            claim = s.deduplicationStore().claim(s.service(), id, s.claimLease());
-        } catch (RuntimeException e) {
-            log.warn("deduplication store failed to claim {} {}; message comes back later: {}", typeName, id, e.toString());
-            return d.redeliverLater(h, s.retryPolicy().initialBackoff().plusSeconds(1));
-        }
-        if (claim == DeduplicationStore.Claim.DONE) {
-            if (log.isDebugEnabled()) {
-                log.debug("{} {} already handled by service '{}': duplicate suppressed", typeName, id, s.service());
-            }
-            listener(l -> l.duplicate(env));
-            return d.ack();
-        }
-        if (claim == DeduplicationStore.Claim.IN_PROGRESS) {
-            log.debug("{} {} is being handled elsewhere; it comes back later", typeName, id);
-            java.time.Duration quarter = s.claimLease().dividedBy(4);
-            return d.redeliverLater(h, quarter.compareTo(IN_PROGRESS_RETRY) < 0 && !quarter.isZero() ? quarter : IN_PROGRESS_RETRY);
-        }
-        return attempts(d, env, payload);
+        return claims.claim(d, env, () -> attempts(d, env, decoded.payload()),
+                (dl, e, error) -> deadLetter(dl, e, error, 0, null), () -> listener(l -> l.duplicate(env)));
     }
 
     private CompletableFuture<?> attempts(Delivery d, Envelope env, Object payload) {
-        int before = intHeader(env, Headers.ATTEMPT);
+        int before = intHeader(env.headers(), Headers.ATTEMPT);
         AtomicInteger made = new AtomicInteger(1);
         // Fast path: the first attempt runs here, without the retry machinery; most messages end here.
         CompletableFuture<Object> first = attempt(env, payload, before + 1, 1);
@@ -158,7 +151,7 @@ final class Inbound {
                 return CompletableFuture.completedFuture(ok);
             }
             Throwable cause = unwrap(error);
-            if (s.retryPolicy().maxAttempts() == 1 || cause instanceof DeadlinePassed
+            if (s.retryPolicy().maxAttempts() == 1 || cause instanceof DeadlinePassed || core.isClosing()
                     || !s.retryPolicy().isRetryable(cause)) {
                 return CompletableFuture.failedFuture(cause);
             }
@@ -179,9 +172,14 @@ final class Inbound {
                 return settleSuccess(d, env);
             }
             Throwable cause = unwrap(error);
+            if (core.isClosing()) {
+                log.debug("{} {} not finished before the bus closed ({}); given back", env.type(), env.id(), cause.toString());
+                claims.release(env);
+                return d.reject(true);
+            }
             if (cause instanceof DeadlinePassed) {
                 log.debug("{} {} not retried: its requester's deadline has passed", env.type(), env.id());
-                release(env);
+                claims.release(env);
                 return d.ack();
             }
             return settleFailure(d, env, cause, before + made.get());
@@ -193,6 +191,9 @@ final class Inbound {
      * {@code attemptNo} counts all attempts of the message; {@code immediate} this delivery's (from 1).
      */
     private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo, int immediate) {
+        if (core.isClosing()) {
+            return CompletableFuture.failedFuture(new Closing());
+        }
         if (attemptNo > 1 && deadlinePassed(env.headers())) {
             return CompletableFuture.failedFuture(new DeadlinePassed());
         }
@@ -201,17 +202,19 @@ final class Inbound {
         MDC.put("messageId", env.id());
         MDC.put("messageType", env.type());
         ctx.enter();
+        HandlerThreads.Slot slot = core.handlerThreads().enter();
         long t0 = System.nanoTime();
         try {
             handler.handle(payload, ctx);
         } catch (Throwable t) {
             BusCore.discard(ctx.held(), t);
-            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t)) {
+            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t) && !core.isClosing()) {
                 log.debug("{} {} attempt {} failed and is tried again: {}", env.type(), env.id(), attemptNo, t.toString());
                 listener(l -> l.retried(env, attemptNo, false, t));
             }
             return CompletableFuture.failedFuture(t);
         } finally {
+            core.handlerThreads().leave(slot);
             ctx.exit();
             MDC.remove("correlationId");
             MDC.remove("messageId");
@@ -229,104 +232,45 @@ final class Inbound {
     }
 
     private CompletableFuture<Void> settleSuccess(Delivery d, Envelope env) {
-        try {
-            s.deduplicationStore().complete(s.service(), env.id());
-        } catch (RuntimeException e) {
-            log.warn("deduplication store failed to mark {} {} done; a redelivery may run the handler again: {}",
-                    env.type(), env.id(), e.toString());
-        }
+        claims.complete(env);
         return d.ack();
     }
 
     private CompletableFuture<?> settleFailure(Delivery d, Envelope env, Throwable error, int attempts) {
         RetryPolicy p = s.retryPolicy();
-        int redelivery = intHeader(env, Headers.REDELIVERY);
+        int redelivery = intHeader(env.headers(), Headers.REDELIVERY);
         if (p.isRetryable(error) && redelivery < p.redeliveryDelays().size()) {
             java.time.Duration delay = p.redeliveryDelays().get(redelivery);
             Map<String, String> h = new HashMap<>(d.headers());
+            h.remove(Headers.CLAIM_FAILURES);
             h.put(Headers.ATTEMPT, Integer.toString(attempts));
             h.put(Headers.REDELIVERY, Integer.toString(redelivery + 1));
             h.putIfAbsent(Headers.FIRST_FAILURE, Instant.now(s.clock()).toString());
             log.debug("{} {} failed {} attempt(s); redelivery {} of {} in {}: {}", env.type(), env.id(), attempts,
                     redelivery + 1, p.redeliveryDelays().size(), delay, error.toString());
             listener(l -> l.retried(env, attempts, true, error));
-            release(env);
-            return d.redeliverLater(h, delay).exceptionally(e -> {
-                log.warn("could not schedule the redelivery of {} {}; returning it to the broker: {}", env.type(),
-                        env.id(), e.toString());
-                d.reject(true);
-                return null;
-            });
+            claims.release(env);
+            return d.redeliverLater(h, delay).handle((x, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                log.warn("could not schedule the redelivery of {} {} ({}); it is dead-lettered instead", env.type(),
+                        env.id(), unwrap(e).toString());
+                return deadLetter(d, env, error, attempts, h.get(Headers.FIRST_FAILURE));
+            }).thenCompose(x -> x);
         }
         return deadLetter(d, env, error, attempts, env.header(Headers.FIRST_FAILURE));
     }
 
     private CompletableFuture<?> deadLetter(Delivery d, Envelope env, Throwable error, int attempts, String firstFailure) {
-        Map<String, String> h = new HashMap<>(d.headers());
-        h.remove(Headers.ATTEMPT);
-        h.remove(Headers.REDELIVERY);
-        h.remove(Headers.FIRST_FAILURE);
-        String now = Instant.now(s.clock()).toString();
-        h.put(Headers.DL_ERROR_TYPE, error.getClass().getName());
-        h.put(Headers.DL_ERROR_MESSAGE, truncate(String.valueOf(error.getMessage()), 1024));
-        h.put(Headers.DL_STACK_TRACE, StackTraces.bounded(error, s.deadLetterPolicy().maxStackTraceBytes()));
-        h.put(Headers.DL_ATTEMPTS, Integer.toString(attempts));
-        h.put(Headers.DL_ADDRESS, d.address().withoutGroup().toString());
-        h.put(Headers.DL_SERVICE, s.service());
-        h.put(Headers.DL_FIRST_FAILURE, firstFailure != null ? firstFailure : now);
-        h.put(Headers.DL_LAST_FAILURE, now);
-        String id = d.headers().get(Headers.ID);
-        String typeName = d.headers().get(Headers.TYPE);
-        return core.send(Address.deadLetter(s.service()), h, d.body(), "dead letter of " + typeName).handle((x, e) -> {
-            if (e != null) {
-                log.error("could not dead-letter {} {} of service '{}' ({}); the message was not acked and comes back:"
-                        + " {}", typeName, id, s.service(), error.toString(), unwrap(e).toString());
-                if (env != null) {
-                    release(env);
-                }
-                return d.redeliverLater(d.headers(), java.time.Duration.ofSeconds(5))
-                        .exceptionally(e2 -> {
-                            d.reject(true);
-                            return null;
-                        });
-            }
-            log.warn("dead-lettered {} {} of service '{}' after {} attempt(s): {}", typeName, id, s.service(),
-                    attempts, error.toString());
-            listener(l -> l.deadLettered(env, id, error));
-            if (env != null && env.header(Headers.REPLY_TO) != null && s.deadLetterPolicy().notifyRequester()) {
-                notifyRequester(env, error);
-            }
-            if (env != null) {
-                release(env);
-            }
-            return d.ack();
-        }).thenCompose(f -> f);
+        return deadLetterer.deadLetter(d, env, DeadLetterer.Failure.of(error, attempts, firstFailure,
+                s.deadLetterPolicy().maxStackTraceBytes()));
     }
 
-    private void notifyRequester(Envelope request, Throwable error) {
-        Map<String, String> h = core.replyHeaders(request, Ids.derived(request.id(), 1_000_000), "error", null);
-        h.put(Headers.DL_ERROR_TYPE, error.getClass().getName());
-        h.put(Headers.DL_ERROR_MESSAGE, truncate(String.valueOf(error.getMessage()), 1024));
-        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        core.send(Address.reply(request.header(Headers.REPLY_TO)), h, body, h.get(Headers.TYPE)).exceptionally(e -> {
-            log.debug("could not tell the requester of {} {} about its dead letter: {}", request.type(), request.id(),
-                    e.toString());
-            return null;
-        });
-    }
-
-    private void release(Envelope env) {
-        try {
-            s.deduplicationStore().release(s.service(), env.id());
-        } catch (RuntimeException e) {
-            log.warn("deduplication store failed to release {} {}; it is retried after its lease: {}", env.type(),
-                    env.id(), e.toString());
-        }
-    }
-
+    /** True for a request whose requester has given up. A deadline on anything else is ignored (docs/guarantees.md). */
     private boolean deadlinePassed(Map<String, String> h) {
         String deadline = h.get(Headers.DEADLINE);
-        if (deadline == null) {
+        if (deadline == null || h.get(Headers.REPLY_TO) == null) {
             return false;
         }
         try {
@@ -336,15 +280,8 @@ final class Inbound {
         }
     }
 
-    static Envelope envelope(Map<String, String> h) {
-        String id = h.get(Headers.ID);
-        String correlation = h.get(Headers.CORRELATION_ID);
-        return new Envelope(id, h.get(Headers.SOURCE), h.get(Headers.TYPE), h.get(Headers.TIME),
-                correlation != null ? correlation : id, h.get(Headers.CAUSATION_ID), h.get(Headers.SUBJECT), h);
-    }
-
-    private static int intHeader(Envelope env, String name) {
-        String v = env.header(name);
+    static int intHeader(Map<String, String> headers, String name) {
+        String v = headers.get(name);
         if (v == null) {
             return 0;
         }
@@ -353,10 +290,6 @@ final class Inbound {
         } catch (NumberFormatException e) {
             return 0;
         }
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     static Throwable unwrap(Throwable t) {

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Jackson, as a tolerant reader: unknown fields are ignored, java.time and Optional are supported,
- * and no type information ever goes on the wire (types come from the message name). Internal.
+ * and no type information ever goes on the wire (types come from the message name). Strict where
+ * tolerance would hide damage: a body must be exactly one JSON value (trailing tokens fail). Internal.
  */
 public final class JsonCodec {
     public static final String CONTENT_TYPE = "application/json";
@@ -27,6 +28,7 @@ public final class JsonCodec {
         m.registerModule(new JavaTimeModule());
         m.registerModule(new Jdk8Module());
         m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        m.configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true); // "{...} garbage" is not one JSON value
         m.configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false);
         m.deactivateDefaultTyping();
         this.mapper = m;

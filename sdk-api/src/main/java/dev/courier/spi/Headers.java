@@ -47,6 +47,12 @@ public final class Headers {
     public static final String DL_LAST_FAILURE = "dllastfailure";
     /** First failure time carried across delayed redeliveries (ISO-8601). */
     public static final String FIRST_FAILURE = "courierfirstfailure";
+    /** On a dead letter: original headers (and the body) changed to make it storable, with their sizes. */
+    public static final String DL_TRUNCATED = "dltruncatedheaders";
+    /** Times the dead letter of this message could not be stored; the message came back for another try. */
+    public static final String DL_FAILURES = "courierdlfailures";
+    /** Times the deduplication store failed to claim this message's id; it came back for another try. */
+    public static final String CLAIM_FAILURES = "courierclaimfailures";
 
     public static final String SPEC_VERSION_1_0 = "1.0";
 
@@ -54,7 +60,8 @@ public final class Headers {
     public static final Set<String> RESERVED = Set.of(ID, SOURCE, TYPE, TIME, SPECVERSION, DATACONTENTTYPE,
             CORRELATION_ID, CAUSATION_ID, ATTEMPT, REDELIVERY, REPLY_TO, DEADLINE, REPLY_STATUS,
             DL_ERROR_TYPE, DL_ERROR_MESSAGE, DL_STACK_TRACE, DL_ATTEMPTS, DL_ADDRESS, DL_SERVICE,
-            DL_FIRST_FAILURE, DL_LAST_FAILURE, FIRST_FAILURE, "data", "data_base64", "dataschema");
+            DL_FIRST_FAILURE, DL_LAST_FAILURE, FIRST_FAILURE, DL_TRUNCATED, DL_FAILURES, CLAIM_FAILURES, "data",
+            "data_base64", "dataschema");
 
     /** True for a valid CloudEvents attribute name: lower-case a-z and 0-9, 1 to 20 characters. */
     public static boolean isValidName(String name) {

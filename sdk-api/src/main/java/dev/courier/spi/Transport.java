@@ -16,10 +16,7 @@ import java.util.concurrent.CompletableFuture;
  *       cannot: broker refused, unroutable command/reply/dead letter, closed, or the publish timeout
  *       of {@link TransportContext#publishTimeout()} passed while waiting for room or a confirm.</li>
  *   <li>{@link #publish} never blocks its caller longer than the publish timeout, and never blocks a
- *       thread the transport delivers on (inside a {@link DeliveryCallback}, or a thread that completes
- *       the transport's futures): there it returns a pending future instead of waiting for room or for
- *       the connection, because what it would wait for may depend on that thread. On other threads it
- *       may wait for room (back-pressure), up to the publish timeout.</li>
+ *       thread the transport delivers on (see {@link #publish}).</li>
  *   <li>Publishes from one thread reach the broker in the order they were made, also when they
  *       waited for the connection during an outage (and were sent again after a reconnect).</li>
  *   <li>Header names are CloudEvents attribute names; values are strings. The transport maps them
@@ -35,7 +32,21 @@ public interface Transport extends AutoCloseable {
     /** Connects. Called once by the bus before any other method. Fails with a clear exception. */
     void start(TransportContext context);
 
-    /** Publishes one message; see the class comment for how the future completes. */
+    /**
+     * Publishes one message; see the class comment for how the future completes.
+     *
+     * <p>Blocking: it may block the calling thread only while it waits for room or for a connection
+     * (back-pressure), never longer than the publish timeout, and never for the confirm — and never
+     * on a thread the transport delivers on (inside a {@link DeliveryCallback}, or a thread that
+     * completes the transport's futures): there it returns a pending future at once, because the room
+     * it would wait for may depend on that very thread. So it may be called from any thread, a
+     * delivery callback's included, without deadlocking; a publish that finds no room in time fails
+     * its future with {@link dev.courier.PublishTimeoutException}. (Kit: {@code PublishCases}.)
+     *
+     * <p>Size: the bus has checked the message against {@link #limits()} before calling this. A
+     * transport need not check again, but a message the broker refuses anyway must fail this
+     * message's future only, never throw and never disturb other publishes.
+     */
     CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body);
 
     /**
@@ -53,6 +64,19 @@ public interface Transport extends AutoCloseable {
 
     /** What this transport can do; the conformance kit skips, with a reason, what it cannot. */
     Set<Capability> capabilities();
+
+    /**
+     * The largest ids, headers and bodies this transport can carry, in bytes (default
+     * {@link Limits#DEFAULTS}). Called once, after {@link #start}, so a transport may answer with what
+     * it learnt when connecting (a negotiated frame or packet size). State only what the protocol or
+     * broker truly cannot carry — e.g. AMQP 0-9-1 short-string properties hold 255 bytes — never more
+     * than you can: the bus checks each message it makes once against the smaller of these and
+     * {@link Limits#DEFAULTS}, dead-letters incoming messages that break them, and fits every dead
+     * letter to these limits so that it can always be stored.
+     */
+    default Limits limits() {
+        return Limits.DEFAULTS;
+    }
 
     /** A short description for logs and health, never with credentials. */
     String describe();

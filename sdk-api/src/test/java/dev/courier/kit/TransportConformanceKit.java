@@ -76,8 +76,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@link #newTransport} and {@link #deleteNamespace}, and has a constructor without arguments (the
  * stress case makes an instance per scenario it runs).
  */
-public abstract class TransportConformanceKit implements KitHarness, SettleCases, SubscriptionCases,
-        RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases {
+public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases, SettleCases,
+        SubscriptionCases, RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases {
 
     /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
     protected abstract Transport newTransport(String namespace);
