@@ -1,5 +1,6 @@
 package dev.courier.memory;
 
+import dev.courier.CourierException;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
 import dev.courier.spi.Address;
@@ -15,32 +16,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A connection to an {@link InMemoryBroker}: the embedded default transport ({@code memory:}).
  * Confirms mean the message is in the target queues; a full queue makes publish wait up to the
- * publish timeout, then fail with {@link PublishTimeoutException}. Closing the transport gives
- * its unsettled deliveries back to their queues, as a broker does when a connection drops.
+ * publish timeout, then fail with {@link PublishTimeoutException} — on a thread that delivers
+ * (inside a delivery callback, which runs on whichever thread published or settled), the wait is a
+ * pending future instead of a blocked thread. Closing the transport gives its unsettled deliveries
+ * back to their queues, as a broker does when a connection drops; settling them afterwards fails.
  */
 public final class InMemoryTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
-    private static final ScheduledExecutorService DELAYS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "courier-memory-delays");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final InMemoryBroker broker;
     private final List<MemorySubscription> subscriptions = new CopyOnWriteArrayList<>();
@@ -73,18 +73,43 @@ public final class InMemoryTransport implements Transport {
             return CompletableFuture.failedFuture(new PublishException("unroutable: nobody consumes " + to
                     + " (no handler subscribed yet)"));
         }
-        try {
-            for (MemoryQueue q : queues) {
-                if (!q.put(message, publishTimeoutNanos)) {
-                    return CompletableFuture.failedFuture(new PublishTimeoutException("queue " + q.name()
-                            + " stayed full for the publish timeout of " + Duration.ofNanos(publishTimeoutNanos)));
-                }
+        long timeout = publishTimeoutNanos;
+        boolean delivering = Dispatch.delivering();
+        CompletableFuture<Void> single = null;
+        List<CompletableFuture<Void>> waits = null;
+        Map<CompletableFuture<Void>, MemoryQueue> waitingOn = null;
+        for (MemoryQueue q : queues) {
+            CompletableFuture<Void> f = q.offer(message, timeout, delivering);
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                continue;
             }
+            if (waits == null) {
+                waits = new ArrayList<>(2);
+                waitingOn = new HashMap<>(4);
+            }
+            waits.add(f);
+            waitingOn.put(f, q);
+            single = f;
+        }
+        if (waits == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> all = waits.size() == 1 ? single : CompletableFuture.allOf(waits.toArray(new CompletableFuture[0]));
+        if (delivering) {
+            return all; // never block a thread that delivers: the room it waits for may depend on it
+        }
+        try {
+            all.get(timeout, TimeUnit.NANOSECONDS); // back-pressure on the caller, up to the publish timeout
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing to " + to, e));
+            waitingOn.forEach((f, q) -> q.withdraw(f));
+            return CompletableFuture.failedFuture(new PublishException("interrupted while waiting for room to publish to " + to, e));
+        } catch (TimeoutException e) {
+            waitingOn.forEach((f, q) -> q.expire(f, timeout));
+        } catch (ExecutionException e) {
+            // the future says why
         }
-        return CompletableFuture.completedFuture(null);
+        return all;
     }
 
     @Override
@@ -174,11 +199,16 @@ public final class InMemoryTransport implements Transport {
             if (wip.getAndIncrement() != 0) {
                 return;
             }
-            int missed = 1;
-            do {
-                drain();
-                missed = wip.addAndGet(-missed);
-            } while (missed != 0);
+            boolean was = Dispatch.enter();
+            try {
+                int missed = 1;
+                do {
+                    drain();
+                    missed = wip.addAndGet(-missed);
+                } while (missed != 0);
+            } finally {
+                Dispatch.leave(was);
+            }
         }
 
         private void drain() {
@@ -186,6 +216,11 @@ public final class InMemoryTransport implements Transport {
                 MemoryQueue.Item item = queue.pollNow();
                 if (item == null) {
                     credits.release();
+                    return;
+                }
+                if (!active) { // closed meanwhile: it takes nothing more from the group
+                    credits.release();
+                    queue.requeueFront(item);
                     return;
                 }
                 MemoryDelivery d = new MemoryDelivery(this, item);
@@ -213,15 +248,23 @@ public final class InMemoryTransport implements Transport {
 
         void returnUnsettled() {
             for (MemoryDelivery d : unsettled) {
-                d.reject(true);
+                d.takeBack();
             }
         }
     }
 
+    /**
+     * Settles once: the first of ack, reject and redeliverLater claims it with a compare-and-set;
+     * later calls do nothing. Once the transport closed and gave it back, settling fails (stale).
+     */
     private static final class MemoryDelivery implements Delivery {
+        private static final int OPEN = 0;
+        private static final int SETTLED = 1;
+        private static final int TAKEN_BACK = 2;
+
         private final MemorySubscription sub;
         private final MemoryQueue.Item item;
-        private final AtomicBoolean settled = new AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
 
         MemoryDelivery(MemorySubscription sub, MemoryQueue.Item item) {
             this.sub = sub;
@@ -254,12 +297,31 @@ public final class InMemoryTransport implements Transport {
         }
 
         private boolean settle() {
-            if (settled.compareAndSet(false, true)) {
+            if (state.compareAndSet(OPEN, SETTLED)) {
                 sub.unsettled.remove(this);
                 sub.credits.release();
                 return true;
             }
             return false;
+        }
+
+        /** The transport closed: the message goes back to its queue, and settling it from now on fails. */
+        void takeBack() {
+            if (state.compareAndSet(OPEN, TAKEN_BACK)) {
+                sub.unsettled.remove(this);
+                sub.credits.release();
+                sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
+            }
+        }
+
+        /** What a call that did not settle returns: nothing to do, or a stale delivery. */
+        private CompletableFuture<Void> notSettled(String what) {
+            if (state.get() == TAKEN_BACK) {
+                return CompletableFuture.failedFuture(new CourierException("cannot " + what + " message "
+                        + item.message.headers().get("id") + ": its transport closed and gave it back to the queue,"
+                        + " where it is delivered again (stale delivery)"));
+            }
+            return CompletableFuture.completedFuture(null);
         }
 
         private void more() {
@@ -268,31 +330,34 @@ public final class InMemoryTransport implements Transport {
 
         @Override
         public CompletableFuture<Void> ack() {
-            if (settle()) {
-                more();
+            if (!settle()) {
+                return notSettled("ack");
             }
+            more();
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
         public CompletableFuture<Void> reject(boolean requeue) {
-            if (settle()) {
-                if (requeue) {
-                    sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
-                }
-                more();
+            if (!settle()) {
+                return notSettled("reject");
             }
+            if (requeue) {
+                sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
+            }
+            more();
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
         public CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay) {
-            if (settle()) {
-                RawMessage again = new RawMessage(headers, item.message.body());
-                DELAYS.schedule(() -> sub.queue.requeueBack(again, item.deliveries + 1), delay.toMillis(),
-                        TimeUnit.MILLISECONDS);
-                more();
+            if (!settle()) {
+                return notSettled("redeliver");
             }
+            RawMessage again = new RawMessage(headers, item.message.body());
+            Dispatch.TIMERS.schedule(() -> sub.queue.requeueBack(again, item.deliveries + 1), delay.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            more();
             return CompletableFuture.completedFuture(null);
         }
     }

@@ -5,8 +5,31 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One message handed to a subscriber. Exactly one of {@link #ack}, {@link #reject} or
- * {@link #redeliverLater} settles it; settling twice is a no-op. Futures fail, they never throw.
+ * One message handed to a subscriber.
+ *
+ * <p><b>Settle once.</b> Exactly one of {@link #ack}, {@link #reject} or {@link #redeliverLater}
+ * settles a delivery: the first call claims it atomically, from whatever thread; every later call,
+ * on any thread, does nothing (nothing reaches the broker, no prefetch slot is freed twice) and
+ * returns a future already completed normally. While a {@code redeliverLater} is in progress, other
+ * calls do nothing either; only a failed {@code redeliverLater} gives its claim back.
+ *
+ * <p><b>What a completed settle future means.</b> The acknowledgement (or rejection) was handed to
+ * the live connection the delivery came on: written, or queued ahead of anything written later, so
+ * a graceful {@link Transport#close()} afterwards never undoes it. It does not mean the broker has
+ * processed it: no protocol confirms an acknowledgement (AMQP's {@code basic.ack} and MQTT's PUBACK
+ * have no reply), so an ack can still be lost when the connection drops before the broker reads it.
+ * The broker then delivers the message again, flagged {@link #redelivered()}, and the bus's
+ * deduplication (per service and message id, marked done before the ack) makes that delivery a
+ * no-op. That is the guarantee the bus relies on — never that an ack arrived.
+ *
+ * <p><b>Stale deliveries.</b> Once the transport has closed, or the connection the delivery came on
+ * was lost (and replaced by a reconnect), the broker has taken the message back and delivers it
+ * again. Settling such a delivery sends nothing and fails its future with a
+ * {@link dev.courier.CourierException} saying the delivery is stale. Closing only the
+ * {@link TransportSubscription} does not make its deliveries stale: they can still be settled.
+ *
+ * <p>Settling never throws: every outcome is in the future. The conformance kit checks these rules
+ * ({@code SettleCases}, {@code RedeliveryCases}).
  */
 public interface Delivery {
 
@@ -20,19 +43,29 @@ public interface Delivery {
 
     byte[] body();
 
-    /** True when the broker says it may have delivered this message before. */
+    /**
+     * True when the broker may have delivered this message before: it was given back with
+     * {@code reject(true)}, left unsettled by a consumer that went away (transport closed, connection
+     * lost), or delivered again after a broker restart. A first delivery is never flagged. (A copy
+     * brought back by {@link #redeliverLater} carries its count in {@code courierredelivery}.)
+     */
     boolean redelivered();
 
-    /** Removes the message for good. */
+    /** Removes the message for good. See the class comment for what the completed future means. */
     CompletableFuture<Void> ack();
 
-    /** Gives the message back: with {@code requeue} it is delivered again, without it it is dropped. */
+    /**
+     * Gives the message back: with {@code requeue} it is delivered again to this group (flagged
+     * {@link #redelivered()}), without it it is dropped.
+     */
     CompletableFuture<Void> reject(boolean requeue);
 
     /**
      * Brings the message back to this group only, with {@code headers} instead of the original
      * ones, after {@code delay}, and settles this delivery once that is durable. The consumer slot
-     * is free meanwhile: no thread waits for the delay.
+     * is free meanwhile: no thread waits for the delay. When the future fails, nothing was settled:
+     * the claim is given back and the caller may still settle the delivery (the bus then rejects it
+     * with requeue).
      */
     CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay);
 }

@@ -15,9 +15,16 @@ import java.util.concurrent.CompletableFuture;
  *       the message (publisher confirm, PUBACK, hub ack); it fails the future, never throws, when it
  *       cannot: broker refused, unroutable command/reply/dead letter, closed, or the publish timeout
  *       of {@link TransportContext#publishTimeout()} passed while waiting for room or a confirm.</li>
+ *   <li>{@link #publish} never blocks its caller longer than the publish timeout, and never blocks a
+ *       thread the transport delivers on (see {@link #publish}).</li>
+ *   <li>Publishes from one thread reach the broker in the order they were made, also when they
+ *       waited for the connection during an outage (and were sent again after a reconnect).</li>
  *   <li>Header names are CloudEvents attribute names; values are strings. The transport maps them
  *       to its binding and gives them back unchanged on delivery.</li>
- *   <li>A delivery that is neither acked nor rejected is redelivered after the consumer goes away.</li>
+ *   <li>A delivery that is neither acked nor rejected is given back when its consumer goes away
+ *       (transport closed, connection lost) and delivered again to the group, flagged
+ *       {@link Delivery#redelivered()}. Settling, closing a subscription: see {@link Delivery} and
+ *       {@link TransportSubscription}.</li>
  * </ul>
  */
 public interface Transport extends AutoCloseable {
@@ -29,10 +36,12 @@ public interface Transport extends AutoCloseable {
      * Publishes one message; see the class comment for how the future completes.
      *
      * <p>Blocking: it may block the calling thread only while it waits for room or for a connection
-     * (back-pressure), never longer than the publish timeout, and never for the confirm. It must
-     * not need the calling thread to make progress, so it may be called from any thread — a
-     * delivery callback's included — without deadlocking: at worst the future fails with
-     * {@link dev.courier.PublishTimeoutException} when the timeout has passed.
+     * (back-pressure), never longer than the publish timeout, and never for the confirm — and never
+     * on a thread the transport delivers on (inside a {@link DeliveryCallback}, or a thread that
+     * completes the transport's futures): there it returns a pending future at once, because the room
+     * it would wait for may depend on that very thread. So it may be called from any thread, a
+     * delivery callback's included, without deadlocking; a publish that finds no room in time fails
+     * its future with {@link dev.courier.PublishTimeoutException}. (Kit: {@code PublishCases}.)
      *
      * <p>Size: the bus has checked the message against {@link #limits()} before calling this. A
      * transport need not check again, but a message the broker refuses anyway must fail this
@@ -91,7 +100,12 @@ public interface Transport extends AutoCloseable {
         return Map.of("address", address.toString());
     }
 
-    /** Stops deliveries, waits for outstanding confirms up to a bound, and disconnects. */
+    /**
+     * Stops deliveries, gives back every unsettled delivery (settling one afterwards fails: it is
+     * stale), waits for outstanding confirms and for settlements already handed to the connection up
+     * to a bound, and disconnects. Idempotent and bounded. Afterwards no thread the transport or its
+     * client library started keeps the JVM alive, and nothing is logged as an error.
+     */
     @Override
     void close();
 }

@@ -1,11 +1,32 @@
 package dev.courier.spi;
 
-/** A live subscription; closing it stops new deliveries (outstanding ones can still be settled). */
+/**
+ * A live subscription of one address for one group.
+ *
+ * <p>{@link #close()} (the conformance kit's {@code SubscriptionCases} check each point):
+ * <ul>
+ *   <li>Stops deliveries: once it has returned, the subscription takes no more messages from the
+ *       group. (A delivery it was already handing over may still reach the callback, which settles
+ *       it as usual.)</li>
+ *   <li>Deliveries outstanding at that moment remain the subscriber's to settle: ack, reject and
+ *       redeliverLater still work (the bus acks handlers that finish while it closes). Those still
+ *       unsettled when the transport closes are given back.</li>
+ *   <li>The group's messages stay with the group: its other members get them, and with no member
+ *       left the group keeps them for a later one, as it does while a service is down. Nothing is
+ *       parked on the closed subscription, and nothing held for it stalls the transport's other
+ *       subscriptions.</li>
+ *   <li>The same address and group may be subscribed again on the same transport.</li>
+ *   <li>It is idempotent, safe to call from several threads and while the transport closes, and
+ *       bounded: it returns within seconds whatever the broker does (every broker round trip in it
+ *       has a timeout).</li>
+ * </ul>
+ */
 public interface TransportSubscription extends AutoCloseable {
 
     /** True while deliveries can arrive (false after close or while the broker is unreachable). */
     boolean isActive();
 
+    /** Stops deliveries; see the class comment. */
     @Override
     void close();
 }

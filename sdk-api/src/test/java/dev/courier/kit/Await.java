@@ -39,4 +39,24 @@ public final class Await {
             }
         }
     }
+
+    /**
+     * Waits up to {@code period} for {@code condition} and says whether it came true — for a wait whose
+     * end is allowed not to come (a transport may block instead), never as a pass/fail check.
+     */
+    public static boolean upTo(Duration period, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + period.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting", e);
+            }
+        }
+        return true;
+    }
 }

@@ -8,7 +8,6 @@ import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
 import dev.courier.spi.Limits;
 import dev.courier.spi.Transport;
-import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +50,7 @@ public interface DecodeCases extends KitHarness {
         return svc.deadLetters().list(10).stream().filter(d -> id.equals(d.messageId())).findFirst().orElseThrow();
     }
 
-    @Test
+    @KitCase
     default void aJsonNullBodyIsDeadLetteredAtOnce() {
         List<Object> handled = new CopyOnWriteArrayList<>();
         MessageBus svc = start(bus("nulls").onEvent(Pinged.class, (e, ctx) -> handled.add(String.valueOf(e))));
@@ -63,7 +62,7 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "the handler never sees a null message — check that decode refuses JSON null");
     }
 
-    @Test
+    @KitCase
     default void trailingGarbageAfterTheJsonValueIsDeadLetteredAtOnce() {
         List<Object> handled = new CopyOnWriteArrayList<>();
         MessageBus svc = start(bus("trailing").onEvent(Pinged.class, (e, ctx) -> handled.add(e)));
@@ -76,7 +75,7 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "JSON followed by garbage must not be handled — check FAIL_ON_TRAILING_TOKENS");
     }
 
-    @Test
+    @KitCase
     default void anUnknownSpecVersionIsDeadLetteredWithTheReason() {
         List<Object> handled = new CopyOnWriteArrayList<>();
         MessageBus svc = start(bus("versions").onEvent(Pinged.class, (e, ctx) -> handled.add(e)));
@@ -91,7 +90,7 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "a CloudEvents major version the bus cannot read is never handled");
     }
 
-    @Test
+    @KitCase
     default void aForeignMessageWhoseIdBreaksTheLimitIsDeadLetteredNotLooped() {
         List<Object> handled = new CopyOnWriteArrayList<>();
         MessageBus svc = start(bus("longids").onEvent(Pinged.class, (e, ctx) -> handled.add(e)));
@@ -110,7 +109,7 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "the handler never runs for a message over a limit");
     }
 
-    @Test
+    @KitCase
     default void aDeadlineOnAMessageThatIsNotARequestIsIgnored() {
         List<Integer> handled = new CopyOnWriteArrayList<>();
         start(bus("deadlines").onEvent(Pinged.class, (e, ctx) -> handled.add(e.n())));

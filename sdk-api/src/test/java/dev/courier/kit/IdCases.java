@@ -7,7 +7,6 @@ import dev.courier.kit.KitMessages.Hop;
 import dev.courier.kit.KitMessages.Ping;
 import dev.courier.kit.KitMessages.Pinged;
 import dev.courier.kit.KitMessages.Pong;
-import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +30,7 @@ public interface IdCases extends KitHarness {
     record EchoEmitted(String from, int n) implements Event {
     }
 
-    @Test
+    @KitCase
     default void emissionsOfTwoServicesFromOneEventNeverCollide() {
         for (String svc : List.of("left", "right")) {
             start(bus(svc).produces(EchoEmitted.class).onEvent(Pinged.class, (e, ctx) -> {
@@ -60,7 +59,7 @@ public interface IdCases extends KitHarness {
         assertEquals(12, idsSeen.size(), "12 distinct ids: " + idsSeen);
     }
 
-    @Test
+    @KitCase
     default void aRequestMadeInAHandlerGetsItsReplyOnARetry() {
         start(bus("answerer").onCommand(Ping.class, (p, ctx) -> ctx.reply(new Pong(p.n() + 1))));
         List<Integer> replies = new CopyOnWriteArrayList<>();

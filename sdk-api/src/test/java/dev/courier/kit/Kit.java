@@ -1,11 +1,14 @@
 package dev.courier.kit;
 
+import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Transport;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -50,5 +53,29 @@ public final class Kit {
             throw new AssertionError("future did not fail within " + patience + ": " + e, e);
         }
         throw new AssertionError("future completed normally; a failure was expected");
+    }
+
+    /** The event address the raw-transport cases use ({@code v1.kit.pinged}). */
+    public static final Address PINGED = Address.event("v1.kit.pinged");
+
+    /** Publishes a crafted {@code v1.kit.pinged} with a new id and {@code n} in its body; returns the id once confirmed. */
+    public static String publishPinged(Transport t, int n, Duration patience) {
+        String id = UUID.randomUUID().toString();
+        join(t.publish(PINGED, headersFor("v1.kit.pinged", id), json("{\"n\":" + n + ",\"text\":\"kit\"}")), patience);
+        return id;
+    }
+
+    /** Calls a settle method, turning a thrown exception into an AssertionError (settling never throws). */
+    public static CompletableFuture<Void> settle(String what, java.util.function.Supplier<CompletableFuture<Void>> call) {
+        try {
+            CompletableFuture<Void> f = call.get();
+            if (f == null) {
+                throw new AssertionError(what + " returned null instead of a future");
+            }
+            return f;
+        } catch (RuntimeException e) {
+            throw new AssertionError(what + " threw " + e + "; settling must return a future (failed if need be),"
+                    + " never throw", e);
+        }
     }
 }

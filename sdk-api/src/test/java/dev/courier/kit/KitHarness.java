@@ -6,6 +6,7 @@ import dev.courier.spi.Capability;
 import dev.courier.spi.Transport;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What a group of kit cases needs from the running kit: the test's namespace, buses and raw
@@ -38,4 +39,28 @@ public interface KitHarness {
 
     /** A short, fast retry policy: 2 immediate attempts, 1 redelivery after 300 ms. */
     RetryPolicy fastRetries();
+
+    /**
+     * A URI for {@code MessageBus.Builder.transport(String)} whose broker names live in this test's
+     * namespace, for the cases that start a bus in a child JVM ({@code memory:<namespace>},
+     * {@code amqp://…} with the namespace, …). Empty skips those cases, with the reason.
+     */
+    default Optional<String> transportUri() {
+        return Optional.empty();
+    }
+
+    /**
+     * Stops and starts the broker for the {@link RestartsBroker} cases (an outage, a restart). Empty
+     * (the default) skips them with the reason; memory has no broker to restart.
+     */
+    default Optional<BrokerControl> brokerControl() {
+        return Optional.empty();
+    }
+
+    /**
+     * The broker control, or skips the case with the reason when there is none. When the transport
+     * offers one that cannot work here ({@link BrokerControl#unavailableReason()}), the case is
+     * skipped too — except under {@code CI=true}, where it fails.
+     */
+    BrokerControl requireBrokerControl(String why);
 }

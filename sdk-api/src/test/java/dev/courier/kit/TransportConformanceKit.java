@@ -21,9 +21,14 @@ import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ReflectionSupport;
 
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +43,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import static dev.courier.kit.Kit.headersFor;
 import static dev.courier.kit.Kit.join;
@@ -61,8 +69,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * service names, and {@link #deleteNamespace} removes what the test left on the broker. Cases that
  * need an optional {@link Capability} are skipped, with the reason, when the transport lacks it.
  * Failure messages say what to check.
+ *
+ * <p>The cases ({@link KitCase}) run concurrently on one broker, each in its own namespace; those
+ * that restart the broker ({@link RestartsBroker}) run alone. {@link #theScenariosRunConcurrentlyOnOneBroker}
+ * runs every scenario again, all at once. So a subclass keeps no per-test state outside
+ * {@link #newTransport} and {@link #deleteNamespace}, and has a constructor without arguments (the
+ * stress case makes an instance per scenario it runs).
  */
-public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases {
+public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases, SettleCases,
+        SubscriptionCases, RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases {
 
     /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
     protected abstract Transport newTransport(String namespace);
@@ -84,21 +99,42 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
 
     private static final String RUN = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private static final AtomicInteger SEQ = new AtomicInteger();
+    /** Per kit class: every case holds the read side, a {@link RestartsBroker} case the write side. */
+    private static final Map<Class<?>, ReentrantReadWriteLock> BROKER_LOCKS = new ConcurrentHashMap<>();
 
     private String namespace;
     private final List<MessageBus> buses = new CopyOnWriteArrayList<>();
     private final List<Transport> raws = new CopyOnWriteArrayList<>();
     private Set<Capability> capabilities;
+    private Lock brokerLock;
 
     @BeforeEach
     void kitSetUp(TestInfo info) {
+        boolean restarts = info.getTestMethod().map(m -> m.isAnnotationPresent(RestartsBroker.class)).orElse(false)
+                && brokerControl().isPresent();
+        ReentrantReadWriteLock rw = BROKER_LOCKS.computeIfAbsent(getClass(), c -> new ReentrantReadWriteLock(true));
+        brokerLock = restarts ? rw.writeLock() : rw.readLock();
+        brokerLock.lock();
+        open();
+    }
+
+    @AfterEach
+    void kitTearDown() {
+        try {
+            cleanUp();
+        } finally {
+            brokerLock.unlock();
+        }
+    }
+
+    /** Gives this instance a fresh namespace and learns the transport's capabilities. */
+    private void open() {
         namespace = "ck" + RUN + "x" + SEQ.incrementAndGet();
         Transport probe = newTransport(namespace);
         capabilities = probe.capabilities();
     }
 
-    @AfterEach
-    void kitTearDown() {
+    private void cleanUp() {
         for (MessageBus b : buses) {
             try {
                 b.close();
@@ -162,26 +198,135 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assumeTrue(capabilities.contains(c), "transport lacks " + c + ": " + why);
     }
 
+    @Override
+    public BrokerControl requireBrokerControl(String why) {
+        BrokerControl control = brokerControl().orElse(null);
+        assumeTrue(control != null, "the transport's kit offers no BrokerControl (memory has no broker to restart; a"
+                + " broker transport's kit adds one with brokerControl()): " + why);
+        String unavailable = control.unavailableReason();
+        if (unavailable != null) {
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail("the transport's kit offers a BrokerControl, but it cannot restart the broker here: " + unavailable
+                        + " — under CI=true a restart case must run, not be skipped (" + why + ")");
+            }
+            assumeTrue(false, "cannot restart the broker here: " + unavailable + " (" + why + ")");
+        }
+        return control;
+    }
+
+    // ---- the stress case ----------------------------------------------------------------------------
+
+    /**
+     * Every scenario of the kit again, all at once ({@code courier.kit.stress.threads}, default 8, at a
+     * time; {@code courier.kit.stress.rounds} rounds, default 1), each in its own namespace, on top of
+     * the cases running in parallel anyway — Watermill's {@code TestPubSubStressTest}. A scenario that
+     * passes alone but fails here shares state it should not (a static, a name outside its namespace)
+     * or the transport mixes up concurrent subscriptions or confirms.
+     */
+    @KitCase(stress = false)
+    void theScenariosRunConcurrentlyOnOneBroker() throws Exception {
+        int rounds = Integer.getInteger("courier.kit.stress.rounds", 1);
+        int threads = Integer.getInteger("courier.kit.stress.threads", 8);
+        List<Method> scenarios = ReflectionSupport.findMethods(getClass(), m -> AnnotationSupport.isAnnotated(m, Test.class)
+                        && !AnnotationSupport.isAnnotated(m, Disabled.class)
+                        && !m.isAnnotationPresent(RestartsBroker.class)
+                        && AnnotationSupport.findAnnotation(m, KitCase.class).map(KitCase::stress).orElse(true),
+                HierarchyTraversalMode.TOP_DOWN);
+        assertFalse(scenarios.isEmpty(), "the stress case found no scenarios to run");
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "kit-stress");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, Future<String>> outcomes = new java.util.LinkedHashMap<>();
+        try {
+            for (int round = 1; round <= rounds; round++) {
+                for (Method m : scenarios) {
+                    outcomes.put(m.getName() + " (round " + round + ")", pool.submit(() -> runScenario(m)));
+                }
+            }
+            List<String> failures = new ArrayList<>();
+            int skipped = 0;
+            long deadline = System.nanoTime() + patience().multipliedBy(4L * rounds).toNanos();
+            for (Map.Entry<String, Future<String>> e : outcomes.entrySet()) {
+                String outcome;
+                try {
+                    outcome = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException t) {
+                    outcome = "did not finish within " + patience().multipliedBy(4L * rounds) + " while all scenarios ran at once";
+                }
+                if (outcome.startsWith("skipped")) {
+                    skipped++;
+                } else if (!outcome.equals("passed")) {
+                    failures.add(e.getKey() + ": " + outcome);
+                }
+            }
+            assertTrue(failures.isEmpty(), failures.size() + " of " + outcomes.size() + " scenarios failed when run"
+                    + " concurrently on one broker (" + skipped + " skipped) — a scenario that passes alone but fails"
+                    + " here shares state it should not, or the transport mixes up concurrent subscriptions/confirms:\n  "
+                    + String.join("\n  ", failures));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Runs one scenario in a fresh instance of this kit class: "passed", "skipped: …" or what failed. */
+    private String runScenario(Method scenario) {
+        TransportConformanceKit kit;
+        try {
+            java.lang.reflect.Constructor<? extends TransportConformanceKit> c = getClass().getDeclaredConstructor();
+            c.setAccessible(true);
+            kit = c.newInstance();
+        } catch (ReflectiveOperationException e) {
+            return "cannot make an instance of " + getClass().getName() + " (the kit needs a constructor without"
+                    + " arguments): " + e;
+        }
+        kit.open();
+        try {
+            scenario.setAccessible(true);
+            scenario.invoke(kit);
+            return "passed";
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof org.opentest4j.TestAbortedException) {
+                return "skipped: " + cause.getMessage();
+            }
+            return String.valueOf(cause);
+        } catch (IllegalAccessException e) {
+            return "cannot call the scenario: " + e;
+        } finally {
+            kit.cleanUp();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
-    @Test
+    @KitCase
     void eventFansOutToEveryService() {
         Map<String, Set<Integer>> seen = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         for (String svc : List.of("alpha", "beta")) {
             Set<Integer> got = ConcurrentHashMap.newKeySet();
+            AtomicInteger n = new AtomicInteger();
             seen.put(svc, got);
-            start(bus(svc).onEvent(Pinged.class, (e, ctx) -> got.add(e.n())));
+            calls.put(svc, n);
+            start(bus(svc).onEvent(Pinged.class, (e, ctx) -> {
+                n.incrementAndGet();
+                got.add(e.n());
+            }));
         }
         MessageBus pub = start(bus("pub"));
         for (int i = 0; i < 20; i++) {
             join(pub.publish(new Pinged(i, "hi")), patience());
         }
         Await.until(patience(), () -> seen.get("alpha").size() == 20 && seen.get("beta").size() == 20,
-                () -> "each service should get all 20 events once; got " + seen
+                () -> "each service should get all 20 events; got " + seen
                         + " — check that every service has its own queue/subscription for the event");
+        Await.stays(Duration.ofMillis(300), () -> calls.get("alpha").get() == 20 && calls.get("beta").get() == 20,
+                () -> "each service should handle each event once; handler calls " + calls);
     }
 
-    @Test
+    @KitCase
     void instancesOfOneServiceCompeteAndShareTheWork() {
         InMemoryDeduplicationStore shared = InMemoryDeduplicationStore.ofDefaults();
         Map<Integer, AtomicInteger> handled = new ConcurrentHashMap<>();
@@ -203,13 +348,15 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
             fs.add(pub.publish(new Pinged(i, "w")));
         }
         join(CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])), patience());
-        Await.until(patience(), () -> handled.size() == 200, () -> "200 events should be handled, got " + handled.size());
+        // a key appears (count 0) just before its handler counts it: wait for the counts, not the keys
+        Await.until(patience(), () -> handled.size() == 200 && handled.values().stream().allMatch(c -> c.get() > 0),
+                () -> "200 events should be handled, got " + handled.size());
         handled.forEach((n, c) -> assertEquals(1, c.get(), "event " + n + " handled more than once across instances"));
         assertTrue(byA.get() > 0 && byB.get() > 0, "both instances should share the work: a=" + byA + " b=" + byB
                 + " — check that instances of one service consume from one shared queue/group");
     }
 
-    @Test
+    @KitCase
     void rejectWithRequeueRedelivers() {
         require(Capability.REQUEUE, "MQTT has no requeue; retries republish instead");
         Transport t = raw();
@@ -229,7 +376,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertTrue(got.get(1).redelivered(), "the second delivery should be flagged as redelivered");
     }
 
-    @Test
+    @KitCase
     void duplicatesHaveTheirEffectOnceAlsoWhenConcurrent() throws Exception {
         Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
         start(bus("dedup").concurrency(4).onEvent(Pinged.class, (e, ctx) -> {
@@ -255,14 +402,16 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         }
         String sentinel = UUID.randomUUID().toString();
         join(t.publish(Address.event("v1.kit.pinged"), headersFor("v1.kit.pinged", sentinel), json("{\"n\":3,\"text\":\"s\"}")), patience());
-        Await.until(patience(), () -> effects.containsKey(id) && effects.containsKey(concurrentId) && effects.containsKey(sentinel),
-                () -> "all three ids should be handled, got " + effects.keySet());
+        // a key appears (count 0) just before its handler counts it: wait for the counts, not the keys
+        Await.until(patience(), () -> List.of(id, concurrentId, sentinel).stream()
+                        .allMatch(k -> effects.getOrDefault(k, new AtomicInteger()).get() > 0),
+                () -> "all three ids should be handled, got " + effects);
         // copies that were in progress elsewhere come back later: give them time to come back and be suppressed
         Await.stays(Duration.ofSeconds(3), () -> effects.get(id).get() == 1 && effects.get(concurrentId).get() == 1,
                 () -> "a duplicate had its effect twice: " + effects);
     }
 
-    @Test
+    @KitCase
     void failingHandlerIsRetriedThenSucceeds() {
         List<Integer> attempts = new CopyOnWriteArrayList<>();
         AtomicInteger succeeded = new AtomicInteger();
@@ -280,7 +429,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         Await.stays(Duration.ofMillis(500), () -> succeeded.get() == 1, () -> "handled twice after success");
     }
 
-    @Test
+    @KitCase
     void exhaustedRetriesDeadLetterWithDiagnosticsAndReplayGoesToThatServiceOnly() {
         AtomicInteger failing = new AtomicInteger(1);
         AtomicInteger handledByBad = new AtomicInteger();
@@ -307,7 +456,8 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertTrue(dl.headers().get(Headers.DL_STACK_TRACE).contains("IllegalStateException"));
         assertEquals("bad", dl.headers().get(Headers.DL_SERVICE));
         assertTrue(new String(dl.body(), StandardCharsets.UTF_8).contains("doomed"), "original bytes kept");
-        assertEquals(1, handledByOther.get(), "the other service handles the event normally");
+        Await.until(patience(), () -> handledByOther.get() == 1,
+                () -> "the other service handles the event normally, handled " + handledByOther.get());
 
         failing.set(0);
         join(bad.deadLetters().replay(dl.messageId()), patience());
@@ -317,7 +467,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
                 () -> "replay must go to the failing service only, never through the fan-out");
     }
 
-    @Test
+    @KitCase
     void undecodableMessagesAreDeadLetteredWithoutRetries() {
         AtomicInteger calls = new AtomicInteger();
         MessageBus svc = start(bus("strict").onEvent(Pinged.class, (e, ctx) -> calls.incrementAndGet()));
@@ -338,7 +488,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(0, calls.get(), "the handler never runs for undecodable messages");
     }
 
-    @Test
+    @KitCase
     void requestGetsItsReplyAndTimesOutOrFailsClearly() {
         start(bus("pinger").onCommand(Ping.class, (p, ctx) -> {
             if (p.n() < 0) {
@@ -371,7 +521,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         }
     }
 
-    @Test
+    @KitCase
     void requestsInOneChainAreMatchedByTheirOwnId() {
         start(bus("pinger").concurrency(4).onCommand(Ping.class, (p, ctx) -> ctx.reply(new Pong(p.n() * 10))));
         List<Integer> replies = new CopyOnWriteArrayList<>();
@@ -388,7 +538,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(List.of(10, 20), replies);
     }
 
-    @Test
+    @KitCase
     void correlationAndCausationFlowAcrossThreeHops() {
         Map<String, Envelope> seen = new ConcurrentHashMap<>();
         start(bus("one").onCommand(Ping.class, (p, ctx) -> {
@@ -421,7 +571,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(3, Set.of(one.id(), two.id(), three.id()).size(), "ids are unique");
     }
 
-    @Test
+    @KitCase
     void aOneMebibytePayloadArrivesIntact() {
         require(Capability.LARGE_MESSAGES, "the transport cannot carry 1 MiB messages");
         CompletableFuture<String> got = new CompletableFuture<>();
@@ -436,7 +586,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(data, join(got, patience()), "1 MiB payload must arrive byte for byte");
     }
 
-    @Test
+    @KitCase
     void eightThreadsPublishingConcurrentlyAreAllDelivered() throws Exception {
         Set<String> ids = ConcurrentHashMap.newKeySet();
         AtomicInteger calls = new AtomicInteger();
@@ -468,7 +618,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(8000, calls.get(), "no message handled twice");
     }
 
-    @Test
+    @KitCase
     void closeDuringLoadLosesNothing() {
         Set<Integer> handled = ConcurrentHashMap.newKeySet();
         InMemoryDeduplicationStore shared = InMemoryDeduplicationStore.ofDefaults();
@@ -493,7 +643,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
                 + " — check that close() never acks unfinished messages and returns unsettled ones");
     }
 
-    @Test
+    @KitCase
     void commandWithNoHandlerFailsTheSend() {
         require(Capability.UNROUTABLE_DETECTED, "the protocol cannot report that nobody consumes a command");
         MessageBus client = start(bus("lonely"));
@@ -506,7 +656,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         }
     }
 
-    @Test
+    @KitCase
     void healthReportsConnectedAndLiveSubscriptions() {
         MessageBus b = start(bus("healthy").onEvent(Pinged.class, (e, ctx) -> { }));
         assertTrue(b.health().isHealthy(), "a started bus is healthy: " + b.health());

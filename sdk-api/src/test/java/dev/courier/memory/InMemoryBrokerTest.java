@@ -14,12 +14,17 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InMemoryBrokerTest {
 
     private static InMemoryTransport started(InMemoryBroker b) {
+        return started(b, Duration.ofMillis(100));
+    }
+
+    private static InMemoryTransport started(InMemoryBroker b, Duration publishTimeout) {
         InMemoryTransport t = b.connect();
-        t.start(new TransportContext("test", "i1", Duration.ofMillis(100)));
+        t.start(new TransportContext("test", "i1", publishTimeout));
         return t;
     }
 
@@ -48,6 +53,59 @@ class InMemoryBrokerTest {
         assertEquals(before + 1, b.queueCount());
         s.close();
         assertEquals(before, b.queueCount(), "a reply queue is auto-deleted, so tabs and instances do not leak queues");
+        t.close();
+    }
+
+    /** Publishes {@code n} messages to {@code to} from inside a delivery callback (a delivering thread). */
+    private static java.util.List<java.util.concurrent.CompletableFuture<Void>> publishFromACallback(
+            InMemoryTransport t, Address to, int n) throws Exception {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        t.subscribe(Address.command("v1.trigger.do"), "svc", 1, d -> {
+            for (int i = 0; i < n; i++) {
+                fs.add(t.publish(to, Map.of("id", "m" + i, "type", to.name()), new byte[] {(byte) i}));
+            }
+            d.ack();
+            done.countDown();
+        });
+        t.publish(Address.command("v1.trigger.do"), Map.of("id", "t", "type", "v1.trigger.do"), new byte[1]).get(1, TimeUnit.SECONDS);
+        assertTrue(done.await(5, TimeUnit.SECONDS), "the callback should return without waiting for room");
+        return fs;
+    }
+
+    @Test
+    void publishesThatWaitForRoomAreTakenInTheOrderTheyWereMade() throws Exception {
+        InMemoryBroker b = InMemoryBroker.create(3, 10);
+        InMemoryTransport t = started(b, Duration.ofSeconds(10));
+        Address to = Address.command("v1.full.do");
+        b.declare(to, "svc");
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> fs = publishFromACallback(t, to, 10);
+        assertEquals(3, b.depth(to, "svc"), "three fit, seven wait");
+        assertEquals(3, fs.stream().filter(java.util.concurrent.CompletableFuture::isDone).count());
+        java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        t.subscribe(to, "svc", 1, d -> {
+            order.add(d.headers().get("id"));
+            d.ack();
+        });
+        java.util.concurrent.CompletableFuture.allOf(fs.toArray(new java.util.concurrent.CompletableFuture[0])).get(5, TimeUnit.SECONDS);
+        dev.courier.kit.Await.until(Duration.ofSeconds(5), () -> order.size() == 10, () -> "got " + order);
+        assertEquals(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "m" + i).toList(), order);
+        t.close();
+    }
+
+    @Test
+    void aPublishWaitingOnADeliveringThreadFailsAfterThePublishTimeout() throws Exception {
+        InMemoryBroker b = InMemoryBroker.create(1, 10);
+        InMemoryTransport t = started(b, Duration.ofMillis(200));
+        Address to = Address.command("v1.full.do");
+        b.declare(to, "svc");
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> fs = publishFromACallback(t, to, 3);
+        fs.get(0).get(1, TimeUnit.SECONDS);
+        for (java.util.concurrent.CompletableFuture<Void> f : fs.subList(1, 3)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(PublishTimeoutException.class, e.getCause(), "no room within the publish timeout");
+        }
+        assertEquals(1, b.depth(to, "svc"), "a publish that timed out is not taken later");
         t.close();
     }
 }
