@@ -1,11 +1,13 @@
 package dev.courier.amqp;
 
+import dev.courier.kit.BrokerControl;
 import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
 import org.junit.jupiter.api.BeforeAll;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +27,37 @@ class AmqpConformanceTest extends TransportConformanceKit {
         AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri()).namespace(namespace).build();
         CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
+    }
+
+    /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
+    @Override
+    public Optional<String> transportUri() {
+        String uri = RabbitBroker.uri();
+        return Optional.of(uri + (uri.contains("?") ? "&" : "?") + "namespace=" + namespace());
+    }
+
+    /** The local broker, stopped and started with rabbitmqctl (RABBITMQ_NODENAME names an extra node). */
+    @Override
+    public Optional<BrokerControl> brokerControl() {
+        return Optional.of(new BrokerControl() {
+            @Override
+            public String unavailableReason() {
+                return RabbitBroker.controllable() ? null : "restart cases need the local broker and rabbitmqctl (as"
+                        + " root, RABBITMQ_NODENAME naming its node when it is not the default)";
+            }
+
+            @Override
+            public void stop() {
+                if (!RabbitBroker.rabbitmqctl(120, "stop_app")) {
+                    throw new IllegalStateException("rabbitmqctl stop_app failed");
+                }
+            }
+
+            @Override
+            public void start() {
+                RabbitBroker.ensureRunning();
+            }
+        });
     }
 
     @Override
