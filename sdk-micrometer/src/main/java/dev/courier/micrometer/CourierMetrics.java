@@ -67,7 +67,6 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     private volatile MeterRegistry registry;
     private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
     private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<Key, AtomicInteger> active = new ConcurrentHashMap<>();
 
     /** One meter's identity: name and up to four tag values (service, message type, two more). */
     private record Key(String name, String service, String type, String k1, String v1, String k2, String v2) {
@@ -102,21 +101,12 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
 
     @Override
     public void intercept(InboundChain chain) throws Exception {
-        MeterRegistry r = registry;
-        if (r == null) {
+        if (registry == null) {
             chain.proceed();
             return;
         }
-        String service = chain.service();
-        String type = chain.envelope().type();
-        AtomicInteger running = active.computeIfAbsent(new Key(HANDLERS_ACTIVE, service, type, null, null, null, null),
-                k -> {
-                    AtomicInteger n = new AtomicInteger();
-                    Gauge.builder(HANDLERS_ACTIVE, n, AtomicInteger::get).tag("service", service).tag("message.type", type)
-                            .description("Handler attempts running now").register(r);
-                    return n;
-                });
-        running.incrementAndGet();
+        Meters m = meters(chain.service(), chain.envelope().type());
+        m.active.incrementAndGet();
         long t0 = System.nanoTime();
         AttemptOutcome outcome = AttemptOutcome.SUCCESS;
         try {
@@ -125,13 +115,77 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
             outcome = chain.outcomeOf(t);
             throw t;
         } finally {
-            running.decrementAndGet();
-            long took = System.nanoTime() - t0;
-            timer(HANDLER_DURATION, service, type, "outcome", outcomeTag(outcome), null, null).record(took, TimeUnit.NANOSECONDS);
+            m.active.decrementAndGet();
+            m.handler(outcome).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             if (outcome == AttemptOutcome.RETRY || outcome == AttemptOutcome.REDELIVERY) {
-                counter(RETRIES, service, type, "stage", outcome == AttemptOutcome.RETRY ? "immediate" : "delayed").increment();
+                m.retry(outcome == AttemptOutcome.RETRY).increment();
             }
         }
+    }
+
+    /**
+     * The meters of one (service, message type), found with two look-ups by string and no allocation on
+     * the per-message path; each meter is registered when first used.
+     */
+    private final class Meters {
+        final String service;
+        final String type;
+        final AtomicInteger active = new AtomicInteger();
+        final Timer[] handler = new Timer[AttemptOutcome.values().length];
+        final Counter[] retries = new Counter[2];
+        /** [kind ordinal][0 ok, 1 failed] */
+        final Timer[][] publish = new Timer[dev.courier.MessageKind.values().length][2];
+
+        Meters(String service, String type) {
+            this.service = service;
+            this.type = type;
+            Gauge.builder(HANDLERS_ACTIVE, active, AtomicInteger::get).tag("service", service).tag("message.type", type)
+                    .description("Handler attempts running now").register(registry);
+        }
+
+        Timer handler(AttemptOutcome o) {
+            Timer t = handler[o.ordinal()];
+            if (t == null) {
+                t = timer(HANDLER_DURATION, service, type, "outcome", outcomeTag(o), null, null);
+                handler[o.ordinal()] = t;
+            }
+            return t;
+        }
+
+        Counter retry(boolean immediate) {
+            int i = immediate ? 0 : 1;
+            Counter c = retries[i];
+            if (c == null) {
+                c = counter(RETRIES, service, type, "stage", immediate ? "immediate" : "delayed");
+                retries[i] = c;
+            }
+            return c;
+        }
+
+        Timer publish(dev.courier.MessageKind kind, boolean ok) {
+            int i = ok ? 0 : 1;
+            Timer t = publish[kind.ordinal()][i];
+            if (t == null) {
+                t = timer(PUBLISH, service, type, "message.kind", kind.name().toLowerCase(java.util.Locale.ROOT), "outcome",
+                        ok ? "ok" : "failed");
+                publish[kind.ordinal()][i] = t;
+            }
+            return t;
+        }
+    }
+
+    private final Map<String, Map<String, Meters>> byService = new ConcurrentHashMap<>();
+
+    private Meters meters(String service, String type) {
+        Map<String, Meters> byType = byService.get(service);
+        if (byType == null) {
+            byType = byService.computeIfAbsent(service, k -> new ConcurrentHashMap<>());
+        }
+        Meters m = byType.get(type);
+        if (m == null) {
+            m = byType.computeIfAbsent(type, k -> new Meters(service, k));
+        }
+        return m;
     }
 
     private static String outcomeTag(AttemptOutcome o) {
@@ -150,20 +204,17 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         if (registry == null) {
             return chain.proceed();
         }
-        String service = chain.service();
-        String type = chain.envelope().type();
-        String kind = chain.kind().name().toLowerCase();
+        Meters m = meters(chain.service(), chain.envelope().type());
+        dev.courier.MessageKind kind = chain.kind();
         long t0 = System.nanoTime();
         CompletableFuture<Void> f;
         try {
             f = chain.proceed();
         } catch (RuntimeException e) {
-            timer(PUBLISH, service, type, "message.kind", kind, "outcome", "failed").record(System.nanoTime() - t0,
-                    TimeUnit.NANOSECONDS);
+            m.publish(kind, false).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             throw e;
         }
-        f.whenComplete((x, e) -> timer(PUBLISH, service, type, "message.kind", kind, "outcome", e == null ? "ok" : "failed")
-                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
+        f.whenComplete((x, e) -> m.publish(kind, e == null).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
         return f;
     }
 
