@@ -150,6 +150,15 @@ abstract class TracingChainTest {
         assertEquals(sendRequest.getAttributes().get(CourierTracing.MESSAGE_ID),
                 processPacked.getAttributes().get(CourierTracing.CONVERSATION_ID), "the correlation id names the conversation");
         assertEquals(Boolean.TRUE, sendReply.getAttributes().get(CourierTracing.TEMPORARY));
+
+        // the picture in docs/observability.md is this file, from the memory run
+        List<SpanData> all = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(trace)).toList();
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", getClass().getSimpleName() + "-trace.svg"),
+                    TraceSvg.render("storefront → ordering → packing → shipping (" + system() + ")", all));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
