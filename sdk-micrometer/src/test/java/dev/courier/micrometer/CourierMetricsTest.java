@@ -9,6 +9,7 @@ import dev.courier.RetryPolicy;
 import dev.courier.kit.Await;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
@@ -157,6 +158,20 @@ abstract class CourierMetricsTest {
         Await.until(PATIENCE, () -> timerCount(CourierMetrics.PUBLISH, "service", "asker", "message.type", "v1.metric.orphan",
                 "outcome", "failed") == 1, () -> dump());
         assertNoIdsInTags(asker.instanceId());
+    }
+
+    @Test
+    void monitoredBusesReportTheirConnectionAndSubscriptions() {
+        MessageBus svc = metrics.monitor(start(bus("metered").onEvent(Happened.class, (e, ctx) -> { })));
+        Gauge connected = registry.find(CourierMetrics.TRANSPORT_CONNECTED).tags("service", "metered").gauge();
+        Gauge live = registry.find(CourierMetrics.SUBSCRIPTIONS_LIVE).tags("service", "metered").gauge();
+        assertNotNull(connected, dump());
+        assertNotNull(live, dump());
+        assertEquals(1.0, connected.value(), "a started bus is connected");
+        assertEquals(1.0, live.value());
+        svc.close();
+        assertEquals(0.0, connected.value(), "a closed bus is not");
+        assertEquals(0.0, live.value());
     }
 
     private static String[] tags(String[] base, String k, String v) {
