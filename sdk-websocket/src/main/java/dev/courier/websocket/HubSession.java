@@ -94,6 +94,7 @@ final class HubSession {
         d.put("hub", hub.s.hubId);
         d.put("session", id);
         d.put("principal", principal.name());
+        d.put("replyPrefix", Authorizer.personalReplyPrefix(principal));
         d.put("maxMessageBytes", hub.s.maxMessageBytes);
         d.put("messagesPerSecond", hub.s.messagesPerSecond);
         d.put("burst", hub.s.burst);
@@ -271,6 +272,11 @@ final class HubSession {
             case REPLY:
                 if (group == null) {
                     group = id;
+                }
+                if (!z.allows(principal, Operation.RECEIVE_REPLIES, address.name())) {
+                    error(seq, "forbidden", principal.name() + " may not receive the replies sent to " + address.name()
+                            + " (its own reply addresses start with " + Authorizer.personalReplyPrefix(principal) + ")");
+                    return;
                 }
                 if (!hub.claimReplyAddress(address.name(), principal.name())) {
                     error(seq, "forbidden", "reply address " + address.name() + " belongs to another principal");
