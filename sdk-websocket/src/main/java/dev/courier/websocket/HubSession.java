@@ -256,8 +256,17 @@ final class HubSession {
                 error(seq, "forbidden", principal.name() + " may not subscribe to " + address.name());
                 return;
             }
+            try {
+                hub.personal.register(address.name(), this, subId);
+            } catch (RuntimeException e) {
+                error(seq, "refused", "cannot subscribe to " + address + ": " + e.getMessage());
+                return;
+            }
             subs.put(subId, new Sub(address, null, true));
-            hub.personal.register(address.name(), this, subId);
+            if (closed && subs.remove(subId) != null) {
+                hub.personal.unregister(address.name(), this, subId); // cleanUp ran meanwhile
+                return;
+            }
             confirm(seq, null);
             return;
         }
@@ -477,7 +486,7 @@ final class HubSession {
             return false;
         }
         closed = true;
-        hub.personal.unregister(this, null);
+        hub.personal.unregisterAll(this);
         for (Iterator<Map.Entry<String, Sub>> it = subs.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Sub> e = it.next();
             it.remove();
@@ -495,7 +504,7 @@ final class HubSession {
 
     private void closeSub(String subId, Sub s) {
         if (s.personal) {
-            hub.personal.unregister(this, subId);
+            hub.personal.unregister(s.address.name(), this, subId);
             return;
         }
         try {

@@ -138,6 +138,11 @@ public final class WebSocketHub implements AutoCloseable {
         return server.sessionCount();
     }
 
+    /** Personal routes (one per event name some connection subscribed to personally); for tests. */
+    int personalRouteCount() {
+        return server.personal.routeCount();
+    }
+
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
     void dropConnections() {
         server.dropAll();

@@ -62,4 +62,112 @@ class HubHostileInputTest {
         assertEquals("confirm", outcome(canary, "c1"), "a principal with a service grant receives its service's replies");
         Await.stays(Duration.ofMillis(200), () -> !alice.closed.isDone(), () -> "refusals do not close the connection");
     }
+
+    /** A backbone that counts the subscriptions open on it. */
+    static final class CountingBackbone implements dev.courier.spi.Transport {
+        final dev.courier.spi.Transport delegate;
+        final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+
+        CountingBackbone(dev.courier.spi.Transport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void start(dev.courier.spi.TransportContext context) {
+            delegate.start(context);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> publish(dev.courier.spi.Address to,
+                java.util.Map<String, String> headers, byte[] body) {
+            return delegate.publish(to, headers, body);
+        }
+
+        @Override
+        public dev.courier.spi.TransportSubscription subscribe(dev.courier.spi.Address address, String group, int prefetch,
+                dev.courier.spi.DeliveryCallback callback) {
+            dev.courier.spi.TransportSubscription s = delegate.subscribe(address, group, prefetch, callback);
+            open.incrementAndGet();
+            java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+            return new dev.courier.spi.TransportSubscription() {
+                @Override
+                public boolean isActive() {
+                    return s.isActive();
+                }
+
+                @Override
+                public void close() {
+                    if (closed.compareAndSet(false, true)) {
+                        open.decrementAndGet();
+                    }
+                    s.close();
+                }
+            };
+        }
+
+        @Override
+        public dev.courier.spi.DeadLetterChannel deadLetters(String service) {
+            return delegate.deadLetters(service);
+        }
+
+        @Override
+        public boolean isConnected() {
+            return delegate.isConnected();
+        }
+
+        @Override
+        public java.util.Set<dev.courier.spi.Capability> capabilities() {
+            return delegate.capabilities();
+        }
+
+        @Override
+        public String describe() {
+            return "counting " + delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /**
+     * Issue 11.9: personal routes are reference-counted — many personal subscriptions on many event
+     * names, then unsubscribes and disconnects, leave no route and no backbone subscription; a route
+     * other tabs still use stays and keeps delivering.
+     */
+    @Test
+    void personalRoutesAreFreedWhenTheirLastSubscriberLeaves() throws Exception {
+        CountingBackbone backbone = new CountingBackbone(dev.courier.memory.InMemoryBroker.create(1000, 1000).connect());
+        WebSocketHub hub = keep(TestHubs.builder().backbone(backbone, Duration.ofSeconds(5)).build().start());
+        RawClient stays = keep(RawClient.connect(hub.uri(), TestHubs.ALICE_TOKEN, null));
+        stays.send(control("subscribe", "k", "{\"sub\":\"keep\",\"address\":\"event:v1.kit.shared\"}"));
+        assertEquals("confirm", outcome(stays, "k"));
+        for (int c = 0; c < 8; c++) {
+            RawClient tab = RawClient.connect(hub.uri(), TestHubs.ALICE_TOKEN, null);
+            for (int i = 0; i < 50; i++) {
+                tab.send(control("subscribe", "s" + i, "{\"sub\":\"p" + i + "\",\"address\":\"event:v1.kit.n" + c + "x" + i + "\"}"));
+            }
+            tab.send(control("subscribe", "shared", "{\"sub\":\"shared\",\"address\":\"event:v1.kit.shared\"}"));
+            assertEquals("confirm", outcome(tab, "shared"));
+            for (int i = 0; i < 10; i++) {
+                tab.send(control("unsubscribe", "u" + i, "{\"sub\":\"p" + i + "\"}"));
+            }
+            assertEquals("confirm", outcome(tab, "u9"));
+            tab.close();
+        }
+        Await.until(Duration.ofSeconds(10), () -> hub.personalRouteCount() == 1 && backbone.open.get() == 1,
+                () -> "after every tab left, only the route still in use should remain: routes "
+                        + hub.personalRouteCount() + ", backbone subscriptions " + backbone.open.get());
+        RawClient service = keep(RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null));
+        service.send("{\"specversion\":\"1.0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"source\":\"s\","
+                + "\"type\":\"v1.kit.shared\",\"subject\":\"alice\",\"courierwsto\":\"event:v1.kit.shared\","
+                + "\"courierwsseq\":\"e1\",\"data\":{\"n\":1}}");
+        stays.await(n -> "v1.kit.shared".equals(n.path("type").asText()), "the remaining subscriber of a shared route"
+                + " still gets its events");
+        stays.close();
+        Await.until(Duration.ofSeconds(10), () -> hub.personalRouteCount() == 0 && backbone.open.get() == 0,
+                () -> "no route may outlive its last subscriber: routes " + hub.personalRouteCount()
+                        + ", backbone subscriptions " + backbone.open.get());
+    }
 }
