@@ -52,10 +52,15 @@ final class HubSession {
     private final AtomicLong tags = new AtomicLong();
     private final AtomicLong sends = new AtomicLong();
     private final AtomicBoolean cleaned = new AtomicBoolean();
+    /** Ids of messages this connection sent (the last 1024), each claimed hub-wide for this principal. */
     private final Set<String> correlations = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_CORRELATIONS;
+            if (size() > MAX_CORRELATIONS) {
+                hub.releaseId(eldest.getKey());
+                return true;
+            }
+            return false;
         }
     });
     private final Set<String> subjectPatterns;
@@ -160,12 +165,31 @@ final class HubSession {
             return;
         }
         String messageId = f.headers.get(Headers.ID);
+        boolean claimed = false;
         if (messageId != null && (address.kind() == Address.Kind.COMMAND || address.kind() == Address.Kind.EVENT)) {
+            // the id is claimed before the publish (a fast answer may come before the confirm) and given back
+            // when the publish fails: a refused send registers nothing (issue 11.10)
             synchronized (correlations) {
-                correlations.add(messageId);
+                if (!correlations.contains(messageId)) {
+                    if (!hub.claimId(messageId, principal.name())) {
+                        error(seq, "forbidden", "message id " + messageId + " is in use by another principal;"
+                                + " ids must be unique");
+                        return;
+                    }
+                    correlations.add(messageId);
+                    claimed = true;
+                }
             }
         }
+        boolean release = claimed;
         hub.backbone.publish(address, f.headers, f.body).whenComplete((x, e) -> {
+            if (e != null && release) {
+                synchronized (correlations) {
+                    if (correlations.remove(messageId)) {
+                        hub.releaseId(messageId);
+                    }
+                }
+            }
             if (e == null) {
                 if (seq != null) {
                     confirm(seq, null);
@@ -491,6 +515,12 @@ final class HubSession {
             Map.Entry<String, Sub> e = it.next();
             it.remove();
             closeSub(e.getKey(), e.getValue());
+        }
+        synchronized (correlations) {
+            for (String messageId : correlations) {
+                hub.releaseId(messageId);
+            }
+            correlations.clear();
         }
         for (Long tag : unsettled.keySet()) {
             Delivery d = unsettled.remove(tag);

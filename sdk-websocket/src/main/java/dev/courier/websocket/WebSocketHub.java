@@ -143,6 +143,11 @@ public final class WebSocketHub implements AutoCloseable {
         return server.personal.routeCount();
     }
 
+    /** Message ids claimed by connected principals; for tests. */
+    int claimedIdCount() {
+        return server.claimedIdCount();
+    }
+
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
     void dropConnections() {
         server.dropAll();

@@ -170,4 +170,66 @@ class HubHostileInputTest {
                 () -> "no route may outlive its last subscriber: routes " + hub.personalRouteCount()
                         + ", backbone subscriptions " + backbone.open.get());
     }
+
+    static String command(String id, String seq) {
+        return "{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"tab\",\"type\":\"v1.kit.ping\","
+                + "\"courierwsto\":\"command:v1.kit.ping\",\"courierwsseq\":\"" + seq + "\",\"data\":{\"n\":0}}";
+    }
+
+    static String correlatedEvent(String correlation, int n) {
+        return "{\"specversion\":\"1.0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"source\":\"svc\","
+                + "\"type\":\"v1.kit.pinged\",\"correlationid\":\"" + correlation + "\",\"courierwsto\":\"event:v1.kit.pinged\","
+                + "\"courierwsseq\":\"e" + n + "\",\"data\":{\"n\":" + n + "}}";
+    }
+
+    static boolean got(RawClient c, int n) {
+        return c.frames.stream().anyMatch(f -> "v1.kit.pinged".equals(f.path("type").asText()) && f.path("data").path("n").asInt() == n);
+    }
+
+    /**
+     * Issue 11.10: a client that sends a message whose id is another principal's message id must not
+     * see that conversation's events; and a send the hub refused registers no id at all.
+     */
+    @Test
+    void aClientCannotClaimAnotherPrincipalsMessageIdAndAFailedSendClaimsNothing() throws Exception {
+        WebSocketHub hub = keep(TestHubs.builder().build().start());
+        RawClient alice = keep(RawClient.connect(hub.uri(), TestHubs.ALICE_TOKEN, null));
+        RawClient bob = keep(RawClient.connect(hub.uri(), TestHubs.BOB_TOKEN, null));
+        for (RawClient c : List.of(alice, bob)) {
+            c.send(control("subscribe", "p", "{\"sub\":\"mine\",\"address\":\"event:v1.kit.pinged\"}"));
+            assertEquals("confirm", outcome(c, "p"));
+        }
+        // a send nobody consumes fails (unroutable): it must claim nothing
+        String failed = java.util.UUID.randomUUID().toString();
+        alice.send(command(failed, "f1"));
+        assertEquals("unroutable", outcome(alice, "f1"));
+
+        RawClient service = keep(RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null));
+        service.send(control("subscribe", "s", "{\"sub\":\"cmd\",\"address\":\"command:v1.kit.ping\",\"group\":\"pinger\"}"));
+        assertEquals("confirm", outcome(service, "s"));
+        String aliceId = java.util.UUID.randomUUID().toString();
+        alice.send(command(aliceId, "a1"));
+        assertEquals("confirm", outcome(alice, "a1"));
+        bob.send(command(aliceId, "b1"));
+        assertEquals("forbidden", outcome(bob, "b1"), "bob may not send a message with alice's message id");
+        alice.send(command(aliceId, "a2"));
+        assertEquals("confirm", outcome(alice, "a2"), "the principal that owns an id may send it again (a retry)");
+
+        service.send(correlatedEvent(aliceId, 1));
+        service.send(correlatedEvent(failed, 2));
+        service.send(correlatedEvent("sentinel", 3));
+        alice.send(command("sentinel", "a3"));
+        assertEquals("confirm", outcome(alice, "a3"));
+        service.send(correlatedEvent("sentinel", 4));
+        Await.until(Duration.ofSeconds(10), () -> got(alice, 1) && got(alice, 4), () -> "alice sees her conversation");
+        Await.stays(Duration.ofMillis(300), () -> !got(bob, 1), () -> "bob claimed alice's id and sees her conversation: "
+                + bob.frames);
+        org.junit.jupiter.api.Assertions.assertFalse(got(alice, 2), "a refused send registered its id: alice sees"
+                + " events of a conversation the hub never accepted");
+        alice.close();
+        bob.close();
+        service.close();
+        Await.until(Duration.ofSeconds(10), () -> hub.claimedIdCount() == 0, () -> "ids are released with the"
+                + " connections that claimed them; still claimed: " + hub.claimedIdCount());
+    }
 }
