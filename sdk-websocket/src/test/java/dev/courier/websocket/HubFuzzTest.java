@@ -75,9 +75,10 @@ class HubFuzzTest {
         System.out.println("fuzz seed " + seed + " (rerun with -Dcourier.fuzz.seed=" + seed + ")");
         // Issue 10.9: with idleTimeout(3 s) — a pong deadline of 4.5 s — the hub's lost-connection check cut the
         // well-behaved client (and busy fuzz clients, six at one tick) for "did not respond with a pong in
-        // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine and 8.5 s under the hog,
-        // and the pong waited that long to be read. The test's timeout was wrong, not the hub: nothing another
-        // connection sends affects this one's liveness. 10 s (a 15 s deadline) still reaps, within the wait
+        // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine and 8.5 s under the hog.
+        // Two causes: the test's deadline was too short for a starved machine, and the hub counted only a
+        // decoded pong as a sign of life, which waits on a worker thread behind other connections' frames
+        // (now any byte read by the selector counts). 10 s (a 15 s deadline) still reaps, within the wait
         // below, a fuzz connection the client side abandons without a close (one in some runs).
         try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500)
                 .idleTimeout(Duration.ofSeconds(10)).build().start();
