@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p><b>Routing.</b> Standalone (the default), the hub routes through a private in-memory broker:
- * nothing survives a restart. With {@link Builder#backbone(Transport)} it routes through another
+ * nothing survives a restart. With {@link Builder#backbone(Transport, Duration)} it routes through another
  * Courier transport (AMQP, MQTT), so several hubs can serve clients while the broker keeps the
  * messages. A connection may subscribe as a member of a service (at-least-once: deliveries are
  * acked by the client and handed to another member when it goes away) or as itself ("personal",
