@@ -7,6 +7,7 @@ import dev.courier.CourierException;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
 import dev.courier.spi.Address;
+import dev.courier.spi.Backoff;
 import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
@@ -88,10 +89,16 @@ public final class WebSocketTransport implements Transport {
     private volatile int hubMaxMessageBytes = WebSocketHub.DEFAULT_MAX_MESSAGE_BYTES;
     private volatile String source = "/courier/client";
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
-    private volatile long backoffMillis;
+    /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
+    private final Backoff backoff;
+    private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
+    /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static final class PendingPublish {
         final String text;
+        volatile boolean rateLimited;
         final CompletableFuture<Void> future = new CompletableFuture<>();
         volatile ScheduledFuture<?> timeout;
 
@@ -119,7 +126,7 @@ public final class WebSocketTransport implements Transport {
         this.maxInFlight = b.maxInFlight;
         this.maxIncoming = b.maxIncoming;
         this.pingInterval = b.pingInterval;
-        this.backoffMillis = reconnectMin.toMillis();
+        this.backoff = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "courier-ws-client-timer");
             t.setDaemon(true);
@@ -224,6 +231,10 @@ public final class WebSocketTransport implements Transport {
                 case Frames.ERROR: {
                     String code = Frames.text(f.control, "code");
                     String message = Frames.text(f.control, "message");
+                    if ("rate_limited".equals(code) && seqText != null && seqText.startsWith("p")) {
+                        rateLimited(seqText);
+                        return;
+                    }
                     if (seqText == null) {
                         log.warn("hub {} reports {}: {}", describe(), code, message);
                     } else {
@@ -263,8 +274,9 @@ public final class WebSocketTransport implements Transport {
             return;
         }
         hubMaxMessageBytes = data.path("maxMessageBytes").asInt(hubMaxMessageBytes);
+        hubRate = data.path("messagesPerSecond").asDouble(hubRate);
         connected = true;
-        backoffMillis = reconnectMin.toMillis();
+        backoff.connected();
         if (started) {
             log.info("reconnected to hub {}", describe());
         }
@@ -277,10 +289,63 @@ public final class WebSocketTransport implements Transport {
                 });
             }
         }
+        rateWaiting.clear();
         for (PendingPublish p : pending.values()) {
             c.sendText(p.text);
         }
         welcome.complete(null);
+    }
+
+    /**
+     * The hub refused a publish for its rate limit (issue 11.11): like every transport, the client applies
+     * back-pressure instead of failing — the publish waits, with those made after it, and is sent again
+     * one per rate interval in publish order; the publish timeout still bounds it.
+     */
+    private void rateLimited(String seqText) {
+        long n;
+        try {
+            n = Long.parseLong(seqText.substring(1));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        PendingPublish p = pending.get(n);
+        if (p != null) {
+            p.rateLimited = true;
+            rateWaiting.add(n);
+            scheduleDrain();
+        }
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            long interval = Math.max(1, (long) Math.ceil(1000 / Math.max(0.001, hubRate)));
+            try {
+                timer.schedule(this::drain, interval, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                drainScheduled.set(false); // closing
+            }
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false);
+        ClientConnection c = current;
+        if (!connected || c == null) {
+            return; // the welcome sends every pending publish again
+        }
+        Long n = rateWaiting.pollFirst();
+        while (n != null && !pending.containsKey(n)) {
+            n = rateWaiting.pollFirst(); // confirmed or timed out meanwhile
+        }
+        if (n != null) {
+            PendingPublish p = pending.get(n);
+            if (p != null) {
+                c.sendText(p.text);
+            }
+        }
+        if (!rateWaiting.isEmpty()) {
+            scheduleDrain();
+        }
     }
 
     private void settle(String seqText, JsonNode ok, String error) {
@@ -347,8 +412,7 @@ public final class WebSocketTransport implements Transport {
             return;
         }
         welcome = new CompletableFuture<>();
-        long delay = backoffMillis;
-        backoffMillis = Math.min(reconnectMax.toMillis(), backoffMillis * 2);
+        long delay = backoff.nextDelay().toMillis();
         log.warn("{}; reconnecting in {} ms", why, delay);
         try {
             timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
@@ -440,13 +504,20 @@ public final class WebSocketTransport implements Transport {
         long timeoutMillis = publishTimeout.toMillis();
         p.timeout = timer.schedule(() -> {
             if (pending.remove(n, p)) {
+                rateWaiting.remove(n);
                 p.future.completeExceptionally(new PublishTimeoutException("no confirm from the hub for " + to
-                        + " within the publish timeout of " + publishTimeout + (connected ? "" : " (not connected)")));
+                        + " within the publish timeout of " + publishTimeout + (connected ? "" : " (not connected)")
+                        + (p.rateLimited ? " (held back by the hub's rate limit of " + hubRate + " messages/s)" : "")));
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);
         ClientConnection c = current;
         if (connected && c != null) {
-            c.sendText(text);
+            if (!rateWaiting.isEmpty()) {
+                rateWaiting.add(n); // behind the publishes waiting for the rate limit, in order
+                scheduleDrain();
+            } else {
+                c.sendText(text);
+            }
         }
         return p.future;
     }
@@ -661,7 +732,11 @@ public final class WebSocketTransport implements Transport {
             return this;
         }
 
-        /** Reconnect backoff: first delay, doubling up to {@code max}. */
+        /**
+         * Reconnect backoff (default 100 ms to 5 s): the first delay, doubling up to {@code max}, each
+         * lowered by a random part of up to half ({@link Backoff}); the count starts again only after a
+         * connection stayed up for 30 s.
+         */
         public Builder reconnectDelay(Duration min, Duration max) {
             this.reconnectMin = min;
             this.reconnectMax = max;
@@ -698,6 +773,9 @@ public final class WebSocketTransport implements Transport {
                 if (d == null || d.isNegative() || d.isZero()) {
                     problems.add("timeouts and delays must be positive, got " + d);
                 }
+            }
+            if (reconnectMin != null && reconnectMax != null && reconnectMax.compareTo(reconnectMin) < 0) {
+                problems.add("reconnectDelay max must be at least min, was " + reconnectMin + " / " + reconnectMax);
             }
             if (maxInFlight < 1 || maxIncoming < 1024) {
                 problems.add("maxInFlight must be positive and maxIncomingMessageBytes at least 1024");
