@@ -11,6 +11,7 @@ import dev.courier.spi.Backoff;
 import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.Limits;
 import dev.courier.spi.RawMessage;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
@@ -87,6 +88,7 @@ public final class WebSocketTransport implements Transport {
     private volatile boolean closed;
     private volatile Duration publishTimeout = Duration.ofSeconds(10);
     private volatile int hubMaxMessageBytes = WebSocketHub.DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int hubMaxAttributeBytes = WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES;
     private volatile String source = "/courier/client";
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
@@ -275,6 +277,7 @@ public final class WebSocketTransport implements Transport {
         }
         hubMaxMessageBytes = data.path("maxMessageBytes").asInt(hubMaxMessageBytes);
         hubRate = data.path("messagesPerSecond").asDouble(hubRate);
+        hubMaxAttributeBytes = data.path("maxAttributeBytes").asInt(hubMaxAttributeBytes);
         connected = true;
         backoff.connected();
         if (started) {
@@ -574,6 +577,23 @@ public final class WebSocketTransport implements Transport {
                         .path("removed").asBoolean(false);
             }
         };
+    }
+
+    /**
+     * The hub's limits, as its welcome states them: attributes {@code maxAttributeBytes} (default 256
+     * bytes); header values 16 KiB and all headers 64 KiB (at most half the frame); the body
+     * {@code maxMessageBytes} (default 1 MiB + 64 KiB) less 8 KiB for the envelope — a JSON body
+     * travels as it is. A body that is not one JSON value travels in base64 (4/3 of its size): the
+     * exact frame is measured again before each send, and a publish over the hub's frame size fails
+     * then, naming the limit.
+     */
+    @Override
+    public Limits limits() {
+        int frame = hubMaxMessageBytes;
+        int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
+        int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hubMaxAttributeBytes, headers));
+        return new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
+                Math.max(1, frame - 8 * 1024));
     }
 
     @Override
