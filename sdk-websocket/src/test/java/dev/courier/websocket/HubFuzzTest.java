@@ -164,7 +164,9 @@ class HubFuzzTest {
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g1".equals(n.path("data").path("seq").asText()), "confirm");
             good.send(HubSecurityTest.control("ack", "g2", "{\"tag\":" + delivery.path("courierwstag").asLong() + "}"));
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g2".equals(n.path("data").path("seq").asText()), "ack ok");
-            Await.until(Duration.ofSeconds(60), () -> hub.connectionCount() == 1, () -> "every fuzz connection should be"
+            // Open question (see notes/websocket.md): in most runs one connection the test closed stays open on the
+            // hub until the idle check reaps it (30 s timeout, 45 s deadline); hence the long wait
+            Await.until(Duration.ofSeconds(120), () -> hub.connectionCount() == 1, () -> "every fuzz connection should be"
                     + " released; open: " + hub.connectionCount());
             assertFalse(good.closed.isDone(), "the good client was never disconnected");
         }
