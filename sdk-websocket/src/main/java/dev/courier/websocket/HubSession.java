@@ -101,6 +101,7 @@ final class HubSession {
         d.put("principal", principal.name());
         d.put("replyPrefix", Authorizer.personalReplyPrefix(principal));
         d.put("maxMessageBytes", hub.s.maxMessageBytes);
+        d.put("maxAttributeBytes", hub.s.maxAttributeBytes);
         d.put("messagesPerSecond", hub.s.messagesPerSecond);
         d.put("burst", hub.s.burst);
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
@@ -159,6 +160,16 @@ final class HubSession {
             error(seq, "malformed", "courierwsto must be event:<name>[@<service>], command:<name>, reply:<address>"
                     + " or deadletter:<service>, was '" + to + "'");
             return;
+        }
+        for (String attribute : dev.courier.spi.Limits.ATTRIBUTES) {
+            String v = f.headers.get(attribute);
+            // a char is at most 3 UTF-8 bytes: count bytes only when the length alone does not decide
+            if (v != null && v.length() * 3L > hub.s.maxAttributeBytes
+                    && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > hub.s.maxAttributeBytes) {
+                error(seq, "too_large", "attribute '" + attribute + "' is longer than " + hub.s.maxAttributeBytes
+                        + " bytes (UTF-8); the message was refused");
+                return;
+            }
         }
         if (!mayPublish(address)) {
             error(seq, "forbidden", principal.name() + " may not publish to " + address);

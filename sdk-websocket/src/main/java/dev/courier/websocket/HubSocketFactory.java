@@ -48,11 +48,16 @@ final class HubSocketFactory implements WebSocketServerFactory {
     }
 
     private WebSocketImpl guard(Guarded ws) {
-        timer.schedule(() -> {
-            if (!ws.isOpen() && !ws.isClosed()) {
-                ws.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
-            }
-        }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(() -> {
+                if (!ws.isOpen() && !ws.isClosed()) {
+                    ws.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
+                }
+            }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the hub is closing: a connection accepted now is closed with the server; an exception here
+            // would reach Java-WebSocket's accept loop, which logs it as a fatal error
+        }
         return ws;
     }
 

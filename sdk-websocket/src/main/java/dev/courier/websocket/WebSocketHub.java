@@ -61,6 +61,11 @@ public final class WebSocketHub implements AutoCloseable {
 
     /** Default maximum size of one message (frame or fragmented message): 1 MiB of payload plus 64 KiB of envelope. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024;
+    /**
+     * Default maximum of each CloudEvents attribute a client sets ({@link dev.courier.spi.Limits#ATTRIBUTES}:
+     * id, subject, type, …), in UTF-8 bytes; a message over it is refused with {@code too_large}.
+     */
+    public static final int DEFAULT_MAX_ATTRIBUTE_BYTES = 256;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL = 100;
     public static final double DEFAULT_MESSAGES_PER_SECOND = 100;
@@ -189,6 +194,7 @@ public final class WebSocketHub implements AutoCloseable {
         Set<String> allowedOrigins = new LinkedHashSet<>();
         boolean allowOwnOrigin = true;
         int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        int maxAttributeBytes = DEFAULT_MAX_ATTRIBUTE_BYTES;
         int maxHandshakeBytes = 16 * 1024;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
         int maxConnectionsPerPrincipal = DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL;
@@ -280,6 +286,16 @@ public final class WebSocketHub implements AutoCloseable {
         /** Largest message (one frame, or the sum of a fragmented message's frames); larger ones close the connection with 1009. */
         public Builder maxMessageBytes(int bytes) {
             s.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Largest CloudEvents attribute (id, subject, type, correlationid, …) in UTF-8 bytes (default 256,
+         * at least 64); a message over it is refused with {@code too_large}. It also bounds the subject
+         * the hub matches against {@code subject:} grant patterns.
+         */
+        public Builder maxAttributeBytes(int bytes) {
+            s.maxAttributeBytes = bytes;
             return this;
         }
 
@@ -382,6 +398,10 @@ public final class WebSocketHub implements AutoCloseable {
             }
             if (s.maxMessageBytes < 1024) {
                 problems.add("maxMessageBytes must be at least 1024, was " + s.maxMessageBytes);
+            }
+            if (s.maxAttributeBytes < dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES || s.maxAttributeBytes > s.maxMessageBytes / 4) {
+                problems.add("maxAttributeBytes must be at least " + dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES
+                        + " and at most a quarter of maxMessageBytes, was " + s.maxAttributeBytes);
             }
             if (s.maxConnections < 1 || s.maxConnectionsPerPrincipal < 1) {
                 problems.add("maxConnections must be positive, was " + s.maxConnections + " / " + s.maxConnectionsPerPrincipal);

@@ -75,13 +75,11 @@ class HubFuzzTest {
         System.out.println("fuzz seed " + seed + " (rerun with -Dcourier.fuzz.seed=" + seed + ")");
         // Issue 10.9: with idleTimeout(3 s) — a pong deadline of 4.5 s — the hub's lost-connection check cut the
         // well-behaved client (and busy fuzz clients, six at one tick) for "did not respond with a pong in
-        // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine and 8.5 s under the hog.
-        // Two causes: the test's deadline was too short for a starved machine, and the hub counted only a
-        // decoded pong as a sign of life, which waits on a worker thread behind other connections' frames
-        // (now any byte read by the selector counts). 10 s (a 15 s deadline) still reaps, within the wait
-        // below, a fuzz connection the client side abandons without a close (one in some runs).
-        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500)
-                .idleTimeout(Duration.ofSeconds(10)).build().start();
+        // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine, 8.5-37 s under the hog,
+        // and the starved hub itself read nothing from a worker's connections for up to 17 s (measured). The
+        // short timeout was there to reap fuzz connections the test replaced without closing them; the test
+        // now aborts every connection it opens, so the hub's default idle timeout (30 s) applies.
+        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500).build().start();
              RawClient good = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
             good.send(HubSecurityTest.control("subscribe", "g0", "{\"sub\":\"sink\",\"address\":\"event:v1.kit.good\",\"group\":\"goodsvc\"}"));
             good.await(RawClient.type(Frames.CONFIRM), "good client subscribed");
@@ -98,6 +96,7 @@ class HubFuzzTest {
                         if (fuzz == null || fuzz.closed.isDone()) {
                             if (fuzz != null) {
                                 count(fuzz, internal);
+                                fuzz.ws.abort(); // closed by the hub: make sure the socket is gone too
                             }
                             fuzz = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null);
                         }
@@ -121,6 +120,7 @@ class HubFuzzTest {
                     }
                     count(fuzz, internal);
                     fuzz.close();
+                    fuzz.ws.abort();
                     return null;
                 }));
             }
@@ -164,7 +164,9 @@ class HubFuzzTest {
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g1".equals(n.path("data").path("seq").asText()), "confirm");
             good.send(HubSecurityTest.control("ack", "g2", "{\"tag\":" + delivery.path("courierwstag").asLong() + "}"));
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g2".equals(n.path("data").path("seq").asText()), "ack ok");
-            Await.until(Duration.ofSeconds(60), () -> hub.connectionCount() == 1, () -> "every fuzz connection should be"
+            // Open question (see notes/websocket.md): in most runs one connection the test closed stays open on the
+            // hub until the idle check reaps it (30 s timeout, 45 s deadline); hence the long wait
+            Await.until(Duration.ofSeconds(120), () -> hub.connectionCount() == 1, () -> "every fuzz connection should be"
                     + " released; open: " + hub.connectionCount());
             assertFalse(good.closed.isDone(), "the good client was never disconnected");
         }

@@ -232,4 +232,34 @@ class HubHostileInputTest {
         Await.until(Duration.ofSeconds(10), () -> hub.claimedIdCount() == 0, () -> "ids are released with the"
                 + " connections that claimed them; still claimed: " + hub.claimedIdCount());
     }
+
+    /**
+     * Issue 10.7: a publisher sets {@code subject} freely and the hub matches it against grant patterns,
+     * so attributes are capped at the edge (in UTF-8 bytes): a 4,000-character subject is refused with
+     * {@code too_large}, and the Java client states the hub's limits in {@code Transport.limits()}.
+     */
+    @Test
+    void anOverlongSubjectIsRefusedAtTheEdgeAndTheClientStatesTheHubsLimits() throws Exception {
+        WebSocketHub hub = keep(TestHubs.builder().maxMessageBytes(128 * 1024).build().start());
+        RawClient service = keep(RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null));
+        JsonNode welcome = service.await(RawClient.type(Frames.WELCOME), "welcome");
+        assertEquals(WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES, welcome.path("data").path("maxAttributeBytes").asInt());
+        String subject = "a".repeat(4000);
+        service.send("{\"specversion\":\"1.0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"source\":\"s\","
+                + "\"type\":\"v1.kit.pinged\",\"subject\":\"" + subject + "\",\"courierwsto\":\"event:v1.kit.pinged\","
+                + "\"courierwsseq\":\"big\",\"data\":{\"n\":1}}");
+        assertEquals("too_large", outcome(service, "big"), "a 4,000-byte subject is over the attribute limit");
+        String ue = "\u00fc".repeat(WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES / 2 + 1); // fewer characters than bytes
+        service.send("{\"specversion\":\"1.0\",\"id\":\"" + ue + "\",\"source\":\"s\",\"type\":\"v1.kit.pinged\","
+                + "\"courierwsto\":\"event:v1.kit.pinged\",\"courierwsseq\":\"ue\",\"data\":{\"n\":1}}");
+        assertEquals("too_large", outcome(service, "ue"), "limits are counted in UTF-8 bytes");
+
+        try (WebSocketTransport t = TestHubs.client(hub, TestHubs.SERVICE_TOKEN)) {
+            t.start(new dev.courier.spi.TransportContext("lim", "l1", Duration.ofSeconds(5)));
+            dev.courier.spi.Limits l = t.limits();
+            assertEquals(WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES, l.maxAttributeBytes());
+            org.junit.jupiter.api.Assertions.assertTrue(l.maxBodyBytes() < 128 * 1024 && l.maxBodyBytes() >= 32 * 1024,
+                    "the body limit follows the hub's frame size: " + l);
+        }
+    }
 }
