@@ -86,7 +86,7 @@ public final class WebSocketHub implements AutoCloseable {
             return t;
         });
         this.backbone = s.backbone != null ? s.backbone
-                : InMemoryBroker.create(s.queueCapacity, s.deadLetterCapacity).connect();
+                : (s.broker != null ? s.broker : InMemoryBroker.create(s.queueCapacity, s.deadLetterCapacity)).connect();
         Tickets tickets = new Tickets(s.ticketTtl);
         this.server = new HubServer(s, backbone, timer, tickets);
         this.http = s.httpPort >= 0 ? new HubHttp(s, server, tickets) : null;
@@ -136,6 +136,16 @@ public final class WebSocketHub implements AutoCloseable {
     /** Open client connections. */
     public int connectionCount() {
         return server.sessionCount();
+    }
+
+    /** Personal routes (one per event name some connection subscribed to personally); for tests. */
+    int personalRouteCount() {
+        return server.personal.routeCount();
+    }
+
+    /** Message ids claimed by connected principals; for tests. */
+    int claimedIdCount() {
+        return server.claimedIdCount();
     }
 
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
@@ -193,6 +203,8 @@ public final class WebSocketHub implements AutoCloseable {
         int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         int deadLetterCapacity = DEFAULT_QUEUE_CAPACITY;
         Transport backbone;
+        /** Standalone: the in-memory broker to route through (tests keep one across hub restarts). */
+        InMemoryBroker broker;
         Duration backbonePublishTimeout = Duration.ofSeconds(5);
         SSLContext sslContext;
         int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
@@ -319,6 +331,16 @@ public final class WebSocketHub implements AutoCloseable {
         public Builder backbone(Transport transport, Duration publishTimeout) {
             s.backbone = transport;
             s.backbonePublishTimeout = publishTimeout;
+            return this;
+        }
+
+        /**
+         * Standalone, routes through this in-memory broker instead of a private one, so that it outlives
+         * the hub: tests restart a hub on the same port the way a bridged hub restarts while its broker
+         * keeps the messages.
+         */
+        Builder inMemoryBroker(InMemoryBroker broker) {
+            s.broker = broker;
             return this;
         }
 

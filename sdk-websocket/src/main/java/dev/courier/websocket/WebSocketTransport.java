@@ -189,8 +189,13 @@ public final class WebSocketTransport implements Transport {
         c.connect();
     }
 
+    /** True while {@code c} is the live connection of an open transport (its deliveries can be settled). */
     boolean isCurrent(ClientConnection c) {
-        return c == current && connected;
+        return c == current && connected && !closed;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     String source() {

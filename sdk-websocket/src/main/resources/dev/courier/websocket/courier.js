@@ -36,7 +36,8 @@
     this._pending = {};      // seq -> {frame, resolve, reject, timer}
     this._subs = {};         // sub id -> {name, handler}
     this._requests = {};     // request id -> {resolve, reject, timer}
-    this._replyAddress = "browser." + uuid();
+    this._replyTab = uuid();      // this tab's reply address is the hub's replyPrefix + this
+    this._replyAddress = null;
     this._closed = false;
     this._backoff = 250;
     this._ws = null;
@@ -59,6 +60,7 @@
         if (f.type === CONTROL + "welcome") {
           welcomed = true;
           self.principal = f.data.principal;
+          self._replyAddress = (f.data.replyPrefix || "~" + f.data.principal + ".") + self._replyTab;
           self._open = true;
           self._backoff = 250;
           self._afterWelcome().then(function () { self.onstatus("connected"); resolve(self); }, reject);
