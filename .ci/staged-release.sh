@@ -40,9 +40,35 @@ BOM_VERSION="$(pom_version bom/pom.xml courier-bom)"
 rm -rf "$T"
 mkdir -p "$STAGING" "$LOCAL"
 
+# Every Maven run here uses a local repository of its own ($LOCAL), so nothing — not even the
+# deploy plugin's cached metadata — lands in ~/.m2. Its settings add ~/.m2 as a file repository
+# (read only; snapshots off, so never Courier's own) before Maven Central: what the machine already
+# has is copied instead of downloaded.
+SETTINGS="$T/settings.xml"
+cat > "$SETTINGS" <<EOF
+<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
+  <profiles>
+    <profile>
+      <id>seed</id>
+      <repositories>
+        <repository><id>seed</id><url>file://$SEED</url><snapshots><enabled>false</enabled></snapshots></repository>
+      </repositories>
+      <pluginRepositories>
+        <pluginRepository><id>seed</id><url>file://$SEED</url><snapshots><enabled>false</enabled></snapshots></pluginRepository>
+      </pluginRepositories>
+    </profile>
+  </profiles>
+  <activeProfiles><activeProfile>seed</activeProfile></activeProfiles>
+</settings>
+EOF
+mvn_staged() { mvn -B -q -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" "$@"; }
+
 echo "staged release: deploying $VERSION into $STAGING"
-# never offline (-o): maven-deploy-plugin refuses to deploy in offline mode, even to a file:// URL
-mvn -B -q -DskipTests -Prelease -Dmaven.install.skip=true \
+# Never offline (-o): maven-deploy-plugin refuses to deploy in offline mode, even to a file:// URL.
+# Only the published modules, the parent and the BOM are built (samples and benchmarks also skip
+# deploy in their POMs; the check below makes sure).
+mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true \
+    -pl .,bom,sdk-api,sdk-amqp,sdk-mqtt,sdk-websocket,sdk-jdbc,sdk-asyncapi \
     -DaltDeploymentRepository="courier-staging::file://$STAGING" deploy
 
 # What was staged: every published artifact with sources and javadoc, nothing else of ours.
@@ -113,20 +139,7 @@ consumer() {
       <releases><enabled>true</enabled></releases>
       <snapshots><enabled>true</enabled><updatePolicy>always</updatePolicy></snapshots>
     </repository>
-    <repository>
-      <!-- third-party artifacts the machine already has; never Courier's snapshots from here -->
-      <id>seed</id>
-      <url>file://$SEED</url>
-      <snapshots><enabled>false</enabled></snapshots>
-    </repository>
   </repositories>
-  <pluginRepositories>
-    <pluginRepository>
-      <id>seed</id>
-      <url>file://$SEED</url>
-      <snapshots><enabled>false</enabled></snapshots>
-    </pluginRepository>
-  </pluginRepositories>
 
 $deps
 
@@ -142,9 +155,9 @@ $deps
 EOF
   printf '%s\n' "$qs" > "$dir/src/main/java/$QS_CLASS.java"
   printf '%s\n' "$SERVICE" > "$dir/src/main/java/$SV_CLASS.java"
-  mvn -B -q -f "$dir/pom.xml" -Dmaven.repo.local="$LOCAL" compile \
+  mvn_staged -f "$dir/pom.xml" compile \
     || fail "the README's quick start does not compile against the staged artifacts ($dir)"
-  mvn -B -q -f "$dir/pom.xml" -Dmaven.repo.local="$LOCAL" \
+  mvn_staged -f "$dir/pom.xml" \
     org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath -Dmdep.outputFile="$dir/classpath.txt" >/dev/null
   echo "$dir/target/classes:$(cat "$dir/classpath.txt")" > "$dir/run-classpath.txt"
 }
@@ -221,18 +234,14 @@ for a in $PUBLISHED; do
   <groupId>example</groupId><artifactId>size-$a</artifactId><version>1</version>
   <repositories>
     <repository><id>courier-staging</id><url>file://$STAGING</url><snapshots><enabled>true</enabled></snapshots></repository>
-    <repository><id>seed</id><url>file://$SEED</url><snapshots><enabled>false</enabled></snapshots></repository>
   </repositories>
-  <pluginRepositories>
-    <pluginRepository><id>seed</id><url>file://$SEED</url><snapshots><enabled>false</enabled></snapshots></pluginRepository>
-  </pluginRepositories>
   <dependencyManagement><dependencies><dependency>
     <groupId>dev.courier</groupId><artifactId>courier-bom</artifactId><version>$VERSION</version><type>pom</type><scope>import</scope>
   </dependency></dependencies></dependencyManagement>
   <dependencies><dependency><groupId>dev.courier</groupId><artifactId>$a</artifactId></dependency></dependencies>
 </project>
 EOF
-  mvn -B -q -f "$d/pom.xml" -Dmaven.repo.local="$LOCAL" \
+  mvn_staged -f "$d/pom.xml" \
     org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath -Dmdep.outputFile="$d/cp.txt" >/dev/null
   n="$(tr ':' '\n' < "$d/cp.txt" | grep -c '\.jar$')"  # the artifact itself included
   size() { stat -c %s "$(ls "$G/$a/$VERSION/"$a-*"$1".jar | grep -v -- '-tests.jar' | sort | tail -1)"; }
@@ -241,7 +250,7 @@ done
 # courier-api alone, as a tree: what the README's quick start adds to a user's class path
 echo
 echo "staged release: mvn dependency:tree of a project with only courier-api:"
-mvn -B -f "$T/size-courier-api/pom.xml" -Dmaven.repo.local="$LOCAL" \
+mvn -B -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" -f "$T/size-courier-api/pom.xml" \
   org.apache.maven.plugins:maven-dependency-plugin:3.9.0:tree 2>&1 | sed -n 's/^\[INFO\] \(.*[-+\\] .*\)/  \1/p; s/^\[INFO\] \(example:size.*\)/  \1/p'
 
 echo "staged release: OK"
