@@ -3,13 +3,26 @@ package dev.courier;
 import java.time.Duration;
 
 /**
- * Hooks for metrics and tracing, with no-op defaults so new methods never break an implementation.
- * Called on Courier's threads: keep them fast and never throw (exceptions are logged and ignored).
+ * Hooks for what happens to messages, with no-op defaults so new methods never break an
+ * implementation. Register any number with {@link MessageBus.Builder#listener(BusListener)}; they
+ * are called in registration order.
+ *
+ * <p>A listener is installed as a built-in link of the bus's {@linkplain Interceptor interceptor
+ * chains}: {@link #handled} and the immediate {@link #retried} come from the inbound link around each
+ * handler attempt (on the handler thread, after the attempt); the other calls come from the pipeline
+ * steps that have no handler attempt around them — {@link #published} on the confirm (a transport or
+ * Courier thread), {@link #duplicate} after the deduplication check, the delayed {@link #retried}
+ * when the redelivery is scheduled, {@link #deadLettered} after the dead letter's confirm, and
+ * {@link #replied} when a request's future completes. Keep them fast; exceptions are logged and
+ * ignored.
+ *
+ * <p>The methods with a {@code service} parameter call the older ones by default; Courier calls the
+ * newer ones, so override whichever you need.
  */
 public interface BusListener {
 
     /**
-     * A message was confirmed by the transport.
+     * A message was confirmed by the transport (dead letters included).
      *
      * @param messageType the message name
      * @param messageId   the message id
@@ -35,6 +48,16 @@ public interface BusListener {
     }
 
     /**
+     * A delivery of an id {@code service} already handled was skipped. Calls {@link #duplicate(Envelope)}.
+     *
+     * @param service  the service that skipped it
+     * @param envelope the skipped message's attributes
+     */
+    default void duplicate(String service, Envelope envelope) {
+        duplicate(envelope);
+    }
+
+    /**
      * An attempt failed and will be tried again.
      *
      * @param envelope the message's attributes
@@ -53,6 +76,23 @@ public interface BusListener {
      * @param error     why it was dead-lettered
      */
     default void deadLettered(Envelope envelope, String messageId, Throwable error) {
+    }
+
+    /**
+     * A message of {@code service} went to the dead letter; {@code envelope} is null when it could not
+     * be decoded ({@code messageType} is then its type header, or null). Calls
+     * {@link #deadLettered(Envelope, String, Throwable)}.
+     */
+    default void deadLettered(String service, Envelope envelope, String messageId, String messageType, Throwable error) {
+        deadLettered(envelope, messageId, error);
+    }
+
+    /**
+     * A request of {@code service} ended, {@code waited} after it was made: with its reply
+     * ({@code error} null), or with the {@link RequestTimeoutException}, {@link RemoteHandlerException},
+     * {@link ReplyLostException} or {@link PublishException} its future failed with.
+     */
+    default void replied(String service, String requestType, Duration waited, Throwable error) {
     }
 
     /** A no-op listener. */

@@ -233,7 +233,8 @@ public final class MessageBus implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        private BusListener listener = BusListener.NONE;
+        private final List<BusListener> listeners = new ArrayList<>();
+        private final List<Interceptor> interceptors = new ArrayList<>();
         private boolean strictNaming;
         private boolean strictProduces;
         private final Map<Class<?>, String> explicitNames = new LinkedHashMap<>();
@@ -414,13 +415,36 @@ public final class MessageBus implements AutoCloseable {
         }
 
         /**
-         * Hooks called when messages are published, handled, duplicated, retried or dead-lettered.
+         * Adds a listener (several allowed, called in registration order). See {@link BusListener} for
+         * when and on which thread each method is called.
          *
          * @param listener the listener; called on Courier threads, so keep it short and never throw
          * @return this builder
          */
         public Builder listener(BusListener listener) {
-            this.listener = listener;
+            if (listener == null) {
+                early.add("listener must not be null");
+            } else if (!listeners.contains(listener)) {
+                listeners.add(listener);
+            }
+            return this;
+        }
+
+        /**
+         * Adds an interceptor (several allowed): an {@link Interceptor.Inbound} runs around each handler
+         * attempt, an {@link Interceptor.Outbound} before each publish, send, request and reply, in
+         * registration order after the built-in links (see {@link Interceptor} for the order, threads
+         * and exceptions). One that also implements {@link BusListener} is added as a listener too.
+         */
+        public Builder interceptor(Interceptor interceptor) {
+            if (interceptor == null) {
+                early.add("interceptor must not be null");
+                return this;
+            }
+            interceptors.add(interceptor);
+            if (interceptor instanceof BusListener l) {
+                listener(l);
+            }
             return this;
         }
 
@@ -551,9 +575,6 @@ public final class MessageBus implements AutoCloseable {
             if (clock == null) {
                 problems.add("clock must not be null");
             }
-            if (listener == null) {
-                problems.add("listener must not be null (use BusListener.NONE)");
-            }
 
             Registry registry = new Registry();
             explicitNames.forEach((type, name) -> registry.register(type, name, problems));
@@ -617,7 +638,8 @@ public final class MessageBus implements AutoCloseable {
             BusSettings settings = new BusSettings(service, instance, t, registry, subs, new JsonCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
-                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, listener,
+                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, List.copyOf(listeners),
+                    List.copyOf(interceptors),
                     strictProduces);
             return new MessageBus(new BusCore(settings, produces, owned));
         }

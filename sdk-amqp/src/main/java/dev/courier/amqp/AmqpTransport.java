@@ -111,8 +111,12 @@ public final class AmqpTransport implements Transport {
     private volatile TransportContext context;
     private volatile boolean closing;
 
-    private AmqpTransport(AmqpConfig cfg) {
+    /** The user's hook on amqp-client's ConnectionFactory (issue 15), or null. */
+    private final java.util.function.Consumer<? super ConnectionFactory> customizer;
+
+    private AmqpTransport(AmqpConfig cfg, java.util.function.Consumer<? super ConnectionFactory> customizer) {
         this.cfg = cfg;
+        this.customizer = customizer;
         this.names = new Names(cfg.namespace(), cfg.eventsExchange(), cfg.commandsExchange());
         this.topology = new Topology(names, cfg.queueType());
     }
@@ -141,7 +145,13 @@ public final class AmqpTransport implements Transport {
         scheduler = s;
         completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
         publisher = new Publisher(cfg, topology, completions, scheduler, this::redeclare);
-        ConnectionFactory factory = factory(cfg);
+        ConnectionFactory factory;
+        try {
+            factory = factory(cfg, customizer);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         pubLink = new Link("pub", cfg, factory, name, scheduler, c -> {
             declared.clear();
             publisher.connected(c);
@@ -161,7 +171,7 @@ public final class AmqpTransport implements Transport {
                 cfg.queueType().name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static ConnectionFactory factory(AmqpConfig cfg) {
+    private static ConnectionFactory factory(AmqpConfig cfg, java.util.function.Consumer<? super ConnectionFactory> customizer) {
         ConnectionFactory f = new FrameGuard.Factory(cfg.maxMessageSize());
         f.setUsername(cfg.username());
         f.setPassword(cfg.password());
@@ -186,6 +196,13 @@ public final class AmqpTransport implements Transport {
             }
             f.useSslProtocol(ctx);
             f.enableHostnameVerification();
+        }
+        if (customizer != null) {
+            customizer.accept(f);
+            // what Courier's own recovery and size checks rely on stays as Courier set it
+            f.setAutomaticRecoveryEnabled(false);
+            f.setTopologyRecoveryEnabled(false);
+            f.setMaxInboundMessageBodySize(BROKER_MAX_MESSAGE_SIZE);
         }
         return f;
     }
@@ -602,6 +619,7 @@ public final class AmqpTransport implements Transport {
         private Duration heartbeat = DEFAULT_HEARTBEAT;
         private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
         private String connectionName;
+        private java.util.function.Consumer<? super ConnectionFactory> customizer;
         private final List<String> problems = new ArrayList<>();
 
         private Builder() {
@@ -739,6 +757,20 @@ public final class AmqpTransport implements Transport {
             return this;
         }
 
+        /**
+         * A hook on amqp-client's {@code ConnectionFactory}, called once when the transport starts,
+         * after Courier's own settings and before both connections open: set a metrics collector
+         * (e.g. amqp-client's Micrometer one), NIO, socket or TLS options, client properties, without
+         * forking transport code. Automatic recovery, topology recovery and the inbound body cap are set
+         * back to Courier's values afterwards (Courier recovers its connections itself); the host,
+         * credentials and virtual host come from this builder. An exception from the hook fails
+         * {@code start()}.
+         */
+        public Builder connectionFactory(java.util.function.Consumer<? super ConnectionFactory> customizer) {
+            this.customizer = customizer;
+            return this;
+        }
+
         /** Checks every setting and builds an unstarted transport. */
         public AmqpTransport build() {
             AmqpConfig cfg = new AmqpConfig(addresses, username, password, virtualHost, tls, sslContext,
@@ -749,7 +781,7 @@ public final class AmqpTransport implements Transport {
             if (!p.isEmpty()) {
                 throw new ConfigurationException(p);
             }
-            return new AmqpTransport(cfg);
+            return new AmqpTransport(cfg, customizer);
         }
     }
 }

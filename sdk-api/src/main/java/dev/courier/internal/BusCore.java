@@ -1,6 +1,5 @@
 package dev.courier.internal;
 
-import dev.courier.BusListener;
 import dev.courier.Command;
 import dev.courier.CourierException;
 import dev.courier.DeadLetters;
@@ -34,6 +33,7 @@ public final class BusCore {
     private final String replyAddress;
     private final Replies replies;
     private final Outgoing outgoing;
+    private final Chains chains;
     private final List<Inbound> inbounds = new ArrayList<>();
     private final List<TransportSubscription> transportSubscriptions = new ArrayList<>();
     private final Set<String> produces;
@@ -49,6 +49,7 @@ public final class BusCore {
         this.replyAddress = settings.service() + "." + settings.instanceId();
         this.replies = new Replies(this);
         this.outgoing = new Outgoing(settings, this.produces, log);
+        this.chains = new Chains(settings.interceptors(), settings.listeners());
     }
 
     public BusSettings settings() {
@@ -59,8 +60,12 @@ public final class BusCore {
         return s.codec();
     }
 
-    BusListener listener() {
-        return s.listener();
+    Listeners listeners() {
+        return chains.listeners();
+    }
+
+    Chains chains() {
+        return chains;
     }
 
     String replyAddress() {
@@ -143,8 +148,22 @@ public final class BusCore {
         if (ctx != null) {
             return ctx.hold(message, userHeaders);
         }
-        Prepared p = outgoing.make(message, Ids.random(), null, userHeaders);
-        return send(p.to(), p.headers(), p.body(), p.type());
+        Prepared p = outgoing.makeUnchecked(message, Ids.random(), null, userHeaders);
+        return outbound(p, null, kindOf(p.to()), () -> {
+            outgoing.check(p.type(), p.headers(), p.body());
+            return send(p.to(), p.headers(), p.body(), p.type());
+        });
+    }
+
+    /** Runs a message this bus made through the outbound chain; {@code end} checks and sends or holds it. */
+    CompletableFuture<Void> outbound(Prepared p, dev.courier.Envelope parent, dev.courier.MessageKind kind,
+                                     java.util.function.Supplier<CompletableFuture<Void>> end) {
+        return chains.outbound(p.headers(), parent, kind, kind == dev.courier.MessageKind.REPLY ? p.to().name() : p.type(),
+                s.service(), s.transport().protocol(), end);
+    }
+
+    static dev.courier.MessageKind kindOf(Address to) {
+        return to.kind() == Address.Kind.EVENT ? dev.courier.MessageKind.EVENT : dev.courier.MessageKind.COMMAND;
     }
 
     /** Publishes now through the transport. */
@@ -163,11 +182,11 @@ public final class BusCore {
         if (log.isTraceEnabled()) {
             log.trace("publish {} {} to {}", type, id, to);
         }
-        BusListener l = s.listener();
-        if (l != BusListener.NONE) {
+        Listeners l = chains.listeners();
+        if (!l.isEmpty()) {
             f = f.whenComplete((x, e) -> {
                 if (e == null) {
-                    safe(() -> l.published(type, id));
+                    l.published(type, id);
                 }
             });
         }
@@ -221,15 +240,32 @@ public final class BusCore {
         h.put(Headers.REPLY_TO, replyAddress);
         h.put(Headers.DEADLINE, Long.toString(deadline));
         byte[] body = codec().encode(command);
-        outgoing.check(type.name(), h, body);
-        CompletableFuture<R> reply = replies.register(id, type.name(), replyType, timeout);
-        send(Address.command(type.name()), h, body, type.name()).whenComplete((x, e) -> {
-            if (e != null) {
-                replies.fail(id, new PublishException("request " + type.name() + " " + id + " was not sent: "
-                        + e.getMessage(), e));
-            }
+        Prepared p = new Prepared(Address.command(type.name()), h, body, type.name());
+        List<CompletableFuture<R>> reply = new ArrayList<>(1);
+        long t0 = System.nanoTime();
+        outbound(p, parent != null ? parent.envelope() : null, dev.courier.MessageKind.REQUEST, () -> {
+            outgoing.check(type.name(), h, body);
+            reply.add(replies.register(id, type.name(), replyType, timeout));
+            CompletableFuture<Void> sent = send(p.to(), h, body, type.name());
+            sent.whenComplete((x, e) -> {
+                if (e != null) {
+                    replies.fail(id, new PublishException("request " + type.name() + " " + id + " was not sent: "
+                            + e.getMessage(), e));
+                }
+            });
+            return sent;
         });
-        return reply;
+        if (reply.isEmpty()) {
+            return CompletableFuture.failedFuture(new PublishException("request " + type.name() + " " + id
+                    + " was not sent: an outbound interceptor did not pass it on"));
+        }
+        CompletableFuture<R> r = reply.get(0);
+        Listeners l = chains.listeners();
+        if (!l.isEmpty()) {
+            r.whenComplete((x, e) -> l.replied(s.service(), type.name(), java.time.Duration.ofNanos(System.nanoTime() - t0),
+                    e == null ? null : Inbound.unwrap(e)));
+        }
+        return r;
     }
 
     RequestTimeoutException timeout(String type, String id, Duration timeout) {

@@ -3,6 +3,7 @@ package dev.courier.internal;
 import dev.courier.BusListener;
 import dev.courier.DeadLetterPolicy;
 import dev.courier.Handler;
+import dev.courier.Interceptor;
 import dev.courier.RetryPolicy;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;
@@ -32,7 +33,8 @@ public record BusSettings(
         Clock clock,
         Duration publishTimeout,
         Duration closeTimeout,
-        BusListener listener,
+        List<BusListener> listeners,
+        List<Interceptor> interceptors,
         boolean strictProduces) {
 
     /** One handler registration. */

@@ -1,6 +1,5 @@
 package dev.courier.internal;
 
-import dev.courier.BusListener;
 import dev.courier.CourierException;
 import dev.courier.Envelope;
 import dev.courier.spi.Address;
@@ -102,7 +101,7 @@ final class DeadLetterer {
                     }
                     log.warn("dead-lettered {} {} of service '{}' after {} attempt(s): {}: {}", typeName, id,
                             s.service(), f.attempts(), f.type(), f.message());
-                    listener(l -> l.deadLettered(env, id, f.asThrowable()));
+                    core.listeners().deadLettered(s.service(), env, id, typeName, f.asThrowable());
                     if (env != null && env.header(Headers.REPLY_TO) != null && s.deadLetterPolicy().notifyRequester()) {
                         notifyRequester(env, f);
                     }
@@ -157,12 +156,5 @@ final class DeadLetterer {
                     e.toString());
             return null;
         });
-    }
-
-    private void listener(java.util.function.Consumer<BusListener> call) {
-        BusListener l = s.listener();
-        if (l != BusListener.NONE) {
-            BusCore.safe(() -> call.accept(l));
-        }
     }
 }

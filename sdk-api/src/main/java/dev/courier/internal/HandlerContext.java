@@ -77,9 +77,12 @@ final class HandlerContext implements MessageContext {
     }
 
     CompletableFuture<Void> hold(Object message, Map<String, String> userHeaders) {
-        // made and checked here, in the handler: a message that cannot go out fails the attempt
-        BusCore.Prepared p = core.outgoing().make(message, nextId(), this, userHeaders);
-        return add(new Held(p.to(), p.headers(), p.body(), p.type(), new CompletableFuture<>()));
+        // made, intercepted and checked here, in the handler: a message that cannot go out fails the attempt
+        BusCore.Prepared p = core.outgoing().makeUnchecked(message, nextId(), this, userHeaders);
+        return core.outbound(p, envelope, BusCore.kindOf(p.to()), () -> {
+            core.outgoing().check(p.type(), p.headers(), p.body());
+            return add(new Held(p.to(), p.headers(), p.body(), p.type(), new CompletableFuture<>()));
+        });
     }
 
     @Override
@@ -91,8 +94,11 @@ final class HandlerContext implements MessageContext {
         }
         Map<String, String> h = core.outgoing().replyHeaders(envelope, nextId(), "ok", reply);
         byte[] body = core.codec().encode(reply);
-        core.outgoing().check(h.get(Headers.TYPE), h, body);
-        add(new Held(Address.reply(replyTo), h, body, h.get(Headers.TYPE), new CompletableFuture<>()));
+        BusCore.Prepared p = new BusCore.Prepared(Address.reply(replyTo), h, body, h.get(Headers.TYPE));
+        core.outbound(p, envelope, dev.courier.MessageKind.REPLY, () -> {
+            core.outgoing().check(p.type(), h, body);
+            return add(new Held(p.to(), h, body, p.type(), new CompletableFuture<>()));
+        });
     }
 
     @Override

@@ -1,10 +1,11 @@
 package dev.courier.internal;
 
-import dev.courier.BusListener;
+import dev.courier.AttemptOutcome;
 import dev.courier.CodecException;
 import dev.courier.Envelope;
 import dev.courier.Handler;
 import dev.courier.LimitExceededException;
+import dev.courier.MessageKind;
 import dev.courier.RetryPolicy;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.Headers;
@@ -12,7 +13,6 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import org.slf4j.Logger;
-import org.slf4j.MDC;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -67,6 +67,7 @@ final class Inbound {
     private final DeadLetterer deadLetterer;
     private final Retry retry;
     private final Logger log;
+    private final String protocol;
 
     Inbound(BusCore core, MessageType type, Handler<Object> handler) {
         this.core = core;
@@ -74,6 +75,7 @@ final class Inbound {
         this.type = type;
         this.handler = handler;
         this.log = core.log();
+        this.protocol = s.transport().protocol();
         this.decoder = new Decoder(s.codec(), type);
         this.claims = new Claims(s, log);
         this.deadLetterer = new DeadLetterer(core, claims);
@@ -135,7 +137,7 @@ final class Inbound {
             return d.ack();
         }
         return claims.claim(d, env, () -> attempts(d, env, decoded.payload()),
-                (dl, e, error) -> deadLetter(dl, e, error, 0, null), () -> listener(l -> l.duplicate(env)));
+                (dl, e, error) -> deadLetter(dl, e, error, 0, null), () -> core.listeners().duplicate(s.service(), env));
     }
 
     private CompletableFuture<?> attempts(Delivery d, Envelope env, Object payload) {
@@ -187,8 +189,9 @@ final class Inbound {
     }
 
     /**
-     * One handler attempt: run it with MDC and a fresh context, then flush what it held.
-     * {@code attemptNo} counts all attempts of the message; {@code immediate} this delivery's (from 1).
+     * One handler attempt: run it through the inbound chain (MDC, listeners, interceptors, the handler)
+     * with a fresh context, then flush what it held. {@code attemptNo} counts all attempts of the
+     * message; {@code immediate} this delivery's (from 1).
      */
     private CompletableFuture<Object> attempt(Envelope env, Object payload, int attemptNo, int immediate) {
         if (core.isClosing()) {
@@ -198,37 +201,61 @@ final class Inbound {
             return CompletableFuture.failedFuture(new DeadlinePassed());
         }
         HandlerContext ctx = new HandlerContext(core, env, attemptNo);
-        MDC.put("correlationId", env.correlationId());
-        MDC.put("messageId", env.id());
-        MDC.put("messageType", env.type());
         ctx.enter();
         HandlerThreads.Slot slot = core.handlerThreads().enter();
         long t0 = System.nanoTime();
         try {
-            handler.handle(payload, ctx);
+            core.chains().inbound(env, attemptNo, s.service(), kind(env), protocol, new InboundCall.Attempt() {
+                @Override
+                public void runHandler() throws Exception {
+                    handler.handle(payload, ctx);
+                }
+
+                @Override
+                public AttemptOutcome outcomeOf(Throwable error) {
+                    return Inbound.this.outcomeOf(error, immediate, env);
+                }
+            });
         } catch (Throwable t) {
             BusCore.discard(ctx.held(), t);
-            if (immediate < s.retryPolicy().maxAttempts() && s.retryPolicy().isRetryable(t) && !core.isClosing()) {
+            if (log.isDebugEnabled() && outcomeOf(t, immediate, env) == AttemptOutcome.RETRY) {
                 log.debug("{} {} attempt {} failed and is tried again: {}", env.type(), env.id(), attemptNo, t.toString());
-                listener(l -> l.retried(env, attemptNo, false, t));
             }
             return CompletableFuture.failedFuture(t);
         } finally {
             core.handlerThreads().leave(slot);
             ctx.exit();
-            MDC.remove("correlationId");
-            MDC.remove("messageId");
-            MDC.remove("messageType");
-        }
-        long took = System.nanoTime() - t0;
-        BusListener l = s.listener();
-        if (l != BusListener.NONE) {
-            BusCore.safe(() -> l.handled(env, java.time.Duration.ofNanos(took)));
         }
         if (log.isTraceEnabled()) {
-            log.trace("{} {} handled in {} us (attempt {})", env.type(), env.id(), took / 1000, attemptNo);
+            log.trace("{} {} handled in {} us (attempt {})", env.type(), env.id(), (System.nanoTime() - t0) / 1000, attemptNo);
         }
         return core.flush(ctx.held()).thenApply(x -> (Object) null);
+    }
+
+    /** What the pipeline does after an attempt that ended with {@code error} (null: success). */
+    private AttemptOutcome outcomeOf(Throwable error, int immediate, Envelope env) {
+        if (error == null) {
+            return AttemptOutcome.SUCCESS;
+        }
+        if (core.isClosing() || error instanceof DeadlinePassed || error instanceof Closing) {
+            return AttemptOutcome.GIVEN_BACK;
+        }
+        RetryPolicy p = s.retryPolicy();
+        if (!p.isRetryable(error)) {
+            return AttemptOutcome.DEAD_LETTER;
+        }
+        if (immediate < p.maxAttempts()) {
+            return AttemptOutcome.RETRY;
+        }
+        return intHeader(env.headers(), Headers.REDELIVERY) < p.redeliveryDelays().size()
+                ? AttemptOutcome.REDELIVERY : AttemptOutcome.DEAD_LETTER;
+    }
+
+    private MessageKind kind(Envelope env) {
+        if (type.kind() == MessageType.Kind.EVENT) {
+            return MessageKind.EVENT;
+        }
+        return env.header(Headers.REPLY_TO) != null ? MessageKind.REQUEST : MessageKind.COMMAND;
     }
 
     private CompletableFuture<Void> settleSuccess(Delivery d, Envelope env) {
@@ -248,7 +275,7 @@ final class Inbound {
             h.putIfAbsent(Headers.FIRST_FAILURE, Instant.now(s.clock()).toString());
             log.debug("{} {} failed {} attempt(s); redelivery {} of {} in {}: {}", env.type(), env.id(), attempts,
                     redelivery + 1, p.redeliveryDelays().size(), delay, error.toString());
-            listener(l -> l.retried(env, attempts, true, error));
+            core.listeners().redelivering(env, attempts, error);
             claims.release(env);
             return d.redeliverLater(h, delay).handle((x, e) -> {
                 if (e == null) {
@@ -298,12 +325,5 @@ final class Inbound {
             t = t.getCause();
         }
         return t;
-    }
-
-    private void listener(java.util.function.Consumer<BusListener> call) {
-        BusListener l = s.listener();
-        if (l != BusListener.NONE) {
-            BusCore.safe(() -> call.accept(l));
-        }
     }
 }

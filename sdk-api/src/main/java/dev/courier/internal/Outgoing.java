@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How a message this bus makes gets its wire form: its registered type, its headers (ids, time,
- * correlation and trace context from the handler it is made in, the user's headers checked) and its
- * body, checked against the size limits once, here. Internal.
+ * correlation from the handler it is made in, W3C trace context ({@link TraceContext}: a new parent id
+ * per message), the user's headers checked) and its body, checked against the size limits once: here,
+ * or after the outbound interceptors when they run. Internal.
  */
 final class Outgoing {
     private final BusSettings s;
@@ -54,11 +55,17 @@ final class Outgoing {
 
     /** The wire form of {@code message} with id {@code id}, made inside {@code parent} (may be null), checked. */
     BusCore.Prepared make(Object message, String id, HandlerContext parent, Map<String, String> userHeaders) {
+        BusCore.Prepared p = makeUnchecked(message, id, parent, userHeaders);
+        check(p.type(), p.headers(), p.body());
+        return p;
+    }
+
+    /** Like {@link #make} but not checked yet: the outbound chain may still change the headers. */
+    BusCore.Prepared makeUnchecked(Object message, String id, HandlerContext parent, Map<String, String> userHeaders) {
         MessageType type = typeOf(message);
         Map<String, String> h = headers(type.name(), id, parent, userHeaders);
         Address to = type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
         byte[] body = s.codec().encode(message);
-        check(type.name(), h, body);
         return new BusCore.Prepared(to, h, body, type.name());
     }
 
@@ -118,19 +125,12 @@ final class Outgoing {
             Envelope p = parent.envelope();
             h.put(Headers.CORRELATION_ID, p.correlationId() != null ? p.correlationId() : p.id());
             h.put(Headers.CAUSATION_ID, p.id());
-            copy(p, h, Headers.TRACEPARENT);
-            copy(p, h, Headers.TRACESTATE);
+            TraceContext.next(h, p);
         } else {
             h.put(Headers.CORRELATION_ID, id);
+            TraceContext.next(h, null);
         }
         return h;
-    }
-
-    private static void copy(Envelope from, Map<String, String> to, String name) {
-        String v = from.header(name);
-        if (v != null && !to.containsKey(name)) {
-            to.put(name, v);
-        }
     }
 
     Map<String, String> replyHeaders(Envelope request, String id, String status, Object reply) {
@@ -144,8 +144,7 @@ final class Outgoing {
         h.put(Headers.CORRELATION_ID, request.correlationId() != null ? request.correlationId() : request.id());
         h.put(Headers.CAUSATION_ID, request.id());
         h.put(Headers.REPLY_STATUS, status);
-        copy(request, h, Headers.TRACEPARENT);
-        copy(request, h, Headers.TRACESTATE);
+        TraceContext.next(h, request);
         return h;
     }
 

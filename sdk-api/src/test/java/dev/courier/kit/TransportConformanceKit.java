@@ -77,7 +77,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * stress case makes an instance per scenario it runs).
  */
 public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases, SettleCases,
-        SubscriptionCases, RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases {
+        SubscriptionCases, RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases, TraceContextCases {
 
     /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
     protected abstract Transport newTransport(String namespace);
@@ -566,8 +566,14 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         assertEquals(root, three.correlationId());
         assertEquals(one.id(), two.causationId(), "causation of hop 2 = id of hop 1");
         assertEquals(two.id(), three.causationId(), "causation of hop 3 = id of hop 2");
-        assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", three.header(Headers.TRACEPARENT),
-                "W3C trace context is carried like correlation");
+        assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", one.header(Headers.TRACEPARENT));
+        for (Envelope hop : List.of(two, three)) {
+            String tp = hop.header(Headers.TRACEPARENT);
+            assertTrue(tp != null && tp.startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-") && tp.endsWith("-01"),
+                    "W3C trace context: the trace id and flags are carried like correlation, got " + tp);
+        }
+        assertEquals(3, new java.util.HashSet<>(List.of(one.header(Headers.TRACEPARENT), two.header(Headers.TRACEPARENT),
+                three.header(Headers.TRACEPARENT))).size(), "each hop has a parent id of its own");
         assertEquals(3, Set.of(one.id(), two.id(), three.id()).size(), "ids are unique");
     }
 

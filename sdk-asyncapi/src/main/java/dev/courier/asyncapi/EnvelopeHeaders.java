@@ -35,8 +35,8 @@ final class EnvelopeHeaders {
                 + " when this one was sent, else equal to id.");
         string(p, Headers.CAUSATION_ID, "The id of the message whose handler sent this one"
                 + (kind == Kind.REPLY || kind == Kind.FAILED_REPLY ? " (for a reply: the request's id, which is how a reply is matched)." : "."));
-        string(p, Headers.TRACEPARENT, "W3C trace context, carried like the correlation id.");
-        string(p, Headers.TRACESTATE, "W3C trace context, carried like the correlation id.");
+        string(p, Headers.TRACEPARENT, "W3C trace context: the trace id and flags of the message being handled (or a new trace), and a new parent id for this message.");
+        string(p, Headers.TRACESTATE, "W3C trace state, kept from the message being handled.");
         if (kind == Kind.COMMAND) {
             string(p, Headers.REPLY_TO, "On a request only: where the reply goes (the requester's reply address).");
             string(p, Headers.DEADLINE, "On a request only: epoch milliseconds after which the requester no"

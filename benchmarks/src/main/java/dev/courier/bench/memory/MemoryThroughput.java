@@ -38,7 +38,8 @@ public final class MemoryThroughput implements Scenario {
 
     @Override
     public String description() {
-        return "in-memory publish→handler (JSON + dedup) vs Jackson + ArrayBlockingQueue handoff; --messages N";
+        return "in-memory publish→handler (JSON + dedup) vs Jackson + ArrayBlockingQueue handoff; --messages N"
+                + " [--observe none|metrics|tracing|both]";
     }
 
     @Override
@@ -46,6 +47,10 @@ public final class MemoryThroughput implements Scenario {
         int messages = o.getInt("messages", 1_000_000);
         int warmup = o.getInt("warmup", Math.min(100_000, messages / 5));
         int rounds = o.getInt("rounds", 3);
+        observe = o.get("observe", "none");
+        if (!List.of("none", "metrics", "tracing", "both").contains(observe)) {
+            throw new IllegalArgumentException("--observe must be none, metrics, tracing or both, was " + observe);
+        }
         // warm both paths up in this JVM first, then measure in rounds that alternate the order
         baseline(warmup);
         courier(warmup);
@@ -86,6 +91,7 @@ public final class MemoryThroughput implements Scenario {
         row.put("lost", lostAll);
         row.put("duplicates_handled", dupAll);
         row.put("rounds", rounds);
+        row.put("observe", observe);
         return List.of(row);
     }
 
@@ -102,17 +108,55 @@ public final class MemoryThroughput implements Scenario {
     private record Result(double rate, Stats stats, long lost, long duplicates) {
     }
 
+    private String observe = "none";
+
+    /** The interceptors --observe asks for: Micrometer on a SimpleMeterRegistry, OTel spans, every one ended and handed (synchronously) to an exporter that discards it. */
+    private MessageBus.Builder observed(MessageBus.Builder b, java.util.List<AutoCloseable> closing) {
+        if (observe.equals("metrics") || observe.equals("both")) {
+            b.interceptor(dev.courier.micrometer.CourierMetrics.of(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        }
+        if (observe.equals("tracing") || observe.equals("both")) {
+            io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                    .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(new Discard()))
+                    .build();
+            closing.add(provider);
+            b.interceptor(dev.courier.opentelemetry.CourierTracing.create(
+                    io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(provider).build()));
+        }
+        return b;
+    }
+
+    /** An exporter that drops every span: the cost measured is making them, not shipping them. */
+    private static final class Discard implements io.opentelemetry.sdk.trace.export.SpanExporter {
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode export(
+                java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+    }
+
     private Result courier(int messages) throws Exception {
         InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
         Tally tally = new Tally(messages);
-        MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect())
+        java.util.List<AutoCloseable> closing = new java.util.ArrayList<>();
+        MessageBus sink = observed(MessageBus.builder("bench-sink"), closing).transport(broker.connect())
                 .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                 .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
                     tally.record(p);
                 }).build().start();
-        MessageBus pub = MessageBus.builder("bench-pub").transport(broker.connect()).produces(BenchPayload.class)
-                .build().start();
+        MessageBus pub = observed(MessageBus.builder("bench-pub"), closing).transport(broker.connect())
+                .produces(BenchPayload.class).build().start();
         long t0 = System.nanoTime();
         CompletableFuture<Void> last = null;
         for (int i = 0; i < messages; i++) {
@@ -127,6 +171,9 @@ public final class MemoryThroughput implements Scenario {
         long took = System.nanoTime() - t0;
         pub.close();
         sink.close();
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
         long lost = tally.lost();
         return new Result(messages / (took / 1e9), tally.stats(), lost, tally.duplicates());
     }

@@ -1,0 +1,46 @@
+package dev.courier;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A link in one of the bus's two chains, OkHttp style: {@link Inbound} around each handler attempt,
+ * {@link Outbound} before each publish, send, request and reply. Register any number with
+ * {@link MessageBus.Builder#interceptor(Interceptor)}; a class may implement both (tracing and
+ * metrics do) and, if it also implements {@link BusListener}, it gets those events too.
+ *
+ * <p><b>Order.</b> Inbound, outermost first: the built-in MDC link (puts {@code correlationId},
+ * {@code messageId}, {@code messageType} and {@code service}), the built-in {@link BusListener} link,
+ * then interceptors in registration order, then the handler. Outbound: interceptors in registration
+ * order, then the built-in end (limits check, then send, or hold back inside a handler). Courier
+ * has set every header (ids, correlation, W3C {@code traceparent} with a new parent id) before the
+ * first outbound link runs, so a tracing link can replace it.
+ *
+ * <p><b>Exceptions.</b> An inbound link that throws fails the attempt with its exception, exactly
+ * like a handler that throws (retried or dead-lettered by the policy). An outbound link that throws
+ * makes the publish throw to its caller — inside a handler, the handler attempt fails. Keep links
+ * fast: they run on every message.
+ */
+public sealed interface Interceptor permits Interceptor.Inbound, Interceptor.Outbound {
+
+    /** Around each handler attempt, on the handler thread. See {@link InboundChain}. */
+    @FunctionalInterface
+    non-sealed interface Inbound extends Interceptor {
+        void intercept(InboundChain chain) throws Exception;
+    }
+
+    /** Before each message this bus makes goes out, on the publishing thread. See {@link OutboundChain}. */
+    @FunctionalInterface
+    non-sealed interface Outbound extends Interceptor {
+        CompletableFuture<Void> intercept(OutboundChain chain);
+    }
+
+    /** Types a lambda as an inbound link: {@code .interceptor(Interceptor.inbound(chain -> ...))}. */
+    static Inbound inbound(Inbound link) {
+        return link;
+    }
+
+    /** Types a lambda as an outbound link: {@code .interceptor(Interceptor.outbound(chain -> ...))}. */
+    static Outbound outbound(Outbound link) {
+        return link;
+    }
+}

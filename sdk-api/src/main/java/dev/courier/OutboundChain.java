@@ -1,0 +1,58 @@
+package dev.courier;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One message on its way out as an {@link Interceptor.Outbound} sees it: a publish, send, request
+ * or reply this bus makes, with its headers still open to change, and the rest of the chain to
+ * {@link #proceed()} into.
+ *
+ * <p>Runs on the thread that publishes: the caller of {@link MessageBus#publish}/{@code send}/{@code
+ * request}, or the handler thread for what a handler publishes, sends or replies (such a message is
+ * held back until the handler succeeds, and the chain runs when it is made, inside the handler).
+ * Dead letters, replays and redeliveries are not messages this bus makes and do not pass here.
+ */
+public interface OutboundChain {
+
+    /**
+     * The message's CloudEvents attributes as Courier made them: id, source, type, time,
+     * correlation, causation and W3C trace context ({@code traceparent}, a new parent id for this
+     * message). Its {@code headers()} show changes made through {@link #headers()}.
+     */
+    Envelope envelope();
+
+    /**
+     * The message's headers, mutable: add your own or replace {@code traceparent}/{@code tracestate}.
+     * Courier's and CloudEvents' own names ({@link dev.courier.spi.Headers#RESERVED}) and invalid
+     * names are refused with {@link IllegalArgumentException}. The size limits are checked after the
+     * last interceptor.
+     */
+    Map<String, String> headers();
+
+    /** The message being handled when this one was made (the handler's), or null for a root message. */
+    Envelope parent();
+
+    /** Event, command, request or reply. */
+    MessageKind kind();
+
+    /** Where it goes: the message name, or for a reply the requester's reply address. */
+    String destination();
+
+    /** The sending service. */
+    String service();
+
+    /** The transport's protocol: {@code memory}, {@code amqp}, {@code mqtt}, {@code ws}. */
+    String protocol();
+
+    /**
+     * Hands the message on (the next interceptor, finally Courier: check the limits, then send, or
+     * hold it back inside a handler) and returns the future of its confirm: it completes when the
+     * broker has the message — for a held message, after the handler succeeded — and fails when it
+     * could not be sent or the handler attempt that made it failed. Throws
+     * {@link LimitExceededException} (nothing sent) and what a later interceptor throws.
+     * Call it at most once; not calling it drops the message, and the future you return instead is
+     * what the publisher gets.
+     */
+    CompletableFuture<Void> proceed();
+}
