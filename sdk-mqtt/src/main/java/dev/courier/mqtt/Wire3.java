@@ -31,6 +31,7 @@ final class Wire3 implements Wire {
         this.onMessage = onMessage;
         this.callbacks = callbacks;
         Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                .executorConfig(Threads.EXECUTORS)
                 .addDisconnectedListener(ctx -> onDisconnected.run());
         if (cfg.tls()) {
             b = b.sslWithDefaultConfig();
@@ -96,7 +97,8 @@ final class Wire3 implements Wire {
         }
         // 3.1.1 ends a session only by connecting with clean session: do that with a throwaway client.
         return d.handle((x, e) -> null).thenCompose(x -> {
-            Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port());
+            Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                    .executorConfig(Threads.EXECUTORS);
             if (cfg.tls()) {
                 b = b.sslWithDefaultConfig();
             }

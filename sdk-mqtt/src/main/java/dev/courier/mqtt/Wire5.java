@@ -33,6 +33,7 @@ final class Wire5 implements Wire {
     Wire5(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks, Runnable onDisconnected) {
         this.cfg = cfg;
         Mqtt5ClientBuilder b = Mqtt5Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                .executorConfig(Threads.EXECUTORS)
                 .addDisconnectedListener(ctx -> onDisconnected.run());
         if (cfg.tls()) {
             b = b.sslWithDefaultConfig();

@@ -54,10 +54,7 @@ public final class MqttTestSupport {
                     ids.add(id);
                 }
             }
-            if (t.service() != null) {
-                records.add(topics.member(t.service(), t.clientId()));
-                records.add(topics.member(t.service(), t.clientId() + ":retry"));
-            }
+            records.addAll(t.recordTopics());
         }
         for (String id : ids) {
             try {
