@@ -41,6 +41,14 @@ final class Connection {
      */
     private static final long RESUBSCRIBE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(12);
     private volatile long reconnectedAt = Long.MIN_VALUE;
+    /**
+     * MQTT 3.1.1 has no "no matching subscribers": after a reconnect, publishes are held this long, so that
+     * the consumers, which lost their shared subscriptions if the broker restarted, are subscribed again
+     * before anything is sent (their reconnect backoff is at most 5 s; 2 s for connecting and subscribing
+     * on a loaded machine). Issue 12.3: without it, events confirmed in the first ~0.1-5 s were lost.
+     */
+    static final long HOLD_AFTER_RECONNECT_3_NANOS = TimeUnit.SECONDS.toNanos(7);
+    private volatile long holdUntil = Long.MIN_VALUE;
 
     /** A publish waiting for its confirm, and when it times out (one sweep instead of a timer per message). */
     private record Pending(long deadline, String topic, Duration timeout) {
@@ -166,6 +174,10 @@ final class Connection {
             if (e == null) {
                 if (myEpoch > 1) {
                     reconnectedAt = System.nanoTime(); // before anyone publishes on the new connection
+                    if (cfg.version() == MqttConfig.Version.V3_1_1) {
+                        holdUntil = reconnectedAt + HOLD_AFTER_RECONNECT_3_NANOS;
+                        later(this::pump, TimeUnit.NANOSECONDS.toMillis(HOLD_AFTER_RECONNECT_3_NANOS) + 1);
+                    }
                 }
                 synchronized (lock) {
                     if (wire == w && !closed) {
@@ -384,7 +396,8 @@ final class Connection {
                         }
                         w = null;
                     } else {
-                        if (!r.isDone() || r.isCompletedExceptionally() || inFlightCount >= cfg.maxInFlight()) {
+                        if (!r.isDone() || r.isCompletedExceptionally() || inFlightCount >= cfg.maxInFlight()
+                                || (holdUntil != Long.MIN_VALUE && System.nanoTime() - holdUntil < 0)) {
                             break;
                         }
                         q = queue.poll();

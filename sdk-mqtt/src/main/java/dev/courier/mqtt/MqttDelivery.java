@@ -99,6 +99,9 @@ final class MqttDelivery implements Delivery {
 
     private void done() {
         if (state.getAndSet(SETTLED) != SETTLED) {
+            if (!stale()) {
+                sub.settledId(headers.get(dev.courier.spi.Headers.ID));
+            }
             sub.settled();
         }
     }

@@ -6,6 +6,7 @@ import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Limits;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
 import dev.courier.spi.TransportSubscription;
@@ -452,12 +453,22 @@ public final class MqttTransport implements Transport {
                     m.topic());
             return;
         }
+        if (m.retain()) {
+            // a retained message the broker replays on (re)subscribing: an event that happened before this
+            // member joined, possibly long ago and handled already; never handled again (issue 11.5)
+            log.warn("member session '{}' ignored a retained message on {} (id {}): Courier does not handle retained"
+                    + " messages; publish events without the retain flag", sub.clientId, m.topic(),
+                    m.headers().get(dev.courier.spi.Headers.ID));
+            m.ack().run();
+            return;
+        }
         Map<String, String> h = m.headers();
         if (h.containsKey(Wire.DUE)) {
             h = new HashMap<>(h);
             h.remove(Wire.DUE);
         }
-        sub.offer(new MqttDelivery(this, sub, sub.connection(), r, h, route.kind() == Topics.Kind.DIRECT));
+        boolean again = sub.seenBefore(h.get(dev.courier.spi.Headers.ID), r.epoch()) || route.kind() == Topics.Kind.DIRECT;
+        sub.offer(new MqttDelivery(this, sub, sub.connection(), r, h, again));
     }
 
     /** A message on the retry session: held until due, then delivered to the live subscription or given back. */
@@ -530,6 +541,28 @@ public final class MqttTransport implements Transport {
         return cfg.version() == MqttConfig.Version.V5
                 ? EnumSet.of(Capability.LARGE_MESSAGES, Capability.UNROUTABLE_DETECTED)
                 : EnumSet.of(Capability.LARGE_MESSAGES);
+    }
+
+    /**
+     * MQTT's limits, from the smaller of {@code maxMessageSize} and the broker's CONNACK maximum packet
+     * size: a packet carries the topic, the headers (MQTT 5: user properties, a value holding control
+     * characters percent-encoded, up to three times as long, and at most 65,535 bytes on the wire;
+     * 3.1.1: JSON string members, escapes up to six times as long) and the body (3.1.1: base64 for a body
+     * that is not JSON, four thirds as long). Headers get Courier's 64 KiB (less for a small packet
+     * size) with their worst-case expansion; the body gets the rest, less 16 KiB for the topic and
+     * framing.
+     */
+    @Override
+    public Limits limits() {
+        Connection m = main;
+        int packet = Math.min(cfg.maxMessageSize(), m == null ? Integer.MAX_VALUE : sessionLimit(m));
+        boolean v5 = cfg.version() == MqttConfig.Version.V5;
+        int expansion = v5 ? 3 : 6;
+        int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(Limits.DEFAULTS.maxHeadersBytes(), packet / 8));
+        int value = Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, v5 ? 65_535 / 3 : headers));
+        long room = (long) packet - (long) headers * expansion - 16 * 1024;
+        long body = v5 ? room : room * 3 / 4;
+        return new Limits(Math.min(value, 65_535 / 3), value, headers, (int) Math.max(1, body));
     }
 
     @Override

@@ -52,6 +52,18 @@ final class Subscription implements TransportSubscription {
     /** False for a reply subscription: it lives on the transport's main connection, no session of its own. */
     private final boolean member;
     private int outstanding;
+    /**
+     * Ids of messages handed out and not settled, with the connection epoch they came on: the same id
+     * on a later connection is the broker's redelivery (the HiveMQ client does not expose the DUP flag).
+     */
+    private final java.util.Map<String, Long> unsettledIds = new java.util.LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+            return size() > 10_000;
+        }
+    };
 
     Subscription(MqttTransport transport, Address address, String group, String share, String filter,
                  String directFilter, String clientId, int prefetch, DeliveryCallback callback) {
@@ -104,6 +116,22 @@ final class Subscription implements TransportSubscription {
     /** Runs the subscription's callbacks in order; quietly refuses once the subscription is gone. */
     ExecutorService thread() {
         return thread;
+    }
+
+    /** Notes a message id arriving on connection {@code epoch}; true when it came before on an earlier one. */
+    synchronized boolean seenBefore(String id, long epoch) {
+        if (id == null) {
+            return false;
+        }
+        Long before = unsettledIds.put(id, epoch);
+        return before != null && before < epoch;
+    }
+
+    /** The message with this id was settled: a later copy is a new delivery as far as the connection knows. */
+    synchronized void settledId(String id) {
+        if (id != null) {
+            unsettledIds.remove(id);
+        }
     }
 
     /** Delivers now or queues behind the prefetch limit; a closed subscription only keeps. */

@@ -45,7 +45,8 @@ final class Wire3 implements Wire {
         java.util.function.Consumer<com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish> cb = p -> {
             byte[] raw = p.getPayloadAsBytes();
             StructuredJson.Decoded d = StructuredJson.decode(raw);
-            onMessage.accept(new Incoming(p.getTopic().toString(), d.headers(), d.body(), raw, p::acknowledge));
+            onMessage.accept(new Incoming(p.getTopic().toString(), d.headers(), d.body(), raw, p::acknowledge,
+                    p.isRetain()));
         };
         if (callbacks == null) {
             client.publishes(MqttGlobalPublishFilter.ALL, cb, true);

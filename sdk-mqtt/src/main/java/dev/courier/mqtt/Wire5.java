@@ -80,7 +80,7 @@ final class Wire5 implements Wire {
         }
         p.getContentType().ifPresent(ct -> h.put(Headers.DATACONTENTTYPE, ct.toString()));
         byte[] body = p.getPayloadAsBytes();
-        return new Incoming(p.getTopic().toString(), h, body, body, p::acknowledge);
+        return new Incoming(p.getTopic().toString(), h, body, body, p::acknowledge, p.isRetain());
     }
 
     @Override
