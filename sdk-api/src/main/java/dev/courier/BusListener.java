@@ -21,28 +21,60 @@ import java.time.Duration;
  */
 public interface BusListener {
 
-    /** A message was confirmed by the transport (dead letters included). */
+    /**
+     * A message was confirmed by the transport (dead letters included).
+     *
+     * @param messageType the message name
+     * @param messageId   the message id
+     */
     default void published(String messageType, String messageId) {
     }
 
-    /** A handler succeeded; {@code handlerTime} covers the successful attempt only. */
+    /**
+     * A handler succeeded.
+     *
+     * @param envelope    the handled message's attributes
+     * @param handlerTime the time of the successful attempt only
+     */
     default void handled(Envelope envelope, Duration handlerTime) {
     }
 
-    /** A delivery of an id already handled was skipped. */
+    /**
+     * A delivery of an id already handled was skipped.
+     *
+     * @param envelope the skipped message's attributes
+     */
     default void duplicate(Envelope envelope) {
     }
 
-    /** A delivery of an id {@code service} already handled was skipped. Calls {@link #duplicate(Envelope)}. */
+    /**
+     * A delivery of an id {@code service} already handled was skipped. Calls {@link #duplicate(Envelope)}.
+     *
+     * @param service  the service that skipped it
+     * @param envelope the skipped message's attributes
+     */
     default void duplicate(String service, Envelope envelope) {
         duplicate(envelope);
     }
 
-    /** An attempt failed and will be tried again ({@code delayed}: by a delayed redelivery). */
+    /**
+     * An attempt failed and will be tried again.
+     *
+     * @param envelope the message's attributes
+     * @param attempt  the attempt that failed (1 for the first)
+     * @param delayed  true when the next try is a delayed redelivery, false for an immediate attempt
+     * @param error    what the handler threw
+     */
     default void retried(Envelope envelope, int attempt, boolean delayed, Throwable error) {
     }
 
-    /** A message went to the dead letter; {@code envelope} is null when it could not be decoded. */
+    /**
+     * A message went to the dead letter.
+     *
+     * @param envelope  the message's attributes, or null when it could not be decoded
+     * @param messageId the message id
+     * @param error     why it was dead-lettered
+     */
     default void deadLettered(Envelope envelope, String messageId, Throwable error) {
     }
 

@@ -9,15 +9,28 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface DeadLetters {
 
-    /** Up to {@code max} dead letters, oldest first, without removing them. */
+    /**
+     * Reads dead letters without removing them, on the calling thread.
+     *
+     * @param max at most this many
+     * @return up to {@code max} dead letters, oldest first
+     */
     List<DeadLetter> list(int max);
 
     /**
      * Sends the dead letter with this id back to this service's handler, then removes it. The
      * future fails with a {@link CourierException} if no such dead letter exists.
+     *
+     * @param messageId the dead letter's message id (kept on replay)
+     * @return completes when the transport has the replayed message and the dead letter is removed
      */
     CompletableFuture<Void> replay(String messageId);
 
-    /** Removes the dead letter with this id for good; false if there is none. */
+    /**
+     * Removes the dead letter with this id for good.
+     *
+     * @param messageId the dead letter's message id
+     * @return false if there is none
+     */
     boolean discard(String messageId);
 }

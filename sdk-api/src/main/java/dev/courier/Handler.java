@@ -9,5 +9,13 @@ package dev.courier;
  */
 @FunctionalInterface
 public interface Handler<T> {
+    /**
+     * Handles one delivery, on a handler thread of the bus (its {@code handlerExecutor}).
+     *
+     * @param message the decoded message
+     * @param context the message's envelope, and where to publish, send or reply from this handler
+     * @throws Exception to fail this attempt (retried by the {@link RetryPolicy}; a
+     *                   {@link NonRetryableException} goes straight to the dead letter)
+     */
     void handle(T message, MessageContext context) throws Exception;
 }

@@ -21,17 +21,17 @@ public record Health(State state, boolean transportConnected, boolean subscripti
         CLOSED
     }
 
-    /** True while start() has run and close() has not. */
+    /** @return true while start() has run and close() has not */
     public boolean started() {
         return state == State.RUNNING;
     }
 
-    /** True once close() has been called. */
+    /** @return true once close() has been called */
     public boolean closed() {
         return state == State.CLOSED;
     }
 
-    /** True when running, connected and all subscriptions are live. */
+    /** @return true when running, connected and all subscriptions are live */
     public boolean isHealthy() {
         return state == State.RUNNING && transportConnected && subscriptionsLive;
     }

@@ -6,8 +6,11 @@ package dev.courier;
  * message was dead-lettered. Never retried: the same message breaks the same limit again.
  */
 public class LimitExceededException extends CourierException {
+    /** The limit's name. */
     private final String limit;
+    /** The size of what broke it, in bytes. */
     private final long actualBytes;
+    /** The limit, in bytes. */
     private final long maxBytes;
 
     /**
@@ -23,15 +26,17 @@ public class LimitExceededException extends CourierException {
         this.maxBytes = maxBytes;
     }
 
-    /** The name of the limit, as in {@link dev.courier.spi.Limits}: {@code maxAttributeBytes}, {@code maxBodyBytes}, … */
+    /** @return the name of the limit, as in {@link dev.courier.spi.Limits}: {@code maxAttributeBytes}, {@code maxBodyBytes}, … */
     public String limit() {
         return limit;
     }
 
+    /** @return the size of what broke the limit, in bytes (UTF-8 for text) */
     public long actualBytes() {
         return actualBytes;
     }
 
+    /** @return the limit, in bytes */
     public long maxBytes() {
         return maxBytes;
     }

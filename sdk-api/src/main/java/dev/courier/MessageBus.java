@@ -56,12 +56,19 @@ public final class MessageBus implements AutoCloseable {
         this.core = core;
     }
 
-    /** A builder for a bus of the service {@code service} (its consumer group). */
+    /**
+     * @param service the service name, its consumer group: {@code [a-z][a-z0-9-]{0,62}}
+     * @return a builder for a bus of that service
+     */
     public static Builder builder(String service) {
         return new Builder(service);
     }
 
-    /** Connects the transport and starts the handlers' subscriptions. Idempotent. */
+    /**
+     * Connects the transport and starts the handlers' subscriptions, on the calling thread. Idempotent.
+     *
+     * @return this bus
+     */
     public MessageBus start() {
         core.start();
         return this;
@@ -84,6 +91,8 @@ public final class MessageBus implements AutoCloseable {
      *
      * @throws LimitExceededException when the message breaks a size limit (see {@link dev.courier.spi.Limits});
      *                                nothing is sent
+     * @param event the event
+     * @return completes when the broker has the message
      */
     public CompletableFuture<Void> publish(Event event) {
         return core.publish(event, Map.of());
@@ -97,6 +106,9 @@ public final class MessageBus implements AutoCloseable {
      *
      * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
      * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
+     * @param event   the event
+     * @param headers extra headers by CloudEvents extension name
+     * @return completes when the broker has the message
      */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
@@ -108,6 +120,8 @@ public final class MessageBus implements AutoCloseable {
      * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}).
      *
      * @throws LimitExceededException when the message breaks a size limit; nothing is sent
+     * @param command the command
+     * @return completes when the broker has the message
      */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
@@ -120,6 +134,9 @@ public final class MessageBus implements AutoCloseable {
      *
      * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
      * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
+     * @param command the command
+     * @param headers extra headers by CloudEvents extension name ({@code id}: your idempotency key)
+     * @return completes when the broker has the message
      */
     public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
         return core.publish(command, headers);
@@ -134,27 +151,32 @@ public final class MessageBus implements AutoCloseable {
      * not run once the timeout has passed. Blocks like {@link #publish(Event)}.
      *
      * @throws LimitExceededException when the message breaks a size limit; nothing is sent
+     * @param command   the request
+     * @param replyType the type the reply is decoded to
+     * @param timeout   how long to wait for the reply
+     * @param <R>       the reply type
+     * @return the typed reply
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, null);
     }
 
-    /** This service's dead letters: list, replay to this service only, discard. */
+    /** @return this service's dead letters: list, replay to this service only, discard */
     public DeadLetters deadLetters() {
         return core.deadLetters();
     }
 
-    /** Whether the bus is running, the transport connected and every subscription live; after close(), {@code CLOSED}. */
+    /** @return whether the bus is running, the transport connected and every subscription live; after close(), {@code CLOSED} */
     public Health health() {
         return core.health();
     }
 
-    /** The service name (consumer group). */
+    /** @return the service name (consumer group) */
     public String service() {
         return core.settings().service();
     }
 
-    /** This instance's id within the service. */
+    /** @return this instance's id within the service */
     public String instanceId() {
         return core.settings().instanceId();
     }
@@ -173,7 +195,7 @@ public final class MessageBus implements AutoCloseable {
         core.close();
     }
 
-    /** The core, for modules of Courier itself (contracts, outbox). Not for application code. */
+    /** @return the core, for modules of Courier itself (contracts, outbox); not for application code */
     public Object internals() {
         return core;
     }
@@ -183,9 +205,13 @@ public final class MessageBus implements AutoCloseable {
      * {@link ConfigurationException} that names each invalid setting.
      */
     public static final class Builder {
+        /** The publish timeout unless set: 10 s. */
         public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+        /** The close timeout unless set: 30 s. */
         public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+        /** The claim lease unless set: 5 minutes. */
         public static final Duration DEFAULT_CLAIM_LEASE = Duration.ofMinutes(5);
+        /** Messages handled at once per handler unless set: 4. */
         public static final int DEFAULT_CONCURRENCY = 4;
         private static final Logger log = LoggerFactory.getLogger(MessageBus.class);
         private static final Pattern SERVICE = Pattern.compile("[a-z][a-z0-9-]{0,62}");
@@ -222,20 +248,35 @@ public final class MessageBus implements AutoCloseable {
             this.service = service;
         }
 
-        /** A stable id for this instance (default: random). MQTT sessions need a stable one. */
+        /**
+         * A stable id for this instance (default: random). MQTT sessions need a stable one.
+         *
+         * @param instanceId the id: letters, digits, - and _, at most 63 characters
+         * @return this builder
+         */
         public Builder instanceId(String instanceId) {
             this.instanceId = instanceId;
             return this;
         }
 
-        /** The transport by URI ({@code memory:}, {@code amqp://...}, {@code mqtt://...}, {@code ws://...}). */
+        /**
+         * The transport by URI ({@code memory:}, {@code amqp://...}, {@code mqtt://...}, {@code ws://...}).
+         *
+         * @param uri the transport URI; its scheme picks the transport module found on the class path
+         * @return this builder
+         */
         public Builder transport(String uri) {
             this.transportUri = uri;
             this.transport = null;
             return this;
         }
 
-        /** A transport object you configured yourself. The bus closes it on close(). */
+        /**
+         * A transport object you configured yourself. The bus closes it on close().
+         *
+         * @param transport the transport; the bus starts and closes it
+         * @return this builder
+         */
         public Builder transport(Transport transport) {
             this.transport = transport;
             this.transportUri = null;
@@ -245,6 +286,9 @@ public final class MessageBus implements AutoCloseable {
         /**
          * Your own Jackson 2 mapper for payloads (copied; Courier adds java.time and Optional and ignores
          * unknown fields): the same as {@code codec(PayloadCodec.jackson(mapper))}.
+         *
+         * @param mapper the mapper to copy
+         * @return this builder
          */
         public Builder objectMapper(ObjectMapper mapper) {
             this.objectMapper = mapper;
@@ -255,70 +299,131 @@ public final class MessageBus implements AutoCloseable {
          * How payloads become bytes (default: Courier's Jackson 2 codec). The optional
          * {@code courier-jackson3} module offers a Jackson 3 one that reuses your configured mapper.
          * Set either this or {@link #objectMapper}.
+         *
+         * @param codec the payload codec
+         * @return this builder
          */
         public Builder codec(dev.courier.spi.PayloadCodec codec) {
             this.codec = codec;
             return this;
         }
 
+        /**
+         * How failed handlers are tried again, then dead-lettered.
+         *
+         * @param policy how failed handlers are tried again (default {@link RetryPolicy#ofDefaults()})
+         * @return this builder
+         */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = policy;
             return this;
         }
 
+        /**
+         * What a dead letter carries and whether a waiting requester is told at once.
+         *
+         * @param policy what a dead letter carries (default {@link DeadLetterPolicy#ofDefaults()})
+         * @return this builder
+         */
         public Builder deadLetterPolicy(DeadLetterPolicy policy) {
             this.deadLetterPolicy = policy;
             return this;
         }
 
-        /** Where handled ids are remembered (default: {@link InMemoryDeduplicationStore#ofDefaults()}). */
+        /**
+         * Where handled ids are remembered (default: {@link InMemoryDeduplicationStore#ofDefaults()}).
+         *
+         * @param store the store; the bus does not close it
+         * @return this builder
+         */
         public Builder deduplicationStore(DeduplicationStore store) {
             this.deduplicationStore = store;
             return this;
         }
 
-        /** How long a claim on a message id holds before another instance may take it over. */
+        /**
+         * How long a claim on a message id holds before another instance may take it over.
+         *
+         * @param lease the lease (default 5 minutes)
+         * @return this builder
+         */
         public Builder claimLease(Duration lease) {
             this.claimLease = lease;
             return this;
         }
 
-        /** Messages handled at once per handler (default 4; 1 keeps order for one consumer). */
+        /**
+         * Messages handled at once per handler (default 4; 1 keeps order for one consumer).
+         *
+         * @param concurrency at least 1
+         * @return this builder
+         */
         public Builder concurrency(int concurrency) {
             this.concurrency = concurrency;
             return this;
         }
 
-        /** Unsettled deliveries the broker may push per handler (default: 8 × concurrency). */
+        /**
+         * Unsettled deliveries the broker may push per handler (default: 8 × concurrency).
+         *
+         * @param prefetch at least the concurrency
+         * @return this builder
+         */
         public Builder prefetch(int prefetch) {
             this.prefetch = prefetch;
             return this;
         }
 
-        /** Where handlers run (default: a pool owned by the bus, one thread per concurrency slot). */
+        /**
+         * Where handlers run (default: a pool owned by the bus, one thread per concurrency slot).
+         *
+         * @param executor the executor; the bus does not shut it down
+         * @return this builder
+         */
         public Builder handlerExecutor(Executor executor) {
             this.handlerExecutor = executor;
             return this;
         }
 
-        /** Schedules retry backoffs and request timeouts; tests inject a controllable one. */
+        /**
+         * Schedules retry backoffs and request timeouts; tests inject a controllable one.
+         *
+         * @param scheduler the scheduler; the bus does not shut it down
+         * @return this builder
+         */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
             return this;
         }
 
+        /**
+         * The clock for message times, claims and dead-letter times; tests inject a controllable one.
+         *
+         * @param clock the clock (default UTC system clock)
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
-        /** How long a publish may wait for room and confirm before failing with {@link PublishTimeoutException}. */
+        /**
+         * How long a publish may wait for room and confirm before failing with {@link PublishTimeoutException}.
+         *
+         * @param timeout the timeout (default 10 s)
+         * @return this builder
+         */
         public Builder publishTimeout(Duration timeout) {
             this.publishTimeout = timeout;
             return this;
         }
 
-        /** How long close() waits for handlers in progress before it interrupts them (default 30 s). */
+        /**
+         * How long close() waits for handlers in progress before it interrupts them (default 30 s).
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
         public Builder closeTimeout(Duration timeout) {
             this.closeTimeout = timeout;
             return this;
@@ -327,6 +432,9 @@ public final class MessageBus implements AutoCloseable {
         /**
          * Adds a listener (several allowed, called in registration order). See {@link BusListener} for
          * when and on which thread each method is called.
+         *
+         * @param listener the listener; called on Courier threads, so keep it short and never throw
+         * @return this builder
          */
         public Builder listener(BusListener listener) {
             if (listener == null) {
@@ -359,19 +467,33 @@ public final class MessageBus implements AutoCloseable {
          * Turns the naming warnings (an event whose verb does not read as past tense, a command whose
          * verb reads as past tense) into build() errors. Verbs that read the same in both tenses
          * ({@code set}, {@code reset}, {@code read}, {@code run}, …) are never flagged.
+         *
+         * @param strict true for errors, false (the default) for warnings
+         * @return this builder
          */
         public Builder strictNaming(boolean strict) {
             this.strictNaming = strict;
             return this;
         }
 
-        /** Makes publishing a type not declared with produces(...) an error instead of a warning. */
+        /**
+         * Makes publishing a type not declared with produces(...) an error instead of a warning.
+         *
+         * @param strict true for errors, false (the default) for warnings
+         * @return this builder
+         */
         public Builder strictProduces(boolean strict) {
             this.strictProduces = strict;
             return this;
         }
 
-        /** Names a type you cannot annotate with {@link MessageName}. */
+        /**
+         * Names a type you cannot annotate with {@link MessageName}.
+         *
+         * @param type the message type
+         * @param name its wire name, e.g. {@code v1.order.placed}
+         * @return this builder
+         */
         public Builder message(Class<?> type, String name) {
             String before = explicitNames.put(type, name);
             if (before != null && !before.equals(name)) {
@@ -381,13 +503,25 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** Declares events this service publishes and commands it sends (for the contract). */
+        /**
+         * Declares events this service publishes and commands it sends (for the contract).
+         *
+         * @param types the event and command types
+         * @return this builder
+         */
         public Builder produces(Class<?>... types) {
             produced.addAll(List.of(types));
             return this;
         }
 
-        /** Handles an event: every service gets it once; instances of this service compete. */
+        /**
+         * Handles an event: every service gets it once; instances of this service compete.
+         *
+         * @param type the event type
+         * @param handler runs on a handler thread for each delivery
+         * @param <E> the event type
+         * @return this builder
+         */
         public <E extends Event> Builder onEvent(Class<E> type, Handler<? super E> handler) {
             if (eventHandlers.put(type, handler) != null) {
                 early.add("onEvent(" + type.getName() + ") is registered twice; one handler per type");
@@ -395,7 +529,14 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** Handles a command: one handler across all instances of this service. */
+        /**
+         * Handles a command: one handler across all instances of this service.
+         *
+         * @param type the command type
+         * @param handler runs on a handler thread for each delivery
+         * @param <C> the command type
+         * @return this builder
+         */
         public <C extends Command> Builder onCommand(Class<C> type, Handler<? super C> handler) {
             if (commandHandlers.put(type, handler) != null) {
                 early.add("onCommand(" + type.getName() + ") is registered twice; one handler per type");
@@ -403,11 +544,22 @@ public final class MessageBus implements AutoCloseable {
             return this;
         }
 
-        /** Builds and starts the bus. */
+        /**
+         * Builds and starts the bus.
+         *
+         * @return the started bus
+         * @throws ConfigurationException naming every invalid setting
+         */
         public MessageBus start() {
             return build().start();
         }
 
+        /**
+         * Checks every setting at once and builds the bus, not yet started.
+         *
+         * @return the bus; call {@link MessageBus#start()}
+         * @throws ConfigurationException naming every invalid setting
+         */
         @SuppressWarnings("unchecked")
         public MessageBus build() {
             List<String> problems = new ArrayList<>(early);

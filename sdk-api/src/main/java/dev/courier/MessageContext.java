@@ -14,40 +14,61 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface MessageContext {
 
+    /** @return the CloudEvents attributes and headers of the handled message */
     Envelope envelope();
 
+    /** @return the conversation's id, which every message sent from this handler carries too */
     default String correlationId() {
         return envelope().correlationId();
     }
 
+    /** @return the handled message's id */
     default String messageId() {
         return envelope().id();
     }
 
-    /** User and CloudEvents headers of the handled message. */
+    /** @return user and CloudEvents headers of the handled message */
     default Map<String, String> headers() {
         return envelope().headers();
     }
 
-    /** The service (consumer group) whose handler is running. */
+    /** @return the service (consumer group) whose handler is running */
     String service();
 
-    /** 1 on the first attempt; counts in-process retries and delayed redeliveries together. */
+    /** @return 1 on the first attempt; counts in-process retries and delayed redeliveries together */
     int attempt();
 
-    /** Publishes an event once this handler succeeds. */
+    /**
+     * Publishes an event once this handler succeeds.
+     *
+     * @param event the event; its type must be declared with {@code @MessageName}
+     */
     void publish(Event event);
 
-    /** Publishes an event with extra headers (CloudEvents extension names) once this handler succeeds. */
+    /**
+     * Publishes an event with extra headers once this handler succeeds.
+     *
+     * @param event   the event
+     * @param headers extra headers (CloudEvents extension names: lower-case a–z and 0–9, at most 20 characters)
+     */
     void publish(Event event, Map<String, String> headers);
 
-    /** Sends a command once this handler succeeds. */
+    /**
+     * Sends a command once this handler succeeds.
+     *
+     * @param command the command; one handler across all instances of the handling service gets it
+     */
     void send(Command command);
 
-    /** Replies to the request being handled, once this handler succeeds. Fails if it is not a request. */
+    /**
+     * Replies to the request being handled, once this handler succeeds.
+     *
+     * @param reply the reply payload (any JSON-serialisable object)
+     * @throws CourierException when the handled message is not a request (see {@link #isRequest()})
+     */
     void reply(Object reply);
 
-    /** True when the handled message is a request that expects a reply. */
+    /** @return true when the handled message is a request that expects a reply */
     boolean isRequest();
 
     /**
@@ -56,6 +77,13 @@ public interface MessageContext {
      * gets a fresh id on every attempt: when this handler fails and runs again, it asks again and the
      * responder handles the request again, so make the responder safe to repeat (a query, or an
      * operation keyed by its own business id).
+     *
+     * @param command   the request
+     * @param replyType the type the reply is decoded to
+     * @param timeout   how long to wait for the reply
+     * @param <R>       the reply type
+     * @return the reply; fails with {@link RequestTimeoutException}, {@link RemoteHandlerException} or
+     *         {@link PublishException}
      */
     <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout);
 }

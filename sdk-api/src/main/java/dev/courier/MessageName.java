@@ -15,5 +15,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface MessageName {
+    /** @return the wire name, e.g. {@code v1.order.placed} */
     String value();
 }

@@ -6,10 +6,17 @@ package dev.courier;
  * {@link RetryPolicy.Builder#noRetryOn}.
  */
 public class NonRetryableException extends CourierException {
+    /**
+     * @param message why retrying cannot help; it becomes the dead letter's {@code dlerrormessage}
+     */
     public NonRetryableException(String message) {
         super(message);
     }
 
+    /**
+     * @param message why retrying cannot help; it becomes the dead letter's {@code dlerrormessage}
+     * @param cause   the error behind it
+     */
     public NonRetryableException(String message, Throwable cause) {
         super(message, cause);
     }

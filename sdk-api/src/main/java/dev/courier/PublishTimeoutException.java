@@ -6,6 +6,9 @@ package dev.courier;
  * deduplicate by id.
  */
 public class PublishTimeoutException extends PublishException {
+    /**
+     * @param message what happened
+     */
     public PublishTimeoutException(String message) {
         super(message);
     }

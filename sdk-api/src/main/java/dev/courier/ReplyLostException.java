@@ -6,6 +6,9 @@ package dev.courier;
  * been handled; send it again with the same id if the handler is idempotent.
  */
 public class ReplyLostException extends CourierException {
+    /**
+     * @param message what happened
+     */
     public ReplyLostException(String message) {
         super(message);
     }

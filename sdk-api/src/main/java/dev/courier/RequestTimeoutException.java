@@ -2,6 +2,9 @@ package dev.courier;
 
 /** No reply arrived within the request's timeout. */
 public class RequestTimeoutException extends CourierException {
+    /**
+     * @param message names the request and the timeout
+     */
     public RequestTimeoutException(String message) {
         super(message);
     }

@@ -15,11 +15,17 @@ import java.util.List;
  */
 public final class RetryPolicy {
 
+    /** Immediate attempts per delivery by default: 3. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** The wait before the second immediate attempt by default: 100 ms. */
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);
+    /** Each wait is the previous one times this, by default 2. */
     public static final double DEFAULT_MULTIPLIER = 2.0;
+    /** Each wait is randomised by ± this fraction, by default 0.5. */
     public static final double DEFAULT_JITTER = 0.5;
+    /** No immediate-attempt wait is longer than this, by default 5 s. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+    /** The delayed redeliveries by default: after 1 s, 10 s and 60 s. */
     public static final List<Duration> DEFAULT_REDELIVERY_DELAYS =
             List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
 
@@ -41,21 +47,22 @@ public final class RetryPolicy {
         this.noRetryOn = List.copyOf(b.noRetryOn);
     }
 
-    /** The defaults: 3 immediate attempts from 100 ms, then redeliveries after 1 s, 10 s and 60 s. */
+    /** @return the defaults: 3 immediate attempts from 100 ms, then redeliveries after 1 s, 10 s and 60 s */
     public static RetryPolicy ofDefaults() {
         return custom().build();
     }
 
-    /** One attempt, no redelivery: a failure is dead-lettered at once. */
+    /** @return one attempt, no redelivery: a failure is dead-lettered at once */
     public static RetryPolicy none() {
         return custom().maxAttempts(1).redeliveryDelays(List.of()).build();
     }
 
+    /** @return a builder starting from the defaults */
     public static Builder custom() {
         return new Builder();
     }
 
-    /** A builder starting from this policy's values. */
+    /** @return a builder starting from this policy's values */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.maxAttempts = maxAttempts;
@@ -68,31 +75,37 @@ public final class RetryPolicy {
         return b;
     }
 
+    /** @return immediate attempts per delivery, the first one included */
     public int maxAttempts() {
         return maxAttempts;
     }
 
+    /** @return the wait before the second immediate attempt (before jitter) */
     public Duration initialBackoff() {
         return initialBackoff;
     }
 
+    /** @return the factor from one wait to the next */
     public double multiplier() {
         return multiplier;
     }
 
+    /** @return the randomisation factor of each wait, from 0 (none) to below 1 */
     public double jitter() {
         return jitter;
     }
 
+    /** @return the longest wait between immediate attempts */
     public Duration maxBackoff() {
         return maxBackoff;
     }
 
+    /** @return the delays of the delayed-redelivery stage, one per redelivery (unmodifiable) */
     public List<Duration> redeliveryDelays() {
         return redeliveryDelays;
     }
 
-    /** Total attempts before a retryable failure is dead-lettered. */
+    /** @return total attempts before a retryable failure is dead-lettered */
     public int totalAttempts() {
         return maxAttempts * (1 + redeliveryDelays.size());
     }
@@ -100,6 +113,9 @@ public final class RetryPolicy {
     /**
      * False for {@link NonRetryableException}, {@link CodecException}, {@link LimitExceededException}
      * and the configured types (also as causes).
+     *
+     * @param error what a handler threw
+     * @return whether another attempt may help
      */
     public boolean isRetryable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
@@ -131,50 +147,82 @@ public final class RetryPolicy {
         private Builder() {
         }
 
-        /** Immediate attempts per delivery, the first one included (at least 1). */
+        /**
+         * @param maxAttempts immediate attempts per delivery, the first one included (at least 1)
+         * @return this builder
+         */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
         }
 
+        /**
+         * @param initialBackoff the wait before the second immediate attempt (zero or positive)
+         * @return this builder
+         */
         public Builder initialBackoff(Duration initialBackoff) {
             this.initialBackoff = initialBackoff;
             return this;
         }
 
+        /**
+         * @param multiplier the factor from one wait to the next (at least 1)
+         * @return this builder
+         */
         public Builder multiplier(double multiplier) {
             this.multiplier = multiplier;
             return this;
         }
 
-        /** Randomization factor from 0 (none) to 1: each wait is backoff × (1 ± jitter). */
+        /**
+         * @param jitter randomisation factor from 0 (none) to below 1: each wait is backoff × (1 ± jitter)
+         * @return this builder
+         */
         public Builder jitter(double jitter) {
             this.jitter = jitter;
             return this;
         }
 
+        /**
+         * @param maxBackoff the longest wait between immediate attempts (at least initialBackoff)
+         * @return this builder
+         */
         public Builder maxBackoff(Duration maxBackoff) {
             this.maxBackoff = maxBackoff;
             return this;
         }
 
-        /** The delays of the delayed-redelivery stage, one per redelivery; empty for none. */
+        /**
+         * @param delays the delays of the delayed-redelivery stage, one per redelivery; empty for none
+         * @return this builder
+         */
         public Builder redeliveryDelays(List<Duration> delays) {
             this.redeliveryDelays = new ArrayList<>(delays);
             return this;
         }
 
+        /**
+         * @param delays the delays of the delayed-redelivery stage, one per redelivery; none for none
+         * @return this builder
+         */
         public Builder redeliveryDelays(Duration... delays) {
             return redeliveryDelays(List.of(delays));
         }
 
-        /** Exceptions (and their subclasses, also as causes) that go straight to the dead letter. */
+        /**
+         * @param types exceptions (and their subclasses, also as causes) that go straight to the dead letter
+         * @return this builder
+         */
         @SafeVarargs
         public final Builder noRetryOn(Class<? extends Throwable>... types) {
             this.noRetryOn.addAll(List.of(types));
             return this;
         }
 
+        /**
+         * @return the policy
+         * @throws ConfigurationException naming every invalid setting
+         */
         public RetryPolicy build() {
             List<String> problems = new ArrayList<>();
             if (maxAttempts < 1) {

@@ -87,7 +87,7 @@ class BuilderValidationTest {
     @Test
     void unknownTransportSchemeSaysWhichModuleToAdd() {
         String m = problems(() -> MessageBus.builder("svc").transport("amqp://guest:secret@localhost/").build());
-        assertTrue(m.contains("sdk-amqp"), m);
+        assertTrue(m.contains("dev.courier:courier-amqp"), m); // the artifact a user adds
         assertTrue(!m.contains("secret"), "credentials must never appear in errors: " + m);
     }
 

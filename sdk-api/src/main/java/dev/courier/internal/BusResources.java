@@ -42,7 +42,7 @@ public final class BusResources {
             schemes.add(p.getClass().getSimpleName());
         }
         throw new IllegalArgumentException("no transport on the class path handles '" + parsed.getScheme()
-                + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:sdk-amqp for amqp://");
+                + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:courier-amqp for amqp://");
     }
 
     /** The URI without its user info, for messages. */

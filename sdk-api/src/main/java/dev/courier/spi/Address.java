@@ -20,6 +20,11 @@ public record Address(Kind kind, String name, String group) {
     /** The four kinds of wire location. */
     public enum Kind { EVENT, COMMAND, REPLY, DEAD_LETTER }
 
+    /**
+     * @param kind  the kind of location
+     * @param name  the message name, reply address or service, by kind
+     * @param group the one group that gets it, or null for the kind's normal fan-out
+     */
     public Address {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(name, "name");
@@ -28,28 +33,48 @@ public record Address(Kind kind, String name, String group) {
         }
     }
 
+    /**
+     * @param messageName the event's name
+     * @return where an event goes: every subscribing group gets its own copy
+     */
     public static Address event(String messageName) {
         return new Address(Kind.EVENT, messageName, null);
     }
 
-    /** An event delivered to one group only (replay, delayed redelivery). */
+    /**
+     * @param messageName the event's name
+     * @param group       the one group (service) that gets it
+     * @return an event delivered to one group only (replay, delayed redelivery)
+     */
     public static Address event(String messageName, String group) {
         return new Address(Kind.EVENT, messageName, Objects.requireNonNull(group, "group"));
     }
 
+    /**
+     * @param messageName the command's name
+     * @return where a command goes: one handler across all instances
+     */
     public static Address command(String messageName) {
         return new Address(Kind.COMMAND, messageName, null);
     }
 
+    /**
+     * @param replyAddress the reply address of one bus instance
+     * @return where replies to that instance go
+     */
     public static Address reply(String replyAddress) {
         return new Address(Kind.REPLY, replyAddress, null);
     }
 
+    /**
+     * @param service the service
+     * @return where that service's dead letters are kept
+     */
     public static Address deadLetter(String service) {
         return new Address(Kind.DEAD_LETTER, service, null);
     }
 
-    /** The same address without a target group. */
+    /** @return the same address without a target group */
     public Address withoutGroup() {
         return group == null ? this : new Address(kind, name, null);
     }

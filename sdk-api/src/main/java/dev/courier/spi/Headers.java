@@ -11,18 +11,28 @@ public final class Headers {
     private Headers() {
     }
 
+    /** CloudEvents {@code id}: the message id. */
     public static final String ID = "id";
+    /** CloudEvents {@code source}: the sending service. */
     public static final String SOURCE = "source";
+    /** CloudEvents {@code type}: the message name. */
     public static final String TYPE = "type";
+    /** CloudEvents {@code time}: when the message was made (RFC 3339). */
     public static final String TIME = "time";
+    /** CloudEvents {@code specversion}, always {@value #SPEC_VERSION_1_0}. */
     public static final String SPECVERSION = "specversion";
+    /** CloudEvents {@code datacontenttype}: {@code application/json}. */
     public static final String DATACONTENTTYPE = "datacontenttype";
+    /** CloudEvents {@code subject}: optional, e.g. the principal an event concerns. */
     public static final String SUBJECT = "subject";
 
+    /** The id of the whole conversation: a root message's own id. */
     public static final String CORRELATION_ID = "correlationid";
+    /** The id of the message whose handler sent this one. */
     public static final String CAUSATION_ID = "causationid";
     /** W3C trace context, carried like correlation. */
     public static final String TRACEPARENT = "traceparent";
+    /** W3C trace context, vendor part, carried with {@link #TRACEPARENT}. */
     public static final String TRACESTATE = "tracestate";
 
     /** Handler attempts made so far (1 on the first delivery's first attempt). */
@@ -36,14 +46,21 @@ public final class Headers {
     /** On a reply: "ok", or "error" when the request was dead-lettered. */
     public static final String REPLY_STATUS = "courierreplystatus";
 
+    /** On a dead letter: the class name of the last error. */
     public static final String DL_ERROR_TYPE = "dlerrortype";
+    /** On a dead letter: the last error's message. */
     public static final String DL_ERROR_MESSAGE = "dlerrormessage";
+    /** On a dead letter: the last error's stack trace, cut to the policy's size. */
     public static final String DL_STACK_TRACE = "dlstacktrace";
+    /** On a dead letter: attempts made in all. */
     public static final String DL_ATTEMPTS = "dlattempts";
     /** The address the message came from, e.g. {@code event:v1.order.placed}. */
     public static final String DL_ADDRESS = "dladdress";
+    /** On a dead letter: the service whose handler failed. */
     public static final String DL_SERVICE = "dlservice";
+    /** On a dead letter: when the first attempt failed (ISO-8601). */
     public static final String DL_FIRST_FAILURE = "dlfirstfailure";
+    /** On a dead letter: when the last attempt failed (ISO-8601). */
     public static final String DL_LAST_FAILURE = "dllastfailure";
     /** First failure time carried across delayed redeliveries (ISO-8601). */
     public static final String FIRST_FAILURE = "courierfirstfailure";
@@ -54,6 +71,7 @@ public final class Headers {
     /** Times the deduplication store failed to claim this message's id; it came back for another try. */
     public static final String CLAIM_FAILURES = "courierclaimfailures";
 
+    /** The CloudEvents version Courier speaks. */
     public static final String SPEC_VERSION_1_0 = "1.0";
 
     /** Names users may not set as their own headers. */

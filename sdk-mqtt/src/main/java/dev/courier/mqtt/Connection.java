@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -27,7 +26,6 @@ import java.util.function.Consumer;
  */
 final class Connection {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
-    private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
     /**
      * What the client announces: the protocol maximum. Mosquitto resends a resumed session's messages
@@ -43,6 +41,14 @@ final class Connection {
      */
     private static final long RESUBSCRIBE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(12);
     private volatile long reconnectedAt = Long.MIN_VALUE;
+    /**
+     * MQTT 3.1.1 has no "no matching subscribers": after a reconnect, publishes are held this long, so that
+     * the consumers, which lost their shared subscriptions if the broker restarted, are subscribed again
+     * before anything is sent (their reconnect backoff is at most 5 s; 2 s for connecting and subscribing
+     * on a loaded machine). Issue 12.3: without it, events confirmed in the first ~0.1-5 s were lost.
+     */
+    static final long HOLD_AFTER_RECONNECT_3_NANOS = TimeUnit.SECONDS.toNanos(7);
+    private volatile long holdUntil = Long.MIN_VALUE;
 
     /** A publish waiting for its confirm, and when it times out (one sweep instead of a timer per message). */
     private record Pending(long deadline, String topic, Duration timeout) {
@@ -71,7 +77,7 @@ final class Connection {
     private void resendLater(Attempt at) {
         if (at.settle()) {
             attempts.remove(at);
-            scheduler.schedule(at.resend, 50, TimeUnit.MILLISECONDS);
+            at.resend.run();
         }
     }
 
@@ -87,7 +93,7 @@ final class Connection {
     private final Executor completions;
     private final ScheduledExecutorService scheduler;
     private final Set<String> filters = ConcurrentHashMap.newKeySet();
-    private final Semaphore inFlight;
+    private final java.util.concurrent.ScheduledFuture<?> sweep;
     private final Object lock = new Object();
     private volatile Wire wire;
     /** The wire whose connection is up; only its loss starts a reconnect (a failed attempt retries itself). */
@@ -96,7 +102,9 @@ final class Connection {
     private volatile CompletableFuture<Wire> ready = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile Wire.Session session;
-    private long backoff = MIN_BACKOFF_MS;
+    /** The shared jittered reconnect backoff (100 ms doubling to 5 s, reset after 30 s of a stable connection). */
+    private final dev.courier.spi.Backoff backoff = dev.courier.spi.Backoff.custom()
+            .maxDelay(java.time.Duration.ofMillis(MAX_BACKOFF_MS)).build();
 
     Connection(MqttConfig cfg, String clientId, Duration expiry, Consumer<Received> handler, Executor callbacks,
                Executor completions, ScheduledExecutorService scheduler) {
@@ -107,8 +115,7 @@ final class Connection {
         this.handler = handler;
         this.callbacks = callbacks;
         this.scheduler = scheduler;
-        this.inFlight = new Semaphore(cfg.maxInFlight());
-        scheduler.scheduleWithFixedDelay(this::expire, 250, 250, TimeUnit.MILLISECONDS);
+        this.sweep = scheduler.scheduleWithFixedDelay(this::expire, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     String clientId() {
@@ -167,14 +174,19 @@ final class Connection {
             if (e == null) {
                 if (myEpoch > 1) {
                     reconnectedAt = System.nanoTime(); // before anyone publishes on the new connection
+                    if (cfg.version() == MqttConfig.Version.V3_1_1) {
+                        holdUntil = reconnectedAt + HOLD_AFTER_RECONNECT_3_NANOS;
+                        later(this::pump, TimeUnit.NANOSECONDS.toMillis(HOLD_AFTER_RECONNECT_3_NANOS) + 1);
+                    }
                 }
                 synchronized (lock) {
                     if (wire == w && !closed) {
-                        backoff = MIN_BACKOFF_MS;
+                        backoff.connected();
                         connectedWire = w;
                         ready.complete(w);
                     }
                 }
+                pump();
                 if (myEpoch > 1) {
                     log.info("MQTT client '{}' reconnected to {}:{} (session {})", clientId, cfg.host(), cfg.port(),
                             s.present() ? "resumed, subscriptions renewed" : "new, subscriptions restored");
@@ -189,13 +201,13 @@ final class Connection {
                 return;
             }
             connectedWire = null;
-            for (Attempt at : attempts) {
-                if (at.wire == w) {
-                    resendLater(at);
-                }
-            }
             if (ready.isDone()) {
                 ready = new CompletableFuture<>();
+            }
+            for (Attempt at : attempts) {
+                if (at.wire == w) {
+                    resendLater(at); // back into the queue, in its place, for the next connection
+                }
             }
             log.warn("MQTT client '{}' lost its connection to {}:{}; reconnecting", clientId, cfg.host(), cfg.port());
             scheduleReconnect();
@@ -203,9 +215,8 @@ final class Connection {
     }
 
     private void scheduleReconnect() {
-        long delay = backoff;
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-        scheduler.schedule(() -> {
+        long delay = backoff.nextDelay().toMillis();
+        later(() -> {
             if (closed) {
                 return;
             }
@@ -219,7 +230,20 @@ final class Connection {
                     }
                 }
             });
-        }, delay, TimeUnit.MILLISECONDS);
+        }, delay);
+    }
+
+    /** Runs {@code r} after {@code ms} on the transport's timer; nothing once the transport has closed. */
+    private void later(Runnable r, long ms) {
+        try {
+            scheduler.schedule(r, ms, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("MQTT client '{}': timer gone (closing)", clientId);
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     boolean isConnected() {
@@ -244,109 +268,205 @@ final class Connection {
     }
 
     /**
-     * Publishes within {@code timeout}: waits for room and a connection, and sends again on the next
-     * connection if this one drops before the PUBACK. Completes on the client's network thread: callers
-     * hand off before running anything that may block.
+     * Publishes within {@code timeout}. Publishes go out in the order they were made, one FIFO queue
+     * per connection: also those waiting for a connection during an outage, and those sent again on
+     * the next connection because theirs dropped before the PUBACK (they keep their place). At most
+     * {@code maxInFlight} are unconfirmed at a time. A caller on a transport thread (delivery callback,
+     * completion) never waits: it gets the pending future at once; any other caller waits until its
+     * publish is on the wire (room and a connection), up to the timeout. Completes on the client's
+     * network thread: callers hand off before running anything that may block.
      */
     CompletableFuture<Wire.Outcome> publish(String topic, Map<String, String> headers, byte[] body, boolean raw,
                                             boolean retain, String responseTopic, byte[] correlation, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<Wire.Outcome> result = new CompletableFuture<>();
-        try {
-            if (!inFlight.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return CompletableFuture.failedFuture(new PublishTimeoutException("no room to publish to " + topic
-                        + ": " + cfg.maxInFlight() + " publishes in flight for the publish timeout of " + timeout));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing to " + topic, e));
+        if (closed) {
+            result.completeExceptionally(new PublishException("MQTT transport is closed; cannot publish to " + topic));
+            return result;
         }
+        Queued q = new Queued(sequence.incrementAndGet(), result, topic, headers, body, raw, retain, responseTopic,
+                correlation, deadline, timeout);
         pending.put(result, new Pending(deadline, topic, timeout));
         result.whenComplete((x, e) -> {
             pending.remove(result);
-            inFlight.release();
+            boolean wasInFlight;
+            synchronized (queue) {
+                wasInFlight = q.inFlight;
+                q.inFlight = false;
+                if (wasInFlight) {
+                    inFlightCount--;
+                }
+            }
+            q.sent.complete(null);
+            if (wasInFlight) {
+                pump();
+            }
         });
-        send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
+        synchronized (queue) {
+            queue.add(q);
+        }
+        pump();
+        if (!q.sent.isDone() && !Threads.onTransportThread()) {
+            try {
+                q.sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                result.completeExceptionally(new PublishTimeoutException("no room to publish to " + topic + " within the"
+                        + " publish timeout of " + timeout + " (" + cfg.maxInFlight() + " publishes in flight"
+                        + (isConnected() ? ")" : ", broker unreachable)")));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result.completeExceptionally(new PublishException("interrupted while publishing to " + topic, e));
+            } catch (ExecutionException e) {
+                // never: sent only completes normally
+            }
+        }
         return result;
     }
 
-    private void send(CompletableFuture<Wire.Outcome> result, String topic, Map<String, String> headers, byte[] body,
-                      boolean raw, boolean retain, String responseTopic, byte[] correlation, long deadline,
-                      Duration timeout) {
-        if (closed) {
-            result.completeExceptionally(new PublishException("MQTT transport is closed; cannot publish to " + topic));
-            return;
+    /** A publish in the connection's queue or in flight. Fields after {@code timeout} guarded by the queue. */
+    private static final class Queued {
+        final long seq;
+        final CompletableFuture<Wire.Outcome> result;
+        final String topic;
+        final Map<String, String> headers;
+        final byte[] body;
+        final boolean raw;
+        final boolean retain;
+        final String responseTopic;
+        final byte[] correlation;
+        final long deadline;
+        final Duration timeout;
+        /** Completes once the publish is on the wire (or over): what a waiting caller waits for. */
+        final CompletableFuture<Void> sent = new CompletableFuture<>();
+        boolean inFlight;
+
+        Queued(long seq, CompletableFuture<Wire.Outcome> result, String topic, Map<String, String> headers, byte[] body,
+               boolean raw, boolean retain, String responseTopic, byte[] correlation, long deadline, Duration timeout) {
+            this.seq = seq;
+            this.result = result;
+            this.topic = topic;
+            this.headers = headers;
+            this.body = body;
+            this.raw = raw;
+            this.retain = retain;
+            this.responseTopic = responseTopic;
+            this.correlation = correlation;
+            this.deadline = deadline;
+            this.timeout = timeout;
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            result.completeExceptionally(new PublishTimeoutException("publish to " + topic + " not confirmed within"
-                    + " the publish timeout of " + timeout + (isConnected() ? "" : " (broker unreachable)")));
-            return;
-        }
-        CompletableFuture<Wire> r = ready;
-        if (r.isDone() && !r.isCompletedExceptionally()) {
-            attempt(result, r.join(), topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-            return;
-        }
-        r.whenComplete((w, e) -> {
-            if (result.isDone()) {
-                return; // timed out meanwhile
-            }
-            if (e != null) {
-                if (!closed) {
-                    scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
-                            deadline, timeout), 50, TimeUnit.MILLISECONDS);
-                    return;
-                }
-                send(result, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-                return;
-            }
-            attempt(result, w, topic, headers, body, raw, retain, responseTopic, correlation, deadline, timeout);
-        });
     }
 
-    private void attempt(CompletableFuture<Wire.Outcome> result, Wire w, String topic, Map<String, String> headers,
-                         byte[] body, boolean raw, boolean retain, String responseTopic, byte[] correlation,
-                         long deadline, Duration timeout) {
-        {
-            long ep = epoch;
-            CompletableFuture<Wire.Outcome> f = raw ? w.publishRaw(topic, body, cfg.qos(), retain)
-                    : w.publish(topic, headers, body, cfg.qos(), responseTopic, correlation);
-            // if this connection dies, the HiveMQ client keeps the publish for a reconnect that never comes
-            // (Courier builds a new client): send it again on the next connection instead
-            Attempt at = new Attempt(w, () -> send(result, topic, headers, body, raw, retain, responseTopic,
-                    correlation, deadline, timeout));
-            attempts.add(at);
-            if (wire != w || !w.isConnected()) {
-                resendLater(at);
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    /** Publishes waiting for room or a connection, oldest (lowest sequence) first. */
+    private final java.util.PriorityQueue<Queued> queue = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingLong(q -> q.seq));
+    private int inFlightCount;
+    private final java.util.concurrent.atomic.AtomicInteger pumping = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Puts a publish back in its place (its connection dropped, or it is to be sent again). */
+    private void requeue(Queued q) {
+        synchronized (queue) {
+            if (q.inFlight) {
+                q.inFlight = false;
+                inFlightCount--;
             }
-            f.whenComplete((o, pe) -> {
-                attempts.remove(at);
-                if (result.isDone() || !at.settle()) {
-                    return; // timed out meanwhile, or already sent again after the connection dropped
-                }
-                if (pe == null) {
-                    if (o == Wire.Outcome.NO_SUBSCRIBERS && reconnectedAt != Long.MIN_VALUE
-                            && System.nanoTime() - reconnectedAt < RESUBSCRIBE_GRACE_NANOS
-                            && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(200)) {
-                        scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic,
-                                correlation, deadline, timeout), 200, TimeUnit.MILLISECONDS);
-                        return;
+            if (!q.result.isDone()) {
+                queue.add(q);
+            }
+        }
+        pump();
+    }
+
+    /** Sends queued publishes in order while there is a connection and room; one thread at a time. */
+    private void pump() {
+        if (pumping.getAndIncrement() != 0) {
+            return; // the pumping thread goes round again
+        }
+        int missed = 1;
+        do {
+            while (true) {
+                Queued q;
+                Wire w;
+                synchronized (queue) {
+                    CompletableFuture<Wire> r = ready;
+                    if (closed) {
+                        q = queue.poll();
+                        if (q == null) {
+                            break;
+                        }
+                        w = null;
+                    } else {
+                        if (!r.isDone() || r.isCompletedExceptionally() || inFlightCount >= cfg.maxInFlight()
+                                || (holdUntil != Long.MIN_VALUE && System.nanoTime() - holdUntil < 0)) {
+                            break;
+                        }
+                        q = queue.poll();
+                        if (q == null) {
+                            break;
+                        }
+                        if (q.result.isDone()) {
+                            q.sent.complete(null);
+                            continue;
+                        }
+                        w = r.join();
+                        q.inFlight = true;
+                        inFlightCount++;
                     }
-                    result.complete(o);
+                }
+                if (w == null) {
+                    q.result.completeExceptionally(new PublishException("MQTT transport is closed; cannot publish to "
+                            + q.topic));
+                    q.sent.complete(null);
+                    continue;
+                }
+                q.sent.complete(null);
+                attempt(q, w);
+            }
+            missed = pumping.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void attempt(Queued q, Wire w) {
+        long ep = epoch;
+        CompletableFuture<Wire.Outcome> f;
+        try {
+            f = q.raw ? w.publishRaw(q.topic, q.body, cfg.qos(), q.retain)
+                    : w.publish(q.topic, q.headers, q.body, cfg.qos(), q.responseTopic, q.correlation);
+        } catch (RuntimeException e) {
+            q.result.completeExceptionally(new PublishException("the MQTT client refused the message for " + q.topic
+                    + ": " + e.getMessage(), e));
+            return;
+        }
+        // if this connection dies, the HiveMQ client keeps the publish for a reconnect that never comes
+        // (Courier builds a new client): send it again on the next connection instead, in its place
+        Attempt at = new Attempt(w, () -> requeue(q));
+        attempts.add(at);
+        if (wire != w || !w.isConnected()) {
+            resendLater(at);
+        }
+        f.whenComplete((o, pe) -> {
+            attempts.remove(at);
+            if (q.result.isDone() || !at.settle()) {
+                return; // timed out meanwhile, or already queued again after the connection dropped
+            }
+            if (pe == null) {
+                if (o == Wire.Outcome.NO_SUBSCRIBERS && reconnectedAt != Long.MIN_VALUE
+                        && System.nanoTime() - reconnectedAt < RESUBSCRIBE_GRACE_NANOS
+                        && q.deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(200)) {
+                    later(() -> requeue(q), 200);
                     return;
                 }
-                Throwable c = pe instanceof CompletionException && pe.getCause() != null ? pe.getCause() : pe;
-                if (wire != w || epoch != ep || !w.isConnected()) {
-                    // the connection dropped before the PUBACK: send again on the next one
-                    scheduler.schedule(() -> send(result, topic, headers, body, raw, retain, responseTopic, correlation,
-                            deadline, timeout), 50, TimeUnit.MILLISECONDS);
-                } else {
-                    result.completeExceptionally(new PublishException("broker did not accept the message for " + topic
-                            + ": " + c.getMessage(), c));
-                }
-            });
-        }
+                q.result.complete(o);
+                return;
+            }
+            Throwable c = unwrap(pe);
+            if (wire != w || epoch != ep || !w.isConnected()) {
+                requeue(q); // the connection dropped before the PUBACK: send again on the next one, in order
+            } else {
+                q.result.completeExceptionally(new PublishException("broker did not accept the message for " + q.topic
+                        + ": " + c.getMessage(), c));
+            }
+        });
     }
 
     private void expire() {
@@ -365,14 +485,17 @@ final class Connection {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
-    /** Waits up to {@code bound} for in-flight publishes to be confirmed. */
+    /** Waits up to {@code bound} for queued and in-flight publishes to be confirmed (or to fail). */
     void drain(Duration bound) {
+        java.util.List<CompletableFuture<Wire.Outcome>> open = new java.util.ArrayList<>(pending.keySet());
         try {
-            if (inFlight.tryAcquire(cfg.maxInFlight(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
-                inFlight.release(cfg.maxInFlight());
-            }
+            CompletableFuture.allOf(open.toArray(new CompletableFuture[0])).handle((x, e) -> null)
+                    .get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("MQTT client '{}': {} publish(es) not confirmed within {} of closing", clientId,
+                    pending.size(), bound);
         }
     }
 
@@ -387,6 +510,8 @@ final class Connection {
             w = wire;
             ready.completeExceptionally(new IllegalStateException("MQTT connection '" + clientId + "' is closed"));
         }
+        pump(); // fails what still waits
+        sweep.cancel(false);
         if (w != null) {
             try {
                 w.disconnect(endSession).get(5, TimeUnit.SECONDS);

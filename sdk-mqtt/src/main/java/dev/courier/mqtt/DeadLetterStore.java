@@ -122,7 +122,7 @@ final class DeadLetterStore implements DeadLetterChannel {
                 last[0] = System.currentTimeMillis();
                 got.notifyAll();
             }
-        }, exec, () -> { });
+        }, Threads.orInline(exec), () -> { });
         try {
             Wire.Session s = w.connect(false, null, Connection.RECEIVE_MAXIMUM).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             if (!s.present() || quietMs == 0) {

@@ -3,115 +3,249 @@ package dev.courier.mqtt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
- * Hands over the sessions of instances that closed gracefully. A closing instance leaves a retained
- * record {@code <prefix>/_courier/members/<service>/<client id>} = {@code closed}; a running instance
- * of the same service that sees one connects as that client id, republishes every message the session
- * holds to the service's direct topic, acknowledges each after its PUBACK, waits for a fence it
- * published itself (everything queued before it has arrived), ends the session and clears the record.
- * A crashed instance leaves no record: its share waits for its return or its session expiry. Internal.
+ * Hands over the sessions of members that left. MQTT brokers do not give a closed member's share of
+ * a shared group back to the group (Mosquitto keeps routing a share to an offline persistent session
+ * and drops what a session held when it ends), so Courier moves it:
+ * <ul>
+ *   <li>A member session (one per subscription) that closed leaves a retained record
+ *       {@code <prefix>/_courier/member/<group>/<name levels>/<client id>} = {@code closed}. A live
+ *       member of the same group and name claims it (a retained {@code adopting} record; the last
+ *       claim the broker took wins), connects as that client id, unsubscribes its filters, publishes a
+ *       fence to itself (everything queued before it has arrived when it comes), republishes each
+ *       message to the group's direct topic, acknowledges each only after that copy's PUBACK, ends the
+ *       session and clears the record.</li>
+ *   <li>An instance's retry session leaves {@code <prefix>/_courier/members/<service>/<client id>}
+ *       = {@code closed}; a live instance of the service moves its delayed redeliveries to the direct
+ *       topics of their groups (at once: the delay is not kept).</li>
+ * </ul>
+ * Records are checked before anything is taken over (hostile input, issue 11.4): the payload must be
+ * Courier's; the client id must be one this kind of record can name (a member session of exactly that
+ * group and name, or a retry session of that service): never the dead-letter session, never a session
+ * of this transport; a live owner that sees a record naming itself voids it; a take-over that meets
+ * a message it cannot move (a foreign topic) acknowledges nothing it did not move and keeps the
+ * session. A crashed instance leaves no record: its share waits for its return or its session expiry.
+ * Internal.
  */
 final class Members {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
-    private static final long ADOPT_DELAY_MS = 1_000;
+    private static final long ADOPT_DELAY_MS = 500;
+    private static final long CLAIM_SETTLE_MS = 300;
     private static final long FENCE_TIMEOUT_MS = 60_000;
+    /** A claim older than this is taken as abandoned (its adopter died): the record can be claimed again. */
+    private static final long CLAIM_EXPIRY_MS = 120_000;
+    static final String CLOSED = "closed";
+    private static final String ADOPTING = "adopting ";
 
     private final MqttTransport transport;
     private final MqttConfig cfg;
     private final Topics topics;
     private final String service;
     private final Set<String> adopting = ConcurrentHashMap.newKeySet();
+    /** The latest payload seen per record topic (claims are decided on it). */
+    private final Map<String, String> latest = new ConcurrentHashMap<>();
+    private final Pattern retryId;
 
     Members(MqttTransport transport, MqttConfig cfg, Topics topics, String service) {
         this.transport = transport;
         this.cfg = cfg;
         this.topics = topics;
         this.service = service;
+        this.retryId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+:retry");
     }
 
-    private Set<String> own() {
-        return Set.of(transport.clientId(), transport.clientId() + ":retry");
-    }
-
-    /** Clears this instance's own records (it is back) and starts watching the service's members. */
+    /** Clears this instance's own retry record (it is back) and starts watching the service's records. */
     void start() {
-        for (String id : own()) {
-            transport.publishRaw(topics.member(service, id), new byte[0], true).join();
-        }
+        transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), new byte[0], true).join();
         transport.mainConnection().subscribe(topics.membersFilter(service), cfg.connectTimeout());
     }
 
-    /** Leaves records saying this instance closed, so another instance takes over its sessions. */
+    /** Leaves the record saying this instance's retry session closed, so another instance takes it over. */
     void leave(boolean withRetry) {
-        List<CompletableFuture<?>> fs = new ArrayList<>();
-        fs.add(transport.publishRaw(topics.member(service, transport.clientId()), MqttTransport.CLOSED, true));
-        if (withRetry) {
-            fs.add(transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true));
+        if (!withRetry) {
+            return;
         }
         try {
-            CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
+            transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true)
+                    .get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("could not leave the closed record for '{}': {}", transport.clientId(), e.toString());
         }
     }
 
-    /** A member record arrived (retained on subscribe, or live). */
-    void onRecord(String clientId, byte[] payload) {
-        if (payload.length == 0 || own().contains(clientId) || !adopting.add(clientId)) {
-            return;
-        }
-        CompletableFuture.delayedExecutor(ADOPT_DELAY_MS, TimeUnit.MILLISECONDS, transport.tasks())
-                .execute(() -> {
-                    try {
-                        adopt(clientId);
-                    } catch (Exception e) {
-                        log.warn("could not take over the session of closed instance '{}': {}", clientId, e.toString());
-                    } finally {
-                        adopting.remove(clientId);
-                    }
-                });
+    private static String text(byte[] payload) {
+        return new String(payload, StandardCharsets.UTF_8);
     }
 
-    private void adopt(String clientId) throws Exception {
+    /** Whether a record's payload is one Courier writes, and whether it is up for take-over now. */
+    private static boolean claimable(String payload) {
+        if (payload.equals(CLOSED)) {
+            return true;
+        }
+        if (!payload.startsWith(ADOPTING)) {
+            return false;
+        }
+        String[] p = payload.split(" ");
+        try {
+            return p.length == 3 && System.currentTimeMillis() - Long.parseLong(p[2]) > CLAIM_EXPIRY_MS;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** A retry-session record arrived (retained on subscribe, or live). */
+    void onRecord(String clientId, byte[] payload) {
+        String topic = topics.member(service, clientId);
+        String p = text(payload);
+        latest.put(topic, p);
+        if (payload.length == 0 || !claimable(p)) {
+            return;
+        }
+        if (transport.ownsLive(clientId)) {
+            void_(topic, clientId);
+            return;
+        }
+        if (!retryId.matcher(clientId).matches()) {
+            log.warn("ignored a hand-over record for '{}' under {}: not a retry session of service '{}'", clientId,
+                    topic, service);
+            return;
+        }
+        later(topic, clientId, () -> transport.retryFilters(), m -> {
+            Topics.Route r = topics.route(m.topic());
+            return r.kind() == Topics.Kind.RETRY ? transport.toDirect(r.service(), r.name(), m.headers(), m.body()) : null;
+        });
+    }
+
+    /** A member-session record arrived for {@code share}'s subscriptions of {@code name}. */
+    void onMemberRecord(String share, String name, String clientId, byte[] payload) {
+        String topic;
+        try {
+            topic = topics.memberRecord(share, name, clientId);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        String p = text(payload);
+        latest.put(topic, p);
+        if (payload.length == 0 || !claimable(p)) {
+            return;
+        }
+        if (transport.ownsLive(clientId)) {
+            void_(topic, clientId);
+            return;
+        }
+        String prefix = cfg.clientIdPrefix() + ":";
+        if (!clientId.startsWith(prefix) || !Pattern.matches(".*:" + Pattern.quote(share + ":" + name) + ":[0-9]+",
+                clientId) || clientId.equals(DeadLetterStore.clientId(cfg, share))) {
+            log.warn("ignored a hand-over record for '{}' under {}: not a member session of group '{}' for {}",
+                    clientId, topic, share, name);
+            return;
+        }
+        if (transport.live(share, name) == null) {
+            return; // not a member of that group: another one takes it over, or the next one when it subscribes
+        }
+        later(topic, clientId, () -> List.of(topics.filter(addressOf(share, name), share),
+                topics.directFilter(share, name)), m -> {
+            Topics.Route r = topics.route(m.topic());
+            boolean ours = (r.kind() == Topics.Kind.MESSAGE || r.kind() == Topics.Kind.DIRECT) && r.name().equals(name);
+            return ours ? transport.toDirect(share, name, m.headers(), m.body()) : null;
+        });
+    }
+
+    private static dev.courier.spi.Address addressOf(String share, String name) {
+        return share.equals(Topics.COMMAND_GROUP) ? dev.courier.spi.Address.command(name) : dev.courier.spi.Address.event(name);
+    }
+
+    /** A record names one of this transport's live sessions: it is void (hostile, or left over). */
+    private void void_(String topic, String clientId) {
+        log.warn("a hand-over record names live session '{}' ({}); voiding it", clientId, topic);
+        transport.publishRaw(topic, new byte[0], true);
+    }
+
+    private void later(String topic, String clientId, java.util.function.Supplier<List<String>> filters,
+                       Function<Wire.Incoming, CompletableFuture<Void>> mover) {
+        if (!adopting.add(clientId)) {
+            return;
+        }
+        long delay = ADOPT_DELAY_MS + ThreadLocalRandom.current().nextLong(ADOPT_DELAY_MS);
+        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, transport::runTask).execute(() -> {
+            try {
+                if (claim(topic)) {
+                    adopt(topic, clientId, filters.get(), mover);
+                }
+            } catch (Exception e) {
+                log.warn("could not take over the session of closed member '{}': {}", clientId, e.toString());
+            } finally {
+                adopting.remove(clientId);
+            }
+        });
+    }
+
+    /** Claims a record with a retained {@code adopting} record; true when ours is the one the broker kept. */
+    private boolean claim(String topic) throws Exception {
+        String current = latest.getOrDefault(topic, "");
+        if (!claimable(current)) {
+            return false;
+        }
+        String mine = ADOPTING + UUID.randomUUID() + " " + System.currentTimeMillis();
+        transport.publishRaw(topic, mine.getBytes(StandardCharsets.UTF_8), true).get(5, TimeUnit.SECONDS);
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (!mine.equals(latest.get(topic)) && System.currentTimeMillis() < deadline) {
+            if (latest.getOrDefault(topic, "").startsWith(ADOPTING) && !mine.equals(latest.get(topic))) {
+                break;
+            }
+            Thread.sleep(10); // polling the record map our own main connection fills; bounded
+        }
+        Thread.sleep(CLAIM_SETTLE_MS); // a concurrent claim published just after ours arrives meanwhile
+        return mine.equals(latest.get(topic));
+    }
+
+    private void adopt(String topic, String clientId, List<String> filters,
+                       Function<Wire.Incoming, CompletableFuture<Void>> mover) throws Exception {
         String nonce = UUID.randomUUID().toString();
         String fenceTopic = topics.fence(clientId);
         CompletableFuture<Void> fence = new CompletableFuture<>();
-        List<CompletableFuture<Void>> moved = new CopyOnWriteList();
-        ExecutorService exec = transport.aux();
+        List<CompletableFuture<Void>> moved = new CopyOnWriteArrayList<>();
+        AtomicBoolean foreign = new AtomicBoolean();
         Wire w = Wire.open(cfg, clientId, m -> {
             Topics.Route route = topics.route(m.topic());
-            switch (route.kind()) {
-                case MESSAGE:
-                case DIRECT:
-                case RETRY:
-                    moved.add(transport.adoptMessage(route.name(), m.headers(), m.body()).thenRun(m.ack()));
-                    break;
-                case FENCE:
-                    m.ack().run();
-                    if (new String(m.raw(), java.nio.charset.StandardCharsets.UTF_8).equals(nonce)) {
-                        fence.complete(null);
-                    }
-                    break;
-                default:
-                    m.ack().run(); // replies to a gone instance, member records
+            if (route.kind() == Topics.Kind.FENCE) {
+                m.ack().run();
+                if (text(m.raw()).equals(nonce)) {
+                    fence.complete(null);
+                }
+                return;
             }
-        }, exec, () -> { });
+            CompletableFuture<Void> f = mover.apply(m);
+            if (f == null) {
+                foreign.set(true); // never acknowledged: we did not move it
+                log.warn("session '{}' holds a message on {} that a take-over cannot move; it stays there", clientId,
+                        m.topic());
+                return;
+            }
+            moved.add(f.thenRun(m.ack()));
+        }, Threads.orInline(transport.aux()), () -> { });
+        boolean ended = false;
         try {
             Wire.Session s = w.connect(false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM)
                     .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             int count = 0;
             if (s.present()) {
-                // leave every shared group we know of first, so nothing new is routed to the session we end
-                for (String f : transport.groupFilters()) {
+                // leave the session's groups first, so nothing new is routed to the session we end
+                for (String f : filters) {
                     try {
                         w.unsubscribe(f).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                     } catch (Exception e) {
@@ -119,27 +253,27 @@ final class Members {
                     }
                 }
                 w.subscribe(fenceTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                transport.publishRaw(fenceTopic, nonce.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)
+                transport.publishRaw(fenceTopic, nonce.getBytes(StandardCharsets.UTF_8), false)
                         .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 fence.get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                CompletableFuture.allOf(moved.toArray(new CompletableFuture[0]))
-                        .get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                CompletableFuture.allOf(moved.toArray(new CompletableFuture[0])).get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 count = moved.size();
             }
+            if (foreign.get()) {
+                w.disconnect(false).get(5, TimeUnit.SECONDS);
+                transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
+                return;
+            }
             w.disconnect(true).get(5, TimeUnit.SECONDS);
-            transport.publishRaw(topics.member(service, clientId), new byte[0], true).get(5, TimeUnit.SECONDS);
+            ended = true;
+            transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
             if (count > 0) {
-                log.info("took over {} message(s) from the session of closed instance '{}'", count, clientId);
+                log.info("took over {} message(s) from the session of closed member '{}'", count, clientId);
             }
         } finally {
-            if (w.isConnected()) {
+            if (!ended && w.isConnected()) {
                 w.disconnect(false);
             }
         }
-    }
-
-    /** A thread-safe list for the futures of moved messages. */
-    private static final class CopyOnWriteList extends java.util.concurrent.CopyOnWriteArrayList<CompletableFuture<Void>> {
-        private static final long serialVersionUID = 1L;
     }
 }

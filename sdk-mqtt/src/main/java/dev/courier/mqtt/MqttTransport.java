@@ -6,6 +6,7 @@ import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Headers;
+import dev.courier.spi.Limits;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
 import dev.courier.spi.TransportSubscription;
@@ -47,15 +48,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MqttTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
-    private static final long EARLY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final byte[] CLOSED = "closed".getBytes(StandardCharsets.UTF_8);
 
     private final MqttConfig cfg;
     private final Topics topics;
-    private final Map<String, Subscription> byName = new ConcurrentHashMap<>();
+    /** Live subscriptions by (shared group, name), and reply subscriptions by reply address. */
+    private final Map<String, Subscription> byKey = new ConcurrentHashMap<>();
     private final Map<String, Subscription> byReply = new ConcurrentHashMap<>();
+    /** Every subscription not handed over yet (closed ones wait for their outstanding deliveries). */
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    private final List<Early> early = new ArrayList<>();
+    /** Member-session generations per (shared group, name): a re-subscription gets a session of its own. */
+    private final Map<String, AtomicInteger> generations = new ConcurrentHashMap<>();
+    /** Every member session client id this transport created, with its record topic (for tests that clean up). */
+    private final Map<String, String> memberSessions = new ConcurrentHashMap<>();
     private volatile TransportContext context;
     private volatile String service;
     private volatile String clientId;
@@ -64,16 +69,11 @@ public final class MqttTransport implements Transport {
     private volatile boolean closed;
     private ScheduledExecutorService scheduler;
     private ExecutorService completions;
-    private ExecutorService incoming;
     private ExecutorService retryIncoming;
     private ExecutorService aux;
     private ExecutorService tasks;
     private Members members;
     private DeadLetterStore deadLetters;
-
-    /** A message for a route nobody subscribed to yet (yet: the bus subscribes right after start). */
-    private record Early(Connection from, Connection.Received received, Topics.Route route, long since) {
-    }
 
     private MqttTransport(MqttConfig cfg) {
         this.cfg = cfg;
@@ -107,14 +107,13 @@ public final class MqttTransport implements Transport {
         String instance = Topics.level("instance id", cfg.instanceId() != null ? cfg.instanceId() : ctx.instanceId());
         this.clientId = cfg.clientIdPrefix() + ":" + service + ":" + instance;
         String tag = service + "-" + instance;
-        scheduler = Executors.newScheduledThreadPool(1, daemon("courier-mqtt-timer-" + tag));
+        scheduler = Executors.newScheduledThreadPool(1, Threads.daemon("courier-mqtt-timer-" + tag));
         // confirmations complete here, in order, never on the client's network thread; one thread is
         // cheaper than a pool hand-off per message, and a blocking user continuation cannot stall the network
-        completions = Executors.newSingleThreadExecutor(daemon("courier-mqtt-io-" + tag));
-        incoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-in-" + tag));
-        retryIncoming = Executors.newSingleThreadExecutor(daemon("courier-mqtt-retry-" + tag));
-        aux = Executors.newSingleThreadExecutor(daemon("courier-mqtt-aux-" + tag));
-        tasks = Executors.newCachedThreadPool(daemon("courier-mqtt-task-" + tag));
+        completions = Executors.newSingleThreadExecutor(Threads.daemon("courier-mqtt-io-" + tag));
+        retryIncoming = Executors.newSingleThreadExecutor(Threads.daemon("courier-mqtt-retry-" + tag));
+        aux = Executors.newSingleThreadExecutor(Threads.daemon("courier-mqtt-aux-" + tag));
+        tasks = Executors.newCachedThreadPool(Threads.daemon("courier-mqtt-task-" + tag));
         // null: the main connection's messages are routed on the client's network thread (one hand-off fewer)
         main = new Connection(cfg, clientId, cfg.sessionExpiry(), r -> onIncoming(main, r), null, completions, scheduler);
         Wire.Session s = main.start();
@@ -125,7 +124,6 @@ public final class MqttTransport implements Transport {
                     + cfg.maxMessageSize() + "; raise the broker's max_packet_size or lower maxMessageSize");
         }
         try {
-            main.subscribe(topics.directFilter(service), cfg.connectTimeout());
             deadLetters = new DeadLetterStore(this, cfg, topics, service);
             deadLetters.ensureSession();
             members = new Members(this, cfg, topics, service);
@@ -134,32 +132,33 @@ public final class MqttTransport implements Transport {
             main.close(false);
             throw e;
         }
-        scheduler.scheduleWithFixedDelay(this::sweepEarly, 1, 1, TimeUnit.SECONDS);
         log.info("MQTT transport connected to {} as '{}' (MQTT {}, session {}, prefix '{}')", host(), clientId,
                 cfg.version() == MqttConfig.Version.V5 ? "5" : "3.1.1", s.present() ? "resumed" : "new",
                 cfg.topicPrefix());
     }
 
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private synchronized Connection retryConnection() {
-        if (retry == null) {
-            Connection c = new Connection(cfg, clientId + ":retry", cfg.sessionExpiry(), r -> onIncoming(retry, r),
-                    retryIncoming, completions, scheduler);
-            retry = c;
-            c.start();
-            c.subscribe(topics.retryFilter(service), cfg.connectTimeout());
+    /** The retry session (created with the first subscription), subscribed to {@code sub}'s retry topic. */
+    private Connection retryConnection(Subscription sub) {
+        Connection c;
+        synchronized (this) {
+            if (retry == null) {
+                c = new Connection(cfg, clientId + ":retry", cfg.sessionExpiry(), r -> onRetry(retry, r),
+                        Threads.orInline(retryIncoming), completions, scheduler);
+                retry = c;
+                c.start();
+            }
+            c = retry;
         }
-        return retry;
+        c.subscribe(topics.retryFilter(sub.share, sub.address.name()), cfg.connectTimeout());
+        return c;
     }
 
+    /**
+     * Closes: every member session is handed over (disconnected without ending it, so it keeps the
+     * group's share and what was unsettled, and a retained record lets the group's live or next member
+     * take it over); the retry session likewise; publishes still unconfirmed get up to 10 s; the main
+     * session ends. Deliveries not settled by now are stale. Idempotent and bounded.
+     */
     @Override
     public void close() {
         Connection m;
@@ -171,36 +170,73 @@ public final class MqttTransport implements Transport {
             m = main;
         }
         for (Subscription s : subscriptions) {
-            s.close();
+            s.handOver();
         }
         if (m == null) {
             return;
         }
+        Connection r;
+        synchronized (this) {
+            r = retry;
+        }
+        if (r != null) {
+            r.close(false);
+        }
+        if (members != null && r != null) {
+            members.leave(true);
+        }
         m.drain(Duration.ofSeconds(10));
-        // stop taking the group's retries and replays: other instances get them while this one is away
-        try {
-            CompletableFuture<Void> u = m.unsubscribe(topics.directFilter(service));
-            if (retry != null) {
-                u = u.thenCompose(x -> retry.unsubscribe(topics.retryFilter(service)));
-            }
-            u.get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.debug("could not leave the direct/retry groups of '{}': {}", clientId, e.toString());
-        }
-        if (members != null) {
-            members.leave(retry != null);
-        }
-        if (retry != null) {
-            retry.close(false);
-        }
-        m.close(false);
+        m.close(true);
         scheduler.shutdownNow();
-        incoming.shutdown();
         retryIncoming.shutdown();
         aux.shutdown();
         tasks.shutdown();
         completions.shutdown();
-        log.info("MQTT transport '{}' closed; its session stays on the broker for {}", clientId, cfg.sessionExpiry());
+        log.info("MQTT transport '{}' closed; its member sessions stay on the broker for {} for the group to take"
+                + " over", clientId, cfg.sessionExpiry());
+    }
+
+    /** Forgets a closed subscription, so the same address and group can be subscribed again at once. */
+    void forget(Subscription s) {
+        if (s.address.kind() == Address.Kind.REPLY) {
+            byReply.remove(s.address.name(), s);
+        } else {
+            byKey.remove(s.key(), s);
+        }
+    }
+
+    /** Leaves the retained record that hands a member session over to the group (after it disconnected). */
+    void leaveRecord(Subscription s) {
+        subscriptions.remove(s);
+        Connection m = main;
+        if (m == null || m.isClosed()) {
+            return;
+        }
+        try {
+            publishRaw(topics.memberRecord(s.share, s.address.name(), s.clientId), CLOSED, true)
+                    .get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("could not leave the hand-over record of member session '{}' ({}); its messages wait for its"
+                    + " session to resume or expire", s.clientId, e.toString());
+        }
+    }
+
+    /** Runs {@code r} after {@code delay} on a task thread (nothing when the transport has closed). */
+    void schedule(Runnable r, Duration delay) {
+        try {
+            scheduler.schedule(() -> runTask(r), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("not scheduled, the transport is closing: {}", e.toString());
+        }
+    }
+
+    /** Runs blocking work off the caller's thread (nothing when the transport has closed: close does it). */
+    void runTask(Runnable r) {
+        try {
+            tasks.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("not run, the transport is closing: {}", e.toString());
+        }
     }
 
     // ---- publishing ------------------------------------------------------------------------------------
@@ -243,7 +279,7 @@ public final class MqttTransport implements Transport {
                     + " bytes, more than the limit of " + limit + " bytes (maxMessageSize / broker maximum packet size)"));
         }
         return c.publish(topic, headers, body, false, false, responseTopic, correlation, context.publishTimeout())
-                .whenCompleteAsync((o, e) -> { }, completions) // callers' continuations never run on the network thread
+                .whenCompleteAsync((o, e) -> { }, Threads.orInline(completions)) // callers' continuations never run on the network thread
                 .thenApply(o -> {
                     if (o == Wire.Outcome.NO_SUBSCRIBERS && needsSubscriber) {
                         throw new PublishException("unroutable: the broker has no subscriber for " + what + " (topic "
@@ -275,26 +311,31 @@ public final class MqttTransport implements Transport {
      * {@code delay} through the retry topic (read by the retry connection, which holds it until due).
      */
     CompletableFuture<Void> republish(Subscription sub, Map<String, String> headers, byte[] body, Duration delay) {
-        // off the caller's thread: it may be the client's network thread, and publish may wait for room
-        return CompletableFuture.supplyAsync(() -> republishNow(sub, headers, body, delay), completions)
-                .thenCompose(f -> f);
-    }
-
-    private CompletableFuture<Void> republishNow(Subscription sub, Map<String, String> headers, byte[] body,
-                                                 Duration delay) {
-        if (main == null) {
+        Connection m = main;
+        if (m == null) {
             return CompletableFuture.failedFuture(new PublishException("MQTT transport not started"));
         }
         String name = sub.address.name();
         if (sub.address.kind() == Address.Kind.REPLY) {
-            return send(main, topics.reply(name), headers, body, null, null, true, sub.address.toString());
+            return send(m, topics.reply(name), headers, body, null, null, true, sub.address.toString());
         }
         if (delay == null || delay.isZero() || delay.isNegative()) {
-            return send(main, topics.direct(service, name), headers, body, null, null, true, "direct:" + name + "@" + service);
+            return send(m, topics.direct(sub.share, name), headers, body, null, null, true,
+                    "direct:" + name + "@" + sub.share);
         }
         Map<String, String> h = new HashMap<>(headers);
         h.put(Wire.DUE, Long.toString(System.currentTimeMillis() + delay.toMillis()));
-        return send(main, topics.retry(service, name), h, body, null, null, true, "retry:" + name + "@" + service);
+        return send(m, topics.retry(sub.share, name), h, body, null, null, true, "retry:" + name + "@" + sub.share);
+    }
+
+    /** Sends a message back to {@code share}'s members of {@code name} (hand-over, a retry whose subscription is gone). */
+    CompletableFuture<Void> toDirect(String share, String name, Map<String, String> headers, byte[] body) {
+        Map<String, String> h = headers;
+        if (h.containsKey(Wire.DUE)) {
+            h = new HashMap<>(headers);
+            h.remove(Wire.DUE);
+        }
+        return send(main, topics.direct(share, name), h, body, null, null, true, "direct:" + name + "@" + share);
     }
 
     /** Publishes Courier's own bytes (member records, fences) on the main connection. */
@@ -302,15 +343,13 @@ public final class MqttTransport implements Transport {
         return main.publish(topic, Map.of(), payload, true, retain, null, null, context.publishTimeout());
     }
 
-    /** Republishes a message taken from an adopted session to this service's direct topic. */
-    CompletableFuture<Void> adoptMessage(String name, Map<String, String> headers, byte[] body) {
-        Map<String, String> h = new HashMap<>(headers);
-        h.remove(Wire.DUE);
-        return send(main, topics.direct(service, name), h, body, null, null, true, "direct:" + name + "@" + service);
-    }
-
     // ---- consuming ---------------------------------------------------------------------------------------
 
+    /**
+     * Subscribes with a member session of its own (see {@link Subscription}); replies come on the main
+     * connection. One live subscription per message name and group on a transport; a closed one can be
+     * subscribed again at once.
+     */
     @Override
     public TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback) {
         if (closed || main == null) {
@@ -318,68 +357,159 @@ public final class MqttTransport implements Transport {
         }
         Address a = address.withoutGroup();
         String filter = topics.filter(a, group);
-        Subscription sub = new Subscription(a, group, filter, prefetch, callback, this::isConnected);
         if (a.kind() == Address.Kind.REPLY) {
-            byReply.put(a.name(), sub);
-        } else {
-            Subscription prev = byName.putIfAbsent(a.name(), sub);
-            if (prev != null) {
-                throw new IllegalStateException("this transport already has a subscription for " + a.name()
-                        + "; one handler per message name and bus");
+            Subscription sub = new Subscription(this, a, group, null, filter, null, clientId, prefetch, callback);
+            if (byReply.putIfAbsent(a.name(), sub) != null) {
+                throw new IllegalStateException("this transport already has a subscription for " + a);
             }
+            subscriptions.add(sub);
+            try {
+                sub.start(main);
+            } catch (RuntimeException e) {
+                byReply.remove(a.name(), sub);
+                subscriptions.remove(sub);
+                throw e;
+            }
+            return sub;
+        }
+        String share = Topics.share(a, group);
+        String key = Subscription.key(share, a.name());
+        int gen = generations.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        String id = clientId + ":" + share + ":" + a.name() + ":" + gen;
+        Topics.level("client id", id);
+        Subscription sub = new Subscription(this, a, group, share, filter, topics.directFilter(share, a.name()), id,
+                prefetch, callback);
+        if (byKey.putIfAbsent(key, sub) != null) {
+            throw new IllegalStateException("this transport already has a subscription for " + a.name() + " in group "
+                    + share + "; one handler per message name and bus");
         }
         subscriptions.add(sub);
-        main.subscribe(filter, cfg.connectTimeout());
-        if (a.kind() != Address.Kind.REPLY) {
-            retryConnection();
+        memberSessions.put(id, topics.memberRecord(share, a.name(), id));
+        try {
+            // this session is back: a record it left when it last closed is void
+            publishRaw(topics.memberRecord(share, a.name(), id), new byte[0], true).get(cfg.connectTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            Connection c = new Connection(cfg, id, cfg.sessionExpiry(), r -> onMember(sub, r), Threads.orInline(sub.thread()),
+                    completions, scheduler);
+            sub.start(c);
+            retryConnection(sub);
+            // the group's closed member sessions (retained records) come now, live ones later
+            main.subscribe(topics.memberRecordFilter(share, a.name()), cfg.connectTimeout());
+        } catch (Exception e) {
+            byKey.remove(key, sub);
+            subscriptions.remove(sub);
+            sub.handOver();
+            throw e instanceof RuntimeException ? (RuntimeException) e
+                    : new IllegalStateException("could not subscribe to " + a + ": " + e, e);
         }
-        releaseEarly();
-        log.debug("subscribed '{}' to {}", clientId, filter);
+        log.debug("subscribed '{}' to {}", id, filter);
         return sub;
     }
 
+    /** A message on the main connection: replies, member records, hand-over fences. */
     private void onIncoming(Connection from, Connection.Received r) {
         Wire.Incoming m = r.message();
         Topics.Route route = topics.route(m.topic());
         switch (route.kind()) {
-            case MESSAGE:
-            case DIRECT:
-            case REPLY:
-                if (!dispatch(from, r, route)) {
-                    synchronized (early) {
-                        early.add(new Early(from, r, route, System.nanoTime()));
-                    }
-                }
-                break;
-            case RETRY:
-                long due = due(m.headers());
-                long wait = due - System.currentTimeMillis();
-                if (wait <= 0) {
-                    onIncoming(from, new Connection.Received(m, r.epoch()), new Topics.Route(Topics.Kind.DIRECT,
-                            route.service(), route.name()));
+            case REPLY: {
+                Subscription sub = byReply.get(route.name());
+                if (sub == null) {
+                    log.debug("'{}' acknowledged a reply for {} nobody waits for", clientId, route.name());
+                    m.ack().run();
                 } else {
-                    scheduler.schedule(() -> onIncoming(from, r, new Topics.Route(Topics.Kind.DIRECT, route.service(),
-                            route.name())), wait, TimeUnit.MILLISECONDS);
+                    sub.offer(new MqttDelivery(this, sub, from, r, m.headers(), false));
                 }
                 break;
+            }
             case MEMBERS:
+                m.ack().run();
                 if (members != null) {
                     members.onRecord(route.name(), m.raw());
                 }
-                m.ack().run();
                 break;
+            case MEMBER: {
+                m.ack().run();
+                String[] nameAndId = route.name().split(" ", 2);
+                if (members != null && nameAndId.length == 2) {
+                    members.onMemberRecord(route.service(), nameAndId[0], nameAndId[1], m.raw());
+                }
+                break;
+            }
             default:
                 log.debug("'{}' acknowledged a message on {} that is not for a handler", clientId, m.topic());
                 m.ack().run();
         }
     }
 
-    private void onIncoming(Connection from, Connection.Received r, Topics.Route route) {
-        if (!dispatch(from, r, route)) {
-            synchronized (early) {
-                early.add(new Early(from, r, route, System.nanoTime()));
+    /** A message on a member session: the group's messages and what was given back to the group. */
+    private void onMember(Subscription sub, Connection.Received r) {
+        Wire.Incoming m = r.message();
+        Topics.Route route = topics.route(m.topic());
+        boolean mine = (route.kind() == Topics.Kind.MESSAGE || route.kind() == Topics.Kind.DIRECT)
+                && route.name().equals(sub.address.name());
+        if (!mine) {
+            // not for this subscription (a stray subscription of the session): keep it for the hand-over
+            log.warn("member session '{}' got a message on {} it does not handle; left unacknowledged", sub.clientId,
+                    m.topic());
+            return;
+        }
+        if (m.retain()) {
+            // a retained message the broker replays on (re)subscribing: an event that happened before this
+            // member joined, possibly long ago and handled already; never handled again (issue 11.5)
+            log.warn("member session '{}' ignored a retained message on {} (id {}): Courier does not handle retained"
+                    + " messages; publish events without the retain flag", sub.clientId, m.topic(),
+                    m.headers().get(dev.courier.spi.Headers.ID));
+            m.ack().run();
+            return;
+        }
+        Map<String, String> h = m.headers();
+        if (h.containsKey(Wire.DUE)) {
+            h = new HashMap<>(h);
+            h.remove(Wire.DUE);
+        }
+        boolean again = sub.seenBefore(h.get(dev.courier.spi.Headers.ID), r.epoch()) || route.kind() == Topics.Kind.DIRECT;
+        sub.offer(new MqttDelivery(this, sub, sub.connection(), r, h, again));
+    }
+
+    /** A message on the retry session: held until due, then delivered to the live subscription or given back. */
+    private void onRetry(Connection from, Connection.Received r) {
+        Wire.Incoming m = r.message();
+        Topics.Route route = topics.route(m.topic());
+        if (route.kind() != Topics.Kind.RETRY) {
+            log.debug("'{}' acknowledged a message on {} that is not a retry", clientId, m.topic());
+            m.ack().run();
+            return;
+        }
+        long wait = due(m.headers()) - System.currentTimeMillis();
+        if (wait <= 0) {
+            retryDue(from, r, route);
+        } else {
+            try {
+                scheduler.schedule(() -> retryDue(from, r, route), wait, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: left unacknowledged in the retry session, which is handed over
             }
         }
+    }
+
+    private void retryDue(Connection from, Connection.Received r, Topics.Route route) {
+        Wire.Incoming m = r.message();
+        Subscription sub = byKey.get(Subscription.key(route.service(), route.name()));
+        if (sub == null || sub.isClosed() || from.isClosed()) {
+            if (from.isClosed() || closed) {
+                return; // stays in the retry session, which is handed over
+            }
+            // its subscription is gone: back to the group now (a shared session must not hold it)
+            toDirect(route.service(), route.name(), m.headers(), m.body()).whenComplete((x, e) -> {
+                if (e == null && from.epoch() == r.epoch()) {
+                    m.ack().run();
+                }
+            });
+            return;
+        }
+        Map<String, String> h = new HashMap<>(m.headers());
+        h.remove(Wire.DUE);
+        sub.offer(new MqttDelivery(this, sub, from, r, h, true));
     }
 
     private static long due(Map<String, String> h) {
@@ -387,69 +517,6 @@ public final class MqttTransport implements Transport {
             return Long.parseLong(h.getOrDefault(Wire.DUE, "0"));
         } catch (NumberFormatException e) {
             return 0;
-        }
-    }
-
-    /** Hands a message to its subscription; false when there is none (yet). */
-    private boolean dispatch(Connection from, Connection.Received r, Topics.Route route) {
-        Subscription sub = route.kind() == Topics.Kind.REPLY ? byReply.get(route.name()) : byName.get(route.name());
-        if (sub == null) {
-            return false;
-        }
-        Map<String, String> h = r.message().headers();
-        boolean redelivered = route.kind() == Topics.Kind.DIRECT;
-        if (h.containsKey(Wire.DUE)) {
-            h = new HashMap<>(h);
-            h.remove(Wire.DUE);
-        }
-        sub.offer(new MqttDelivery(this, sub, r, h, redelivered));
-        return true;
-    }
-
-    private void releaseEarly() {
-        List<Early> ready = new ArrayList<>();
-        synchronized (early) {
-            for (Iterator<Early> it = early.iterator(); it.hasNext(); ) {
-                Early e = it.next();
-                Subscription sub = e.route.kind() == Topics.Kind.REPLY ? byReply.get(e.route.name())
-                        : byName.get(e.route.name());
-                if (sub != null) {
-                    ready.add(e);
-                    it.remove();
-                }
-            }
-        }
-        for (Early e : ready) {
-            incoming.execute(() -> dispatch(e.from, e.received, e.route));
-        }
-    }
-
-    /** Messages nobody claimed within the grace period belong to a subscription of an earlier run. */
-    private void sweepEarly() {
-        releaseEarly();
-        List<Early> stale = new ArrayList<>();
-        long now = System.nanoTime();
-        synchronized (early) {
-            for (Iterator<Early> it = early.iterator(); it.hasNext(); ) {
-                Early e = it.next();
-                if (now - e.since > EARLY_GRACE_NANOS) {
-                    stale.add(e);
-                    it.remove();
-                }
-            }
-        }
-        Set<String> dropped = new java.util.HashSet<>();
-        for (Early e : stale) {
-            String topic = e.received.message().topic();
-            if (dropped.add(topic)) {
-                log.warn("'{}' has no handler for {} (its session still subscribes from an earlier run);"
-                        + " acknowledging and unsubscribing", clientId, topic);
-                if (e.route.kind() == Topics.Kind.MESSAGE) {
-                    main.unsubscribe("$share/" + service + "/" + topic);
-                    main.unsubscribe("$share/" + Topics.COMMAND_GROUP + "/" + topic);
-                }
-            }
-            e.received.message().ack().run();
         }
     }
 
@@ -474,6 +541,28 @@ public final class MqttTransport implements Transport {
         return cfg.version() == MqttConfig.Version.V5
                 ? EnumSet.of(Capability.LARGE_MESSAGES, Capability.UNROUTABLE_DETECTED)
                 : EnumSet.of(Capability.LARGE_MESSAGES);
+    }
+
+    /**
+     * MQTT's limits, from the smaller of {@code maxMessageSize} and the broker's CONNACK maximum packet
+     * size: a packet carries the topic, the headers (MQTT 5: user properties, a value holding control
+     * characters percent-encoded, up to three times as long, and at most 65,535 bytes on the wire;
+     * 3.1.1: JSON string members, escapes up to six times as long) and the body (3.1.1: base64 for a body
+     * that is not JSON, four thirds as long). Headers get Courier's 64 KiB (less for a small packet
+     * size) with their worst-case expansion; the body gets the rest, less 16 KiB for the topic and
+     * framing.
+     */
+    @Override
+    public Limits limits() {
+        Connection m = main;
+        int packet = Math.min(cfg.maxMessageSize(), m == null ? Integer.MAX_VALUE : sessionLimit(m));
+        boolean v5 = cfg.version() == MqttConfig.Version.V5;
+        int expansion = v5 ? 3 : 6;
+        int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(Limits.DEFAULTS.maxHeadersBytes(), packet / 8));
+        int value = Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, v5 ? 65_535 / 3 : headers));
+        long room = (long) packet - (long) headers * expansion - 16 * 1024;
+        long body = v5 ? room : room * 3 / 4;
+        return new Limits(Math.min(value, 65_535 / 3), value, headers, (int) Math.max(1, body));
     }
 
     @Override
@@ -539,17 +628,36 @@ public final class MqttTransport implements Transport {
         return aux;
     }
 
-    /** The shared-group filters an instance of this service subscribes to (for session take-over). */
-    List<String> groupFilters() {
+    /** The retry filters of this transport's subscriptions (for taking over a retry session). */
+    List<String> retryFilters() {
         List<String> fs = new ArrayList<>();
-        fs.add(topics.directFilter(service));
-        fs.add(topics.retryFilter(service));
-        for (Subscription s : subscriptions) {
-            if (s.address.kind() != Address.Kind.REPLY) {
-                fs.add(s.filter);
-            }
+        for (Subscription s : byKey.values()) {
+            fs.add(topics.retryFilter(s.share, s.address.name()));
         }
         return fs;
+    }
+
+    /** The live subscription of {@code share} for {@code name}, if this transport has one. */
+    Subscription live(String share, String name) {
+        Subscription s = byKey.get(Subscription.key(share, name));
+        return s == null || s.isClosed() ? null : s;
+    }
+
+    /** The client ids of this transport's sessions that are connected now (never taken over). */
+    boolean ownsLive(String id) {
+        if (id.equals(clientId) || id.equals(clientId + ":retry")) {
+            return true;
+        }
+        for (Subscription s : subscriptions) {
+            if (s.clientId.equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Topics topics() {
+        return topics;
     }
 
     /** Every client id whose session this transport may have created (for tests that clean up). */
@@ -559,7 +667,18 @@ public final class MqttTransport implements Transport {
             ids.add(clientId);
             ids.add(clientId + ":retry");
             ids.add(DeadLetterStore.clientId(cfg, service));
+            ids.addAll(memberSessions.keySet());
         }
         return ids;
+    }
+
+    /** Every retained record topic this transport may have left (for tests that clean up). */
+    List<String> recordTopics() {
+        List<String> ts = new ArrayList<>(memberSessions.values());
+        if (service != null) {
+            ts.add(topics.member(service, clientId));
+            ts.add(topics.member(service, clientId + ":retry"));
+        }
+        return ts;
     }
 }

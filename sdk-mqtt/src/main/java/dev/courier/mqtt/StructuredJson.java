@@ -67,7 +67,11 @@ final class StructuredJson {
                 JsonToken t = p.nextToken();
                 if (name.equals("data")) {
                     int start = (int) p.currentTokenLocation().getByteOffset();
-                    p.skipChildren();
+                    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                    } else {
+                        p.finishToken(); // a string is read lazily: without this the end is its first byte
+                    }
                     int end = (int) p.currentLocation().getByteOffset();
                     body = Arrays.copyOfRange(raw, start, end);
                 } else if (name.equals("data_base64")) {

@@ -14,7 +14,7 @@ final class Topics {
     private static final String INTERNAL = "_courier";
 
     /** What an incoming topic is. */
-    enum Kind { MESSAGE, DIRECT, RETRY, REPLY, MEMBERS, FENCE, DEAD_LETTER, UNKNOWN }
+    enum Kind { MESSAGE, DIRECT, RETRY, REPLY, MEMBERS, MEMBER, FENCE, DEAD_LETTER, UNKNOWN }
 
     /** A parsed incoming topic: its kind and the message name, reply address or member id it carries. */
     record Route(Kind kind, String service, String name) {
@@ -116,7 +116,7 @@ final class Topics {
     private String computePublishTopic(Address to) {
         switch (to.kind()) {
             case EVENT:
-                return to.group() != null ? direct(to.group(), to.name()) : message(to.name());
+                return to.group() != null ? direct(share(to, to.group()), to.name()) : message(to.name());
             case COMMAND:
                 return message(to.name());
             case REPLY:
@@ -146,20 +146,37 @@ final class Topics {
         return checked(prefix + "/" + levels("message name", name));
     }
 
-    String direct(String service, String name) {
-        return checked(internal + "direct/" + level("service", service) + "/" + levels("message name", name));
+    /** The shared group a subscription of {@code address} by {@code group} joins (commands: one group for all). */
+    static String share(Address address, String group) {
+        return address.kind() == Address.Kind.COMMAND ? COMMAND_GROUP : level("service", group);
     }
 
-    String directFilter(String service) {
-        return "$share/" + level("service", service) + "/" + internal + "direct/" + service + "/#";
+    /** Where a message given back to {@code share}'s members of {@code name} goes (reject, hand-over, replay). */
+    String direct(String share, String name) {
+        return checked(internal + "direct/" + level("group", share) + "/" + levels("message name", name));
     }
 
-    String retry(String service, String name) {
-        return checked(internal + "retry/" + level("service", service) + "/" + levels("message name", name));
+    String directFilter(String share, String name) {
+        return "$share/" + level("group", share) + "/" + direct(share, name);
     }
 
-    String retryFilter(String service) {
-        return "$share/" + level("service", service) + "/" + internal + "retry/" + service + "/#";
+    /** Where a delayed redelivery for {@code share}'s members of {@code name} waits (read by the retry sessions). */
+    String retry(String share, String name) {
+        return checked(internal + "retry/" + level("group", share) + "/" + levels("message name", name));
+    }
+
+    String retryFilter(String share, String name) {
+        return "$share/" + level("group", share) + "/" + retry(share, name);
+    }
+
+    /** The retained hand-over record of a closed member session of {@code share}'s subscription of {@code name}. */
+    String memberRecord(String share, String name, String clientId) {
+        return checked(internal + "member/" + level("group", share) + "/" + levels("message name", name) + "/"
+                + level("client id", clientId));
+    }
+
+    String memberRecordFilter(String share, String name) {
+        return internal + "member/" + level("group", share) + "/" + levels("message name", name) + "/+";
     }
 
     String reply(String replyAddress) {
@@ -215,6 +232,16 @@ final class Topics {
                 }
                 case "reply":
                     return new Route(Kind.REPLY, null, tail);
+                case "member": {
+                    int first = tail.indexOf('/');
+                    int last = tail.lastIndexOf('/');
+                    if (first < 0 || last <= first) {
+                        return new Route(Kind.UNKNOWN, null, topic);
+                    }
+                    // service = the share group, name = "<message name> <client id>"
+                    return new Route(Kind.MEMBER, tail.substring(0, first),
+                            tail.substring(first + 1, last).replace('/', '.') + " " + tail.substring(last + 1));
+                }
                 case "members": {
                     int s = tail.indexOf('/');
                     return s < 0 ? new Route(Kind.UNKNOWN, null, topic)

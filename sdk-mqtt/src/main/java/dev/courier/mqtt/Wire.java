@@ -17,8 +17,11 @@ interface Wire {
     /** Header key for a retry's due time (epoch millis); not a CloudEvents name, stripped on receipt. */
     String DUE = "courier-due";
 
-    /** A received message, decoded; {@code ack} sends the PUBACK (in arrival order, as the client does). */
-    record Incoming(String topic, Map<String, String> headers, byte[] body, byte[] raw, Runnable ack) {
+    /**
+     * A received message, decoded; {@code ack} sends the PUBACK (in arrival order, as the client does);
+     * {@code retain}: the broker sent a retained message because of a (new) subscription.
+     */
+    record Incoming(String topic, Map<String, String> headers, byte[] body, byte[] raw, Runnable ack, boolean retain) {
     }
 
     /** What the CONNACK said. */

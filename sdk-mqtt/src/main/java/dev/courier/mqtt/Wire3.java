@@ -31,6 +31,7 @@ final class Wire3 implements Wire {
         this.onMessage = onMessage;
         this.callbacks = callbacks;
         Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                .executorConfig(Threads.EXECUTORS)
                 .addDisconnectedListener(ctx -> onDisconnected.run());
         if (cfg.tls()) {
             b = b.sslWithDefaultConfig();
@@ -44,7 +45,8 @@ final class Wire3 implements Wire {
         java.util.function.Consumer<com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish> cb = p -> {
             byte[] raw = p.getPayloadAsBytes();
             StructuredJson.Decoded d = StructuredJson.decode(raw);
-            onMessage.accept(new Incoming(p.getTopic().toString(), d.headers(), d.body(), raw, p::acknowledge));
+            onMessage.accept(new Incoming(p.getTopic().toString(), d.headers(), d.body(), raw, p::acknowledge,
+                    p.isRetain()));
         };
         if (callbacks == null) {
             client.publishes(MqttGlobalPublishFilter.ALL, cb, true);
@@ -96,7 +98,8 @@ final class Wire3 implements Wire {
         }
         // 3.1.1 ends a session only by connecting with clean session: do that with a throwaway client.
         return d.handle((x, e) -> null).thenCompose(x -> {
-            Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port());
+            Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                    .executorConfig(Threads.EXECUTORS);
             if (cfg.tls()) {
                 b = b.sslWithDefaultConfig();
             }

@@ -33,6 +33,7 @@ final class Wire5 implements Wire {
     Wire5(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks, Runnable onDisconnected) {
         this.cfg = cfg;
         Mqtt5ClientBuilder b = Mqtt5Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
+                .executorConfig(Threads.EXECUTORS)
                 .addDisconnectedListener(ctx -> onDisconnected.run());
         if (cfg.tls()) {
             b = b.sslWithDefaultConfig();
@@ -79,7 +80,7 @@ final class Wire5 implements Wire {
         }
         p.getContentType().ifPresent(ct -> h.put(Headers.DATACONTENTTYPE, ct.toString()));
         byte[] body = p.getPayloadAsBytes();
-        return new Incoming(p.getTopic().toString(), h, body, body, p::acknowledge);
+        return new Incoming(p.getTopic().toString(), h, body, body, p::acknowledge, p.isRetain());
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.courier.mqtt;
 
+import dev.courier.kit.BrokerControl;
 import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
 import org.junit.jupiter.api.BeforeAll;
+
+import java.util.Optional;
 
 /**
  * The whole conformance kit on MQTT 5 against the real broker (see {@link MqttBroker}). Each test's
@@ -19,6 +22,18 @@ class Mqtt5ConformanceTest extends TransportConformanceKit {
     @Override
     protected Transport newTransport(String namespace) {
         return SUPPORT.newTransport(namespace);
+    }
+
+    /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
+    @Override
+    public Optional<String> transportUri() {
+        return Optional.of(SUPPORT.childUri(namespace()));
+    }
+
+    /** The local Mosquitto, stopped by its pid and started with {@code mosquitto -d -c /etc/mosquitto/mosquitto.conf}. */
+    @Override
+    public Optional<BrokerControl> brokerControl() {
+        return Optional.of(MqttTestSupport.brokerControl());
     }
 
     @Override

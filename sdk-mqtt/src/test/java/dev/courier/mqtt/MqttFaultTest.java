@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults against the real Mosquitto: a broker restart (SIGTERM) in the middle of a stream, a consumer
@@ -80,7 +79,7 @@ class MqttFaultTest {
 
     @Test
     void brokerRestartMidStreamHandlesEveryAcknowledgedPublishExactlyOnce() throws Exception {
-        assumeTrue(MqttBroker.restartable(), "restart tests need the local Mosquitto (run bash .ci/mosquitto.sh)");
+        MqttBroker.requireRestartable();
         Map<Integer, AtomicInteger> handled = new ConcurrentHashMap<>();
         start(bus("sink").instanceId("s1").concurrency(4).onEvent(Pinged.class,
                 (e, ctx) -> handled.computeIfAbsent(e.n(), k -> new AtomicInteger()).incrementAndGet()));
@@ -147,7 +146,7 @@ class MqttFaultTest {
 
     @Test
     void heldMessageIsRedeliveredAfterReconnectAndTheStreamGoesOn() throws Exception {
-        assumeTrue(MqttBroker.restartable(), "restart tests need the local Mosquitto (run bash .ci/mosquitto.sh)");
+        MqttBroker.requireRestartable();
         Map<Integer, AtomicInteger> handled = new ConcurrentHashMap<>();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -25,6 +25,13 @@ public final class MqttTestSupport {
         return t;
     }
 
+    /** A transport with these settings (their prefix must be {@code namespace}), removed with the namespace. */
+    public MqttTransport newTransport(String namespace, MqttConfig cfg) {
+        MqttTransport t = MqttTransport.create(cfg);
+        byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
+        return t;
+    }
+
     /** Ends the sessions of one instance and its service's dead-letter session, and clears its member records. */
     static void purge(MqttConfig cfg, String service, String clientId) throws Exception {
         for (String id : List.of(clientId, clientId + ":retry", DeadLetterStore.clientId(cfg, service))) {
@@ -39,25 +46,69 @@ public final class MqttTestSupport {
         w.disconnect(true).get(10, TimeUnit.SECONDS);
     }
 
+    /** The service and instance of the bus the kit's child-JVM case starts from {@link #childUri}. */
+    static final String CHILD_SERVICE = "jvmexit";
+    static final String CHILD_INSTANCE = "child";
+
+    /** A URI in {@code namespace} for a bus in a child JVM (stable instance id, so its sessions can be removed). */
+    public String childUri(String namespace) {
+        String uri = MqttBroker.uri().toString();
+        return uri + (uri.contains("?") ? "&" : "?") + "version=" + (version == MqttConfig.Version.V5 ? "5" : "3")
+                + "&prefix=" + namespace + "&clientId=" + namespace + "&instanceId=" + CHILD_INSTANCE
+                + "&sessionExpiry=PT2M";
+    }
+
+    /** The local Mosquitto, stopped and started by its pid (restart cases of the kit). */
+    public static dev.courier.kit.BrokerControl brokerControl() {
+        return new dev.courier.kit.BrokerControl() {
+            @Override
+            public String unavailableReason() {
+                return MqttBroker.restartable() ? null : "restart cases need the local Mosquitto on 127.0.0.1:1883 with"
+                        + " its pid file (run bash .ci/mosquitto.sh) and no COURIER_MQTT_URI";
+            }
+
+            @Override
+            public void stop() {
+                try {
+                    MqttBroker.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not stop Mosquitto: " + e, e);
+                }
+            }
+
+            @Override
+            public void start() {
+                try {
+                    MqttBroker.start();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not start Mosquitto: " + e, e);
+                }
+            }
+        };
+    }
+
     public void deleteNamespace(String namespace) {
         List<MqttTransport> ts = byNamespace.remove(namespace);
-        if (ts == null) {
-            return;
-        }
         MqttConfig cfg = MqttBroker.config(version, namespace);
         Topics topics = new Topics(namespace);
         List<String> ids = new ArrayList<>();
         List<String> records = new ArrayList<>();
+        // what the kit's child-JVM case left from its own JVM (service jvmexit, instance child, one event)
+        String child = namespace + ":" + CHILD_SERVICE + ":" + CHILD_INSTANCE;
+        String member = child + ":" + CHILD_SERVICE + ":v1.kit.pinged:1";
+        ids.addAll(List.of(child, child + ":retry", DeadLetterStore.clientId(cfg, CHILD_SERVICE), member));
+        records.add(topics.memberRecord(CHILD_SERVICE, "v1.kit.pinged", member));
+        records.add(topics.member(CHILD_SERVICE, child + ":retry"));
+        if (ts == null) {
+            ts = List.of();
+        }
         for (MqttTransport t : ts) {
             for (String id : t.sessionClientIds()) {
                 if (!ids.contains(id)) {
                     ids.add(id);
                 }
             }
-            if (t.service() != null) {
-                records.add(topics.member(t.service(), t.clientId()));
-                records.add(topics.member(t.service(), t.clientId() + ":retry"));
-            }
+            records.addAll(t.recordTopics());
         }
         for (String id : ids) {
             try {

@@ -24,6 +24,19 @@ class WireFormatTest {
         assertArrayEquals(body, d.body());
     }
 
+    /** Issue 12.6 / 11.7: a JSON string (or any scalar) as the whole body came back as its first byte. */
+    @Test
+    void scalarJsonBodiesTravelAsDataByteForByte() {
+        for (String s : new String[] {"\"hello world\"", "\"\"", "\"esc \\\" \\u00e9 ü\"", "42", "-1.5e3", "true",
+                "null", "[]", "[\"a\",1]"}) {
+            byte[] body = s.getBytes(StandardCharsets.UTF_8);
+            byte[] wire = StructuredJson.encode(H, body);
+            StructuredJson.Decoded d = StructuredJson.decode(wire);
+            assertEquals(H, d.headers(), s);
+            assertEquals(s, new String(d.body(), StandardCharsets.UTF_8), "body " + s + " must come back byte for byte");
+        }
+    }
+
     @Test
     void bytesThatAreNotJsonTravelAsBase64() {
         for (String s : new String[] {"{not json", " {\"a\":1}", "plain", "\u00ff\u00fe"}) {

@@ -1,5 +1,6 @@
 package dev.courier.opentelemetry;
 
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
@@ -157,8 +158,8 @@ final class TestTransports {
 
     /**
      * Mosquitto (MQTT 5): COURIER_MQTT_URI, else 127.0.0.1:1883; topics and client ids under a prefix,
-     * sessions that expire 30 s after the test, the retained member records cleared at the end. Each
-     * bus gets instance id "i1" so its records can be named.
+     * sessions that expire 30 s after the test, every retained message under the prefix (the member
+     * records) cleared at the end. Each bus gets the instance id "i1".
      */
     static TestTransport mqtt() {
         String env = System.getenv("COURIER_MQTT_URI");
@@ -180,23 +181,43 @@ final class TestTransports {
 
             @Override
             public void close() {
-                Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(prefix + "-cleaner").serverHost(uri.getHost())
-                        .serverPort(uri.getPort() > 0 ? uri.getPort() : 1883).buildBlocking();
-                try {
-                    c.connect();
-                    for (String s : AmqpNames.SERVICES) {
-                        String id = prefix + ":" + s + ":i1";
-                        for (String member : List.of(id, id + ":retry")) {
-                            c.publishWith().topic(prefix + "/_courier/members/" + s + "/" + member).retain(true)
-                                    .qos(MqttQos.AT_LEAST_ONCE).payload(new byte[0]).send();
-                        }
-                    }
-                    c.disconnect();
-                } catch (RuntimeException e) {
-                    System.err.println("clean-up of MQTT prefix " + prefix + " failed: " + e);
-                }
+                clearRetained(uri, prefix);
             }
         };
+    }
+
+    /**
+     * Clears every retained message under {@code prefix} (the member records an MQTT transport leaves on a
+     * graceful close, whatever their layout): subscribes to {@code prefix/#}, takes the retained messages
+     * the broker sends first, up to a marker published after the subscription, and publishes an empty
+     * retained message to each of their topics.
+     */
+    static void clearRetained(URI uri, String prefix) {
+        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(prefix + "-cleaner").serverHost(uri.getHost())
+                .serverPort(uri.getPort() > 0 ? uri.getPort() : 1883).buildBlocking();
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = c.publishes(MqttGlobalPublishFilter.ALL)) {
+            c.connect();
+            c.subscribeWith().topicFilter(prefix + "/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            String marker = prefix + "/_cleanup/" + UUID.randomUUID();
+            c.publishWith().topic(marker).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+            List<String> retained = new java.util.ArrayList<>();
+            while (true) {
+                java.util.Optional<com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish> p =
+                        publishes.receive(10, java.util.concurrent.TimeUnit.SECONDS);
+                if (p.isEmpty() || p.get().getTopic().toString().equals(marker)) {
+                    break;
+                }
+                if (p.get().isRetain() && p.get().getPayloadAsBytes().length > 0) {
+                    retained.add(p.get().getTopic().toString());
+                }
+            }
+            for (String t : retained) {
+                c.publishWith().topic(t).retain(true).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[0]).send();
+            }
+            c.disconnect();
+        } catch (Exception e) {
+            System.err.println("clean-up of MQTT prefix " + prefix + " failed: " + e);
+        }
     }
 
     /** An in-process WebSocket hub per test; clients authenticate with a service token. */

@@ -18,7 +18,18 @@ public interface Authorizer {
         /** Act as a member of a service: consume with its group, replay to it, read its dead letters; name = the service. */
         SERVICE,
         /** Send a reply to a requester; name = the reply address. */
-        REPLY
+        REPLY,
+        /**
+         * Receive the replies sent to a reply address (subscribe {@code reply:<address>}); name = the
+         * address. A Courier service's instances use {@code <service>.<instance>}; a principal's own
+         * addresses start with {@link #personalReplyPrefix}.
+         */
+        RECEIVE_REPLIES
+    }
+
+    /** The reply addresses that belong to {@code principal}: {@code ~<name>.} (no service name starts with {@code ~}). */
+    static String personalReplyPrefix(WebSocketPrincipal principal) {
+        return "~" + principal.name() + ".";
     }
 
     /** True when {@code principal} may do {@code operation} on {@code name}. Must be quick. */
@@ -27,9 +38,27 @@ public interface Authorizer {
     /**
      * The default: reads {@link WebSocketPrincipal#grants()} ({@code publish:}, {@code send:},
      * {@code subscribe:}, {@code service:}, {@code reply:} patterns). Replying is also allowed to any
-     * principal holding a {@code service:} grant.
+     * principal holding a {@code service:} grant. Receiving replies at an address is allowed for the
+     * principal's own addresses ({@code ~<name>.*}), for addresses a {@code reply:} grant matches, and
+     * for {@code <service>.<instance>} when a {@code service:} grant matches the service.
      */
     Authorizer GRANTS = (principal, operation, name) -> {
+        if (operation == Operation.RECEIVE_REPLIES) {
+            if (name.startsWith(personalReplyPrefix(principal))) {
+                return true;
+            }
+            int dot = name.indexOf('.');
+            String service = dot > 0 ? name.substring(0, dot) : name;
+            for (String g : principal.grants()) {
+                if (g.startsWith("reply:") && Glob.matches(g.substring("reply:".length()), name)) {
+                    return true;
+                }
+                if (g.startsWith("service:") && Glob.matches(g.substring("service:".length()), service)) {
+                    return true;
+                }
+            }
+            return false;
+        }
         String prefix = operation.name().toLowerCase(java.util.Locale.ROOT) + ":";
         for (String g : principal.grants()) {
             if (g.startsWith(prefix) && Glob.matches(g.substring(prefix.length()), name)) {

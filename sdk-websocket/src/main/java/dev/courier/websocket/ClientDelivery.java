@@ -1,20 +1,27 @@
 package dev.courier.websocket;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.courier.CourierException;
 import dev.courier.spi.Address;
 import dev.courier.spi.Delivery;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A delivery from the hub. Settling sends ack/reject/redeliver on the connection it came on; after
- * a reconnect that connection is gone and the hub has already given the message back, so settling a
- * stale delivery does nothing (the redelivery is suppressed by deduplication).
+ * A delivery from the hub. Settle once: the first of ack, reject or redeliverLater claims the
+ * delivery with one compare-and-set before anything is sent; later calls send nothing and complete
+ * normally (a failed redeliverLater gives the claim back). A delivery is stale once its connection
+ * is no longer the transport's live one (the transport closed, or the connection dropped and was
+ * replaced): the hub has already given the message back, so settling it sends nothing and fails with
+ * a {@link CourierException} saying so.
  */
 final class ClientDelivery implements Delivery {
+    private static final int OPEN = 0;
+    private static final int CLAIMED = 1;
+
     private final WebSocketTransport transport;
     private final ClientConnection conn;
     private final Address address;
@@ -23,7 +30,7 @@ final class ClientDelivery implements Delivery {
     private final Map<String, String> headers;
     private final byte[] body;
     private final boolean redelivered;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    private final AtomicInteger state = new AtomicInteger(OPEN);
 
     ClientDelivery(WebSocketTransport transport, ClientConnection conn, Address address, String group, String tag,
                    Map<String, String> headers, byte[] body, boolean redelivered) {
@@ -68,34 +75,68 @@ final class ClientDelivery implements Delivery {
         return d;
     }
 
-    @Override
-    public CompletableFuture<Void> ack() {
-        if (settled.compareAndSet(false, true) && tag != null) {
-            conn.sendText(Frames.control(Frames.ACK, transport.source(), null, tagged()));
+    private CompletableFuture<Void> stale(String what) {
+        return CompletableFuture.failedFuture(new CourierException(what + " of a stale delivery from " + address
+                + ": its connection to the hub " + transport.describe() + " is gone (" + (transport.isClosed()
+                ? "transport closed" : "connection replaced") + "); the hub has given the message back and delivers it"
+                + " again"));
+    }
+
+    /** Claims and sends one settle frame; a stale or unsent one fails. */
+    private CompletableFuture<Void> settleOnce(String what, String type, ObjectNode data) {
+        if (!state.compareAndSet(OPEN, CLAIMED)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (tag == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (!transport.isCurrent(conn) || !conn.sendText(Frames.control(type, transport.source(), null, data))) {
+            return stale(what);
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> ack() {
+        return settleOnce("ack", Frames.ACK, tag == null ? null : tagged());
     }
 
     @Override
     public CompletableFuture<Void> reject(boolean requeue) {
-        if (settled.compareAndSet(false, true) && tag != null) {
-            ObjectNode d = tagged();
+        ObjectNode d = tag == null ? null : tagged();
+        if (d != null) {
             d.put("requeue", requeue);
-            conn.sendText(Frames.control(Frames.REJECT, transport.source(), null, d));
         }
-        return CompletableFuture.completedFuture(null);
+        return settleOnce("reject", Frames.REJECT, d);
     }
 
     @Override
     public CompletableFuture<Void> redeliverLater(Map<String, String> newHeaders, Duration delay) {
-        if (!settled.compareAndSet(false, true) || tag == null || !transport.isCurrent(conn)) {
-            // a stale delivery: the hub gave it back when the connection dropped
+        if (!state.compareAndSet(OPEN, CLAIMED)) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (tag == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (!transport.isCurrent(conn)) {
+            return stale("redeliverLater");
         }
         ObjectNode d = tagged();
         d.put("delayMs", delay.toMillis());
         ObjectNode h = d.putObject("headers");
         newHeaders.forEach(h::put);
-        return transport.request(conn, Frames.REDELIVER, d).thenApply(x -> (Void) null);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        transport.request(conn, Frames.REDELIVER, d).whenComplete((x, e) -> {
+            if (e == null) {
+                result.complete(null);
+            } else {
+                if (transport.isCurrent(conn)) {
+                    state.set(OPEN); // nothing was settled: the caller may settle it otherwise
+                }
+                result.completeExceptionally(e instanceof CourierException ? e
+                        : new CourierException("redeliverLater failed: " + e.getMessage(), e));
+            }
+        });
+        return result;
     }
 }

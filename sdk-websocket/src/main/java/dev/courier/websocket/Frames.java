@@ -151,9 +151,15 @@ final class Frames {
         return ct.equals("application/json") || ct.endsWith("+json") || ct.equals("text/json");
     }
 
-    /** The body as text when it is exactly one well-formed JSON value in UTF-8; null otherwise. */
+    /**
+     * The body as text when it is exactly one well-formed JSON value in UTF-8 with nothing around it
+     * (no whitespace or byte-order mark before or after); null otherwise, and the body then travels
+     * as {@code data_base64}. That is the one rule for a structured-mode body, and it keeps every
+     * body byte-exact: {@code data} is read back as the exact text of the value (issue 12.7: the
+     * whitespace around a JSON body was dropped).
+     */
     static String jsonText(byte[] body) {
-        if (body.length == 0) {
+        if (body.length == 0 || !startsAValue(body[0]) || isJsonSpace(body[body.length - 1])) {
             return null;
         }
         String text;
@@ -172,6 +178,14 @@ final class Frames {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static boolean startsAValue(byte b) {
+        return b == '{' || b == '[' || b == '"' || b == '-' || (b >= '0' && b <= '9') || b == 't' || b == 'f' || b == 'n';
+    }
+
+    private static boolean isJsonSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 
     // ---- decoding --------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ final class HubServer extends WebSocketServer {
     private final Map<String, AtomicInteger> perPrincipal = new ConcurrentHashMap<>();
     private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
     private final Map<String, ReplyOwner> replyOwners = new ConcurrentHashMap<>();
+    /** Message id → the principal whose connections sent it (counted per connection). */
+    private final Map<String, ReplyOwner> claimedIds = new java.util.HashMap<>();
     private volatile Set<String> ownOrigins = Set.of();
 
     /** Why a handshake was refused, kept on the connection until it is closed. */
@@ -54,6 +56,7 @@ final class HubServer extends WebSocketServer {
         }
     }
 
+    /** Who owns a name (a reply address, a message id), and how many subscriptions/connections hold it. */
     private static final class ReplyOwner {
         final String principal;
         int subscriptions;
@@ -222,6 +225,39 @@ final class HubServer extends WebSocketServer {
             if (!perPrincipal.containsKey(name)) {
                 buckets.remove(name);
             }
+        }
+    }
+
+    // ---- message ids claimed by principals ----------------------------------------------------------
+
+    /**
+     * True when {@code principal} may use {@code messageId} (whose events its connections then see):
+     * it is unclaimed or already this principal's. Counted per connection that holds it; freed when
+     * the last one lets it go (its 1024 most recent ids, or disconnect).
+     */
+    boolean claimId(String messageId, String principal) {
+        synchronized (claimedIds) {
+            ReplyOwner o = claimedIds.computeIfAbsent(messageId, a -> new ReplyOwner(principal));
+            if (!o.principal.equals(principal)) {
+                return false;
+            }
+            o.subscriptions++;
+            return true;
+        }
+    }
+
+    void releaseId(String messageId) {
+        synchronized (claimedIds) {
+            ReplyOwner o = claimedIds.get(messageId);
+            if (o != null && --o.subscriptions <= 0) {
+                claimedIds.remove(messageId);
+            }
+        }
+    }
+
+    int claimedIdCount() {
+        synchronized (claimedIds) {
+            return claimedIds.size();
         }
     }
 

@@ -52,10 +52,15 @@ final class HubSession {
     private final AtomicLong tags = new AtomicLong();
     private final AtomicLong sends = new AtomicLong();
     private final AtomicBoolean cleaned = new AtomicBoolean();
+    /** Ids of messages this connection sent (the last 1024), each claimed hub-wide for this principal. */
     private final Set<String> correlations = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_CORRELATIONS;
+            if (size() > MAX_CORRELATIONS) {
+                hub.releaseId(eldest.getKey());
+                return true;
+            }
+            return false;
         }
     });
     private final Set<String> subjectPatterns;
@@ -94,7 +99,9 @@ final class HubSession {
         d.put("hub", hub.s.hubId);
         d.put("session", id);
         d.put("principal", principal.name());
+        d.put("replyPrefix", Authorizer.personalReplyPrefix(principal));
         d.put("maxMessageBytes", hub.s.maxMessageBytes);
+        d.put("maxAttributeBytes", hub.s.maxAttributeBytes);
         d.put("messagesPerSecond", hub.s.messagesPerSecond);
         d.put("burst", hub.s.burst);
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
@@ -154,17 +161,46 @@ final class HubSession {
                     + " or deadletter:<service>, was '" + to + "'");
             return;
         }
+        for (String attribute : dev.courier.spi.Limits.ATTRIBUTES) {
+            String v = f.headers.get(attribute);
+            // a char is at most 3 UTF-8 bytes: count bytes only when the length alone does not decide
+            if (v != null && v.length() * 3L > hub.s.maxAttributeBytes
+                    && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > hub.s.maxAttributeBytes) {
+                error(seq, "too_large", "attribute '" + attribute + "' is longer than " + hub.s.maxAttributeBytes
+                        + " bytes (UTF-8); the message was refused");
+                return;
+            }
+        }
         if (!mayPublish(address)) {
             error(seq, "forbidden", principal.name() + " may not publish to " + address);
             return;
         }
         String messageId = f.headers.get(Headers.ID);
+        boolean claimed = false;
         if (messageId != null && (address.kind() == Address.Kind.COMMAND || address.kind() == Address.Kind.EVENT)) {
+            // the id is claimed before the publish (a fast answer may come before the confirm) and given back
+            // when the publish fails: a refused send registers nothing (issue 11.10)
             synchronized (correlations) {
-                correlations.add(messageId);
+                if (!correlations.contains(messageId)) {
+                    if (!hub.claimId(messageId, principal.name())) {
+                        error(seq, "forbidden", "message id " + messageId + " is in use by another principal;"
+                                + " ids must be unique");
+                        return;
+                    }
+                    correlations.add(messageId);
+                    claimed = true;
+                }
             }
         }
+        boolean release = claimed;
         hub.backbone.publish(address, f.headers, f.body).whenComplete((x, e) -> {
+            if (e != null && release) {
+                synchronized (correlations) {
+                    if (correlations.remove(messageId)) {
+                        hub.releaseId(messageId);
+                    }
+                }
+            }
             if (e == null) {
                 if (seq != null) {
                     confirm(seq, null);
@@ -255,8 +291,17 @@ final class HubSession {
                 error(seq, "forbidden", principal.name() + " may not subscribe to " + address.name());
                 return;
             }
+            try {
+                hub.personal.register(address.name(), this, subId);
+            } catch (RuntimeException e) {
+                error(seq, "refused", "cannot subscribe to " + address + ": " + e.getMessage());
+                return;
+            }
             subs.put(subId, new Sub(address, null, true));
-            hub.personal.register(address.name(), this, subId);
+            if (closed && subs.remove(subId) != null) {
+                hub.personal.unregister(address.name(), this, subId); // cleanUp ran meanwhile
+                return;
+            }
             confirm(seq, null);
             return;
         }
@@ -271,6 +316,11 @@ final class HubSession {
             case REPLY:
                 if (group == null) {
                     group = id;
+                }
+                if (!z.allows(principal, Operation.RECEIVE_REPLIES, address.name())) {
+                    error(seq, "forbidden", principal.name() + " may not receive the replies sent to " + address.name()
+                            + " (its own reply addresses start with " + Authorizer.personalReplyPrefix(principal) + ")");
+                    return;
                 }
                 if (!hub.claimReplyAddress(address.name(), principal.name())) {
                     error(seq, "forbidden", "reply address " + address.name() + " belongs to another principal");
@@ -471,11 +521,17 @@ final class HubSession {
             return false;
         }
         closed = true;
-        hub.personal.unregister(this, null);
+        hub.personal.unregisterAll(this);
         for (Iterator<Map.Entry<String, Sub>> it = subs.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Sub> e = it.next();
             it.remove();
             closeSub(e.getKey(), e.getValue());
+        }
+        synchronized (correlations) {
+            for (String messageId : correlations) {
+                hub.releaseId(messageId);
+            }
+            correlations.clear();
         }
         for (Long tag : unsettled.keySet()) {
             Delivery d = unsettled.remove(tag);
@@ -489,7 +545,7 @@ final class HubSession {
 
     private void closeSub(String subId, Sub s) {
         if (s.personal) {
-            hub.personal.unregister(this, subId);
+            hub.personal.unregister(s.address.name(), this, subId);
             return;
         }
         try {

@@ -2,6 +2,7 @@ package dev.courier.websocket;
 
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
+import org.java_websocket.WrappedByteChannel;
 import org.java_websocket.WebSocketServerFactory;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.framing.CloseFrame;
@@ -47,17 +48,105 @@ final class HubSocketFactory implements WebSocketServerFactory {
     }
 
     private WebSocketImpl guard(Guarded ws) {
-        timer.schedule(() -> {
-            if (!ws.isOpen() && !ws.isClosed()) {
-                ws.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
-            }
-        }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(() -> {
+                if (!ws.isOpen() && !ws.isClosed()) {
+                    ws.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
+                }
+            }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the hub is closing: a connection accepted now is closed with the server; an exception here
+            // would reach Java-WebSocket's accept loop, which logs it as a fatal error
+        }
         return ws;
     }
 
+    /**
+     * Every byte read from a client proves it alive: the selector thread marks the connection at once
+     * ({@link WebSocketImpl#updateLastPong()}), so the lost-connection check never waits for a worker
+     * thread to decode a pong queued behind other connections' frames. Before, a busy hub (a fuzzing
+     * client, both cores hogged) cut well-behaved idle clients for "no pong in time" (issue 10.9).
+     */
     @Override
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
-        return delegate.wrapChannel(channel, key);
+        ByteChannel inner = delegate.wrapChannel(channel, key);
+        return inner instanceof WrappedByteChannel ? new LiveWrapped((WrappedByteChannel) inner, key) : new Live(inner, key);
+    }
+
+    private static void alive(SelectionKey key, int read) {
+        if (read > 0 && key.attachment() instanceof WebSocketImpl) {
+            ((WebSocketImpl) key.attachment()).updateLastPong();
+        }
+    }
+
+    /** A plain channel that marks its connection alive on every read that returns bytes. */
+    private static class Live implements ByteChannel {
+        final ByteChannel inner;
+        final SelectionKey key;
+
+        Live(ByteChannel inner, SelectionKey key) {
+            this.inner = inner;
+            this.key = key;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = inner.read(dst);
+            alive(key, n);
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return inner.write(src);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return inner.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            inner.close();
+        }
+    }
+
+    /** The same for TLS, whose channel Java-WebSocket drives through {@link WrappedByteChannel}. */
+    private static final class LiveWrapped extends Live implements WrappedByteChannel {
+        private final WrappedByteChannel wrapped;
+
+        LiveWrapped(WrappedByteChannel inner, SelectionKey key) {
+            super(inner, key);
+            this.wrapped = inner;
+        }
+
+        @Override
+        public boolean isNeedWrite() {
+            return wrapped.isNeedWrite();
+        }
+
+        @Override
+        public void writeMore() throws IOException {
+            wrapped.writeMore();
+        }
+
+        @Override
+        public boolean isNeedRead() {
+            return wrapped.isNeedRead();
+        }
+
+        @Override
+        public int readMore(ByteBuffer dst) throws IOException {
+            int n = wrapped.readMore(dst);
+            alive(key, n);
+            return n;
+        }
+
+        @Override
+        public boolean isBlocking() {
+            return wrapped.isBlocking();
+        }
     }
 
     @Override

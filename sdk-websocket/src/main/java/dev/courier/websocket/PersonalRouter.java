@@ -5,7 +5,10 @@ import dev.courier.spi.Delivery;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportSubscription;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,23 +64,61 @@ final class PersonalRouter {
         this.group = "courierhub." + hubId;
     }
 
-    void register(String eventName, HubSession session, String subId) {
-        Route r;
-        synchronized (this) {
-            r = routes.get(eventName);
-            if (r == null) {
-                Route created = new Route(eventName);
-                created.subscription = backbone.subscribe(Address.event(eventName), group, 256, created::dispatch);
-                routes.put(eventName, created);
-                r = created;
-            }
+    /**
+     * Adds a member to the route of {@code eventName}, creating the route (and its backbone
+     * subscription) for the first one. Routes are reference-counted by their members: the last
+     * {@link #unregister} removes the route and closes its backbone subscription (issue 11.9: before,
+     * every event name ever subscribed kept a route and a backbone subscription for the hub's life).
+     */
+    synchronized void register(String eventName, HubSession session, String subId) {
+        Route r = routes.get(eventName);
+        if (r == null) {
+            Route created = new Route(eventName);
+            created.subscription = backbone.subscribe(Address.event(eventName), group, 256, created::dispatch);
+            routes.put(eventName, created);
+            r = created;
         }
         r.members.add(new Member(session, subId));
     }
 
-    void unregister(HubSession session, String subId) {
-        for (Route r : routes.values()) {
-            r.members.removeIf(m -> m.session == session && (subId == null || m.subId.equals(subId)));
+    /** Removes the member {@code subId} of {@code session} from the route of {@code eventName}; frees a route left empty. */
+    void unregister(String eventName, HubSession session, String subId) {
+        TransportSubscription toClose = null;
+        synchronized (this) {
+            Route r = routes.get(eventName);
+            if (r != null) {
+                r.members.removeIf(m -> m.session == session && m.subId.equals(subId));
+                if (r.members.isEmpty()) {
+                    routes.remove(eventName);
+                    toClose = r.subscription;
+                }
+            }
+        }
+        close(toClose);
+    }
+
+    /** Removes every member of {@code session}; frees the routes left empty. */
+    void unregisterAll(HubSession session) {
+        List<TransportSubscription> toClose = new ArrayList<>();
+        synchronized (this) {
+            for (Iterator<Route> it = routes.values().iterator(); it.hasNext(); ) {
+                Route r = it.next();
+                if (r.members.removeIf(m -> m.session == session) && r.members.isEmpty()) {
+                    it.remove();
+                    toClose.add(r.subscription);
+                }
+            }
+        }
+        toClose.forEach(PersonalRouter::close);
+    }
+
+    private static void close(TransportSubscription s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                // the backbone went away: nothing left to free
+            }
         }
     }
 
@@ -87,10 +128,7 @@ final class PersonalRouter {
 
     synchronized void close() {
         for (Route r : routes.values()) {
-            TransportSubscription s = r.subscription;
-            if (s != null) {
-                s.close();
-            }
+            close(r.subscription);
         }
         routes.clear();
     }

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p><b>Routing.</b> Standalone (the default), the hub routes through a private in-memory broker:
- * nothing survives a restart. With {@link Builder#backbone(Transport)} it routes through another
+ * nothing survives a restart. With {@link Builder#backbone(Transport, Duration)} it routes through another
  * Courier transport (AMQP, MQTT), so several hubs can serve clients while the broker keeps the
  * messages. A connection may subscribe as a member of a service (at-least-once: deliveries are
  * acked by the client and handed to another member when it goes away) or as itself ("personal",
@@ -61,6 +61,11 @@ public final class WebSocketHub implements AutoCloseable {
 
     /** Default maximum size of one message (frame or fragmented message): 1 MiB of payload plus 64 KiB of envelope. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024;
+    /**
+     * Default maximum of each CloudEvents attribute a client sets ({@link dev.courier.spi.Limits#ATTRIBUTES}:
+     * id, subject, type, …), in UTF-8 bytes; a message over it is refused with {@code too_large}.
+     */
+    public static final int DEFAULT_MAX_ATTRIBUTE_BYTES = 256;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL = 100;
     public static final double DEFAULT_MESSAGES_PER_SECOND = 100;
@@ -86,7 +91,7 @@ public final class WebSocketHub implements AutoCloseable {
             return t;
         });
         this.backbone = s.backbone != null ? s.backbone
-                : InMemoryBroker.create(s.queueCapacity, s.deadLetterCapacity).connect();
+                : (s.broker != null ? s.broker : InMemoryBroker.create(s.queueCapacity, s.deadLetterCapacity)).connect();
         Tickets tickets = new Tickets(s.ticketTtl);
         this.server = new HubServer(s, backbone, timer, tickets);
         this.http = s.httpPort >= 0 ? new HubHttp(s, server, tickets) : null;
@@ -138,6 +143,16 @@ public final class WebSocketHub implements AutoCloseable {
         return server.sessionCount();
     }
 
+    /** Personal routes (one per event name some connection subscribed to personally); for tests. */
+    int personalRouteCount() {
+        return server.personal.routeCount();
+    }
+
+    /** Message ids claimed by connected principals; for tests. */
+    int claimedIdCount() {
+        return server.claimedIdCount();
+    }
+
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
     void dropConnections() {
         server.dropAll();
@@ -179,6 +194,7 @@ public final class WebSocketHub implements AutoCloseable {
         Set<String> allowedOrigins = new LinkedHashSet<>();
         boolean allowOwnOrigin = true;
         int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        int maxAttributeBytes = DEFAULT_MAX_ATTRIBUTE_BYTES;
         int maxHandshakeBytes = 16 * 1024;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
         int maxConnectionsPerPrincipal = DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL;
@@ -193,6 +209,8 @@ public final class WebSocketHub implements AutoCloseable {
         int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         int deadLetterCapacity = DEFAULT_QUEUE_CAPACITY;
         Transport backbone;
+        /** Standalone: the in-memory broker to route through (tests keep one across hub restarts). */
+        InMemoryBroker broker;
         Duration backbonePublishTimeout = Duration.ofSeconds(5);
         SSLContext sslContext;
         int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
@@ -271,6 +289,16 @@ public final class WebSocketHub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Largest CloudEvents attribute (id, subject, type, correlationid, …) in UTF-8 bytes (default 256,
+         * at least 64); a message over it is refused with {@code too_large}. It also bounds the subject
+         * the hub matches against {@code subject:} grant patterns.
+         */
+        public Builder maxAttributeBytes(int bytes) {
+            s.maxAttributeBytes = bytes;
+            return this;
+        }
+
         /** Connections in total and per principal; past them the handshake is answered with 503 or 429. */
         public Builder maxConnections(int total, int perPrincipal) {
             s.maxConnections = total;
@@ -322,6 +350,16 @@ public final class WebSocketHub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Standalone, routes through this in-memory broker instead of a private one, so that it outlives
+         * the hub: tests restart a hub on the same port the way a bridged hub restarts while its broker
+         * keeps the messages.
+         */
+        Builder inMemoryBroker(InMemoryBroker broker) {
+            s.broker = broker;
+            return this;
+        }
+
         /** Serves {@code wss://} with this context. */
         public Builder sslContext(SSLContext context) {
             s.sslContext = context;
@@ -360,6 +398,10 @@ public final class WebSocketHub implements AutoCloseable {
             }
             if (s.maxMessageBytes < 1024) {
                 problems.add("maxMessageBytes must be at least 1024, was " + s.maxMessageBytes);
+            }
+            if (s.maxAttributeBytes < dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES || s.maxAttributeBytes > s.maxMessageBytes / 4) {
+                problems.add("maxAttributeBytes must be at least " + dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES
+                        + " and at most a quarter of maxMessageBytes, was " + s.maxAttributeBytes);
             }
             if (s.maxConnections < 1 || s.maxConnectionsPerPrincipal < 1) {
                 problems.add("maxConnections must be positive, was " + s.maxConnections + " / " + s.maxConnectionsPerPrincipal);

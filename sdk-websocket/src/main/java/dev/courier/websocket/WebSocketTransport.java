@@ -7,9 +7,11 @@ import dev.courier.CourierException;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
 import dev.courier.spi.Address;
+import dev.courier.spi.Backoff;
 import dev.courier.spi.Capability;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.DeliveryCallback;
+import dev.courier.spi.Limits;
 import dev.courier.spi.RawMessage;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportContext;
@@ -86,12 +88,19 @@ public final class WebSocketTransport implements Transport {
     private volatile boolean closed;
     private volatile Duration publishTimeout = Duration.ofSeconds(10);
     private volatile int hubMaxMessageBytes = WebSocketHub.DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int hubMaxAttributeBytes = WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES;
     private volatile String source = "/courier/client";
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
-    private volatile long backoffMillis;
+    /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
+    private final Backoff backoff;
+    private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
+    /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
+    private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static final class PendingPublish {
         final String text;
+        volatile boolean rateLimited;
         final CompletableFuture<Void> future = new CompletableFuture<>();
         volatile ScheduledFuture<?> timeout;
 
@@ -119,7 +128,7 @@ public final class WebSocketTransport implements Transport {
         this.maxInFlight = b.maxInFlight;
         this.maxIncoming = b.maxIncoming;
         this.pingInterval = b.pingInterval;
-        this.backoffMillis = reconnectMin.toMillis();
+        this.backoff = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "courier-ws-client-timer");
             t.setDaemon(true);
@@ -189,8 +198,13 @@ public final class WebSocketTransport implements Transport {
         c.connect();
     }
 
+    /** True while {@code c} is the live connection of an open transport (its deliveries can be settled). */
     boolean isCurrent(ClientConnection c) {
-        return c == current && connected;
+        return c == current && connected && !closed;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     String source() {
@@ -219,6 +233,10 @@ public final class WebSocketTransport implements Transport {
                 case Frames.ERROR: {
                     String code = Frames.text(f.control, "code");
                     String message = Frames.text(f.control, "message");
+                    if ("rate_limited".equals(code) && seqText != null && seqText.startsWith("p")) {
+                        rateLimited(seqText);
+                        return;
+                    }
                     if (seqText == null) {
                         log.warn("hub {} reports {}: {}", describe(), code, message);
                     } else {
@@ -258,8 +276,10 @@ public final class WebSocketTransport implements Transport {
             return;
         }
         hubMaxMessageBytes = data.path("maxMessageBytes").asInt(hubMaxMessageBytes);
+        hubRate = data.path("messagesPerSecond").asDouble(hubRate);
+        hubMaxAttributeBytes = data.path("maxAttributeBytes").asInt(hubMaxAttributeBytes);
         connected = true;
-        backoffMillis = reconnectMin.toMillis();
+        backoff.connected();
         if (started) {
             log.info("reconnected to hub {}", describe());
         }
@@ -272,10 +292,63 @@ public final class WebSocketTransport implements Transport {
                 });
             }
         }
+        rateWaiting.clear();
         for (PendingPublish p : pending.values()) {
             c.sendText(p.text);
         }
         welcome.complete(null);
+    }
+
+    /**
+     * The hub refused a publish for its rate limit (issue 11.11): like every transport, the client applies
+     * back-pressure instead of failing — the publish waits, with those made after it, and is sent again
+     * one per rate interval in publish order; the publish timeout still bounds it.
+     */
+    private void rateLimited(String seqText) {
+        long n;
+        try {
+            n = Long.parseLong(seqText.substring(1));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        PendingPublish p = pending.get(n);
+        if (p != null) {
+            p.rateLimited = true;
+            rateWaiting.add(n);
+            scheduleDrain();
+        }
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            long interval = Math.max(1, (long) Math.ceil(1000 / Math.max(0.001, hubRate)));
+            try {
+                timer.schedule(this::drain, interval, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                drainScheduled.set(false); // closing
+            }
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false);
+        ClientConnection c = current;
+        if (!connected || c == null) {
+            return; // the welcome sends every pending publish again
+        }
+        Long n = rateWaiting.pollFirst();
+        while (n != null && !pending.containsKey(n)) {
+            n = rateWaiting.pollFirst(); // confirmed or timed out meanwhile
+        }
+        if (n != null) {
+            PendingPublish p = pending.get(n);
+            if (p != null) {
+                c.sendText(p.text);
+            }
+        }
+        if (!rateWaiting.isEmpty()) {
+            scheduleDrain();
+        }
     }
 
     private void settle(String seqText, JsonNode ok, String error) {
@@ -342,8 +415,7 @@ public final class WebSocketTransport implements Transport {
             return;
         }
         welcome = new CompletableFuture<>();
-        long delay = backoffMillis;
-        backoffMillis = Math.min(reconnectMax.toMillis(), backoffMillis * 2);
+        long delay = backoff.nextDelay().toMillis();
         log.warn("{}; reconnecting in {} ms", why, delay);
         try {
             timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
@@ -435,13 +507,20 @@ public final class WebSocketTransport implements Transport {
         long timeoutMillis = publishTimeout.toMillis();
         p.timeout = timer.schedule(() -> {
             if (pending.remove(n, p)) {
+                rateWaiting.remove(n);
                 p.future.completeExceptionally(new PublishTimeoutException("no confirm from the hub for " + to
-                        + " within the publish timeout of " + publishTimeout + (connected ? "" : " (not connected)")));
+                        + " within the publish timeout of " + publishTimeout + (connected ? "" : " (not connected)")
+                        + (p.rateLimited ? " (held back by the hub's rate limit of " + hubRate + " messages/s)" : "")));
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);
         ClientConnection c = current;
         if (connected && c != null) {
-            c.sendText(text);
+            if (!rateWaiting.isEmpty()) {
+                rateWaiting.add(n); // behind the publishes waiting for the rate limit, in order
+                scheduleDrain();
+            } else {
+                c.sendText(text);
+            }
         }
         return p.future;
     }
@@ -498,6 +577,23 @@ public final class WebSocketTransport implements Transport {
                         .path("removed").asBoolean(false);
             }
         };
+    }
+
+    /**
+     * The hub's limits, as its welcome states them: attributes {@code maxAttributeBytes} (default 256
+     * bytes); header values 16 KiB and all headers 64 KiB (at most half the frame); the body
+     * {@code maxMessageBytes} (default 1 MiB + 64 KiB) less 8 KiB for the envelope — a JSON body
+     * travels as it is. A body that is not one JSON value travels in base64 (4/3 of its size): the
+     * exact frame is measured again before each send, and a publish over the hub's frame size fails
+     * then, naming the limit.
+     */
+    @Override
+    public Limits limits() {
+        int frame = hubMaxMessageBytes;
+        int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
+        int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hubMaxAttributeBytes, headers));
+        return new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
+                Math.max(1, frame - 8 * 1024));
     }
 
     @Override
@@ -656,7 +752,11 @@ public final class WebSocketTransport implements Transport {
             return this;
         }
 
-        /** Reconnect backoff: first delay, doubling up to {@code max}. */
+        /**
+         * Reconnect backoff (default 100 ms to 5 s): the first delay, doubling up to {@code max}, each
+         * lowered by a random part of up to half ({@link Backoff}); the count starts again only after a
+         * connection stayed up for 30 s.
+         */
         public Builder reconnectDelay(Duration min, Duration max) {
             this.reconnectMin = min;
             this.reconnectMax = max;
@@ -693,6 +793,9 @@ public final class WebSocketTransport implements Transport {
                 if (d == null || d.isNegative() || d.isZero()) {
                     problems.add("timeouts and delays must be positive, got " + d);
                 }
+            }
+            if (reconnectMin != null && reconnectMax != null && reconnectMax.compareTo(reconnectMin) < 0) {
+                problems.add("reconnectDelay max must be at least min, was " + reconnectMin + " / " + reconnectMax);
             }
             if (maxInFlight < 1 || maxIncoming < 1024) {
                 problems.add("maxInFlight must be positive and maxIncomingMessageBytes at least 1024");

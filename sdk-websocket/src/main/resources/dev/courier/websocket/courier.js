@@ -36,9 +36,11 @@
     this._pending = {};      // seq -> {frame, resolve, reject, timer}
     this._subs = {};         // sub id -> {name, handler}
     this._requests = {};     // request id -> {resolve, reject, timer}
-    this._replyAddress = "browser." + uuid();
+    this._replyTab = uuid();      // this tab's reply address is the hub's replyPrefix + this
+    this._replyAddress = null;
     this._closed = false;
-    this._backoff = 250;
+    this._failures = 0;      // reconnect attempts in a row (see _nextDelay)
+    this._upSince = -1;
     this._ws = null;
     this._open = false;
   }
@@ -59,8 +61,9 @@
         if (f.type === CONTROL + "welcome") {
           welcomed = true;
           self.principal = f.data.principal;
+          self._replyAddress = (f.data.replyPrefix || "~" + f.data.principal + ".") + self._replyTab;
           self._open = true;
-          self._backoff = 250;
+          self._upSince = Date.now();
           self._afterWelcome().then(function () { self.onstatus("connected"); resolve(self); }, reject);
           return;
         }
@@ -77,8 +80,7 @@
         }
         if (self._closed) return;
         self.onstatus("reconnecting");
-        var delay = self._backoff;
-        self._backoff = Math.min(5000, self._backoff * 2);
+        var delay = self._nextDelay();
         setTimeout(function () {
           if (self.options.ticket && !self.options.token) {
             self.onerror({ code: "closed", message: "tickets work once: reconnect with a new ticket" });
@@ -88,6 +90,21 @@
         }, delay);
       };
     });
+  };
+
+  /**
+   * The reconnect delay, as Courier's Java Backoff computes it: 250 ms doubling to 5 s, each delay
+   * lowered by a random part of up to half, so that the tabs that lost one hub do not come back in
+   * step; the count of failures starts again only after a connection stayed up for 30 s.
+   */
+  CourierClient.prototype._nextDelay = function () {
+    if (this._upSince >= 0) {
+      if (Date.now() - this._upSince >= 30000) this._failures = 0;
+      this._upSince = -1;
+    }
+    this._failures++;
+    var base = Math.min(5000, 250 * Math.pow(2, Math.min(this._failures, 16) - 1));
+    return Math.max(1, Math.round(base - base * 0.5 * Math.random()));
   };
 
   CourierClient.prototype._afterWelcome = function () {

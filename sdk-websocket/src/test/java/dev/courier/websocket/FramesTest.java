@@ -77,4 +77,20 @@ class FramesTest {
         assertFalse(Glob.matches("v1.order.*", "v1.payment.captured"));
         assertFalse(Glob.matches("v1.order.place", "v1.order.placed"));
     }
+
+    /**
+     * Issue 12.7: whitespace around a JSON body was dropped ({@code {…}\n} arrived as {@code {…}}).
+     * The rule: a body travels as {@code data} only when it is exactly one JSON value with nothing
+     * around it; anything else (whitespace around it included) as {@code data_base64} — byte-exact.
+     */
+    @Test
+    void whitespaceAroundAJsonBodyIsKeptByteForByte() throws Exception {
+        for (String body : new String[] {"{\"a\":1}\n", " 42 ", "\t[1, 2]", "\"s\"\r\n", "\n", " ", "\uFEFF{}"}) {
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            assertArrayEquals(b, roundTrip(H, b).body, () -> "body '" + body.replace("\n", "\\n") + "' must round-trip"
+                    + " byte for byte");
+        }
+        String text = Frames.message(H, "{\"a\":1}\n".getBytes(StandardCharsets.UTF_8), Map.of());
+        assertTrue(text.contains("data_base64"), "a JSON body with whitespace around it travels as data_base64: " + text);
+    }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * 100,000 random and mutated frames (many per connection, so ports are not exhausted), plus raw
@@ -73,9 +73,13 @@ class HubFuzzTest {
     void randomAndMutatedFramesNeverHurtTheHubOrOtherClients() throws Exception {
         long seed = Long.getLong("courier.fuzz.seed", System.nanoTime());
         System.out.println("fuzz seed " + seed + " (rerun with -Dcourier.fuzz.seed=" + seed + ")");
-        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500)
-                // a fuzz client that never finishes its close handshake is reaped by the ping/pong timeout
-                .idleTimeout(Duration.ofSeconds(3)).build().start();
+        // Issue 10.9: with idleTimeout(3 s) — a pong deadline of 4.5 s — the hub's lost-connection check cut the
+        // well-behaved client (and busy fuzz clients, six at one tick) for "did not respond with a pong in
+        // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine, 8.5-37 s under the hog,
+        // and the starved hub itself read nothing from a worker's connections for up to 17 s (measured). The
+        // short timeout was there to reap fuzz connections the test replaced without closing them; the test
+        // now aborts every connection it opens, so the hub's default idle timeout (30 s) applies.
+        try (WebSocketHub hub = TestHubs.builder().maxMessageBytes(16 * 1024).maxConnections(500, 500).build().start();
              RawClient good = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
             good.send(HubSecurityTest.control("subscribe", "g0", "{\"sub\":\"sink\",\"address\":\"event:v1.kit.good\",\"group\":\"goodsvc\"}"));
             good.await(RawClient.type(Frames.CONFIRM), "good client subscribed");
@@ -92,6 +96,7 @@ class HubFuzzTest {
                         if (fuzz == null || fuzz.closed.isDone()) {
                             if (fuzz != null) {
                                 count(fuzz, internal);
+                                fuzz.ws.abort(); // closed by the hub: make sure the socket is gone too
                             }
                             fuzz = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null);
                         }
@@ -115,6 +120,7 @@ class HubFuzzTest {
                     }
                     count(fuzz, internal);
                     fuzz.close();
+                    fuzz.ws.abort();
                     return null;
                 }));
             }
@@ -148,7 +154,9 @@ class HubFuzzTest {
             assertEquals(FRAMES / CONNECTIONS * CONNECTIONS, sent.get());
             assertEquals(0, internal.get(), "no frame may cause an internal error");
 
-            // the well-behaved client still gets correct answers
+            // the well-behaved client was never disconnected and still gets correct answers
+            assertFalse(good.closed.isDone(), () -> "the hub disconnected the well-behaved client during the fuzzing"
+                    + " (close code " + good.closed.join() + ")");
             good.frames.clear();
             good.send(HubSecurityTest.message("event:v1.kit.good", "v1.kit.good", "g1", ""));
             JsonNode delivery = good.await(n -> "v1.kit.good".equals(n.path("type").asText()) && n.has("courierwstag"),
@@ -156,9 +164,11 @@ class HubFuzzTest {
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g1".equals(n.path("data").path("seq").asText()), "confirm");
             good.send(HubSecurityTest.control("ack", "g2", "{\"tag\":" + delivery.path("courierwstag").asLong() + "}"));
             good.await(n -> RawClient.type(Frames.CONFIRM).test(n) && "g2".equals(n.path("data").path("seq").asText()), "ack ok");
-            Await.until(Duration.ofSeconds(30), () -> hub.connectionCount() == 1, () -> "fuzz connections released: "
-                    + hub.connectionCount());
-            assertTrue(good.closed.isDone() == false, "the good client was never disconnected");
+            // Open question (see notes/websocket.md): in most runs one connection the test closed stays open on the
+            // hub until the idle check reaps it (30 s timeout, 45 s deadline); hence the long wait
+            Await.until(Duration.ofSeconds(120), () -> hub.connectionCount() == 1, () -> "every fuzz connection should be"
+                    + " released; open: " + hub.connectionCount());
+            assertFalse(good.closed.isDone(), "the good client was never disconnected");
         }
     }
 
