@@ -450,6 +450,9 @@ public final class MessageBus implements AutoCloseable {
          * attempt, an {@link Interceptor.Outbound} before each publish, send, request and reply, in
          * registration order after the built-in links (see {@link Interceptor} for the order, threads
          * and exceptions). One that also implements {@link BusListener} is added as a listener too.
+         *
+         * @param interceptor an {@link Interceptor.Inbound}, an {@link Interceptor.Outbound}, or both
+         * @return this builder
          */
         public Builder interceptor(Interceptor interceptor) {
             if (interceptor == null) {

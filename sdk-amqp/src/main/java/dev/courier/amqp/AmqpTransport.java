@@ -765,6 +765,9 @@ public final class AmqpTransport implements Transport {
          * back to Courier's values afterwards (Courier recovers its connections itself); the host,
          * credentials and virtual host come from this builder. An exception from the hook fails
          * {@code start()}.
+         *
+         * @param customizer called with Courier's configured factory
+         * @return this builder
          */
         public Builder connectionFactory(java.util.function.Consumer<? super ConnectionFactory> customizer) {
             this.customizer = customizer;

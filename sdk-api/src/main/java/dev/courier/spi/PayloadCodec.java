@@ -18,13 +18,31 @@ import dev.courier.internal.JsonCodec;
  */
 public interface PayloadCodec {
 
-    /** The CloudEvents {@code datacontenttype} of what {@link #encode} makes, e.g. {@code application/json}. */
+    /**
+     * What {@link #encode} makes.
+     *
+     * @return the CloudEvents {@code datacontenttype}, e.g. {@code application/json}
+     */
     String contentType();
 
-    /** The bytes of {@code value}; throws {@link CodecException}. */
+    /**
+     * Encodes a payload.
+     *
+     * @param value the payload (a record)
+     * @return its bytes
+     * @throws CodecException when it cannot be encoded
+     */
     byte[] encode(Object value);
 
-    /** A {@code type} read from {@code body}; throws {@link CodecException}. */
+    /**
+     * Decodes a payload.
+     *
+     * @param body the bytes that arrived
+     * @param type what to read them as
+     * @param <T>  the payload type
+     * @return the payload (null for a body that is the JSON {@code null})
+     * @throws CodecException when the body is not one {@code type}
+     */
     <T> T decode(byte[] body, Class<T> type);
 
     /**
@@ -32,7 +50,11 @@ public interface PayloadCodec {
      * schemas describe what it writes. Optional: a codec without it is described with Courier's defaults.
      */
     interface JsonSchemaHints {
-        /** True when a {@code java.time.Duration} is written as a number of seconds, false for an ISO-8601 string. */
+        /**
+         * How a {@code java.time.Duration} is written.
+         *
+         * @return true for a number of seconds, false for an ISO-8601 string
+         */
         boolean writesDurationsAsNumbers();
     }
 
@@ -40,6 +62,9 @@ public interface PayloadCodec {
      * Courier's Jackson 2 codec over a copy of {@code mapper} (null: a new one) with Courier's settings
      * added: java.time and Optional support, unknown fields ignored, trailing tokens refused, dates as
      * ISO-8601 strings, no default typing.
+     *
+     * @param mapper your Jackson 2 mapper, or null
+     * @return the codec
      */
     static PayloadCodec jackson(ObjectMapper mapper) {
         return new JsonCodec(mapper);

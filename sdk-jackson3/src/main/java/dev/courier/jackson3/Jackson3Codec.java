@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * come out in declaration order (Jackson 3 otherwise sorts properties alphabetically). Thread safe.
  */
 public final class Jackson3Codec implements PayloadCodec, PayloadCodec.JsonSchemaHints {
+    /** The CloudEvents {@code datacontenttype} of what this codec writes. */
     public static final String CONTENT_TYPE = "application/json";
 
     private final JsonMapper mapper;
@@ -41,7 +42,12 @@ public final class Jackson3Codec implements PayloadCodec, PayloadCodec.JsonSchem
         this.mapper = mapper;
     }
 
-    /** A codec over a variant of {@code mapper} with the wire contract's settings (see the class comment). */
+    /**
+     * A codec over a variant of {@code mapper} with the wire contract's settings (see the class comment).
+     *
+     * @param mapper your configured Jackson 3 mapper (left unchanged)
+     * @return the codec
+     */
     public static Jackson3Codec of(JsonMapper mapper) {
         if (mapper == null) {
             throw new IllegalArgumentException("mapper must not be null (use Jackson3Codec.ofDefaults())");
@@ -49,7 +55,11 @@ public final class Jackson3Codec implements PayloadCodec, PayloadCodec.JsonSchem
         return new Jackson3Codec(couriers(mapper.rebuild()));
     }
 
-    /** A codec over Jackson 3's default mapper with the wire contract's settings. */
+    /**
+     * A codec over Jackson 3's default mapper with the wire contract's settings.
+     *
+     * @return the codec
+     */
     public static Jackson3Codec ofDefaults() {
         return new Jackson3Codec(couriers(JsonMapper.builder()));
     }
@@ -91,7 +101,11 @@ public final class Jackson3Codec implements PayloadCodec, PayloadCodec.JsonSchem
         return mapper.isEnabled(DateTimeFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     }
 
-    /** The mapper this codec uses (a variant of yours). */
+    /**
+     * The mapper this codec uses.
+     *
+     * @return a variant of yours with the wire contract's settings
+     */
     public JsonMapper mapper() {
         return mapper;
     }

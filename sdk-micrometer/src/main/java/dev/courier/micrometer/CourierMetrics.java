@@ -59,14 +59,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * clock read per message.
  */
 public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Outbound, BusListener, MeterBinder {
+    /** Timer: from a publish, send, request or reply to the broker's confirm. */
     public static final String PUBLISH = "courier.publish";
+    /** Timer: one handler attempt, by outcome. */
     public static final String HANDLER_DURATION = "courier.handler.duration";
+    /** Counter: failed attempts tried again, by stage. */
     public static final String RETRIES = "courier.retries";
+    /** Counter: messages dead-lettered, by error type. */
     public static final String DEAD_LETTERS = "courier.dead_letters";
+    /** Counter: deliveries skipped as already handled. */
     public static final String DUPLICATES = "courier.duplicates";
+    /** Gauge: handler attempts running now. */
     public static final String HANDLERS_ACTIVE = "courier.handlers.active";
+    /** Timer: from a request to its reply or failure, by outcome. */
     public static final String REPLY_LATENCY = "courier.reply.latency";
+    /** Gauge (1/0): the transport of a {@link #monitor monitored} bus is connected. */
     public static final String TRANSPORT_CONNECTED = "courier.transport.connected";
+    /** Gauge (1/0): every handler subscription of a {@link #monitor monitored} bus is live. */
     public static final String SUBSCRIPTIONS_LIVE = "courier.subscriptions.live";
 
     private volatile MeterRegistry registry;
@@ -80,19 +89,33 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     private CourierMetrics() {
     }
 
-    /** Unbound: records nothing until {@link #bindTo} (the {@link MeterBinder} way). */
+    /**
+     * Unbound: records nothing until {@link #bindTo} (the {@link MeterBinder} way).
+     *
+     * @return a new, unbound instance
+     */
     public static CourierMetrics create() {
         return new CourierMetrics();
     }
 
-    /** Bound to {@code registry}. */
+    /**
+     * Bound to {@code registry}.
+     *
+     * @param registry where the meters go
+     * @return a new, bound instance
+     */
     public static CourierMetrics of(MeterRegistry registry) {
         CourierMetrics m = new CourierMetrics();
         m.bindTo(registry);
         return m;
     }
 
-    /** Binds to {@code registry}; once. For several registries bind a {@code CompositeMeterRegistry}. */
+    /**
+     * Binds to {@code registry}; once. For several registries bind a {@code CompositeMeterRegistry}.
+     *
+     * @param registry where the meters go
+     * @throws IllegalStateException when already bound to another registry
+     */
     @Override
     public synchronized void bindTo(MeterRegistry registry) {
         if (this.registry != null && this.registry != registry) {
@@ -105,7 +128,11 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     /**
      * Adds the gauges {@value #TRANSPORT_CONNECTED} and {@value #SUBSCRIPTIONS_LIVE} (1 or 0, tag
      * {@code service}) read from {@code bus.health()} whenever the registry is scraped; 0 once the bus is
-     * closed. The gauges hold the bus weakly. Call it after {@link #bindTo}; returns the bus.
+     * closed. The gauges hold the bus weakly. Call it after {@link #bindTo}.
+     *
+     * @param bus the bus to watch
+     * @return the same bus
+     * @throws IllegalStateException when not bound to a registry yet
      */
     public MessageBus monitor(MessageBus bus) {
         MeterRegistry r = registry;

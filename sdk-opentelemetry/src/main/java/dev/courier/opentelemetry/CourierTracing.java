@@ -90,7 +90,12 @@ public final class CourierTracing implements Interceptor.Inbound, Interceptor.Ou
         this.tracer = tracer;
     }
 
-    /** Spans from {@code openTelemetry}'s tracer provider, scope {@value #INSTRUMENTATION_NAME}. */
+    /**
+     * Spans from {@code openTelemetry}'s tracer provider, scope {@value #INSTRUMENTATION_NAME}.
+     *
+     * @param openTelemetry the SDK (or agent) instance
+     * @return the interceptor to register on each bus
+     */
     public static CourierTracing create(OpenTelemetry openTelemetry) {
         return new CourierTracing(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }
