@@ -70,6 +70,16 @@ public interface OutboundChain {
     String protocol();
 
     /**
+     * Whether the message goes into the transactional outbox ({@code courier-jdbc}) instead of
+     * straight to the broker: then {@link #proceed()} writes it in the caller's transaction and its
+     * future completes once it is written (the caller commits later; the relay sends it afterwards,
+     * without passing this chain again, and its confirm is not reported here).
+     *
+     * @return true for a message written to the outbox
+     */
+    boolean outbox();
+
+    /**
      * Hands the message on (the next interceptor, finally Courier: check the limits, then send, or
      * hold it back inside a handler) and returns the future of its confirm: it completes when the
      * broker has the message — for a held message, after the handler succeeded — and fails when it

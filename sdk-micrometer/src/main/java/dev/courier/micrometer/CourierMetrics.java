@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <table>
  *   <caption>Meters (tags: {@code service}, {@code message.type}, and the ones named)</caption>
  *   <tr><th>name</th><th>type</th><th>extra tags</th><th>what</th></tr>
- *   <tr><td>{@value #PUBLISH}</td><td>timer</td><td>{@code message.kind}, {@code outcome} ok|failed</td>
- *       <td>from the publish (send, request, reply) to the broker's confirm</td></tr>
+ *   <tr><td>{@value #PUBLISH}</td><td>timer</td><td>{@code message.kind}, {@code outcome} ok|failed|stored</td>
+ *       <td>from the publish (send, request, reply) to the broker's confirm; {@code stored}: written to the JDBC
+ *       outbox (the relay's confirm is not seen here)</td></tr>
  *   <tr><td>{@value #HANDLER_DURATION}</td><td>timer</td><td>{@code outcome} success|retry|dead_letter|given_back|duplicate</td>
  *       <td>one handler attempt, interceptors inside the metrics link included; a duplicate records 0 (the handler did not run)</td></tr>
  *   <tr><td>{@value #RETRIES}</td><td>counter</td><td>{@code stage} immediate|delayed</td><td>failed attempts that are tried again</td></tr>
@@ -182,8 +183,8 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         final AtomicInteger active = new AtomicInteger();
         final Timer[] handler = new Timer[AttemptOutcome.values().length];
         final Counter[] retries = new Counter[2];
-        /** [kind ordinal][0 ok, 1 failed] */
-        final Timer[][] publish = new Timer[dev.courier.MessageKind.values().length][2];
+        /** [kind ordinal][0 ok, 1 failed, 2 stored] */
+        final Timer[][] publish = new Timer[dev.courier.MessageKind.values().length][3];
 
         Meters(String service, String type) {
             this.service = service;
@@ -211,13 +212,13 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
             return c;
         }
 
-        Timer publish(dev.courier.MessageKind kind, boolean ok) {
-            int i = ok ? 0 : 1;
-            Timer t = publish[kind.ordinal()][i];
+        /** {@code outcome} 0 ok, 1 failed, 2 stored (written to the outbox). */
+        Timer publish(dev.courier.MessageKind kind, int outcome) {
+            Timer t = publish[kind.ordinal()][outcome];
             if (t == null) {
                 t = timer(PUBLISH, service, type, "message.kind", kind.name().toLowerCase(java.util.Locale.ROOT), "outcome",
-                        ok ? "ok" : "failed");
-                publish[kind.ordinal()][i] = t;
+                        outcome == 0 ? "ok" : outcome == 1 ? "failed" : "stored");
+                publish[kind.ordinal()][outcome] = t;
             }
             return t;
         }
@@ -260,10 +261,11 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         try {
             f = chain.proceed();
         } catch (RuntimeException e) {
-            m.publish(kind, false).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            m.publish(kind, 1).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             throw e;
         }
-        f.whenComplete((x, e) -> m.publish(kind, e == null).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
+        int ok = chain.outbox() ? 2 : 0;
+        f.whenComplete((x, e) -> m.publish(kind, e == null ? ok : 1).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
         return f;
     }
 
