@@ -61,7 +61,7 @@ cat > "$SETTINGS" <<EOF
   <activeProfiles><activeProfile>seed</activeProfile></activeProfiles>
 </settings>
 EOF
-mvn_staged() { mvn -B -q -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" "$@"; }
+mvn_staged() { mvn -B -q -Dstyle.color=never -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" "$@"; }
 
 echo "staged release: deploying $VERSION into $STAGING"
 # Never offline (-o): maven-deploy-plugin refuses to deploy in offline mode, even to a file:// URL.
@@ -209,7 +209,7 @@ cat "$out"
 [ "$code" -eq 143 ] || [ "$code" -eq 0 ] || fail "the README's service exited with $code after SIGTERM (expected 143)"
 echo "staged release: the README's service closed its bus and exited on SIGTERM (exit $code)"
 
-STAGED_BROKERS="${STAGED_BROKERS:-amqp mqtt}"   # which brokers the quick start also runs on (CI: both)
+STAGED_BROKERS="${STAGED_BROKERS-amqp mqtt}"   # which brokers the quick start also runs on (CI: both)
 for pair in "amqp courier-amqp amqp://guest:guest@localhost:5672/ 5672 RabbitMQ" "mqtt courier-mqtt mqtt://localhost:1883 1883 Mosquitto"; do
   read -r key artifact uri port broker <<<"$pair"
   if [[ " $STAGED_BROKERS " != *" $key "* ]]; then
@@ -253,7 +253,7 @@ EOF
     local f; f="$(ls "$G/$a/$VERSION/" | grep -E "^$a-.*$1\.jar\$" | grep -v -- '-tests\.jar' | sort | tail -1)"
     stat -c %s "$G/$a/$VERSION/$f"
   }
-  kib="$(( $(tr ':' '\n' < "$d/cp.txt" | grep '\.jar$' | xargs stat -c %s | paste -sd+ | bc) / 1024 ))"
+  kib="$(( $(tr ':' '\n' < "$d/cp.txt" | grep '\.jar$' | xargs stat -c %s | awk '{s += $1} END {print s}') / 1024 ))"
   printf '  %-20s %9s %9s %9s  %s jars, %s KiB\n' "$a" "$(size '[0-9]')" "$(size -sources)" "$(size -javadoc)" "$n" "$kib"
 done
 # courier-api alone, as a tree: what the README's quick start adds to a user's class path
