@@ -68,11 +68,11 @@ echo "staged release: deploying $VERSION into $STAGING"
 # Only the published modules, the parent and the BOM are built (samples and benchmarks also skip
 # deploy in their POMs; the check below makes sure).
 mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true \
-    -pl .,bom,sdk-api,sdk-amqp,sdk-mqtt,sdk-websocket,sdk-jdbc,sdk-asyncapi \
+    -pl .,bom,sdk-api,sdk-amqp,sdk-mqtt,sdk-websocket,sdk-jdbc,sdk-asyncapi,sdk-test \
     -DaltDeploymentRepository="courier-staging::file://$STAGING" deploy
 
 # What was staged: every published artifact with sources and javadoc, nothing else of ours.
-PUBLISHED="courier-api courier-amqp courier-mqtt courier-websocket courier-jdbc courier-asyncapi"
+PUBLISHED="courier-api courier-amqp courier-mqtt courier-websocket courier-jdbc courier-asyncapi courier-test"
 G="$STAGING/dev/courier"
 for a in courier-parent courier-bom $PUBLISHED; do
   [ -d "$G/$a/$VERSION" ] || fail "$a $VERSION was not staged"
