@@ -29,7 +29,16 @@ public record WireMessage(Address.Kind kind, String address, String group, Map<S
     private static final ObjectMapper MAPPER = JsonMapper.builder().findAndAddModules()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
-    /** Copies the headers (unmodifiable). */
+    /**
+     * Copies the headers (unmodifiable).
+     *
+     * @param kind    event, command, reply or dead letter
+     * @param address the message name, reply address or service
+     * @param group   the one service it was sent to, or null
+     * @param headers every header as it travelled
+     * @param body    the JSON body
+     * @param at      when the broker took it
+     */
     public WireMessage {
         headers = Map.copyOf(headers);
     }
