@@ -11,7 +11,9 @@ import dev.courier.spi.Address;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -45,6 +47,12 @@ import java.util.stream.Collectors;
 public final class CourierTestHarness implements AutoCloseable {
     /** How long the {@code await…} methods wait unless {@link #patience(Duration)} says otherwise. */
     public static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(10);
+    /**
+     * The close timeout of the harness's buses (a bus's default is 30 s): a test that failed with a
+     * message still in progress — under manual time, one waiting for a retry that time never reached —
+     * then ends in seconds. Set {@code closeTimeout(...)} on the builder to change it.
+     */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
     private final InMemoryBroker broker = InMemoryBroker.create(InMemoryBroker.DEFAULT_QUEUE_CAPACITY,
             InMemoryBroker.DEFAULT_DEAD_LETTER_CAPACITY);
@@ -55,6 +63,8 @@ public final class CourierTestHarness implements AutoCloseable {
     private final List<Retried> retried = new CopyOnWriteArrayList<>();
     private final List<DeadLettered> deadLettered = new CopyOnWriteArrayList<>();
     private final List<Envelope> duplicates = new CopyOnWriteArrayList<>();
+    /** Under manual time: how many tasks had been scheduled when each retry was reported. */
+    private final Map<Retried, Integer> scheduledAtRetry = java.util.Collections.synchronizedMap(new IdentityHashMap<>());
     private volatile Duration patience = DEFAULT_PATIENCE;
 
     private CourierTestHarness(ManualTime time) {
@@ -94,7 +104,8 @@ public final class CourierTestHarness implements AutoCloseable {
     /**
      * A bus builder for {@code service} wired to this harness: its transport is the harness's broker,
      * its listener the harness's recorder (calling {@code listener(...)} again disconnects the
-     * recorder), and under manual time its clock and scheduler. You build, start and close it.
+     * recorder), its close timeout {@link #CLOSE_TIMEOUT}, and under manual time its clock and
+     * scheduler. You build, start and close it.
      *
      * @param service the service name
      * @return the builder
@@ -102,7 +113,8 @@ public final class CourierTestHarness implements AutoCloseable {
     public MessageBus.Builder builder(String service) {
         MessageBus.Builder b = MessageBus.builder(service)
                 .transport(new RecordingTransport(broker.connect(), wire::add, time))
-                .listener(new Recorder(service));
+                .listener(new Recorder(service))
+                .closeTimeout(CLOSE_TIMEOUT);
         if (time != null) {
             b.clock(time.clock()).scheduler(time.scheduler());
         }
@@ -226,7 +238,9 @@ public final class CourierTestHarness implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code service} has retried a message of this type {@code times} times.
+     * Waits until {@code service} has retried a message of this type {@code times} times. Under manual
+     * time it also waits until the next attempt has been scheduled (the bus reports a retry just
+     * before it schedules it), so that {@code time().advance(backoff)} right after it runs that attempt.
      *
      * @param service the service
      * @param type    the event or command type
@@ -240,7 +254,13 @@ public final class CourierTestHarness implements AutoCloseable {
         Await.until(patience, () -> retried.stream().filter(match).count() >= times,
                 () -> service + " retried " + name + " " + retried.stream().filter(match).count() + " time(s), not "
                         + times);
-        return retried.stream().filter(match).collect(Collectors.toList());
+        List<Retried> matching = retried.stream().filter(match).collect(Collectors.toList());
+        if (time != null) {
+            int before = matching.stream().mapToInt(r -> scheduledAtRetry.getOrDefault(r, 0)).max().orElse(0);
+            Await.until(patience, () -> time.requestedDelays().size() > before,
+                    () -> "the attempt after " + service + "'s retry of " + name + " was never scheduled");
+        }
+        return matching;
     }
 
     /**
@@ -332,7 +352,11 @@ public final class CourierTestHarness implements AutoCloseable {
 
         @Override
         public void retried(Envelope envelope, int attempt, boolean delayed, Throwable error) {
-            retried.add(new Retried(service, envelope, attempt, delayed, error));
+            Retried r = new Retried(service, envelope, attempt, delayed, error);
+            if (time != null) {
+                scheduledAtRetry.put(r, time.requestedDelays().size());
+            }
+            retried.add(r);
         }
 
         @Override
