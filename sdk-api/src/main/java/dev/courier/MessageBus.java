@@ -222,6 +222,7 @@ public final class MessageBus implements AutoCloseable {
         private Transport transport;
         private String transportUri;
         private ObjectMapper objectMapper;
+        private dev.courier.spi.PayloadCodec codec;
         private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
         private DeduplicationStore deduplicationStore;
@@ -283,13 +284,27 @@ public final class MessageBus implements AutoCloseable {
         }
 
         /**
-         * Your own Jackson mapper (copied; Courier adds java.time and Optional and ignores unknown fields).
+         * Your own Jackson 2 mapper for payloads (copied; Courier adds java.time and Optional and ignores
+         * unknown fields): the same as {@code codec(PayloadCodec.jackson(mapper))}.
          *
          * @param mapper the mapper to copy
          * @return this builder
          */
         public Builder objectMapper(ObjectMapper mapper) {
             this.objectMapper = mapper;
+            return this;
+        }
+
+        /**
+         * How payloads become bytes (default: Courier's Jackson 2 codec). The optional
+         * {@code courier-jackson3} module offers a Jackson 3 one that reuses your configured mapper.
+         * Set either this or {@link #objectMapper}.
+         *
+         * @param codec the payload codec
+         * @return this builder
+         */
+        public Builder codec(dev.courier.spi.PayloadCodec codec) {
+            this.codec = codec;
             return this;
         }
 
@@ -575,6 +590,10 @@ public final class MessageBus implements AutoCloseable {
             if (clock == null) {
                 problems.add("clock must not be null");
             }
+            if (codec != null && objectMapper != null) {
+                problems.add("set either codec(...) or objectMapper(...), not both: objectMapper configures the default"
+                        + " Jackson 2 codec");
+            }
 
             Registry registry = new Registry();
             explicitNames.forEach((type, name) -> registry.register(type, name, problems));
@@ -635,7 +654,8 @@ public final class MessageBus implements AutoCloseable {
                 owned.add(s);
                 sched = s;
             }
-            BusSettings settings = new BusSettings(service, instance, t, registry, subs, new JsonCodec(objectMapper),
+            BusSettings settings = new BusSettings(service, instance, t, registry, subs,
+                    codec != null ? codec : new JsonCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
                     claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, List.copyOf(listeners),

@@ -56,7 +56,7 @@ public final class BusCore {
         return s;
     }
 
-    JsonCodec codec() {
+    dev.courier.spi.PayloadCodec codec() {
         return s.codec();
     }
 

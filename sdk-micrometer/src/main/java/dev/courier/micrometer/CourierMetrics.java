@@ -4,6 +4,7 @@ import dev.courier.AttemptOutcome;
 import dev.courier.BusListener;
 import dev.courier.Envelope;
 import dev.courier.InboundChain;
+import dev.courier.MessageBus;
 import dev.courier.Interceptor;
 import dev.courier.OutboundChain;
 import dev.courier.PublishException;
@@ -48,6 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@value #HANDLERS_ACTIVE}</td><td>gauge</td><td></td><td>handler attempts running now</td></tr>
  *   <tr><td>{@value #REPLY_LATENCY}</td><td>timer</td><td>{@code outcome} ok|timeout|remote_error|lost|failed</td>
  *       <td>from a request to its reply (or failure); {@code message.type} is the request's</td></tr>
+ *   <tr><td>{@value #TRANSPORT_CONNECTED}, {@value #SUBSCRIPTIONS_LIVE}</td><td>gauges (1 or 0), tag {@code service}
+ *       only</td><td></td><td>the bus's {@link MessageBus#health()}, for buses passed to {@link #monitor}</td></tr>
  * </table>
  *
  * <p>Tags never carry ids: a message type is one of the names the service registered (a reply's is
@@ -63,6 +66,8 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     public static final String DUPLICATES = "courier.duplicates";
     public static final String HANDLERS_ACTIVE = "courier.handlers.active";
     public static final String REPLY_LATENCY = "courier.reply.latency";
+    public static final String TRANSPORT_CONNECTED = "courier.transport.connected";
+    public static final String SUBSCRIPTIONS_LIVE = "courier.subscriptions.live";
 
     private volatile MeterRegistry registry;
     private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
@@ -95,6 +100,23 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
                     + " to report to several");
         }
         this.registry = registry;
+    }
+
+    /**
+     * Adds the gauges {@value #TRANSPORT_CONNECTED} and {@value #SUBSCRIPTIONS_LIVE} (1 or 0, tag
+     * {@code service}) read from {@code bus.health()} whenever the registry is scraped; 0 once the bus is
+     * closed. The gauges hold the bus weakly. Call it after {@link #bindTo}; returns the bus.
+     */
+    public MessageBus monitor(MessageBus bus) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("bind CourierMetrics to a registry before monitor(bus)");
+        }
+        Gauge.builder(TRANSPORT_CONNECTED, bus, b -> b.health().transportConnected() ? 1 : 0).tag("service", bus.service())
+                .description("1 while the bus's transport is connected").register(r);
+        Gauge.builder(SUBSCRIPTIONS_LIVE, bus, b -> b.health().subscriptionsLive() ? 1 : 0).tag("service", bus.service())
+                .description("1 while every handler subscription of the bus is live").register(r);
+        return bus;
     }
 
     // ---- inbound: around each handler attempt -------------------------------------------------------
