@@ -1,0 +1,79 @@
+package dev.courier.samples.ordering;
+
+import dev.courier.MessageBus;
+import dev.courier.RetryPolicy;
+import dev.courier.samples.ordering.Messages.Line;
+import dev.courier.samples.ordering.Messages.OrderAccepted;
+import dev.courier.samples.ordering.Messages.OrderPlaced;
+import dev.courier.samples.ordering.Messages.PaymentCaptured;
+import dev.courier.samples.ordering.Messages.PlaceOrder;
+import dev.courier.test.CourierTestHarness;
+import dev.courier.test.DeadLettered;
+import dev.courier.test.WireMessage;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo's services one by one, the way a user tests their own: on courier-test's in-memory harness,
+ * with manual time for the retries.
+ */
+class OrderingServicesTest {
+
+    private static final RetryPolicy ONE_SECOND_THEN_TWO = RetryPolicy.custom().maxAttempts(3)
+            .initialBackoff(Duration.ofSeconds(1)).multiplier(2).jitter(0).redeliveryDelays(List.of()).build();
+
+    @Test
+    void paymentRetriesTheGatewayTwiceThenCapturesTheTotal() {
+        try (CourierTestHarness harness = CourierTestHarness.withManualTime()) {
+            harness.start("payment", b -> PaymentService.configure(b).retryPolicy(ONE_SECOND_THEN_TWO));
+            MessageBus ordering = harness.start("ordering", b -> b.produces(OrderPlaced.class));
+
+            ordering.publish(new OrderPlaced("order-1", "alice",
+                    List.of(new Line("BOOK-1", 2, new BigDecimal("12.50"))), new BigDecimal("25.00"))).join();
+
+            harness.awaitRetried("payment", OrderPlaced.class, 1);
+            harness.time().advance(Duration.ofSeconds(1));
+            harness.awaitRetried("payment", OrderPlaced.class, 2);
+            harness.time().advance(Duration.ofSeconds(2));
+
+            WireMessage captured = harness.awaitPublished(PaymentCaptured.class);
+            assertEquals(new BigDecimal("25.00"), captured.payload(PaymentCaptured.class).amount());
+            assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                    harness.time().requestedDelays().stream().filter(d -> !d.isZero()).distinct().toList(),
+                    "the gateway was retried after 1 s, then 2 s");
+            harness.assertNoDeadLetters();
+        }
+    }
+
+    @Test
+    void aDiscontinuedItemIsDeadLetteredByShippingWithTheReasonAndOneCorrelationId() {
+        RetryPolicy quick = RetryPolicy.custom().maxAttempts(3).initialBackoff(Duration.ofMillis(1)).jitter(0)
+                .redeliveryDelays(List.of()).build();
+        try (CourierTestHarness harness = CourierTestHarness.create()) {
+            harness.start("ordering", OrderingService::configure);
+            harness.start("payment", b -> PaymentService.configure(b).retryPolicy(quick));
+            harness.start("shipping", b -> ShippingService.configure(b).retryPolicy(RetryPolicy.none()));
+            MessageBus storefront = harness.start("storefront", b -> b.produces(PlaceOrder.class));
+
+            OrderAccepted accepted = storefront.request(new PlaceOrder("bob",
+                    List.of(new Line("DISCONTINUED-7", 1, BigDecimal.TEN))), OrderAccepted.class, Duration.ofSeconds(10)).join();
+
+            DeadLettered dead = harness.awaitDeadLettered("shipping", PaymentCaptured.class);
+            assertTrue(dead.error() instanceof ShippingService.OutOfStock, String.valueOf(dead.error()));
+            assertEquals("SKU DISCONTINUED-7 is no longer stocked", dead.error().getMessage());
+
+            WireMessage command = harness.awaitSent(PlaceOrder.class);
+            List<String> chain = harness.conversation(command.correlationId()).stream()
+                    .filter(m -> m.type() != null).map(WireMessage::type).distinct().toList();
+            assertTrue(chain.containsAll(List.of("v1.order.place", "v1.order.placed", "v1.payment.captured")),
+                    "the whole story carries the command's correlation id: " + chain);
+            assertEquals(accepted.orderId(), harness.awaitPublished(OrderPlaced.class).payload(OrderPlaced.class).orderId());
+        }
+    }
+}
