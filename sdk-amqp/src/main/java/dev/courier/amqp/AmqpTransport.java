@@ -486,6 +486,23 @@ public final class AmqpTransport implements Transport {
                 + (isConnected() ? " (connected)" : context == null ? "" : " (reconnecting)");
     }
 
+    /** Publishes waiting for RabbitMQ's confirm, against {@code confirmWindow}. */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                Publisher p = publisher;
+                return p == null ? 0 : p.inFlight();
+            }
+
+            @Override
+            public int capacity() {
+                return cfg.confirmWindow();
+            }
+        };
+    }
+
     @Override
     public String protocol() {
         return "amqp";

@@ -50,6 +50,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@value #HANDLERS_ACTIVE}</td><td>gauge</td><td></td><td>handler attempts running now</td></tr>
  *   <tr><td>{@value #REPLY_LATENCY}</td><td>timer</td><td>{@code outcome} ok|timeout|remote_error|lost|failed</td>
  *       <td>from a request to its reply (or failure); {@code message.type} is the request's</td></tr>
+ *   <tr><td>{@value #PUBLISH_IN_FLIGHT}, {@value #PUBLISH_WINDOW}</td><td>gauges, tag {@code service} only</td><td></td>
+ *       <td>publish-window occupancy of a {@link #monitor monitored} bus, where its transport has a window (AMQP)</td></tr>
  *   <tr><td>{@value #TRANSPORT_CONNECTED}, {@value #SUBSCRIPTIONS_LIVE}</td><td>gauges (1 or 0), tag {@code service}
  *       only</td><td></td><td>the bus's {@link MessageBus#health()}, for buses passed to {@link #monitor}</td></tr>
  * </table>
@@ -76,6 +78,10 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     public static final String REPLY_LATENCY = "courier.reply.latency";
     /** Gauge (1/0): the transport of a {@link #monitor monitored} bus is connected. */
     public static final String TRANSPORT_CONNECTED = "courier.transport.connected";
+    /** Gauge: publishes of a {@link #monitor monitored} bus waiting for the broker's confirm (transports with a window). */
+    public static final String PUBLISH_IN_FLIGHT = "courier.publish.in_flight";
+    /** Gauge: the size of that window. */
+    public static final String PUBLISH_WINDOW = "courier.publish.window";
     /** Gauge (1/0): every handler subscription of a {@link #monitor monitored} bus is live. */
     public static final String SUBSCRIPTIONS_LIVE = "courier.subscriptions.live";
 
@@ -128,8 +134,9 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
 
     /**
      * Adds the gauges {@value #TRANSPORT_CONNECTED} and {@value #SUBSCRIPTIONS_LIVE} (1 or 0, tag
-     * {@code service}) read from {@code bus.health()} whenever the registry is scraped; 0 once the bus is
-     * closed. The gauges hold the bus weakly. Call it after {@link #bindTo}.
+     * {@code service}) read from {@code bus.health()} whenever the registry is scraped, 0 once the bus is
+     * closed; and, where the transport has a publish window (AMQP), {@value #PUBLISH_IN_FLIGHT} and
+     * {@value #PUBLISH_WINDOW}. The gauges hold the bus weakly. Call it after {@link #bindTo}.
      *
      * @param bus the bus to watch
      * @return the same bus
@@ -144,7 +151,19 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
                 .description("1 while the bus's transport is connected").register(r);
         Gauge.builder(SUBSCRIPTIONS_LIVE, bus, b -> b.health().subscriptionsLive() ? 1 : 0).tag("service", bus.service())
                 .description("1 while every handler subscription of the bus is live").register(r);
+        if (window(bus) != null) {
+            Gauge.builder(PUBLISH_IN_FLIGHT, bus, b -> window(b).inFlight())
+                    .tag("service", bus.service()).description("Publishes waiting for the broker's confirm").register(r);
+            Gauge.builder(PUBLISH_WINDOW, bus, b -> window(b).capacity())
+                    .tag("service", bus.service()).description("How many publishes may wait for their confirm at once")
+                    .register(r);
+        }
         return bus;
+    }
+
+    /** The publish window of a bus's transport (read through Courier's internals), or null. */
+    private static dev.courier.spi.Transport.PublishWindow window(MessageBus bus) {
+        return ((dev.courier.internal.BusCore) bus.internals()).settings().transport().publishWindow();
     }
 
     // ---- inbound: around each handler attempt -------------------------------------------------------

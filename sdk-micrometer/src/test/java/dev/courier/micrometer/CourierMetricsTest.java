@@ -169,6 +169,15 @@ abstract class CourierMetricsTest {
         assertNotNull(live, dump());
         assertEquals(1.0, connected.value(), "a started bus is connected");
         assertEquals(1.0, live.value());
+        Gauge inFlight = registry.find(CourierMetrics.PUBLISH_IN_FLIGHT).tags("service", "metered").gauge();
+        Gauge window = registry.find(CourierMetrics.PUBLISH_WINDOW).tags("service", "metered").gauge();
+        if (transport.system().equals("rabbitmq")) {
+            assertNotNull(inFlight, "AMQP has a confirm window: " + dump());
+            assertEquals(1000.0, window.value(), "the default confirmWindow");
+            assertTrue(inFlight.value() >= 0 && inFlight.value() <= 1000, "in flight: " + inFlight.value());
+        } else {
+            assertEquals(null, inFlight, "no window gauges where the transport has none: " + dump());
+        }
         svc.close();
         assertEquals(0.0, connected.value(), "a closed bus is not");
         assertEquals(0.0, live.value());
