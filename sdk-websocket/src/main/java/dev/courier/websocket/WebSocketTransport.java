@@ -73,6 +73,8 @@ public final class WebSocketTransport implements Transport {
     private final int maxInFlight;
     private final int maxIncoming;
     private final Duration pingInterval;
+    /** The user's hook on each Java-WebSocket client (issue 15), or null. */
+    private final java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer;
 
     private final ScheduledExecutorService timer;
     /** Completes futures off the read thread, so a continuation that waits on the hub cannot stall reading. */
@@ -128,6 +130,7 @@ public final class WebSocketTransport implements Transport {
         this.maxInFlight = b.maxInFlight;
         this.maxIncoming = b.maxIncoming;
         this.pingInterval = b.pingInterval;
+        this.customizer = b.customizer;
         this.backoff = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "courier-ws-client-timer");
@@ -160,7 +163,12 @@ public final class WebSocketTransport implements Transport {
         }
         publishTimeout = context.publishTimeout();
         source = "/courier/" + context.service() + "/" + context.instanceId();
-        connect();
+        try {
+            connect();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         try {
             welcome.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -193,6 +201,17 @@ public final class WebSocketTransport implements Transport {
         c.setConnectionLostTimeout((int) Math.max(1, pingInterval.toSeconds()));
         if (ssl != null) {
             c.setSocketFactory(ssl.getSocketFactory());
+        }
+        if (customizer != null) {
+            try {
+                customizer.accept(c);
+            } catch (RuntimeException e) {
+                if (!started) {
+                    throw e; // start() fails with it
+                }
+                log.error("the client customizer failed on a reconnect to {} ({}); connecting without it", describe(),
+                        e.toString());
+            }
         }
         current = c;
         c.connect();
@@ -729,6 +748,7 @@ public final class WebSocketTransport implements Transport {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private int maxIncoming = DEFAULT_MAX_INCOMING_MESSAGE_BYTES;
         private Duration pingInterval = Duration.ofSeconds(30);
+        private java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer;
 
         private Builder(URI uri) {
             this.uri = uri;
@@ -778,6 +798,22 @@ public final class WebSocketTransport implements Transport {
         /** Ping interval; the connection is considered lost when pongs stop. */
         public Builder pingInterval(Duration interval) {
             this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * A hook on the Java-WebSocket client (issue 15), called for every connection — Courier makes a new
+         * client for each (re)connect — after Courier's settings and before it connects: extra HTTP headers
+         * for a proxy or gateway ({@code addHeader}), a socket factory or proxy, DNS resolution. Courier's
+         * {@code Authorization} header, TCP no-delay and lost-connection timeout are set before the hook, so
+         * it may change them (at its own risk). An exception fails {@code start()}; on a later reconnect it is
+         * logged (ERROR) and the connection goes ahead without the hook's changes.
+         *
+         * @param customizer called with each client before it connects
+         * @return this builder
+         */
+        public Builder clientCustomizer(java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer) {
+            this.customizer = customizer;
             return this;
         }
 
