@@ -171,10 +171,11 @@ abstract class CourierMetricsTest {
         assertEquals(1.0, live.value());
         Gauge inFlight = registry.find(CourierMetrics.PUBLISH_IN_FLIGHT).tags("service", "metered").gauge();
         Gauge window = registry.find(CourierMetrics.PUBLISH_WINDOW).tags("service", "metered").gauge();
-        if (transport.system().equals("rabbitmq")) {
-            assertNotNull(inFlight, "AMQP has a confirm window: " + dump());
-            assertEquals(1000.0, window.value(), "the default confirmWindow");
-            assertTrue(inFlight.value() >= 0 && inFlight.value() <= 1000, "in flight: " + inFlight.value());
+        if (transport.system().equals("rabbitmq") || transport.system().equals("websocket")) {
+            double size = transport.system().equals("rabbitmq") ? 1000.0 : 50_000.0;
+            assertNotNull(inFlight, "AMQP and WebSocket have a confirm window: " + dump());
+            assertEquals(size, window.value(), "the default confirmWindow / maxInFlight");
+            assertTrue(inFlight.value() >= 0 && inFlight.value() <= size, "in flight: " + inFlight.value());
         } else {
             assertEquals(null, inFlight, "no window gauges where the transport has none: " + dump());
         }

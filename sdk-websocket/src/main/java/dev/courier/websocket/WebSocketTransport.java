@@ -630,6 +630,22 @@ public final class WebSocketTransport implements Transport {
         return uri.toString();
     }
 
+    /** Publishes waiting for the hub's confirm, against {@code maxInFlight} (counting them walks the map: for gauges). */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                return pending.size();
+            }
+
+            @Override
+            public int capacity() {
+                return maxInFlight;
+            }
+        };
+    }
+
     @Override
     public String protocol() {
         return "ws";
