@@ -65,6 +65,8 @@ final class HubSession {
     });
     private final Set<String> subjectPatterns;
     private volatile boolean closed;
+    /** Counted among the hub's open connections (guarded by this). */
+    private boolean counted;
 
     private static final class Sub {
         final Address address;
@@ -513,12 +515,36 @@ final class HubSession {
         sendFrame(Frames.control(Frames.ERROR, source, seq, d));
     }
 
+    /**
+     * Marks this session as counted among the hub's open connections, unless it was cleaned up already
+     * (its connection closed on another thread first). Together with {@link #counted()} after
+     * {@link #cleanUp()}, each session is released exactly once if and only if it was counted.
+     */
+    synchronized boolean markCounted() {
+        if (cleaned.get()) {
+            return false;
+        }
+        counted = true;
+        return true;
+    }
+
+    synchronized boolean counted() {
+        return counted;
+    }
+
+    String describe() {
+        return id + " " + principal.name() + (closed ? " closed" : " open") + ", cleaned " + cleaned.get() + ", subs "
+                + subs.keySet() + ", unsettled " + unsettled.size();
+    }
+
     // ---- close -----------------------------------------------------------------------------------
 
     /** Stops subscriptions and gives every unsettled delivery back; true the first time only. */
     boolean cleanUp() {
-        if (!cleaned.compareAndSet(false, true)) {
-            return false;
+        synchronized (this) {
+            if (!cleaned.compareAndSet(false, true)) {
+                return false;
+            }
         }
         closed = true;
         hub.personal.unregisterAll(this);
