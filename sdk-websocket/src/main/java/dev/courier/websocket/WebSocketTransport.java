@@ -95,6 +95,8 @@ public final class WebSocketTransport implements Transport {
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
     private final Backoff backoff;
+    /** Tests: told every reconnect delay the client chose, before it waits. */
+    private final java.util.function.LongConsumer reconnectScheduled;
     private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
     /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
@@ -131,7 +133,12 @@ public final class WebSocketTransport implements Transport {
         this.maxIncoming = b.maxIncoming;
         this.pingInterval = b.pingInterval;
         this.customizer = b.customizer;
-        this.backoff = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax).build();
+        Backoff.Builder backoffSettings = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax);
+        if (b.reconnectRandom != null) {
+            backoffSettings.random(b.reconnectRandom);
+        }
+        this.backoff = backoffSettings.build();
+        this.reconnectScheduled = b.reconnectScheduled;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "courier-ws-client-timer");
             t.setDaemon(true);
@@ -436,6 +443,9 @@ public final class WebSocketTransport implements Transport {
         welcome = new CompletableFuture<>();
         long delay = backoff.nextDelay().toMillis();
         log.warn("{}; reconnecting in {} ms", why, delay);
+        if (reconnectScheduled != null) {
+            reconnectScheduled.accept(delay);
+        }
         try {
             timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -765,6 +775,8 @@ public final class WebSocketTransport implements Transport {
         private int maxIncoming = DEFAULT_MAX_INCOMING_MESSAGE_BYTES;
         private Duration pingInterval = Duration.ofSeconds(30);
         private java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer;
+        private java.util.function.DoubleSupplier reconnectRandom;
+        private java.util.function.LongConsumer reconnectScheduled;
 
         private Builder(URI uri) {
             this.uri = uri;
@@ -796,6 +808,18 @@ public final class WebSocketTransport implements Transport {
         public Builder reconnectDelay(Duration min, Duration max) {
             this.reconnectMin = min;
             this.reconnectMax = max;
+            return this;
+        }
+
+        /** Tests: the random numbers in [0, 1) of the reconnect jitter ({@link Backoff.Builder#random}). */
+        Builder reconnectRandom(java.util.function.DoubleSupplier random) {
+            this.reconnectRandom = random;
+            return this;
+        }
+
+        /** Tests: told each reconnect delay (ms) the client chose, before it waits. */
+        Builder onReconnectScheduled(java.util.function.LongConsumer observer) {
+            this.reconnectScheduled = observer;
             return this;
         }
 
