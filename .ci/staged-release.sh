@@ -67,12 +67,14 @@ echo "staged release: deploying $VERSION into $STAGING"
 # Never offline (-o): maven-deploy-plugin refuses to deploy in offline mode, even to a file:// URL.
 # Only the published modules, the parent and the BOM are built (samples and benchmarks also skip
 # deploy in their POMs; the check below makes sure).
-mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true \
-    -pl .,bom,sdk-api,sdk-amqp,sdk-mqtt,sdk-websocket,sdk-jdbc,sdk-asyncapi,sdk-test \
+mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true -pl '!samples,!benchmarks' \
     -DaltDeploymentRepository="courier-staging::file://$STAGING" deploy
 
 # What was staged: every published artifact with sources and javadoc, nothing else of ours.
-PUBLISHED="courier-api courier-amqp courier-mqtt courier-websocket courier-jdbc courier-asyncapi courier-test"
+# What is published is what the BOM lists; each must be staged with its sources and Javadoc.
+PUBLISHED="$(sed -n '/<dependencyManagement>/,/<\/dependencyManagement>/{s/.*<artifactId>\(courier-[a-z0-9-]*\)<\/artifactId>.*/\1/p}' bom/pom.xml | awk '!seen[$0]++' | tr '\n' ' ')"
+[ -n "$PUBLISHED" ] || fail "bom/pom.xml lists no courier-* artifact"
+echo "staged release: the BOM lists $PUBLISHED"
 G="$STAGING/dev/courier"
 for a in courier-parent courier-bom $PUBLISHED; do
   [ -d "$G/$a/$VERSION" ] || fail "$a $VERSION was not staged"
@@ -83,6 +85,11 @@ for a in $PUBLISHED; do
   done
 done
 ls "$G/courier-api/$VERSION/"courier-api-*-tests.jar >/dev/null 2>&1 || fail "courier-api's test-jar (the conformance kit) was not staged"
+for pom in */pom.xml; do
+  case "$pom" in bom/*|samples/*|benchmarks/*) continue ;; esac
+  a="$(sed -n '/<\/parent>/,$ {s/^  <artifactId>\(.*\)<\/artifactId>.*/\1/p}' "$pom" | head -1)"
+  [[ " $PUBLISHED " == *" $a "* ]] || fail "$a ($pom) is built and deployed but courier-bom does not list it"
+done
 for a in courier-samples courier-benchmarks; do
   [ ! -e "$G/$a" ] || fail "$a must not be deployed"
 done

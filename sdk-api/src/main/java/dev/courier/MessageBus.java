@@ -261,6 +261,8 @@ public final class MessageBus implements AutoCloseable {
 
         /**
          * The transport by URI ({@code memory:}, {@code amqp://...}, {@code mqtt://...}, {@code ws://...}).
+         * Without one the bus runs on the in-process {@code memory:} broker and {@code build()} logs a
+         * warning saying so: choose {@code memory:} explicitly where that is what you want.
          *
          * @param uri the transport URI; its scheme picks the transport module found on the class path
          * @return this builder
@@ -631,6 +633,12 @@ public final class MessageBus implements AutoCloseable {
                 }
             }
             Transport t = transport;
+            if (t == null && transportUri == null) {
+                // The default stays (tests and demos), but never silently: production must choose.
+                log.warn("bus '{}' has no transport: it runs on the in-process memory: broker, which only this JVM"
+                        + " sees and which keeps nothing across a restart; call transport(\"memory:\") to choose it,"
+                        + " or transport(\"amqp://...\") (mqtt://, ws://) for a broker", service);
+            }
             if (t == null) {
                 String uri = transportUri != null ? transportUri : "memory:";
                 try {
