@@ -63,7 +63,7 @@ abstract class ActionCommand extends DlqBase {
     abstract Item act(MessageBus bus, Item item);
 
     @Override
-    int run(MessageBus bus) {
+    void check() {
         boolean byFilter = all || filter.any();
         if (ids.isEmpty() && !byFilter) {
             throw new CliException(ExitCodes.USAGE, "say which dead letters to " + verb() + ": <id>..., --all, --type, --error"
@@ -76,6 +76,11 @@ abstract class ActionCommand extends DlqBase {
             throw new CliException(ExitCodes.USAGE, "--all selects everything: leave out --type, --error and --since,"
                     + " or leave out --all");
         }
+    }
+
+    @Override
+    int run(MessageBus bus) {
+        boolean byFilter = all || filter.any();
         List<DeadLetter> letters = read(bus);
         List<Item> items = select(letters, byFilter);
         long found = items.stream().filter(i -> i.letter() != null).count();

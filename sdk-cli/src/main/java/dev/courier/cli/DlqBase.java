@@ -49,9 +49,14 @@ abstract class DlqBase implements Callable<Integer> {
         if (scan < 1) {
             throw new CliException(ExitCodes.USAGE, "--scan must be at least 1, was " + scan);
         }
+        check();
         try (MessageBus bus = target.connect(context())) {
             return run(bus);
         }
+    }
+
+    /** Checks the arguments before connecting: a usage error never needs a broker. */
+    void check() {
     }
 
     abstract int run(MessageBus bus);

@@ -44,10 +44,14 @@ final class ListCommand extends DlqBase {
     boolean json;
 
     @Override
-    int run(MessageBus bus) {
+    void check() {
         if (limit < 1) {
             throw new CliException(ExitCodes.USAGE, "--limit must be at least 1, was " + limit);
         }
+    }
+
+    @Override
+    int run(MessageBus bus) {
         List<DeadLetter> all = read(bus);
         List<DeadLetter> shown = new ArrayList<>();
         int matching = 0;
