@@ -118,6 +118,7 @@ abstract class ActionCommand extends DlqBase {
                 }
             }
             results.add(r);
+            progress.clear();
             report(r, null);
             progress.step();
         }

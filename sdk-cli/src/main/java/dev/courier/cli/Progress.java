@@ -13,6 +13,7 @@ final class Progress {
     private final int total;
     private final String verb;
     private int done;
+    private int drawn;
 
     Progress(PrintWriter err, boolean terminal, int total, String verb) {
         this.err = err;
@@ -25,16 +26,25 @@ final class Progress {
         done++;
         if (terminal && total > 1) {
             int filled = (int) ((long) WIDTH * done / total);
-            err.print("\r" + verb + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + done + "/" + total);
+            String bar = verb + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + done + "/" + total;
+            err.print("\r" + bar);
             err.flush();
+            drawn = bar.length();
         } else if (!terminal && total >= 20 && (done * 10 / total) != ((done - 1) * 10 / total)) {
             err.println(verb + ": " + done + "/" + total);
         }
     }
 
-    void done() {
-        if (terminal && total > 1) {
-            err.println();
+    /** Wipes the bar off the terminal line, so a line on stdout does not run into it. */
+    void clear() {
+        if (drawn > 0) {
+            err.print("\r" + " ".repeat(drawn) + "\r");
+            err.flush();
+            drawn = 0;
         }
+    }
+
+    void done() {
+        clear();
     }
 }
