@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.spi.Transport;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The {@code courier} command line: a service's dead letters on any broker, without writing Java.
@@ -85,8 +87,14 @@ public final class Courier implements Runnable {
 
     /** Runs one command line; what it prints goes to {@code out} and {@code err}, with every secret redacted. */
     static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Terminal terminal) {
+        return run(args, out, err, env, terminal, null);
+    }
+
+    /** As above, with the transport for a URI given (tests); null: found by the URI's scheme. */
+    static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Terminal terminal,
+                   Function<String, Transport> transports) {
         Set<String> secrets = Redacting.secrets();
-        Courier root = new Courier(new Context(env, terminal, secrets));
+        Courier root = new Courier(new Context(env, terminal, secrets, transports));
         CommandLine cmd = commandLine(root);
         cmd.setOut(new Redacting(out, secrets));
         cmd.setErr(new Redacting(err, secrets));

@@ -49,8 +49,13 @@ final class Target {
         String full = Credentials.apply(uri, user, askPassword, ctx.env(), ctx.terminal(), ctx.secrets());
         MessageBus bus;
         try {
-            bus = MessageBus.builder(service).transport(full)
-                    .publishTimeout(timeout)
+            MessageBus.Builder b = MessageBus.builder(service);
+            if (ctx.transports() != null) {
+                b.transport(ctx.transports().apply(full));
+            } else {
+                b.transport(full);
+            }
+            bus = b.publishTimeout(timeout)
                     .closeTimeout(Duration.ofSeconds(5))
                     .concurrency(1)
                     .build();

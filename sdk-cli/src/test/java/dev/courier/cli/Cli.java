@@ -1,5 +1,7 @@
 package dev.courier.cli;
 
+import dev.courier.spi.Transport;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayDeque;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Runs {@code courier} in-process (picocli's CommandLine.execute) with captured stdout and stderr. */
 final class Cli {
@@ -29,9 +32,14 @@ final class Cli {
     }
 
     static Result run(Map<String, String> env, Terminal terminal, String... args) {
+        return run(null, env, terminal, args);
+    }
+
+    /** With the transport courier connects with given (any URI). */
+    static Result run(Function<String, Transport> transports, Map<String, String> env, Terminal terminal, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Courier.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, terminal);
+        int code = Courier.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, terminal, transports);
         return new Result(code, out.toString(), err.toString());
     }
 
