@@ -213,9 +213,16 @@ class WebDemoChromiumTest {
             awaitStory(browser, 1);
             place(browser, "MUG-7", "1");
             awaitStory(browser, 2);
+            browser.eval("document.getElementById('order-form').dataset.skipChecks = 'true', true");
+            place(browser, "BOOK-42", "-5");
+            await(browser, "(s => s.includes('rejected'))(" + STEPS + ")", "the order is refused");
+            browser.eval("delete document.getElementById('order-form').dataset.skipChecks, true");
+            place(browser, "MUG-7", "0");
+            await(browser, "document.getElementById('form-error').textContent !== ''", "the page's own check");
+            browser.eval("document.querySelectorAll('.order')[1].querySelector('.toggle').click(), true");
             Path dir = Path.of("target");
             String docs = System.getenv("COURIER_SCREENSHOTS");
-            for (int[] size : new int[][] {{1280, 900}, {390, 1100}}) {
+            for (int[] size : new int[][] {{1280, 1500}, {390, 1700}}) {
                 browser.viewport(size[0], size[1]);
                 assertTrue(browser.eval("document.documentElement.scrollWidth <= " + size[0]).asBoolean(),
                         "nothing wider than the window at " + size[0] + " px: "
