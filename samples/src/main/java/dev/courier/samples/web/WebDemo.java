@@ -33,10 +33,15 @@ import java.util.function.UnaryOperator;
  * customer places an order and watches it become placed, paid and shipped, live.
  *
  * <pre>mvn -q -pl samples -am package -DskipTests
- * java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo</pre>
+ * java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo 0 0</pre>
  *
  * Arguments: {@code [wsPort] [httpPort]} (default 8025 and 8080; 0 picks free ports). It prints the
  * page URL, the hub's {@code ws://} URL and the demo token, and runs until interrupted.
+ *
+ * <p>The services' events name the customer as their {@code subject}, so every tab of the customer
+ * sees every order live; a tab that (re)starts asks the tracking service for the customer's recent
+ * orders ({@code v1.order.history}). See docs/transport-websocket.md, "The browser client and the live
+ * ordering page".
  */
 public final class WebDemo implements AutoCloseable {
 
@@ -209,6 +214,7 @@ public final class WebDemo implements AutoCloseable {
         System.out.println("  hub:    " + demo.wsUri());
         System.out.println("  token:  " + demo.token() + "  (customer " + demo.customer() + ")");
         System.out.println("Open the page, place an order and watch it move. Ctrl-C stops.");
+        System.out.println("(arguments: [wsPort] [httpPort]; 0 picks a free port)");
         stop.await();
     }
 }
