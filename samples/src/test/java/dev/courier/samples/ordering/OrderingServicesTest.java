@@ -138,4 +138,44 @@ class OrderingServicesTest {
             }
         }
     }
+
+    /** A tab that starts (a reload, a second tab) asks for the customer's orders: theirs, step by step, no one else's. */
+    @Test
+    void trackingAnswersWithTheCustomersOwnOrdersStepByStep() {
+        RetryPolicy quick = RetryPolicy.custom().maxAttempts(3).initialBackoff(Duration.ofMillis(1)).jitter(0)
+                .redeliveryDelays(List.of()).build();
+        try (CourierTestHarness harness = CourierTestHarness.create()) {
+            harness.start("ordering", OrderingService::configure);
+            harness.start("payment", b -> PaymentService.configure(b).retryPolicy(quick));
+            harness.start("shipping", ShippingService::configure);
+            harness.start("notification", NotificationService::configure);
+            harness.start("tracking", TrackingService::configure);
+            MessageBus storefront = harness.start("storefront", b -> b.produces(PlaceOrder.class, Messages.OrderHistory.class));
+
+            for (String customer : List.of("alice", "bob")) {
+                storefront.request(new PlaceOrder(customer, List.of(new Line("BOOK-42", 1, new BigDecimal("12.50")))),
+                        OrderAccepted.class, Duration.ofSeconds(10)).join();
+            }
+            for (String customer : List.of("alice", "bob")) {
+                harness.awaitPublished(CustomerNotified.class, n -> n.customerId().equals(customer) && n.text().contains("on its way"));
+            }
+            harness.awaitHandled("tracking", CustomerNotified.class);
+            // the last notification may still be on its way to tracking: ask until the whole story is there
+            List<String> types = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Messages.CustomerOrders alice = null;
+            while (System.nanoTime() < deadline && types.size() < 5) {
+                alice = storefront.request(new Messages.OrderHistory("alice"), Messages.CustomerOrders.class,
+                        Duration.ofSeconds(10)).join();
+                types = alice.steps().stream().map(Messages.Step::type).toList();
+            }
+            assertEquals(List.of("v1.customer.notified", "v1.customer.notified", "v1.order.placed", "v1.order.shipped",
+                    "v1.payment.captured"), types.stream().sorted().toList(), "alice's one order, every event once");
+            String correlation = alice.steps().get(0).correlationid();
+            assertTrue(alice.steps().stream().allMatch(st -> st.correlationid().equals(correlation) && st.id() != null
+                    && st.causationid() != null && st.time() != null), String.valueOf(alice.steps()));
+            assertTrue(alice.steps().stream().noneMatch(st -> String.valueOf(st.data()).contains("bob")),
+                    "nothing of bob's: " + alice.steps());
+        }
+    }
 }
