@@ -85,6 +85,7 @@ public final class OrderingService {
                 .produces(OrderPlaced.class)
                 .onCommand(PlaceOrder.class, (cmd, ctx) -> {
                     check(cmd);
+                    Requester.requireOwn(cmd.customerId(), ctx, "place their own orders");
                     // Derive the order id from the command id: a redelivered command gets the same order.
                     String orderId = "order-" + UUID.nameUUIDFromBytes(ctx.messageId().getBytes()).toString().substring(0, 8);
                     BigDecimal total = total(cmd);
@@ -107,6 +108,7 @@ public final class OrderingService {
                 .produces(OrderPlaced.class)
                 .onCommand(PlaceOrder.class, inbox.transactional("ordering", (cmd, ctx, connection) -> {
                     check(cmd);
+                    Requester.requireOwn(cmd.customerId(), ctx, "place their own orders");
                     String orderId = "order-" + UUID.nameUUIDFromBytes(ctx.messageId().getBytes()).toString().substring(0, 8);
                     BigDecimal total = total(cmd);
                     try (PreparedStatement ps = connection.prepareStatement(

@@ -67,6 +67,7 @@ public final class TrackingService {
                     if (q.customerId() == null || q.customerId().isBlank()) {
                         throw new NonRetryableException("the customer id is missing");
                     }
+                    Requester.requireOwn(q.customerId(), ctx, "ask for their own orders");
                     List<Step> steps = new ArrayList<>();
                     synchronized (customers) {
                         customers.getOrDefault(q.customerId(), Map.of()).values().forEach(steps::addAll);

@@ -203,6 +203,31 @@ class WebDemoChromiumTest {
         }
     }
 
+    /**
+     * A client of the hub (here a script with the demo's token) cannot ask for another customer's orders,
+     * nor place one in their name: the services compare the customer with the principal behind the
+     * request's reply address ({@code ~<principal>.<tab>}, which only that principal may receive on).
+     */
+    @Test
+    void aCustomerMayOnlyAskForAndPlaceTheirOwnOrders() throws Exception {
+        try (WebDemo demo = new WebDemo(0, 0); Chromium browser = new Chromium(chromium)) {
+            browser.open(demo.pageUri());
+            await(browser, READY, "the page connects to the hub");
+            String other = "customer-" + UUID.randomUUID().toString().substring(0, 4);
+            String asOther = "(() => { const p = new URLSearchParams(location.hash.slice(1));"
+                    + " return Courier.connect(p.get('ws'), { token: p.get('token') }).then(c => c.request(%s, { timeoutMs: 10000 })"
+                    + ".then(r => 'answered ' + JSON.stringify(r), e => 'refused: ' + e.message)"
+                    + ".finally(() => c.close())); })()";
+            String history = browser.eval(String.format(asOther, "'v1.order.history', { customerId: '" + other + "' }")).asText();
+            assertEquals("refused: " + demo.customer() + " may only ask for their own orders, not " + other + "'s", history);
+            String order = browser.eval(String.format(asOther, "'v1.order.place', { customerId: '" + other + "', lines:"
+                    + " [{ sku: 'BOOK-42', quantity: 1, unitPrice: '12.50' }] }")).asText();
+            assertEquals("refused: " + demo.customer() + " may only place their own orders, not " + other + "'s", order);
+            String own = browser.eval(String.format(asOther, "'v1.order.history', { customerId: '" + demo.customer() + "' }")).asText();
+            assertTrue(own.startsWith("answered {\"customerId\":\"" + demo.customer() + "\""), own);
+        }
+    }
+
     /** Desktop and phone screenshots of a page with a finished order and one in flight. */
     @Test
     void screenshotsAtDesktopAndPhoneWidths() throws Exception {
