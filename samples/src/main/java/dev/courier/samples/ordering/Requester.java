@@ -6,7 +6,8 @@ import dev.courier.spi.Headers;
 
 /**
  * Who is asking, when a request comes from a browser through a WebSocket hub. The hub lets a
- * principal receive replies only at its own addresses, {@code ~<principal>.<tab>}, so the reply
+ * customer receive replies only at its own addresses, {@code ~<principal>.<tab>} (besides that
+ * principal, only a backend whose {@code reply:} or {@code service:} grants match may), so the reply
  * address of a request names the principal that will read the answer. A service compares it with the
  * customer the request is about: nobody reads, or acts on, another customer's orders. Requests from
  * services (reply address {@code <service>.<instance>}) are trusted as before.
