@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The four transports for the module's tests, each test in its own names, cleaned up afterwards. A
  * missing broker skips the test, except under CI=true, where it fails (the project's rule).
  */
-final class TestTransports {
+public final class TestTransports {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static final String RUN = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
 
@@ -41,21 +41,21 @@ final class TestTransports {
     }
 
     /** One test's transport: gives each bus its own connection in the test's names. */
-    interface TestTransport extends AutoCloseable {
+    public interface TestTransport extends AutoCloseable {
         MessageBus.Builder on(MessageBus.Builder builder);
 
-        /** The transport's name, for messages. */
+        /** The transport's name, for messages (and the expected {@code messaging.system} of a span). */
         String system();
 
         @Override
         void close();
     }
 
-    static String namespace() {
+    public static String namespace() {
         return "obs" + RUN + "x" + SEQ.incrementAndGet();
     }
 
-    static TestTransport memory() {
+    public static TestTransport memory() {
         String broker = "obs-" + UUID.randomUUID();
         return new TestTransport() {
             @Override
@@ -75,7 +75,7 @@ final class TestTransports {
     }
 
     /** RabbitMQ: COURIER_AMQP_URI, else 127.0.0.1:5672 guest/guest; exchanges and queues under a namespace, deleted. */
-    static TestTransport amqp() {
+    public static TestTransport amqp() {
         String env = System.getenv("COURIER_AMQP_URI");
         String uri = env != null && !env.isBlank() ? env.trim() : accepts("127.0.0.1", 5672) ? "amqp://guest:guest@127.0.0.1:5672/" : null;
         require(uri != null, "RabbitMQ not found: set COURIER_AMQP_URI or start RabbitMQ on 127.0.0.1:5672 (guest/guest)");
@@ -99,7 +99,7 @@ final class TestTransports {
     }
 
     /** Deletes the queues and exchanges the module's tests can make under {@code ns}. */
-    static void deleteAmqp(String uri, String ns) {
+    public static void deleteAmqp(String uri, String ns) {
         ConnectionFactory f = new ConnectionFactory();
         try {
             f.setUri(uri);
@@ -132,7 +132,7 @@ final class TestTransports {
     }
 
     /** The broker names the module's tests can create under a namespace: services and messages they use. */
-    static final class AmqpNames {
+    public static final class AmqpNames {
         static final List<String> SERVICES = List.of("ordering", "packing", "shipping", "storefront", "flaky",
                 "publisher", "metered", "pub", "answerer", "asker");
         static final List<String> EVENTS = List.of("v1.otel.order.placed", "v1.otel.parcel.packed", "v1.metric.happened");
@@ -161,7 +161,7 @@ final class TestTransports {
      * sessions that expire 30 s after the test, every retained message under the prefix (the member
      * records) cleared at the end. Each bus gets the instance id "i1".
      */
-    static TestTransport mqtt() {
+    public static TestTransport mqtt() {
         String env = System.getenv("COURIER_MQTT_URI");
         URI uri = env != null && !env.isBlank() ? URI.create(env.trim()) : accepts("127.0.0.1", 1883) ? URI.create("mqtt://127.0.0.1:1883") : null;
         require(uri != null, "no MQTT broker: set COURIER_MQTT_URI or start Mosquitto on 127.0.0.1:1883 (bash .ci/mosquitto.sh)");
@@ -192,7 +192,7 @@ final class TestTransports {
      * the broker sends first, up to a marker published after the subscription, and publishes an empty
      * retained message to each of their topics.
      */
-    static void clearRetained(URI uri, String prefix) {
+    public static void clearRetained(URI uri, String prefix) {
         Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(prefix + "-cleaner").serverHost(uri.getHost())
                 .serverPort(uri.getPort() > 0 ? uri.getPort() : 1883).buildBlocking();
         try (Mqtt5BlockingClient.Mqtt5Publishes publishes = c.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -221,7 +221,7 @@ final class TestTransports {
     }
 
     /** An in-process WebSocket hub per test; clients authenticate with a service token. */
-    static TestTransport websocket() {
+    public static TestTransport websocket() {
         String token = "obs-token-" + UUID.randomUUID();
         WebSocketHub hub = WebSocketHub.builder()
                 .authenticator(Authenticator.tokens(Map.of(token, WebSocketPrincipal.of("backend", "publish:*", "send:*",

@@ -1,5 +1,7 @@
 package dev.courier.opentelemetry;
 
+import dev.courier.micrometer.TestTransports;
+
 /** {@link TracingChainTest} on RabbitMQ: the traceparent travels as an AMQP header. */
 class AmqpTracingTest extends TracingChainTest {
     @Override

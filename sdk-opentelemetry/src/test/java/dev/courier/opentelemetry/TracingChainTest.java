@@ -1,5 +1,6 @@
 package dev.courier.opentelemetry;
 
+import dev.courier.micrometer.TestTransports;
 import dev.courier.Command;
 import dev.courier.Event;
 import dev.courier.MessageBus;
