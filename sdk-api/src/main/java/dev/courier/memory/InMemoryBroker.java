@@ -21,7 +21,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class InMemoryBroker {
 
+    /** Default bound per queue, in messages, of the shared and named brokers. */
     public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
+    /** Default bound per service, in dead letters, of the shared and named brokers. */
     public static final int DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
     /** Default byte bound per queue (bodies plus headers, approximately). */
     public static final long DEFAULT_QUEUE_BYTES = 256L * 1024 * 1024;
@@ -45,23 +47,48 @@ public final class InMemoryBroker {
         this.deadLetterCapacity = deadLetterCapacity;
     }
 
-    /** The broker behind the plain {@code memory:} URI. */
+    /**
+     * The broker behind the plain {@code memory:} URI.
+     *
+     * @return the JVM-wide broker named {@code default}
+     */
     public static InMemoryBroker shared() {
         return named("default");
     }
 
-    /** The broker behind {@code memory:name}, created with default capacities on first use. */
+    /**
+     * The broker behind {@code memory:name}, created with default capacities on first use.
+     *
+     * @param name the broker's name; never null
+     * @return the same broker for the same name for the life of the JVM
+     */
     public static InMemoryBroker named(String name) {
         return NAMED.computeIfAbsent(name, n -> new InMemoryBroker(n, DEFAULT_QUEUE_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY,
                 DEFAULT_QUEUE_BYTES));
     }
 
-    /** A private broker with its own capacities (not reachable by URI). */
+    /**
+     * A private broker with its own capacities (not reachable by URI), each queue bounded to
+     * {@link #DEFAULT_QUEUE_BYTES}.
+     *
+     * @param queueCapacity      messages per queue, at least 1
+     * @param deadLetterCapacity dead letters per service, at least 1
+     * @return a new broker
+     * @throws IllegalArgumentException when a capacity is below 1
+     */
     public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity) {
         return create(queueCapacity, deadLetterCapacity, DEFAULT_QUEUE_BYTES);
     }
 
-    /** A private broker bounded per queue in count and in bytes (a publish waits, then fails, when either is full). */
+    /**
+     * A private broker bounded per queue in count and in bytes (a publish waits, then fails, when either is full).
+     *
+     * @param queueCapacity      messages per queue, at least 1
+     * @param deadLetterCapacity dead letters per service, at least 1
+     * @param maxQueueBytes      bytes per queue (bodies plus headers, approximately), at least 1
+     * @return a new broker
+     * @throws IllegalArgumentException when a capacity is below 1
+     */
     public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity, long maxQueueBytes) {
         if (queueCapacity < 1 || deadLetterCapacity < 1 || maxQueueBytes < 1) {
             throw new IllegalArgumentException("memory broker capacities must be positive: queueCapacity="
@@ -70,7 +97,11 @@ public final class InMemoryBroker {
         return new InMemoryBroker("private", queueCapacity, deadLetterCapacity, maxQueueBytes);
     }
 
-    /** A new transport (a connection) to this broker. */
+    /**
+     * A new transport (a connection) to this broker.
+     *
+     * @return an unstarted transport; each call a new one
+     */
     public InMemoryTransport connect() {
         return new InMemoryTransport(this);
     }
@@ -122,7 +153,11 @@ public final class InMemoryBroker {
         }
     }
 
-    /** Queues that exist (for tests and metrics). */
+    /**
+     * Queues that exist (for tests and metrics).
+     *
+     * @return how many event, command and reply queues this broker holds now
+     */
     public int queueCount() {
         return pointToPoint.size() + events.values().stream().mapToInt(Map::size).sum();
     }
@@ -161,7 +196,14 @@ public final class InMemoryBroker {
         return false;
     }
 
-    /** Messages waiting (not delivered) in the queue of an address and group; for tests. */
+    /**
+     * Messages waiting (not delivered) in the queue of an address and group; for tests. Declares the
+     * queue when it does not exist yet.
+     *
+     * @param address the address; never null
+     * @param group   the consuming group (ignored for commands and replies)
+     * @return the messages waiting, not counting deliveries in progress
+     */
     public int depth(Address address, String group) {
         return declare(address, group).depth();
     }

@@ -23,7 +23,9 @@ import java.util.UUID;
  */
 public final class InMemoryDeduplicationStore implements DeduplicationStore {
 
+    /** Done ids remembered per service by default. */
     public static final int DEFAULT_MAX_ENTRIES = 200_000;
+    /** How long a done id is remembered by default. */
     public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(1);
 
     private final int maxEntries;
@@ -51,17 +53,37 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         this.clock = clock;
     }
 
-    /** A store with the defaults: 200,000 ids per service, for one hour. */
+    /**
+     * A store with the defaults: 200,000 ids per service, for one hour.
+     *
+     * @return a new, empty store
+     */
     public static InMemoryDeduplicationStore ofDefaults() {
         return new InMemoryDeduplicationStore(DEFAULT_MAX_ENTRIES, DEFAULT_MAX_AGE, Clock.systemUTC());
     }
 
-    /** A store that remembers at most {@code maxEntries} ids per service, each for at most {@code maxAge}. */
+    /**
+     * A store that remembers at most {@code maxEntries} ids per service, each for at most {@code maxAge}.
+     * Room for {@code maxEntries} ids is allocated per service at its first claim (about 30 bytes each).
+     *
+     * @param maxEntries done ids per service, 1 to 2^28
+     * @param maxAge     how long a done id is remembered; positive
+     * @return a new, empty store
+     * @throws ConfigurationException naming every invalid argument at once
+     */
     public static InMemoryDeduplicationStore of(int maxEntries, Duration maxAge) {
         return new InMemoryDeduplicationStore(maxEntries, maxAge, Clock.systemUTC());
     }
 
-    /** As {@link #of(int, Duration)} with a clock, for tests. */
+    /**
+     * As {@link #of(int, Duration)} with a clock, for tests.
+     *
+     * @param maxEntries done ids per service, 1 to 2^28
+     * @param maxAge     how long a done id is remembered; positive
+     * @param clock      measures ages and leases; never null
+     * @return a new, empty store
+     * @throws ConfigurationException naming every invalid argument at once
+     */
     public static InMemoryDeduplicationStore of(int maxEntries, Duration maxAge, Clock clock) {
         return new InMemoryDeduplicationStore(maxEntries, maxAge, clock);
     }
@@ -104,13 +126,22 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         }
     }
 
-    /** Ids remembered as done for {@code service} (for tests and metrics). */
+    /**
+     * Ids remembered as done for {@code service} (for tests and metrics).
+     *
+     * @param service the service; never null
+     * @return how many done ids are remembered (expired ones may still count until the service's next claim or complete)
+     */
     public synchronized int size(String service) {
         DoneSet set = done.get(service);
         return set == null ? 0 : set.size;
     }
 
-    /** Claims in progress across all services. */
+    /**
+     * Claims in progress across all services.
+     *
+     * @return claims neither completed nor released (expired leases count until replaced)
+     */
     public synchronized int claimsInProgress() {
         return claims.values().stream().mapToInt(Map::size).sum();
     }

@@ -18,7 +18,16 @@ import java.util.Objects;
 public record Address(Kind kind, String name, String group) {
 
     /** The four kinds of wire location. */
-    public enum Kind { EVENT, COMMAND, REPLY, DEAD_LETTER }
+    public enum Kind {
+        /** A published event: every subscribing group gets its own copy. */
+        EVENT,
+        /** A sent command: one handler across all instances of the handling service. */
+        COMMAND,
+        /** A reply to one bus instance's requests. */
+        REPLY,
+        /** One service's dead letters. */
+        DEAD_LETTER
+    }
 
     /**
      * @param kind  the kind of location

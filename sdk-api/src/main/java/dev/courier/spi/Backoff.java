@@ -36,10 +36,15 @@ import java.util.function.DoubleSupplier;
  * <p>Thread safe. Immutable settings; the failure count is the only state.
  */
 public final class Backoff {
+    /** The first delay by default: 100 ms. */
     public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofMillis(100);
+    /** How much each delay grows by default: it doubles. */
     public static final double DEFAULT_MULTIPLIER = 2.0;
+    /** The cap of the base delay by default: 30 s. */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
+    /** The random part of each delay by default: up to half of it. */
     public static final double DEFAULT_JITTER = 0.5;
+    /** How long a connection must stay up by default before the failure count starts again: 30 s. */
     public static final Duration DEFAULT_STABLE_AFTER = Duration.ofSeconds(30);
 
     private final IntervalFunction base;
@@ -64,11 +69,20 @@ public final class Backoff {
         this.random = b.random;
     }
 
-    /** 100 ms doubling to 30 s, up to half of each delay random, reset after 30 s of a stable connection. */
+    /**
+     * 100 ms doubling to 30 s, up to half of each delay random, reset after 30 s of a stable connection.
+     *
+     * @return a new backoff with no failures counted yet
+     */
     public static Backoff ofDefaults() {
         return custom().build();
     }
 
+    /**
+     * Starts from the defaults; change what you need, then {@link Builder#build()}.
+     *
+     * @return a new builder
+     */
     public static Builder custom() {
         return new Builder();
     }
@@ -77,6 +91,9 @@ public final class Backoff {
      * The delay before the next connection attempt; call it when an attempt failed or an established
      * connection was lost. Counts one more failure in a row, unless the connection up since the last
      * {@link #connected()} had stayed up for {@code stableAfter}: then the count starts again.
+     *
+     * @return the delay, at least 1 ms and at most {@code maxDelay}; the caller waits it (this method
+     *         never sleeps)
      */
     public synchronized Duration nextDelay() {
         if (upSince >= 0) {
@@ -96,7 +113,11 @@ public final class Backoff {
         upSince = clock.millis();
     }
 
-    /** Failures in a row so far (what the next delay is based on). */
+    /**
+     * Failures in a row so far (what the next delay is based on).
+     *
+     * @return the count, 0 before the first {@link #nextDelay()}
+     */
     public synchronized int failures() {
         return failures;
     }
@@ -114,48 +135,89 @@ public final class Backoff {
         private Builder() {
         }
 
-        /** The first delay (at least 1 ms). */
+        /**
+         * The first delay (at least 1 ms).
+         *
+         * @param d the delay; default {@link #DEFAULT_INITIAL_DELAY}
+         * @return this builder
+         */
         public Builder initialDelay(Duration d) {
             this.initialDelay = d;
             return this;
         }
 
-        /** How much each delay grows (at least 1.0). */
+        /**
+         * How much each delay grows (at least 1.0).
+         *
+         * @param m the factor; default {@link #DEFAULT_MULTIPLIER}
+         * @return this builder
+         */
         public Builder multiplier(double m) {
             this.multiplier = m;
             return this;
         }
 
-        /** The cap of the base delay; no delay is longer. */
+        /**
+         * The cap of the base delay; no delay is longer.
+         *
+         * @param d the cap, at least the initial delay; default {@link #DEFAULT_MAX_DELAY}
+         * @return this builder
+         */
         public Builder maxDelay(Duration d) {
             this.maxDelay = d;
             return this;
         }
 
-        /** The part of each delay that is random, from 0 (none) to 1 (anything up to the base). */
+        /**
+         * The part of each delay that is random, from 0 (none) to 1 (anything up to the base).
+         *
+         * @param j the fraction in [0, 1]; default {@link #DEFAULT_JITTER}
+         * @return this builder
+         */
         public Builder jitter(double j) {
             this.jitter = j;
             return this;
         }
 
-        /** How long a connection must stay up before the failure count starts again. */
+        /**
+         * How long a connection must stay up before the failure count starts again.
+         *
+         * @param d the duration; default {@link #DEFAULT_STABLE_AFTER}
+         * @return this builder
+         */
         public Builder stableAfter(Duration d) {
             this.stableAfter = d;
             return this;
         }
 
-        /** The clock that measures {@code stableAfter} (tests inject one). */
+        /**
+         * The clock that measures {@code stableAfter} (tests inject one).
+         *
+         * @param c the clock; default {@link Clock#systemUTC()}
+         * @return this builder
+         */
         public Builder clock(Clock c) {
             this.clock = c;
             return this;
         }
 
-        /** Random numbers in [0, 1) for the jitter (tests inject fixed ones). */
+        /**
+         * Random numbers in [0, 1) for the jitter (tests inject fixed ones).
+         *
+         * @param r the source; default {@link ThreadLocalRandom}
+         * @return this builder
+         */
         public Builder random(DoubleSupplier r) {
             this.random = r;
             return this;
         }
 
+        /**
+         * A backoff with these settings.
+         *
+         * @return a new backoff with no failures counted yet
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public Backoff build() {
             List<String> problems = new ArrayList<>();
             if (initialDelay == null || initialDelay.toMillis() < 1) {

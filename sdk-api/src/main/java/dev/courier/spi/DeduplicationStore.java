@@ -20,12 +20,31 @@ public interface DeduplicationStore {
         IN_PROGRESS
     }
 
-    /** Claims the id; a claim not completed or released within {@code lease} expires. */
+    /**
+     * Claims the id; a claim not completed or released within {@code lease} expires. Called on a
+     * handler thread before the handler runs; it may block for the store's round trip.
+     *
+     * @param service   the consuming service; never null
+     * @param messageId the message's CloudEvents {@code id}; never null
+     * @param lease     how long the claim holds without {@link #complete} or {@link #release}
+     * @return {@link Claim#ACQUIRED} when the caller now owns the id, {@link Claim#DONE} when it was
+     *         handled before, {@link Claim#IN_PROGRESS} when another claim holds it
+     */
     Claim claim(String service, String messageId, Duration lease);
 
-    /** Marks the id done; called only after the handler succeeded and its messages went out. */
+    /**
+     * Marks the id done; called only after the handler succeeded and its messages went out.
+     *
+     * @param service   the consuming service; never null
+     * @param messageId the message's CloudEvents {@code id}; never null
+     */
     void complete(String service, String messageId);
 
-    /** Forgets the claim so the message can be handled again (after a failure or a dead letter). */
+    /**
+     * Forgets the claim so the message can be handled again (after a failure or a dead letter).
+     *
+     * @param service   the consuming service; never null
+     * @param messageId the message's CloudEvents {@code id}; never null
+     */
     void release(String service, String messageId);
 }

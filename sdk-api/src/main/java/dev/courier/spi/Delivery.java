@@ -33,14 +33,32 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Delivery {
 
-    /** Where the message was delivered from (the subscription's address, without group). */
+    /**
+     * Where the message was delivered from (the subscription's address, without group).
+     *
+     * @return the address; never null
+     */
     Address address();
 
-    /** The group (service) this delivery belongs to. */
+    /**
+     * The group (service) this delivery belongs to.
+     *
+     * @return the group; never null
+     */
     String group();
 
+    /**
+     * The message's headers as they came from the wire: CloudEvents attribute names, string values.
+     *
+     * @return the headers; never null, not to be modified
+     */
     Map<String, String> headers();
 
+    /**
+     * The encoded payload as it came from the wire.
+     *
+     * @return the body; never null (may be empty), not to be modified
+     */
     byte[] body();
 
     /**
@@ -48,15 +66,34 @@ public interface Delivery {
      * {@code reject(true)}, left unsettled by a consumer that went away (transport closed, connection
      * lost), or delivered again after a broker restart. A first delivery is never flagged. (A copy
      * brought back by {@link #redeliverLater} carries its count in {@code courierredelivery}.)
+     *
+     * @return whether the broker flagged this delivery as a possible repeat
      */
     boolean redelivered();
 
-    /** Removes the message for good. See the class comment for what the completed future means. */
+    /**
+     * Removes the message for good. See the class comment for what the completed future means.
+
+     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
+     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     *
+     * @return a future that completes normally (with null) once the ack was handed to the live
+     *         connection (or at once when the delivery was already settled), or exceptionally with a
+     *         {@link dev.courier.CourierException} when the delivery is stale
+     */
     CompletableFuture<Void> ack();
 
     /**
      * Gives the message back: with {@code requeue} it is delivered again to this group (flagged
      * {@link #redelivered()}), without it it is dropped.
+
+     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
+     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     *
+     * @param requeue true to deliver the message again to this group, false to drop it
+     * @return a future that completes normally (with null) once the rejection was handed to the live
+     *         connection (or at once when the delivery was already settled), or exceptionally with a
+     *         {@link dev.courier.CourierException} when the delivery is stale
      */
     CompletableFuture<Void> reject(boolean requeue);
 
@@ -66,6 +103,16 @@ public interface Delivery {
      * is free meanwhile: no thread waits for the delay. When the future fails, nothing was settled:
      * the claim is given back and the caller may still settle the delivery (the bus then rejects it
      * with requeue).
+
+     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
+     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     *
+     * @param headers the headers of the copy that comes back (the bus adds its redelivery count);
+     *                never null
+     * @param delay   how long until the copy is delivered again; zero or positive
+     * @return a future that completes normally (with null) once the delayed copy is durable and this
+     *         delivery settled, or exceptionally (a {@link dev.courier.CourierException}: stale, broker
+     *         refused, publish timeout) with nothing settled
      */
     CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay);
 }

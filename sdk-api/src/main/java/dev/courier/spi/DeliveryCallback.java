@@ -6,5 +6,11 @@ package dev.courier.spi;
  */
 @FunctionalInterface
 public interface DeliveryCallback {
+    /**
+     * Called once per delivery, on a thread of the transport (a delivery or dispatch thread, never
+     * the thread that subscribed). It should not throw (the bus's own callback never does).
+     *
+     * @param delivery the message; settle it exactly once, from any thread, now or later
+     */
     void onDelivery(Delivery delivery);
 }

@@ -81,7 +81,12 @@ public final class Headers {
             DL_FIRST_FAILURE, DL_LAST_FAILURE, FIRST_FAILURE, DL_TRUNCATED, DL_FAILURES, CLAIM_FAILURES, "data",
             "data_base64", "dataschema");
 
-    /** True for a valid CloudEvents attribute name: lower-case a-z and 0-9, 1 to 20 characters. */
+    /**
+     * True for a valid CloudEvents attribute name: lower-case a-z and 0-9, 1 to 20 characters.
+     *
+     * @param name the name to check; may be null (then false)
+     * @return whether {@code name} is a valid attribute name
+     */
     public static boolean isValidName(String name) {
         if (name == null || name.isEmpty() || name.length() > 20) {
             return false;

@@ -35,6 +35,17 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
     /** The smallest stated limit for all headers together. */
     public static final int MIN_HEADERS_BYTES = 4096;
 
+    /**
+     * Checks every limit against the minimums above.
+     *
+     * @param maxAttributeBytes   each of the {@link #ATTRIBUTES}, at least {@link #MIN_ATTRIBUTE_BYTES}
+     * @param maxHeaderValueBytes any one header value, at least {@link #MIN_HEADER_VALUE_BYTES} and
+     *                            {@code maxAttributeBytes}
+     * @param maxHeadersBytes     all headers together, at least {@link #MIN_HEADERS_BYTES} and
+     *                            {@code maxHeaderValueBytes}
+     * @param maxBodyBytes        the body, at least 1
+     * @throws IllegalArgumentException naming every limit that is too small at once
+     */
     public Limits {
         List<String> problems = new ArrayList<>();
         if (maxAttributeBytes < MIN_ATTRIBUTE_BYTES) {
@@ -56,7 +67,12 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
         }
     }
 
-    /** Each limit the smaller of this one's and {@code other}'s. */
+    /**
+     * Each limit the smaller of this one's and {@code other}'s.
+     *
+     * @param other the other limits; never null
+     * @return new limits, each the smaller of the two
+     */
     public Limits min(Limits other) {
         return new Limits(Math.min(maxAttributeBytes, other.maxAttributeBytes),
                 Math.min(maxHeaderValueBytes, other.maxHeaderValueBytes),

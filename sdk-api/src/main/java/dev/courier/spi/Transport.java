@@ -29,7 +29,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Transport extends AutoCloseable {
 
-    /** Connects. Called once by the bus before any other method. Fails with a clear exception. */
+    /**
+     * Connects. Called once by the bus, on the thread that starts the bus, before any other method;
+     * it blocks until the transport is ready (or failed). Fails with a clear exception (typically a
+     * {@link dev.courier.CourierException} naming the broker and the cause), never silently.
+     *
+     * @param context who is connecting (service, instance) and the bus's settings the transport
+     *                needs (publish timeout, clock); never null
+     */
     void start(TransportContext context);
 
     /**
@@ -46,6 +53,18 @@ public interface Transport extends AutoCloseable {
      * <p>Size: the bus has checked the message against {@link #limits()} before calling this. A
      * transport need not check again, but a message the broker refuses anyway must fail this
      * message's future only, never throw and never disturb other publishes.
+     *
+     * <p>Thread: the future completes on a thread of the transport (its confirm or delivery thread,
+     * never a client library's socket I/O thread), or is already complete when returned (in memory,
+     * or when the transport is closed). Code chained on it must not block.
+     *
+     * @param to      where the message goes; never null
+     * @param headers CloudEvents attributes by name, string values; never null, not modified
+     * @param body    the encoded payload; never null (may be empty), not modified
+     * @return a future that completes normally (with null) once the broker has taken responsibility,
+     *         or exceptionally with a {@link dev.courier.PublishTimeoutException} (no room or no
+     *         confirm within the publish timeout) or another {@link dev.courier.CourierException}
+     *         (refused, unroutable, closed)
      */
     CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body);
 
@@ -53,16 +72,38 @@ public interface Transport extends AutoCloseable {
      * Starts delivering messages for {@code address} to {@code callback}. Instances that subscribe
      * with the same group compete; different groups each get their own copy of an event. At most
      * {@code prefetch} deliveries are outstanding (neither acked nor rejected) at a time.
+     *
+     * <p>The callback runs on a thread of the transport (see {@link DeliveryCallback}); it must
+     * return quickly and may settle each {@link Delivery} later, from any thread.
+     *
+     * @param address  what to consume; never null
+     * @param group    the consuming service (competing consumers share it); never null
+     * @param prefetch the most unsettled deliveries at a time, at least 1
+     * @param callback receives every delivery; never null
+     * @return the live subscription, to close when this consumer is done
      */
     TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback);
 
-    /** The durable dead-letter channel of one service, for listing and removing dead letters. */
+    /**
+     * The durable dead-letter channel of one service, for listing and removing dead letters.
+     *
+     * @param service the service whose dead letters these are; never null
+     * @return the channel; never null
+     */
     DeadLetterChannel deadLetters(String service);
 
-    /** True while the transport is connected to its broker (or, in memory, open). */
+    /**
+     * True while the transport is connected to its broker (or, in memory, open). Cheap, any thread.
+     *
+     * @return whether the transport can reach its broker now
+     */
     boolean isConnected();
 
-    /** What this transport can do; the conformance kit skips, with a reason, what it cannot. */
+    /**
+     * What this transport can do; the conformance kit skips, with a reason, what it cannot.
+     *
+     * @return the capabilities; never null, the same set on every call
+     */
     Set<Capability> capabilities();
 
     /**
@@ -73,6 +114,8 @@ public interface Transport extends AutoCloseable {
      * than you can: the bus checks each message it makes once against the smaller of these and
      * {@link Limits#DEFAULTS}, dead-letters incoming messages that break them, and fits every dead
      * letter to these limits so that it can always be stored.
+     *
+     * @return the transport's limits; never null
      */
     default Limits limits() {
         return Limits.DEFAULTS;
@@ -106,15 +149,27 @@ public interface Transport extends AutoCloseable {
         int capacity();
     }
 
-    /** A short description for logs and health, never with credentials. */
+    /**
+     * A short description for logs and health, never with credentials.
+     *
+     * @return for example {@code amqp://host:5672/vhost}; never null
+     */
     String describe();
 
-    /** The protocol for contracts (AsyncAPI {@code servers}): {@code amqp}, {@code mqtt}, {@code ws}, {@code memory}. */
+    /**
+     * The protocol for contracts (AsyncAPI {@code servers}).
+     *
+     * @return {@code amqp}, {@code mqtt}, {@code ws} or {@code memory} (the default)
+     */
     default String protocol() {
         return "memory";
     }
 
-    /** The host and port (or address list) for contracts; never credentials. Null when there is none. */
+    /**
+     * The host and port (or address list) for contracts; never credentials.
+     *
+     * @return for example {@code broker:5672}, or null when there is none (the default)
+     */
     default String host() {
         return null;
     }
@@ -123,6 +178,10 @@ public interface Transport extends AutoCloseable {
      * How an address appears on this transport's wire, for contracts and docs: for example
      * {@code exchange}/{@code routingKey}/{@code queue} on AMQP, {@code topic} on MQTT. {@code group}
      * is the consuming service, or null for the publishing side.
+     *
+     * @param address the address to describe; never null
+     * @param group   the consuming service, or null for the publishing side
+     * @return the wire names by role; never null (default: {@code address} = the address's text)
      */
     default Map<String, String> wireAddress(Address address, String group) {
         return Map.of("address", address.toString());

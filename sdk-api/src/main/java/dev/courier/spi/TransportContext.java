@@ -16,6 +16,15 @@ import java.util.function.Consumer;
  */
 public record TransportContext(String service, String instanceId, Duration publishTimeout,
                                Consumer<String> replyAddressLost) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param service          the service (consumer group) name
+     * @param instanceId       this bus instance
+     * @param publishTimeout   how long a publish may wait for room and for its confirm
+     * @param replyAddressLost called, from a transport thread, with a reason when the reply address was lost
+     * @throws NullPointerException naming the null component
+     */
     public TransportContext {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(instanceId, "instanceId");
@@ -23,7 +32,13 @@ public record TransportContext(String service, String instanceId, Duration publi
         Objects.requireNonNull(replyAddressLost, "replyAddressLost");
     }
 
-    /** A context whose reply-address-lost signal is ignored (tools and tests). */
+    /**
+     * A context whose reply-address-lost signal is ignored (tools and tests).
+     *
+     * @param service        the service (consumer group) name; never null
+     * @param instanceId     this bus instance; never null
+     * @param publishTimeout how long a publish may wait for room and for its confirm; never null
+     */
     public TransportContext(String service, String instanceId, Duration publishTimeout) {
         this(service, instanceId, publishTimeout, reason -> { });
     }

@@ -8,9 +8,20 @@ import java.net.URI;
  */
 public interface TransportProvider {
 
-    /** True when this provider handles the URI's scheme. */
+    /**
+     * True when this provider handles the URI's scheme.
+     *
+     * @param uri the bus's transport URI; never null
+     * @return whether {@link #create} accepts this scheme
+     */
     boolean supports(URI uri);
 
-    /** A new, unstarted transport. Fails with an IllegalArgumentException naming what is wrong. */
+    /**
+     * A new, unstarted transport. Does not connect: {@link Transport#start} does.
+     *
+     * @param uri a URI this provider {@link #supports}; never null
+     * @return the transport; never null
+     * @throws IllegalArgumentException naming what is wrong with the URI
+     */
     Transport create(URI uri);
 }

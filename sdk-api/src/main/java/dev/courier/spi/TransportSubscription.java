@@ -23,7 +23,11 @@ package dev.courier.spi;
  */
 public interface TransportSubscription extends AutoCloseable {
 
-    /** True while deliveries can arrive (false after close or while the broker is unreachable). */
+    /**
+     * True while deliveries can arrive (false after close or while the broker is unreachable).
+     *
+     * @return whether this subscription can receive deliveries now
+     */
     boolean isActive();
 
     /** Stops deliveries; see the class comment. */
