@@ -121,12 +121,22 @@ public final class AmqpTransport implements Transport {
         this.topology = new Topology(names, cfg.queueType());
     }
 
-    /** A builder with the defaults: {@code amqp://guest:guest@localhost:5672/}, classic queues. */
+    /**
+     * A builder with the defaults: {@code amqp://guest:guest@localhost:5672/}, classic queues.
+     *
+     * @return a new builder; nothing is checked until {@link Builder#build()}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A transport from a URI; see {@link Builder#uri(String)}. Fails naming each bad setting. */
+    /**
+     * A transport from a URI; see {@link Builder#uri(String)}. Fails naming each bad setting.
+     *
+     * @param uri an {@code amqp://} or {@code amqps://} URI; never null
+     * @return an unstarted transport (the bus starts it)
+     * @throws dev.courier.ConfigurationException naming every bad setting at once
+     */
     public static AmqpTransport of(String uri) {
         return builder().uri(uri).build();
     }
@@ -650,6 +660,9 @@ public final class AmqpTransport implements Transport {
          * {@code eventsExchange}, {@code commandsExchange}, {@code queueType} (classic|quorum),
          * {@code prefetch}, {@code confirmWindow}, {@code maxMessageSize}, {@code startTimeout} and
          * {@code heartbeat} (seconds), {@code connectionName}.
+         *
+         * @param uri the URI; null or unparsable is reported by {@link #build()}
+         * @return this builder
          */
         public Builder uri(String uri) {
             if (uri == null) {
@@ -664,13 +677,23 @@ public final class AmqpTransport implements Transport {
             }
         }
 
-        /** As {@link #uri(String)}. */
+        /**
+         * As {@link #uri(String)}.
+         *
+         * @param uri the URI; bad parts are reported by {@link #build()}
+         * @return this builder
+         */
         public Builder uri(URI uri) {
             AmqpUri.apply(uri, this, problems);
             return this;
         }
 
-        /** The broker addresses as {@code host:port} (port defaults to 5672, or 5671 with TLS). */
+        /**
+         * The broker addresses as {@code host:port} (port defaults to 5672, or 5671 with TLS).
+         *
+         * @param hostPorts one or more {@code host} or {@code host:port} of the cluster's nodes
+         * @return this builder
+         */
         public Builder addresses(String... hostPorts) {
             List<String> list = new ArrayList<>();
             for (String hp : hostPorts) {
@@ -680,57 +703,103 @@ public final class AmqpTransport implements Transport {
             return this;
         }
 
-        /** User and password (default guest/guest). Never logged. */
+        /**
+         * User and password (default guest/guest). Never logged.
+         *
+         * @param username the user name
+         * @param password the password
+         * @return this builder
+         */
         public Builder credentials(String username, String password) {
             this.username = username;
             this.password = password;
             return this;
         }
 
-        /** The virtual host (default "/"). */
+        /**
+         * The virtual host (default "/").
+         *
+         * @param virtualHost the virtual host, not encoded
+         * @return this builder
+         */
         public Builder virtualHost(String virtualHost) {
             this.virtualHost = virtualHost;
             return this;
         }
 
-        /** Connect with TLS using this context; host names are always verified. Implies amqps. */
+        /**
+         * Connect with TLS using this context; host names are always verified. Implies amqps.
+         *
+         * @param sslContext the TLS context; null keeps the current TLS setting (from an amqps URI: the JVM default)
+         * @return this builder
+         */
         public Builder sslContext(SSLContext sslContext) {
             this.sslContext = sslContext;
             this.tls = sslContext != null || tls;
             return this;
         }
 
-        /** A prefix for every exchange and queue name ({@code <namespace>.courier.events}); default none. */
+        /**
+         * A prefix for every exchange and queue name ({@code <namespace>.courier.events}); default none.
+         *
+         * @param namespace the prefix, or null for none
+         * @return this builder
+         */
         public Builder namespace(String namespace) {
             this.namespace = namespace;
             return this;
         }
 
-        /** The events topic exchange (default {@value #DEFAULT_EVENTS_EXCHANGE}). */
+        /**
+         * The events topic exchange (default {@value #DEFAULT_EVENTS_EXCHANGE}).
+         *
+         * @param name the exchange's name
+         * @return this builder
+         */
         public Builder eventsExchange(String name) {
             this.eventsExchange = name;
             return this;
         }
 
-        /** The commands direct exchange (default {@value #DEFAULT_COMMANDS_EXCHANGE}). */
+        /**
+         * The commands direct exchange (default {@value #DEFAULT_COMMANDS_EXCHANGE}).
+         *
+         * @param name the exchange's name
+         * @return this builder
+         */
         public Builder commandsExchange(String name) {
             this.commandsExchange = name;
             return this;
         }
 
-        /** Classic (default) or quorum queues. Must match the queues that already exist. */
+        /**
+         * Classic (default) or quorum queues. Must match the queues that already exist.
+         *
+         * @param queueType classic or quorum
+         * @return this builder
+         */
         public Builder queueType(QueueType queueType) {
             this.queueType = queueType;
             return this;
         }
 
-        /** Unacked messages per consumer; 0 (default) uses the bus's prefetch. */
+        /**
+         * Unacked messages per consumer; 0 (default) uses the bus's prefetch.
+         *
+         * @param prefetch unacked messages per consumer, or 0 for the bus's prefetch
+         * @return this builder
+         */
         public Builder prefetch(int prefetch) {
             this.prefetch = prefetch;
             return this;
         }
 
-        /** Published messages waiting for their confirm at most (default {@value #DEFAULT_CONFIRM_WINDOW}). */
+        /**
+         * Published messages waiting for their confirm at most (default {@value #DEFAULT_CONFIRM_WINDOW}).
+         *
+         * @param confirmWindow at least 1; a publish beyond it waits for room, up to the bus's publish timeout
+         * @return this builder
+         */
         public Builder confirmWindow(int confirmWindow) {
             this.confirmWindow = confirmWindow;
             return this;
@@ -739,19 +808,32 @@ public final class AmqpTransport implements Transport {
         /**
          * The largest message body, in bytes (default 16 MiB): a larger publish fails; a larger
          * incoming message is never read and goes to the dead letter with its headers and the reason.
+         *
+         * @param bytes the largest body, in bytes
+         * @return this builder
          */
         public Builder maxMessageSize(int bytes) {
             this.maxMessageSize = bytes;
             return this;
         }
 
-        /** How long start() keeps retrying the first connect (default 30 s). */
+        /**
+         * How long start() keeps retrying the first connect (default 30 s).
+         *
+         * @param startTimeout how long the first connect is retried before {@code start()} fails
+         * @return this builder
+         */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = startTimeout;
             return this;
         }
 
-        /** The AMQP heartbeat (default 30 s): how soon a silent broker is noticed. */
+        /**
+         * The AMQP heartbeat (default 30 s): how soon a silent broker is noticed.
+         *
+         * @param heartbeat the heartbeat interval (whole seconds on the wire)
+         * @return this builder
+         */
         public Builder heartbeat(Duration heartbeat) {
             this.heartbeat = heartbeat;
             return this;
@@ -762,13 +844,21 @@ public final class AmqpTransport implements Transport {
          * each lowered by a random part of up to half (so services that lost the broker together do not
          * return in step); they start over only after a connection stayed up for 30 s (or twice this
          * setting, if longer), so a connection that keeps dropping right away backs off.
+         *
+         * @param maxReconnectDelay the cap of the pause between reconnect attempts
+         * @return this builder
          */
         public Builder maxReconnectDelay(Duration maxReconnectDelay) {
             this.maxReconnectDelay = maxReconnectDelay;
             return this;
         }
 
-        /** The connection name shown in RabbitMQ's management UI (default courier-service-instance). */
+        /**
+         * The connection name shown in RabbitMQ's management UI (default courier-service-instance).
+         *
+         * @param connectionName the name, also the prefix of the transport's thread names; null for the default
+         * @return this builder
+         */
         public Builder connectionName(String connectionName) {
             this.connectionName = connectionName;
             return this;
@@ -791,7 +881,12 @@ public final class AmqpTransport implements Transport {
             return this;
         }
 
-        /** Checks every setting and builds an unstarted transport. */
+        /**
+         * Checks every setting and builds an unstarted transport.
+         *
+         * @return an unstarted transport (the bus starts it)
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public AmqpTransport build() {
             AmqpConfig cfg = new AmqpConfig(addresses, username, password, virtualHost, tls, sslContext,
                     namespace, eventsExchange, commandsExchange, queueType, prefetch, confirmWindow, maxMessageSize,
