@@ -45,9 +45,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * calling thread.
  */
 public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
+    /**
+     * The table name by default.
+     *
+     */
     public static final String DEFAULT_TABLE = "courier_inbox";
+    /**
+     * How long done ids are remembered by default: 7 days.
+     *
+     */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+    /**
+     * How often the purge thread runs by default: every 5 minutes.
+     *
+     */
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(5);
+    /**
+     * Rows deleted per purge statement by default.
+     *
+     */
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
     /** At most this many batches per purge run, so one run never holds the database for long. */
     static final int MAX_BATCHES_PER_RUN = 1000;
@@ -73,12 +89,23 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         this.purger = b.purgeInterval.isZero() ? null : new Purger("courier-inbox-purge-" + table, b.purgeInterval, this::purge);
     }
 
-    /** A builder for an inbox in the database of {@code dataSource}. */
+    /**
+     * A builder for an inbox in the database of {@code dataSource}.
+     *
+     * @param dataSource the database; a null one is reported by {@link Builder#build()}
+     * @return a new builder
+     */
     public static Builder builder(DataSource dataSource) {
         return new Builder(dataSource);
     }
 
-    /** Creates the table and its index if they do not exist (the script {@code inbox-<database>.sql}). */
+    /**
+     * Creates the table and its index if they do not exist (the script {@code inbox-<database>.sql}).
+     *
+     * Runs on the calling thread, in its own auto-commit transaction.
+     * @return this inbox
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
+     */
     public JdbcInbox createSchema() {
         try {
             Jdbc.autoCommit(dataSource, c -> {
@@ -92,7 +119,11 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
         return this;
     }
 
-    /** The table this inbox uses. */
+    /**
+     * The table this inbox uses.
+     *
+     * @return the table name as configured (possibly schema-qualified)
+     */
     public String table() {
         return table;
     }
@@ -175,6 +206,13 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
      * message for {@code service} (the name the bus was built with) and the outbox rows it writes
      * commit together. A message already done (by another instance whose lease ran out, say) is
      * skipped without running the handler. See {@link TransactionalHandler}.
+     *
+     * @param <T> the handled message type
+     * @param service the bus's service name, 1 to 64 characters
+     * @param handler the work to run in the transaction; never null
+     * @return a handler to register on the bus; it runs {@code handler} on the bus's handler thread, with a connection from this inbox's DataSource, and rethrows what it throws after a rollback
+     * @throws IllegalArgumentException when {@code service} is empty or longer than 64 characters
+     * @throws NullPointerException when an argument is null
      */
     public <T> Handler<T> transactional(String service, TransactionalHandler<? super T> handler) {
         Objects.requireNonNull(service, "service");
@@ -219,6 +257,10 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
     /**
      * Deletes done ids (and claims whose lease ran out) older than the retention, in batches;
      * returns how many rows went. Runs by itself every purge interval; call it to purge now.
+     *
+     * Runs on the calling thread.
+     * @return how many rows were deleted (at most 1000 batches in one call)
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public int purge() {
         InboxSql s = sql.get();
@@ -273,31 +315,56 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
             this.dataSource = dataSource;
         }
 
-        /** The table (default {@value #DEFAULT_TABLE}); may be schema-qualified. */
+        /**
+         * The table (default {@value #DEFAULT_TABLE}); may be schema-qualified.
+         *
+         * @param table the table's name
+         * @return this builder
+         */
         public Builder table(String table) {
             this.table = table;
             return this;
         }
 
-        /** How long done ids are remembered (default 7 days). Longer than any redelivery can take. */
+        /**
+         * How long done ids are remembered (default 7 days). Longer than any redelivery can take.
+         *
+         * @param retention positive
+         * @return this builder
+         */
         public Builder retention(Duration retention) {
             this.retention = retention;
             return this;
         }
 
-        /** How often the purge thread runs (default 5 minutes); {@link Duration#ZERO} turns it off. */
+        /**
+         * How often the purge thread runs (default 5 minutes); {@link Duration#ZERO} turns it off.
+         *
+         * @param interval positive, or zero for no purge thread
+         * @return this builder
+         */
         public Builder purgeInterval(Duration interval) {
             this.purgeInterval = interval;
             return this;
         }
 
-        /** Rows deleted per statement when purging (default 1000). */
+        /**
+         * Rows deleted per statement when purging (default 1000).
+         *
+         * @param size at least 1
+         * @return this builder
+         */
         public Builder purgeBatchSize(int size) {
             this.purgeBatchSize = size;
             return this;
         }
 
-        /** Builds the inbox; connects to the database only when first used. */
+        /**
+         * Builds the inbox; connects to the database only when first used.
+         *
+         * @return the inbox, with its purge thread started unless the interval is zero
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public JdbcInbox build() {
             List<String> problems = new ArrayList<>();
             if (dataSource == null) {

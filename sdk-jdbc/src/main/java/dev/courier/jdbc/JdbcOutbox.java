@@ -53,6 +53,10 @@ import java.util.Map;
  * {@link #retry}, {@link #discard}.
  */
 public final class JdbcOutbox {
+    /**
+     * The table name by default.
+     *
+     */
     public static final String DEFAULT_TABLE = "courier_outbox";
     /** The longest aggregate key, in characters. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -75,12 +79,24 @@ public final class JdbcOutbox {
         this.dialect = new Lazy<>(() -> Jdbc.autoCommit(dataSource, Dialect::of));
     }
 
-    /** A builder for an outbox in the database of {@code dataSource}, publishing through {@code bus}. */
+    /**
+     * A builder for an outbox in the database of {@code dataSource}, publishing through {@code bus}.
+     *
+     * @param dataSource the database
+     * @param bus the bus that names, encodes and publishes the messages
+     * @return a new builder; nulls are reported by {@link Builder#build()}
+     */
     public static Builder builder(DataSource dataSource, MessageBus bus) {
         return new Builder(dataSource, bus);
     }
 
-    /** Creates the table and its indexes if they do not exist (the script {@code outbox-<database>.sql}). */
+    /**
+     * Creates the table and its indexes if they do not exist (the script {@code outbox-<database>.sql}).
+     *
+     * Runs on the calling thread, in its own auto-commit transaction.
+     * @return this outbox
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
+     */
     public JdbcOutbox createSchema() {
         try {
             Jdbc.autoCommit(dataSource, c -> {
@@ -94,38 +110,97 @@ public final class JdbcOutbox {
         return this;
     }
 
-    /** Writes {@code event} into the outbox in the transaction of {@code connection}; returns its message id. */
+    /**
+     * Writes {@code event} into the outbox in the transaction of {@code connection}; returns its message id.
+     *
+     * @param connection a connection in the caller's transaction, not committed or closed here
+     * @param event the event
+     * @return the written message's id (its CloudEvents {@code id})
+     * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
+     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
+     * @throws IllegalArgumentException when the message's explicit id cannot be stored (nothing written)
+     */
     public String publish(Connection connection, Event event) throws SQLException {
         return write(connection, event, null, Map.of());
     }
 
-    /** As {@link #publish(Connection, Event)}; messages with one {@code aggregateKey} keep their order. */
+    /**
+     * As {@link #publish(Connection, Event)}; messages with one {@code aggregateKey} keep their order.
+     *
+     * @param connection a connection in the caller's transaction
+     * @param event the event
+     * @param aggregateKey the ordering key, at most {@link #MAX_KEY_LENGTH} characters, or null for none
+     * @return the written message's id (its CloudEvents {@code id})
+     * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
+     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
+     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     */
     public String publish(Connection connection, Event event, String aggregateKey) throws SQLException {
         return write(connection, event, aggregateKey, Map.of());
     }
 
-    /** As {@link #publish(Connection, Event, String)} with extra headers (CloudEvents extension names). */
+    /**
+     * As {@link #publish(Connection, Event, String)} with extra headers (CloudEvents extension names).
+     *
+     * @param connection a connection in the caller's transaction
+     * @param event the event
+     * @param aggregateKey the ordering key, or null for none
+     * @param headers extension attributes by CloudEvents name; never null
+     * @return the written message's id (its CloudEvents {@code id})
+     * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
+     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
+     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     */
     public String publish(Connection connection, Event event, String aggregateKey, Map<String, String> headers)
             throws SQLException {
         return write(connection, event, aggregateKey, headers);
     }
 
-    /** Writes {@code command} into the outbox in the transaction of {@code connection}; returns its message id. */
+    /**
+     * Writes {@code command} into the outbox in the transaction of {@code connection}; returns its message id.
+     *
+     * @param connection a connection in the caller's transaction, not committed or closed here
+     * @param command the command
+     * @return the written message's id (its CloudEvents {@code id})
+     * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
+     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
+     * @throws IllegalArgumentException when the message's explicit id cannot be stored (nothing written)
+     */
     public String send(Connection connection, Command command) throws SQLException {
         return write(connection, command, null, Map.of());
     }
 
-    /** As {@link #send(Connection, Command)}; messages with one {@code aggregateKey} keep their order. */
+    /**
+     * As {@link #send(Connection, Command)}; messages with one {@code aggregateKey} keep their order.
+     *
+     * @param connection a connection in the caller's transaction
+     * @param command the command
+     * @param aggregateKey the ordering key, at most {@link #MAX_KEY_LENGTH} characters, or null for none
+     * @return the written message's id (its CloudEvents {@code id})
+     * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
+     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
+     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     */
     public String send(Connection connection, Command command, String aggregateKey) throws SQLException {
         return write(connection, command, aggregateKey, Map.of());
     }
 
-    /** A relay builder for this outbox; {@code outbox.relay().start()} starts one with the defaults. */
+    /**
+     * A relay builder for this outbox; {@code outbox.relay().start()} starts one with the defaults.
+     *
+     * @return a new relay builder for this outbox
+     */
     public OutboxRelay.Builder relay() {
         return OutboxRelay.builder(this);
     }
 
-    /** Rows waiting to be published, failed ones not included (for health checks and metrics). */
+    /**
+     * Rows waiting to be published, failed ones not included (for health checks and metrics).
+     *
+     * Runs one query on the calling thread.
+     * @return the count of unsent, not failed rows
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
+     */
     public long pending() {
         try {
             return Jdbc.autoCommit(dataSource, c -> {
@@ -153,7 +228,14 @@ public final class JdbcOutbox {
                             String lastError, Instant failedAt) {
     }
 
-    /** Up to {@code max} failed rows, oldest first. Runs one query on the calling thread. */
+    /**
+     * Up to {@code max} failed rows, oldest first. Runs one query on the calling thread.
+     *
+     * @param max at least 1
+     * @return the failed rows, oldest first; empty when there are none
+     * @throws IllegalArgumentException when {@code max} is below 1
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
+     */
     public List<FailedRow> failed(int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max must be positive, was " + max);
@@ -184,6 +266,10 @@ public final class JdbcOutbox {
      * look, and it holds back the rows of its key that are still pending behind it. Rows of its key
      * published meanwhile are not published again, so it arrives after them. One statement on the
      * calling thread; returns false when the row is not (or no longer) failed.
+     *
+     * @param rowId the row's {@link FailedRow#rowId()}
+     * @return true when the row was failed and is pending again
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public boolean retry(long rowId) {
         return updateFailed("UPDATE " + table + " SET failed_at = NULL, attempts = 0, next_attempt_at = NULL"
@@ -193,6 +279,10 @@ public final class JdbcOutbox {
     /**
      * Deletes a failed row. One statement on the calling thread; returns false when the row is not
      * (or no longer) failed.
+     *
+     * @param rowId the row's {@link FailedRow#rowId()}
+     * @return true when the row was failed and is deleted
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public boolean discard(long rowId) {
         return updateFailed("DELETE FROM " + table + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL",
@@ -216,7 +306,11 @@ public final class JdbcOutbox {
         }
     }
 
-    /** The table this outbox uses. */
+    /**
+     * The table this outbox uses.
+     *
+     * @return the table name as configured (possibly schema-qualified)
+     */
     public String table() {
         return table;
     }
@@ -331,18 +425,34 @@ public final class JdbcOutbox {
             this.bus = bus;
         }
 
-        /** The table (default {@value #DEFAULT_TABLE}); may be schema-qualified. */
+        /**
+         * The table (default {@value #DEFAULT_TABLE}); may be schema-qualified.
+         *
+         * @param table the table's name
+         * @return this builder
+         */
         public Builder table(String table) {
             this.table = table;
             return this;
         }
 
-        /** On PostgreSQL, whether each write wakes waiting relays with NOTIFY (default true). */
+        /**
+         * On PostgreSQL, whether each write wakes waiting relays with NOTIFY (default true).
+         *
+         * @param notify false to leave relays to their polling interval
+         * @return this builder
+         */
         public Builder notifyRelays(boolean notify) {
             this.notify = notify;
             return this;
         }
 
+        /**
+         * Checks every setting and builds the outbox.
+         *
+         * @return the outbox; it connects to the database only when first used
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public JdbcOutbox build() {
             List<String> problems = new ArrayList<>();
             if (dataSource == null) {

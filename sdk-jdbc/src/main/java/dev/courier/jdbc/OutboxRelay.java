@@ -35,15 +35,47 @@ import java.util.concurrent.TimeUnit;
  * <p>Start it after the bus: {@code outbox.relay().start()}; {@link #close()} it before the bus.
  */
 public final class OutboxRelay implements AutoCloseable {
+    /**
+     * Rows per batch by default.
+     *
+     */
     public static final int DEFAULT_BATCH_SIZE = 200;
+    /**
+     * How long the relay waits between looks by default.
+     *
+     */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    /**
+     * How long a batch waits for its confirms by default.
+     *
+     */
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * A failed row's first retry delay by default.
+     *
+     */
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
+    /**
+     * The cap of a failed row's retry delay by default.
+     *
+     */
     public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofMinutes(1);
     /** Publish attempts per row before it is marked failed: about 10 to 15 minutes at the default backoff. */
     public static final int DEFAULT_MAX_ATTEMPTS = 20;
+    /**
+     * How long sent rows are kept by default.
+     *
+     */
     public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+    /**
+     * How often the relay purges sent rows by default.
+     *
+     */
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * Rows deleted per purge statement by default.
+     *
+     */
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
 
     static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
@@ -73,7 +105,12 @@ public final class OutboxRelay implements AutoCloseable {
         return new Builder(outbox);
     }
 
-    /** Starts the relay thread (and the LISTEN connection on PostgreSQL). */
+    /**
+     * Starts the relay thread (and the LISTEN connection on PostgreSQL).
+     *
+     * The relay thread ({@code courier-outbox-relay-<table>}) is a daemon thread; it publishes through the outbox's bus and survives database and broker outages (it backs off).
+     * @return this relay; calling it again while running does nothing
+     */
     public synchronized OutboxRelay start() {
         if (running) {
             return this;
@@ -101,12 +138,21 @@ public final class OutboxRelay implements AutoCloseable {
     /**
      * Publishes one batch now on the calling thread and returns how many rows it published. Usable
      * without {@link #start()} to drive the relay from a scheduler of your own.
+     *
+     * @return how many rows were published (confirmed) in this batch
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public int relayOnce() {
         return runBatch().sent();
     }
 
-    /** Deletes sent rows older than the retention, in batches; returns how many went. */
+    /**
+     * Deletes sent rows older than the retention, in batches; returns how many went.
+     *
+     * Runs on the calling thread; the relay calls it by itself every purge interval.
+     * @return how many sent rows were deleted
+     * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
+     */
     public int purge() {
         int total = 0;
         try {
@@ -223,19 +269,34 @@ public final class OutboxRelay implements AutoCloseable {
             this.outbox = outbox;
         }
 
-        /** Rows locked and published per transaction (default 200). */
+        /**
+         * Rows locked and published per transaction (default 200).
+         *
+         * @param batchSize 1 to 1000
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
         }
 
-        /** How long the relay waits between looks when nothing wakes it (default 500 ms). */
+        /**
+         * How long the relay waits between looks when nothing wakes it (default 500 ms).
+         *
+         * @param interval positive
+         * @return this builder
+         */
         public Builder pollInterval(Duration interval) {
             this.pollInterval = interval;
             return this;
         }
 
-        /** How long a batch waits for its confirms; unconfirmed rows are published again later (default 30 s). */
+        /**
+         * How long a batch waits for its confirms; unconfirmed rows are published again later (default 30 s).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
         public Builder publishTimeout(Duration timeout) {
             this.publishTimeout = timeout;
             return this;
@@ -245,6 +306,10 @@ public final class OutboxRelay implements AutoCloseable {
          * The delay before a failed row's next attempt: {@code initial} doubled per attempt up to
          * {@code max}, each delay drawn at random from its upper half so rows that failed together
          * come back spread out (default 1 s, 1 min: 0.5–1 s, 1–2 s, … 30–60 s).
+         *
+         * @param initial the first delay; positive
+         * @param max the cap; at least {@code initial}
+         * @return this builder
          */
         public Builder retryBackoff(Duration initial, Duration max) {
             this.retryBackoff = initial;
@@ -255,37 +320,65 @@ public final class OutboxRelay implements AutoCloseable {
         /**
          * Publish attempts per row before the row is marked failed (default
          * {@value OutboxRelay#DEFAULT_MAX_ATTEMPTS}, 1 to 1000).
+         *
+         * @param maxAttempts 1 to 1000
+         * @return this builder
          */
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
             return this;
         }
 
-        /** How long sent rows are kept before purging (default 24 hours). */
+        /**
+         * How long sent rows are kept before purging (default 24 hours).
+         *
+         * @param retention positive
+         * @return this builder
+         */
         public Builder retention(Duration retention) {
             this.retention = retention;
             return this;
         }
 
-        /** How often the relay purges (default 1 minute); {@link Duration#ZERO} turns purging off. */
+        /**
+         * How often the relay purges (default 1 minute); {@link Duration#ZERO} turns purging off.
+         *
+         * @param interval positive, or zero for no purging
+         * @return this builder
+         */
         public Builder purgeInterval(Duration interval) {
             this.purgeInterval = interval;
             return this;
         }
 
-        /** Rows deleted per statement when purging (default 1000). */
+        /**
+         * Rows deleted per statement when purging (default 1000).
+         *
+         * @param size 1 to 100,000
+         * @return this builder
+         */
         public Builder purgeBatchSize(int size) {
             this.purgeBatchSize = size;
             return this;
         }
 
-        /** On PostgreSQL, whether to LISTEN for the outbox's NOTIFY to wake early (default true). */
+        /**
+         * On PostgreSQL, whether to LISTEN for the outbox's NOTIFY to wake early (default true).
+         *
+         * @param listen false to rely on polling only
+         * @return this builder
+         */
         public Builder listen(boolean listen) {
             this.listen = listen;
             return this;
         }
 
-        /** Builds a relay that does nothing until {@link OutboxRelay#start()} (or {@link OutboxRelay#relayOnce()}). */
+        /**
+         * Builds a relay that does nothing until {@link OutboxRelay#start()} (or {@link OutboxRelay#relayOnce()}).
+         *
+         * @return an unstarted relay
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public OutboxRelay build() {
             List<String> problems = new ArrayList<>();
             if (batchSize < 1 || batchSize > 1000) {
@@ -315,7 +408,12 @@ public final class OutboxRelay implements AutoCloseable {
             return new OutboxRelay(outbox, this);
         }
 
-        /** Builds and starts the relay. */
+        /**
+         * Builds and starts the relay.
+         *
+         * @return the running relay; close it before the bus
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public OutboxRelay start() {
             return build().start();
         }

@@ -22,6 +22,14 @@ import java.sql.Connection;
 @FunctionalInterface
 public interface TransactionalHandler<T> {
 
-    /** Handles {@code message} inside the transaction of {@code connection}. */
+    /**
+     * Handles {@code message} inside the transaction of {@code connection}.
+     *
+     * Runs on the bus's handler thread for the message.
+     * @param message the decoded message
+     * @param context the message's context (id, headers, reply/publish from the handler)
+     * @param connection the transaction's connection; do not commit, roll back or close it
+     * @throws Exception anything: the transaction is rolled back and the bus retries or dead-letters the message by its retry policy
+     */
     void handle(T message, MessageContext context, Connection connection) throws Exception;
 }

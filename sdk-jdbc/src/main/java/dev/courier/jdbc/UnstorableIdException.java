@@ -12,7 +12,15 @@ import dev.courier.NonRetryableException;
  * reason.
  */
 public final class UnstorableIdException extends NonRetryableException {
+    /**
+     * The service whose inbox refused the id (serialized form).
+     *
+     */
     private final String service;
+    /**
+     * The message id as it arrived (serialized form).
+     *
+     */
     private final String messageId;
 
     UnstorableIdException(String message, String service, String messageId, Throwable cause) {
@@ -21,12 +29,20 @@ public final class UnstorableIdException extends NonRetryableException {
         this.messageId = messageId;
     }
 
-    /** The service whose inbox refused the id. */
+    /**
+     * The service whose inbox refused the id.
+     *
+     * @return the service name
+     */
     public String service() {
         return service;
     }
 
-    /** The message id as it arrived. */
+    /**
+     * The message id as it arrived.
+     *
+     * @return the id, unshortened
+     */
     public String messageId() {
         return messageId;
     }
