@@ -62,19 +62,34 @@ public final class AsyncApi {
         this.core = core;
     }
 
-    /** The contract of {@code bus}'s service. */
+    /**
+     * The contract of {@code bus}'s service.
+     *
+     * @param bus a built bus (started or not); never null
+     * @return a contract builder reading the bus's handlers, producers and transport; nothing is generated until {@link #document()}
+     */
     public static AsyncApi of(MessageBus bus) {
         Objects.requireNonNull(bus, "bus");
         return new AsyncApi((BusCore) bus.internals());
     }
 
-    /** {@code info.version}: the version of this service's contract (default {@value #DEFAULT_VERSION}). */
+    /**
+     * {@code info.version}: the version of this service's contract (default {@value #DEFAULT_VERSION}).
+     *
+     * @param version not blank
+     * @return this builder
+     */
     public AsyncApi version(String version) {
         this.version = requireText(version, "version");
         return this;
     }
 
-    /** {@code info.description} (CommonMark); by default a sentence naming the service. */
+    /**
+     * {@code info.description} (CommonMark); by default a sentence naming the service.
+     *
+     * @param description CommonMark text, not blank
+     * @return this builder
+     */
     public AsyncApi description(String description) {
         this.description = requireText(description, "description");
         return this;
@@ -87,6 +102,10 @@ public final class AsyncApi {
      * the wire.
      *
      * @throws IllegalArgumentException when the bus neither handles nor declares it produces {@code request}
+     * @param <C> the request type
+     * @param request the command answered with a reply
+     * @param reply the reply's type
+     * @return this builder
      */
     public <C extends Command> AsyncApi replies(Class<C> request, Class<?> reply) {
         Objects.requireNonNull(request, "request");
@@ -102,7 +121,12 @@ public final class AsyncApi {
         return this;
     }
 
-    /** Marks messages (or reply types) as deprecated; {@code @Deprecated} on the type does the same. */
+    /**
+     * Marks messages (or reply types) as deprecated; {@code @Deprecated} on the type does the same.
+     *
+     * @param types message or reply classes
+     * @return this builder
+     */
     public AsyncApi deprecated(Class<?>... types) {
         for (Class<?> t : types) {
             deprecated.add(Objects.requireNonNull(t, "type"));
@@ -110,17 +134,29 @@ public final class AsyncApi {
         return this;
     }
 
-    /** The document as a Jackson tree (a fresh copy each call; change it freely). */
+    /**
+     * The document as a Jackson tree (a fresh copy each call; change it freely).
+     *
+     * @return the AsyncAPI 3.0 document; never null
+     */
     public ObjectNode document() {
         return new DocumentBuilder(core, Map.copyOf(replies), Set.copyOf(deprecated)).build(version, description);
     }
 
-    /** The document as pretty-printed JSON. */
+    /**
+     * The document as pretty-printed JSON.
+     *
+     * @return the document as JSON text
+     */
     public String toJson() {
         return json(document());
     }
 
-    /** The document as YAML. */
+    /**
+     * The document as YAML.
+     *
+     * @return the document as YAML text
+     */
     public String toYaml() {
         return yaml(document());
     }

@@ -49,6 +49,13 @@ public final class SystemContract {
             NO_PRODUCER
         }
 
+        /**
+         * Copies {@code services}.
+         *
+         * @param kind which side is missing; never null
+         * @param message the message name; never null
+         * @param services the services on the side that exists; copied
+         */
         public Gap {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(message, "message");
@@ -73,7 +80,14 @@ public final class SystemContract {
         this.gaps = gaps;
     }
 
-    /** Merges {@code documents}, one per service, into the system called {@code title}. */
+    /**
+     * Merges {@code documents}, one per service, into the system called {@code title}.
+     *
+     * @param title the system's name, not blank
+     * @param documents the services' AsyncAPI documents (from {@link AsyncApi#document()}), none changed
+     * @return the merged contract
+     * @throws IllegalArgumentException when the title is blank, a document names no service or two name the same one
+     */
     public static SystemContract of(String title, JsonNode... documents) {
         return of(title, List.of(documents));
     }
@@ -82,6 +96,9 @@ public final class SystemContract {
      * Merges {@code documents}, one per service, into the system called {@code title}.
      *
      * @throws IllegalArgumentException when a document names no service or two name the same one
+     * @param title the system's name, not blank
+     * @param documents the services' AsyncAPI documents (from {@link AsyncApi#document()}), none changed
+     * @return the merged contract
      */
     public static SystemContract of(String title, Collection<? extends JsonNode> documents) {
         if (title == null || title.isBlank()) {
@@ -90,22 +107,38 @@ public final class SystemContract {
         return new Merge(title).run(documents);
     }
 
-    /** The merged document (a fresh copy). */
+    /**
+     * The merged document (a fresh copy).
+     *
+     * @return a deep copy of the merged document; change it freely
+     */
     public ObjectNode document() {
         return document.deepCopy();
     }
 
-    /** The merged document as pretty-printed JSON. */
+    /**
+     * The merged document as pretty-printed JSON.
+     *
+     * @return the merged document as JSON text
+     */
     public String toJson() {
         return AsyncApi.json(document);
     }
 
-    /** The merged document as YAML. */
+    /**
+     * The merged document as YAML.
+     *
+     * @return the merged document as YAML text
+     */
     public String toYaml() {
         return AsyncApi.yaml(document);
     }
 
-    /** Messages with producers but no consumers and the reverse, sorted by message name; empty when all is wired. */
+    /**
+     * Messages with producers but no consumers and the reverse, sorted by message name; empty when all is wired.
+     *
+     * @return the gaps; never null, unmodifiable
+     */
     public List<Gap> gaps() {
         return gaps;
     }
