@@ -12,6 +12,8 @@ public interface BrokerControl {
      * Null when the broker can be stopped and started from here; otherwise why it cannot (a missing
      * tool, a remote broker). The cases are then skipped with this reason — and fail under
      * {@code CI=true}, where a restart test that cannot run must not look like a pass.
+     *
+     * @return null, or the reason the broker cannot be controlled here
      */
     default String unavailableReason() {
         return null;

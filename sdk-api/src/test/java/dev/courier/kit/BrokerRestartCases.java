@@ -37,6 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public interface BrokerRestartCases extends KitHarness {
 
+    /**
+     * Checks that publishes made while the broker is down complete once it is back and arrive in the order they were made.
+     *
+     */
     @RestartsBroker
     default void publishesMadeWhileTheBrokerIsDownArriveInPublishOrderAfterItIsBack() {
         BrokerControl broker = requireBrokerControl("publisher order across an outage needs one");
@@ -85,6 +89,10 @@ public interface BrokerRestartCases extends KitHarness {
                 + " first), including those resent after the reconnect");
     }
 
+    /**
+     * Checks that events published while a group has no member online are kept across a broker restart and reach the member that joins afterwards.
+     *
+     */
     @RestartsBroker
     default void eventsPublishedWhileAGroupHasNoMemberOnlineReachTheMemberThatJoinsAfterARestart() {
         BrokerControl broker = requireBrokerControl("group retention across a restart needs one");
@@ -106,6 +114,10 @@ public interface BrokerRestartCases extends KitHarness {
                 + " messages, durable queues, a persistent session whose subscriptions the broker restores)");
     }
 
+    /**
+     * Checks that a delivery received before a reconnect is stale afterwards (settling it fails) and the broker delivers the message again, flagged redelivered.
+     *
+     */
     @RestartsBroker
     default void aDeliveryFromBeforeAReconnectCannotBeSettledAndComesAgainFlagged() {
         BrokerControl broker = requireBrokerControl("a replaced connection needs a restart");

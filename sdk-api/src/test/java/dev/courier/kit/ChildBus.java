@@ -14,8 +14,20 @@ import java.util.concurrent.TimeUnit;
  * a daemon watchdog prints the threads that keep it alive (prefixed {@value #ALIVE}).
  */
 public final class ChildBus {
+    /**
+     * Printed once the child's handler ran.
+     *
+     */
     public static final String HANDLED = "child: handled";
+    /**
+     * Printed once the child's bus closed.
+     *
+     */
     public static final String CLOSED = "child: closed";
+    /**
+     * Prefix of the watchdog's report of the threads still alive after close.
+     *
+     */
     public static final String ALIVE = "child: alive after close:";
     /** When the watchdog reports (the parent allows {@link JvmExitCases#EXIT_BOUND}). */
     static final long WATCHDOG_MILLIS = 3_000;
@@ -23,6 +35,12 @@ public final class ChildBus {
     private ChildBus() {
     }
 
+    /**
+     * Runs the child: publish, handle, close, return.
+     *
+     * @param args the transport URI, then the service name
+     * @throws Exception when the bus cannot start, or the event is not handled in time, within 60 s each
+     */
     public static void main(String[] args) throws Exception {
         String uri = args[0];
         String service = args[1];

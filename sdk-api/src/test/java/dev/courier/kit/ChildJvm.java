@@ -44,7 +44,14 @@ public final class ChildJvm {
         this.errReader = reader(process.getErrorStream(), err, "child-stderr");
     }
 
-    /** Starts {@code java -cp <this JVM's class path> mainClass args…}. */
+    /**
+     * Starts {@code java -cp <this JVM's class path> mainClass args…}.
+     *
+     * @param mainClass the class whose {@code main} runs
+     * @param args its arguments
+     * @return the running child; its output is read on two daemon threads
+     * @throws IOException when the process or its argument file cannot be created
+     */
     public static ChildJvm start(Class<?> mainClass, List<String> args) throws IOException {
         Path argFile = Files.createTempFile("courier-child", ".args");
         argFile.toFile().deleteOnExit();
@@ -65,7 +72,11 @@ public final class ChildJvm {
         return new ChildJvm(new ProcessBuilder(command).start());
     }
 
-    /** The entries of this JVM's class path, manifest-only jars expanded, duplicates removed. */
+    /**
+     * The entries of this JVM's class path, manifest-only jars expanded, duplicates removed.
+     *
+     * @return the entries, in order
+     */
     public static List<Path> classPath() {
         return expand(System.getProperty("java.class.path"));
     }
@@ -119,7 +130,13 @@ public final class ChildJvm {
         return t;
     }
 
-    /** Waits up to {@code patience} for the process to end; true when it did (and its output was read). */
+    /**
+     * Waits up to {@code patience} for the process to end; true when it did (and its output was read).
+     *
+     * @param patience the longest wait
+     * @return true when the process ended within {@code patience}
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
     public boolean waitFor(Duration patience) throws InterruptedException {
         if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
             return false;
@@ -129,12 +146,20 @@ public final class ChildJvm {
         return true;
     }
 
-    /** True while the process runs. */
+    /**
+     * True while the process runs.
+     *
+     * @return whether the process is running
+     */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** The exit code, once {@link #waitFor} returned true. */
+    /**
+     * The exit code, once {@link #waitFor} returned true.
+     *
+     * @return the process's exit code
+     */
     public int exitValue() {
         return process.exitValue();
     }
@@ -145,15 +170,30 @@ public final class ChildJvm {
         process.destroyForcibly();
     }
 
+    /**
+     * The child's standard output so far, line by line.
+     *
+     * @return a copy of the lines read so far
+     */
     public List<Line> stdout() {
         return List.copyOf(out);
     }
 
+    /**
+     * The child's standard error so far, line by line.
+     *
+     * @return a copy of the lines read so far
+     */
     public List<Line> stderr() {
         return List.copyOf(err);
     }
 
-    /** The first stdout line that starts with {@code prefix}, or null. */
+    /**
+     * The first stdout line that starts with {@code prefix}, or null.
+     *
+     * @param prefix the line's start
+     * @return the line, or null when no line starts with {@code prefix}
+     */
     public Line line(String prefix) {
         for (Line l : out) {
             if (l.text().startsWith(prefix)) {

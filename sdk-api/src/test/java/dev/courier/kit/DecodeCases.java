@@ -50,6 +50,10 @@ public interface DecodeCases extends KitHarness {
         return svc.deadLetters().list(10).stream().filter(d -> id.equals(d.messageId())).findFirst().orElseThrow();
     }
 
+    /**
+     * Checks that a body of JSON {@code null} is dead-lettered at once, without retries.
+     *
+     */
     @KitCase
     default void aJsonNullBodyIsDeadLetteredAtOnce() {
         List<Object> handled = new CopyOnWriteArrayList<>();
@@ -62,6 +66,10 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "the handler never sees a null message — check that decode refuses JSON null");
     }
 
+    /**
+     * Checks that a body with bytes after its JSON value is dead-lettered at once, not decoded leniently.
+     *
+     */
     @KitCase
     default void trailingGarbageAfterTheJsonValueIsDeadLetteredAtOnce() {
         List<Object> handled = new CopyOnWriteArrayList<>();
@@ -75,6 +83,10 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "JSON followed by garbage must not be handled — check FAIL_ON_TRAILING_TOKENS");
     }
 
+    /**
+     * Checks that a message with an unknown CloudEvents {@code specversion} is dead-lettered with the reason.
+     *
+     */
     @KitCase
     default void anUnknownSpecVersionIsDeadLetteredWithTheReason() {
         List<Object> handled = new CopyOnWriteArrayList<>();
@@ -90,6 +102,10 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "a CloudEvents major version the bus cannot read is never handled");
     }
 
+    /**
+     * Checks that a foreign message whose id breaks the transport's limits goes to the dead letter once, never into a redelivery loop.
+     *
+     */
     @KitCase
     default void aForeignMessageWhoseIdBreaksTheLimitIsDeadLetteredNotLooped() {
         List<Object> handled = new CopyOnWriteArrayList<>();
@@ -109,6 +125,10 @@ public interface DecodeCases extends KitHarness {
         assertEquals(List.of(), handled, "the handler never runs for a message over a limit");
     }
 
+    /**
+     * Checks that a deadline header on a message that is not a request neither drops nor dead-letters it: it is handled.
+     *
+     */
     @KitCase
     default void aDeadlineOnAMessageThatIsNotARequestIsIgnored() {
         List<Integer> handled = new CopyOnWriteArrayList<>();

@@ -30,6 +30,10 @@ public interface IdCases extends KitHarness {
     record EchoEmitted(String from, int n) implements Event {
     }
 
+    /**
+     * Checks that the messages two services emit while handling the same event get distinct ids, so receivers' deduplication never drops one.
+     *
+     */
     @KitCase
     default void emissionsOfTwoServicesFromOneEventNeverCollide() {
         for (String svc : List.of("left", "right")) {
@@ -59,6 +63,10 @@ public interface IdCases extends KitHarness {
         assertEquals(12, idsSeen.size(), "12 distinct ids: " + idsSeen);
     }
 
+    /**
+     * Checks that a request made inside a handler still gets its reply when the handler runs again (a retry derives the same ids).
+     *
+     */
     @KitCase
     default void aRequestMadeInAHandlerGetsItsReplyOnARetry() {
         start(bus("answerer").onCommand(Ping.class, (p, ctx) -> ctx.reply(new Pong(p.n() + 1))));

@@ -19,6 +19,11 @@ public interface JvmExitCases extends KitHarness {
     /** How long the child JVM may take to exit after its bus's close() returned. */
     Duration EXIT_BOUND = Duration.ofSeconds(5);
 
+    /**
+     * Checks, in a child JVM, that after close() no thread of the bus, the transport or its client library keeps the JVM alive.
+     *
+     * @throws Exception when the child JVM cannot be started or waited for
+     */
     @KitCase(stress = false)
     default void aBusClosedInAChildJvmLetsTheJvmExitByItself() throws Exception {
         String uri = transportUri().orElse(null);

@@ -17,7 +17,13 @@ public final class Kit {
     private Kit() {
     }
 
-    /** The CloudEvents headers of a crafted message of {@code type} with {@code id}. */
+    /**
+     * The CloudEvents headers of a crafted message of {@code type} with {@code id}.
+     *
+     * @param type the CloudEvents {@code type}
+     * @param id the CloudEvents {@code id}
+     * @return a new, mutable map with id, source, type, specversion, datacontenttype and time
+     */
     public static Map<String, String> headersFor(String type, String id) {
         Map<String, String> h = new HashMap<>();
         h.put(Headers.ID, id);
@@ -29,12 +35,24 @@ public final class Kit {
         return h;
     }
 
-    /** UTF-8 bytes of {@code s}. */
+    /**
+     * UTF-8 bytes of {@code s}.
+     *
+     * @param s the text
+     * @return its UTF-8 encoding
+     */
     public static byte[] json(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The future's value, or an AssertionError when it fails or does not complete within {@code patience}. */
+    /**
+     * The future's value, or an AssertionError when it fails or does not complete within {@code patience}.
+     *
+     * @param <T> the value's type
+     * @param f the future
+     * @param patience the longest wait
+     * @return the value
+     */
     public static <T> T join(CompletableFuture<T> f, Duration patience) {
         try {
             return f.get(patience.toMillis(), TimeUnit.MILLISECONDS);
@@ -43,7 +61,13 @@ public final class Kit {
         }
     }
 
-    /** The failure of {@code f} (unwrapped), or an AssertionError when it completes normally or not in time. */
+    /**
+     * The failure of {@code f} (unwrapped), or an AssertionError when it completes normally or not in time.
+     *
+     * @param f the future expected to fail
+     * @param patience the longest wait
+     * @return the cause the future failed with
+     */
     public static Throwable failure(CompletableFuture<?> f, Duration patience) {
         try {
             f.get(patience.toMillis(), TimeUnit.MILLISECONDS);
@@ -58,14 +82,27 @@ public final class Kit {
     /** The event address the raw-transport cases use ({@code v1.kit.pinged}). */
     public static final Address PINGED = Address.event("v1.kit.pinged");
 
-    /** Publishes a crafted {@code v1.kit.pinged} with a new id and {@code n} in its body; returns the id once confirmed. */
+    /**
+     * Publishes a crafted {@code v1.kit.pinged} with a new id and {@code n} in its body; returns the id once confirmed.
+     *
+     * @param t a started transport
+     * @param n the body's number
+     * @param patience the longest wait
+     * @return the message id
+     */
     public static String publishPinged(Transport t, int n, Duration patience) {
         String id = UUID.randomUUID().toString();
         join(t.publish(PINGED, headersFor("v1.kit.pinged", id), json("{\"n\":" + n + ",\"text\":\"kit\"}")), patience);
         return id;
     }
 
-    /** Calls a settle method, turning a thrown exception into an AssertionError (settling never throws). */
+    /**
+     * Calls a settle method, turning a thrown exception into an AssertionError (settling never throws).
+     *
+     * @param what names the call in the failure message
+     * @param call the settle call
+     * @return the future the call returned
+     */
     public static CompletableFuture<Void> settle(String what, java.util.function.Supplier<CompletableFuture<Void>> call) {
         try {
             CompletableFuture<Void> f = call.get();

@@ -28,6 +28,8 @@ public @interface KitCase {
      * Whether {@link TransportConformanceKit}'s stress case runs this case again, concurrently with
      * all the others. False for a case that is no broker scenario (it starts a JVM, or is the stress
      * case itself).
+     *
+     * @return true (the default) to include this case in the stress run
      */
     boolean stress() default true;
 }

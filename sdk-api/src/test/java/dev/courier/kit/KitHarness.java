@@ -16,34 +16,71 @@ import java.util.Optional;
  */
 public interface KitHarness {
 
-    /** The namespace of the running test: every broker name of the test lives under it. */
+    /**
+     * The namespace of the running test: every broker name of the test lives under it.
+     *
+     * @return the namespace, unique per test
+     */
     String namespace();
 
-    /** A new, unstarted transport in this test's namespace (the caller starts and closes it). */
+    /**
+     * A new, unstarted transport in this test's namespace (the caller starts and closes it).
+     *
+     * @return a new transport
+     */
     Transport unstartedTransport();
 
-    /** A bus builder on a new transport in this test's namespace, with fast retries. */
+    /**
+     * A bus builder on a new transport in this test's namespace, with fast retries.
+     *
+     * @param service the service name
+     * @return a builder; change it, then pass it to {@link #start}
+     */
     MessageBus.Builder bus(String service);
 
-    /** Builds and starts; the kit closes it after the test. */
+    /**
+     * Builds and starts; the kit closes it after the test.
+     *
+     * @param builder from {@link #bus}
+     * @return the started bus
+     */
     MessageBus start(MessageBus.Builder builder);
 
-    /** A started raw transport for publishing crafted messages; the kit closes it after the test. */
+    /**
+     * A started raw transport for publishing crafted messages; the kit closes it after the test.
+     *
+     * @return the transport, started
+     */
     Transport raw();
 
-    /** Skips the case, with the reason, when the transport lacks {@code c}. */
+    /**
+     * Skips the case, with the reason, when the transport lacks {@code c}.
+     *
+     * @param c the capability the case needs
+     * @param why what the case checks, for the skip message
+     */
     void require(Capability c, String why);
 
-    /** How long any one wait may take on this broker. */
+    /**
+     * How long any one wait may take on this broker.
+     *
+     * @return the longest single wait
+     */
     Duration patience();
 
-    /** A short, fast retry policy: 2 immediate attempts, 1 redelivery after 300 ms. */
+    /**
+     * A short, fast retry policy: 2 immediate attempts, 1 redelivery after 300 ms.
+     *
+     * @return the policy
+     */
     RetryPolicy fastRetries();
 
     /**
      * A URI for {@code MessageBus.Builder.transport(String)} whose broker names live in this test's
      * namespace, for the cases that start a bus in a child JVM ({@code memory:<namespace>},
      * {@code amqp://…} with the namespace, …). Empty skips those cases, with the reason.
+     *
+     * @return the URI, or empty (the default)
      */
     default Optional<String> transportUri() {
         return Optional.empty();
@@ -52,6 +89,8 @@ public interface KitHarness {
     /**
      * Stops and starts the broker for the {@link RestartsBroker} cases (an outage, a restart). Empty
      * (the default) skips them with the reason; memory has no broker to restart.
+     *
+     * @return the control, or empty (the default)
      */
     default Optional<BrokerControl> brokerControl() {
         return Optional.empty();
@@ -61,6 +100,9 @@ public interface KitHarness {
      * The broker control, or skips the case with the reason when there is none. When the transport
      * offers one that cannot work here ({@link BrokerControl#unavailableReason()}), the case is
      * skipped too — except under {@code CI=true}, where it fails.
+     *
+     * @param why what the case checks, for the skip message
+     * @return the usable broker control
      */
     BrokerControl requireBrokerControl(String why);
 }

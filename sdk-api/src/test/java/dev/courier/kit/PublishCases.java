@@ -30,6 +30,10 @@ public interface PublishCases extends KitHarness {
     /** More than the memory kit's queues hold (1,000), and more than any transport's in-flight window. */
     int BURST = 2_000;
 
+    /**
+     * Checks that publishing from inside delivery callbacks, more than the broker or window buffers, never deadlocks: every publish completes or fails within the publish timeout.
+     *
+     */
     @KitCase
     default void aDeliveryCallbackThatPublishesMoreThanTheBrokerBuffersDoesNotDeadlock() {
         Duration publishTimeout = Duration.ofSeconds(10);

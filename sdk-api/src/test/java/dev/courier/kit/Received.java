@@ -19,7 +19,11 @@ public final class Received implements DeliveryCallback {
         this(d -> { });
     }
 
-    /** Keeps deliveries and hands each to {@code then} (for example {@code Delivery::ack}). */
+    /**
+     * Keeps deliveries and hands each to {@code then} (for example {@code Delivery::ack}).
+     *
+     * @param then called on the transport's delivery thread for each delivery
+     */
     public Received(Consumer<Delivery> then) {
         this.then = then;
     }
@@ -30,12 +34,21 @@ public final class Received implements DeliveryCallback {
         then.accept(d);
     }
 
-    /** Every delivery so far, in arrival order. */
+    /**
+     * Every delivery so far, in arrival order.
+     *
+     * @return a copy of the deliveries
+     */
     public List<Delivery> all() {
         return List.copyOf(all);
     }
 
-    /** How often the message with {@code id} was delivered so far. */
+    /**
+     * How often the message with {@code id} was delivered so far.
+     *
+     * @param id the message's CloudEvents {@code id}
+     * @return the number of deliveries of that message
+     */
     public int count(String id) {
         int n = 0;
         for (Delivery d : all) {
@@ -46,7 +59,16 @@ public final class Received implements DeliveryCallback {
         return n;
     }
 
-    /** The {@code nth} (from 1) delivery of {@code id}, waiting for it up to {@code patience}. */
+    /**
+     * The {@code nth} (from 1) delivery of {@code id}, waiting for it up to {@code patience}.
+     *
+     * @param id the message's CloudEvents {@code id}
+     * @param nth which delivery, from 1
+     * @param patience the longest wait
+     * @param check what to check in the transport, added to the failure message
+     * @return the delivery
+     * @throws AssertionError when it does not arrive within {@code patience}
+     */
     public Delivery await(String id, int nth, Duration patience, String check) {
         Await.until(patience, () -> count(id) >= nth, () -> "delivery " + nth + " of message " + id + " did not arrive"
                 + " (it arrived " + count(id) + " time(s)) — " + check);

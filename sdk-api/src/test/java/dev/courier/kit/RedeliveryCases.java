@@ -22,6 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public interface RedeliveryCases extends KitHarness {
 
+    /**
+     * Checks that {@code reject(true)} brings the message back to the group, flagged redelivered.
+     *
+     */
     @KitCase
     default void aMessageGivenBackWithRejectComesAgainFlaggedRedelivered() {
         Transport t = raw();
@@ -41,6 +45,10 @@ public interface RedeliveryCases extends KitHarness {
         join(settle("ack", again::ack), patience());
     }
 
+    /**
+     * Checks that deliveries a member left unsettled when its transport closed come again to the group, flagged redelivered.
+     *
+     */
     @KitCase
     default void unsettledMessagesOfAMemberThatLeftComeAgainFlaggedRedelivered() {
         Transport publisher = raw();
@@ -60,6 +68,10 @@ public interface RedeliveryCases extends KitHarness {
                 + " message moved from a closed member's session");
     }
 
+    /**
+     * Checks that an ack whose future completed before {@code close()} is never undone: the message does not come again.
+     *
+     */
     @KitCase
     default void anAckCompletedBeforeTheTransportClosedIsNeverUndone() {
         Transport publisher = raw();

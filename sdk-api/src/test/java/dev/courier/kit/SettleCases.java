@@ -29,24 +29,44 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  */
 public interface SettleCases extends KitHarness {
 
+    /**
+     * The hint the settle cases give when they fail: how to make settling atomic.
+     *
+     */
     String SETTLE_ONCE = "check that the delivery claims 'settled' with one atomic compare-and-set before it sends"
             + " or publishes anything, in ack, reject and redeliverLater alike";
 
+    /**
+     * Checks that a second ack does nothing and completes normally.
+     *
+     */
     @KitCase
     default void ackingTwiceAcksOnce() {
         secondSettleDoesNothing("ack, ack", d -> d.ack(), d -> d.ack(), 1);
     }
 
+    /**
+     * Checks that rejecting an acked delivery does nothing: the message never comes again.
+     *
+     */
     @KitCase
     default void rejectingAnAckedDeliveryDoesNothing() {
         secondSettleDoesNothing("ack, reject(true)", d -> d.ack(), d -> d.reject(true), 1);
     }
 
+    /**
+     * Checks that acking a delivery already rejected with requeue does nothing: the message comes again once.
+     *
+     */
     @KitCase
     default void ackingARejectedDeliveryDoesNothing() {
         secondSettleDoesNothing("reject(true), ack", d -> d.reject(true), d -> d.ack(), 2);
     }
 
+    /**
+     * Checks that a second redeliverLater does nothing: the message comes back once.
+     *
+     */
     @KitCase
     default void redeliveringLaterTwiceBringsTheMessageBackOnce() {
         secondSettleDoesNothing("redeliverLater, redeliverLater", d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)),
@@ -80,6 +100,10 @@ public interface SettleCases extends KitHarness {
         join(settle("ack", n::ack), patience());
     }
 
+    /**
+     * Checks that settling a delivery twice frees one prefetch slot, not two.
+     *
+     */
     @KitCase
     default void settlingTwiceDoesNotFreeTwoDeliverySlots() {
         Transport t = raw();
@@ -100,16 +124,28 @@ public interface SettleCases extends KitHarness {
         join(settle("ack", got.await(c, 1, patience(), "an ack frees the slot")::ack), patience());
     }
 
+    /**
+     * Checks that rejects with requeue racing on several threads requeue the message exactly once.
+     *
+     */
     @KitCase
     default void concurrentRejectsRequeueOnce() {
         concurrentSettlesTakeEffectOnce("reject(true)", i -> d -> d.reject(true), true);
     }
 
+    /**
+     * Checks that redeliverLaters racing on several threads bring the message back exactly once.
+     *
+     */
     @KitCase
     default void concurrentRedeliverLatersBringTheMessageBackOnce() {
         concurrentSettlesTakeEffectOnce("redeliverLater", i -> d -> d.redeliverLater(d.headers(), Duration.ofMillis(100)), true);
     }
 
+    /**
+     * Checks that acks, rejects and redeliverLaters racing on several threads settle the delivery exactly once.
+     *
+     */
     @KitCase
     default void concurrentAcksRejectsAndRedeliverLatersSettleOnce() {
         concurrentSettlesTakeEffectOnce("a mix of ack, reject(true) and redeliverLater", i -> switch (i % 3) {
@@ -172,6 +208,10 @@ public interface SettleCases extends KitHarness {
         }
     }
 
+    /**
+     * Checks that settling a delivery after its transport closed fails its future (stale) and the broker delivers the message again.
+     *
+     */
     @KitCase
     default void settlingAfterTheTransportClosedFailsAndTheMessageComesAgain() {
         Transport publisher = raw();
@@ -201,6 +241,10 @@ public interface SettleCases extends KitHarness {
         }
     }
 
+    /**
+     * Checks that deliveries outstanding when only the subscription closes can still be settled, and their acks hold.
+     *
+     */
     @KitCase
     default void deliveriesOutstandingWhenTheSubscriptionClosesCanStillBeSettled() {
         Transport publisher = raw();

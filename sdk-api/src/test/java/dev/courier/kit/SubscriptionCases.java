@@ -40,6 +40,10 @@ public interface SubscriptionCases extends KitHarness {
     /** A second event address, for a transport's other subscription. */
     dev.courier.spi.Address BLOB = dev.courier.spi.Address.event("v1.kit.blob.stored");
 
+    /**
+     * Checks that the address and group of a closed subscription can be subscribed again at once on the same transport.
+     *
+     */
     @KitCase
     default void aClosedSubscriptionsAddressAndGroupCanBeSubscribedAgainOnTheSameTransport() {
         Transport t = raw();
@@ -60,6 +64,10 @@ public interface SubscriptionCases extends KitHarness {
         assertEquals(0, first.count(id), "the closed subscription's callback must not be called any more");
     }
 
+    /**
+     * Checks that after one member's subscription closes, the group's messages go to the other members, none lost.
+     *
+     */
     @KitCase
     default void closingOneMembersSubscriptionSendsTheGroupsMessagesToTheOtherMembers() {
         Transport leaving = raw();
@@ -93,6 +101,10 @@ public interface SubscriptionCases extends KitHarness {
         assertEquals(before, left.all().size(), "the closed subscription's callback was called after close()");
     }
 
+    /**
+     * Checks that events published while every instance of a service is down reach its next instance.
+     *
+     */
     @KitCase
     default void eventsPublishedWhileAServiceIsDownReachItsNextInstance() {
         Set<Integer> byFirst = ConcurrentHashMap.newKeySet();
@@ -112,6 +124,11 @@ public interface SubscriptionCases extends KitHarness {
                 + " group keeps its messages while no member is online");
     }
 
+    /**
+     * Checks that closing a subscription is idempotent, safe from several threads at once, and returns within a bound.
+     *
+     * @throws Exception when the closing threads cannot be joined
+     */
     @KitCase
     default void closingASubscriptionIsIdempotentSafeOnSeveralThreadsAndBounded() throws Exception {
         Duration bound = Duration.ofSeconds(10);

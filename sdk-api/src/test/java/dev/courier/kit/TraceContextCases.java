@@ -36,6 +36,10 @@ public interface TraceContextCases extends KitHarness {
     /** Version 00: trace id 32 hex, parent id 16 hex, flags 2 hex, lower case. */
     Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
 
+    /**
+     * Checks that a request, the event its handler publishes and the next event form one trace, with a new parent id per hop.
+     *
+     */
     @KitCase
     default void aRequestEventEventChainIsOneTraceWithANewParentIdPerHop() {
         Map<String, Envelope> seen = new ConcurrentHashMap<>();
@@ -75,6 +79,10 @@ public interface TraceContextCases extends KitHarness {
                 + " claim the same parent): " + parents);
     }
 
+    /**
+     * Checks that a valid W3C {@code traceparent} from a foreign producer is continued, with its flags and {@code tracestate}.
+     *
+     */
     @KitCase
     default void aForeignTraceIsContinuedWithItsFlagsAndTracestate() {
         Map<String, Envelope> seen = new ConcurrentHashMap<>();
@@ -101,6 +109,10 @@ public interface TraceContextCases extends KitHarness {
                 "tracestate is kept");
     }
 
+    /**
+     * Checks that an invalid {@code traceparent} starts a new trace and drops the foreign {@code tracestate}.
+     *
+     */
     @KitCase
     default void anInvalidTraceparentStartsANewTraceWithoutItsTracestate() {
         Map<String, Envelope> seen = new ConcurrentHashMap<>();

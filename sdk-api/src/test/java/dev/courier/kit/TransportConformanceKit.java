@@ -79,10 +79,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 public abstract class TransportConformanceKit implements KitHarness, IdCases, DecodeCases, SettleCases,
         SubscriptionCases, RedeliveryCases, PublishCases, BrokerRestartCases, JvmExitCases, TraceContextCases {
 
-    /** A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}. */
+    /**
+     * A new, unstarted transport whose broker names (exchanges, queues, topics) all live under {@code namespace}.
+     *
+     * @param namespace the test's namespace, unique per test
+     * @return an unstarted transport
+     */
     protected abstract Transport newTransport(String namespace);
 
-    /** Removes whatever the namespace left on the broker. Called after each test, also when it failed. */
+    /**
+     * Removes whatever the namespace left on the broker. Called after each test, also when it failed.
+     *
+     * @param namespace the test's namespace
+     */
     protected void deleteNamespace(String namespace) {
     }
 
