@@ -28,16 +28,44 @@ public final class MqttConfig {
         V3_1_1
     }
 
+    /**
+     * The broker host by default.
+     *
+     */
     public static final String DEFAULT_HOST = "localhost";
+    /**
+     * The port by default without TLS.
+     *
+     */
     public static final int DEFAULT_PORT = 1883;
+    /**
+     * The port by default with TLS ({@code mqtts://}).
+     *
+     */
     public static final int DEFAULT_TLS_PORT = 8883;
+    /**
+     * The first topic level of every Courier topic by default.
+     *
+     */
     public static final String DEFAULT_TOPIC_PREFIX = "courier";
+    /**
+     * The publish QoS by default: at least once.
+     *
+     */
     public static final int DEFAULT_QOS = 1;
     /** How long the broker keeps an offline instance's session (and so its share of a shared group). */
     public static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofHours(1);
+    /**
+     * Publishes waiting for their acknowledgement at once, by default.
+     *
+     */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1000;
     /** The largest encoded message Courier must be able to send; checked against the broker at start. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+    /**
+     * How long a connect (and each subscribe round trip) may take by default.
+     *
+     */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** The protocol's limit for a topic name, in UTF-8 bytes. */
     public static final int MAX_TOPIC_BYTES = 65_535;
@@ -76,12 +104,20 @@ public final class MqttConfig {
         this.clientCustomizer = b.clientCustomizer;
     }
 
-    /** A builder with the defaults: {@code localhost:1883}, MQTT 5, prefix {@code courier}, QoS 1. */
+    /**
+     * A builder with the defaults: {@code localhost:1883}, MQTT 5, prefix {@code courier}, QoS 1.
+     *
+     * @return a new builder; nothing is checked until {@link Builder#build()}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this configuration. */
+    /**
+     * A builder starting from this configuration.
+     *
+     * @return a new builder with every setting of this configuration
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.host = host;
@@ -106,6 +142,8 @@ public final class MqttConfig {
      * Reads an {@code mqtt://} or {@code mqtts://} URI (see the class comment).
      *
      * @throws IllegalArgumentException naming every bad part of the URI
+     * @param uri the URI; never null
+     * @return the configuration
      */
     public static MqttConfig fromUri(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
@@ -202,24 +240,47 @@ public final class MqttConfig {
                 + (uri.getPort() > 0 ? ":" + uri.getPort() : ""));
     }
 
+    /**
+     * The broker's host.
+     *
+     * @return the host name or address
+     */
     public String host() {
         return host;
     }
 
+    /**
+     * The broker's port (the default for the TLS setting when none was set).
+     *
+     * @return the port
+     */
     public int port() {
         return port;
     }
 
+    /**
+     * Whether the connection uses TLS.
+     *
+     * @return true for {@code mqtts://}
+     */
     public boolean tls() {
         return tls;
     }
 
-    /** The user name, or null. */
+    /**
+     * The user name, or null.
+     *
+     * @return the user name, or null when none is set
+     */
     public String username() {
         return username;
     }
 
-    /** True when a password is set (the password itself is only handed to the MQTT client). */
+    /**
+     * True when a password is set (the password itself is only handed to the MQTT client).
+     *
+     * @return whether a password is set
+     */
     public boolean hasPassword() {
         return password != null;
     }
@@ -228,42 +289,83 @@ public final class MqttConfig {
         return password;
     }
 
+    /**
+     * The MQTT protocol version.
+     *
+     * @return the version; never null
+     */
     public Version version() {
         return version;
     }
 
-    /** The first topic levels of every Courier topic, e.g. {@code courier} or {@code acme/prod}. */
+    /**
+     * The first topic levels of every Courier topic, e.g. {@code courier} or {@code acme/prod}.
+     *
+     * @return the prefix, e.g. {@code courier}
+     */
     public String topicPrefix() {
         return topicPrefix;
     }
 
-    /** 1 (at least once, the default) or 2 (exactly once between client and broker). */
+    /**
+     * 1 (at least once, the default) or 2 (exactly once between client and broker).
+     *
+     * @return the publish QoS, 1 or 2
+     */
     public int qos() {
         return qos;
     }
 
+    /**
+     * How long the broker keeps an offline session (and its share of a shared group).
+     *
+     * @return the expiry, 1 s to 136 years
+     */
     public Duration sessionExpiry() {
         return sessionExpiry;
     }
 
-    /** The start of every client id this transport uses; defaults to the topic prefix with dots for slashes. */
+    /**
+     * The start of every client id this transport uses; defaults to the topic prefix with dots for slashes.
+     *
+     * @return the prefix; never null
+     */
     public String clientIdPrefix() {
         return clientIdPrefix;
     }
 
-    /** A fixed instance id overriding the bus's, or null to use the bus's. */
+    /**
+     * A fixed instance id overriding the bus's, or null to use the bus's.
+     *
+     * @return the instance id, or null
+     */
     public String instanceId() {
         return instanceId;
     }
 
+    /**
+     * The most publishes waiting for their acknowledgement at once; a publish beyond it waits for room, up to the publish timeout.
+     *
+     * @return the window, 1 to 65535
+     */
     public int maxInFlight() {
         return maxInFlight;
     }
 
+    /**
+     * The largest encoded message, in bytes, Courier must be able to send; {@code start()} fails when the broker's maximum packet size is smaller.
+     *
+     * @return the size in bytes, at least 1024
+     */
     public int maxMessageSize() {
         return maxMessageSize;
     }
 
+    /**
+     * How long a connect, and each subscribe or record round trip, may take.
+     *
+     * @return the timeout; positive
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }
@@ -307,74 +409,155 @@ public final class MqttConfig {
         private Builder() {
         }
 
+        /**
+         * The broker's host (default {@value MqttConfig#DEFAULT_HOST}).
+         *
+         * @param host not blank
+         * @return this builder
+         */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
-        /** The port; by default 1883, or 8883 with TLS. */
+        /**
+         * The port; by default 1883, or 8883 with TLS.
+         *
+         * @param port 1 to 65535
+         * @return this builder
+         */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
-        /** TLS with the JVM's default trust store ({@code mqtts://}). */
+        /**
+         * TLS with the JVM's default trust store ({@code mqtts://}).
+         *
+         * @param tls true for TLS
+         * @return this builder
+         */
         public Builder tls(boolean tls) {
             this.tls = tls;
             return this;
         }
 
+        /**
+         * The user name (default none). Never logged.
+         *
+         * @param username the name, or null for none
+         * @return this builder
+         */
         public Builder username(String username) {
             this.username = username;
             return this;
         }
 
+        /**
+         * The password (default none); needs a user name. Never logged.
+         *
+         * @param password the password, or null for none
+         * @return this builder
+         */
         public Builder password(String password) {
             this.password = password;
             return this;
         }
 
+        /**
+         * The protocol version (default {@link Version#V5}).
+         *
+         * @param version never null
+         * @return this builder
+         */
         public Builder version(Version version) {
             this.version = version;
             return this;
         }
 
+        /**
+         * The first topic levels of every Courier topic (default {@value MqttConfig#DEFAULT_TOPIC_PREFIX}).
+         *
+         * @param topicPrefix one or more levels, without wildcards, not starting with {@code $}
+         * @return this builder
+         */
         public Builder topicPrefix(String topicPrefix) {
             this.topicPrefix = topicPrefix;
             return this;
         }
 
+        /**
+         * The publish QoS (default 1); Courier never publishes at QoS 0.
+         *
+         * @param qos 1 or 2
+         * @return this builder
+         */
         public Builder qos(int qos) {
             this.qos = qos;
             return this;
         }
 
+        /**
+         * How long the broker keeps an offline session (default 1 hour).
+         *
+         * @param sessionExpiry 1 second to 136 years
+         * @return this builder
+         */
         public Builder sessionExpiry(Duration sessionExpiry) {
             this.sessionExpiry = sessionExpiry;
             return this;
         }
 
+        /**
+         * The start of every client id (default: the topic prefix with dots for slashes).
+         *
+         * @param clientIdPrefix non-empty, without {@code +}, {@code #} or {@code /}; null for the default
+         * @return this builder
+         */
         public Builder clientIdPrefix(String clientIdPrefix) {
             this.clientIdPrefix = clientIdPrefix;
             return this;
         }
 
-        /** A stable instance id for this process, overriding the bus's (useful when the bus's is random). */
+        /**
+         * A stable instance id for this process, overriding the bus's (useful when the bus's is random).
+         *
+         * @param instanceId non-empty, without {@code +}, {@code #} or {@code /}; null for the bus's
+         * @return this builder
+         */
         public Builder instanceId(String instanceId) {
             this.instanceId = instanceId;
             return this;
         }
 
+        /**
+         * Publishes waiting for their acknowledgement at once (default {@value MqttConfig#DEFAULT_MAX_IN_FLIGHT}).
+         *
+         * @param maxInFlight 1 to 65535
+         * @return this builder
+         */
         public Builder maxInFlight(int maxInFlight) {
             this.maxInFlight = maxInFlight;
             return this;
         }
 
+        /**
+         * The largest encoded message Courier must be able to send, in bytes (default 4 MiB); checked against the broker at start.
+         *
+         * @param maxMessageSize at least 1024
+         * @return this builder
+         */
         public Builder maxMessageSize(int maxMessageSize) {
             this.maxMessageSize = maxMessageSize;
             return this;
         }
 
+        /**
+         * How long a connect and each subscribe round trip may take (default 10 s).
+         *
+         * @param connectTimeout positive
+         * @return this builder
+         */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
             return this;
@@ -402,6 +585,7 @@ public final class MqttConfig {
          * Checks every setting and builds.
          *
          * @throws IllegalArgumentException listing every bad setting by name
+         * @return the immutable configuration
          */
         public MqttConfig build() {
             List<String> bad = new ArrayList<>();

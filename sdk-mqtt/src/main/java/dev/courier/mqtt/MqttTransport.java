@@ -85,17 +85,32 @@ public final class MqttTransport implements Transport {
         this.topics = new Topics(cfg.topicPrefix());
     }
 
-    /** An unstarted transport with these settings. */
+    /**
+     * An unstarted transport with these settings.
+     *
+     * @param config the settings; never null
+     * @return the transport; the bus starts it
+     */
     public static MqttTransport create(MqttConfig config) {
         return new MqttTransport(java.util.Objects.requireNonNull(config, "config"));
     }
 
-    /** An unstarted transport from an {@code mqtt://} or {@code mqtts://} URI (see {@link MqttConfig}). */
+    /**
+     * An unstarted transport from an {@code mqtt://} or {@code mqtts://} URI (see {@link MqttConfig}).
+     *
+     * @param uri the URI
+     * @return the transport; the bus starts it
+     * @throws IllegalArgumentException naming every bad part of the URI
+     */
     public static MqttTransport create(String uri) {
         return create(MqttConfig.fromUri(URI.create(uri)));
     }
 
-    /** The settings this transport was built with. */
+    /**
+     * The settings this transport was built with.
+     *
+     * @return the configuration; never null
+     */
     public MqttConfig config() {
         return cfg;
     }
