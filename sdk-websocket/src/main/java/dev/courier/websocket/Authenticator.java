@@ -15,10 +15,18 @@ public interface Authenticator {
     /**
      * The principal the token stands for, or null to refuse the connection. Called on a hub I/O
      * thread: it must be quick and must not block on the network. Never log the token.
+     *
+     * @param token the bearer token (or ticket-resolved token) the client presented
+     * @return the principal, or null to refuse
      */
     WebSocketPrincipal authenticate(String token);
 
-    /** A fixed table of tokens, e.g. for tests and demos. */
+    /**
+     * A fixed table of tokens, e.g. for tests and demos.
+     *
+     * @param table token to principal; copied
+     * @return an authenticator that looks tokens up in the copy
+     */
     static Authenticator tokens(Map<String, WebSocketPrincipal> table) {
         Map<String, WebSocketPrincipal> copy = Map.copyOf(table);
         return copy::get;

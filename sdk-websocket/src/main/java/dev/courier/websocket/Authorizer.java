@@ -27,12 +27,24 @@ public interface Authorizer {
         RECEIVE_REPLIES
     }
 
-    /** The reply addresses that belong to {@code principal}: {@code ~<name>.} (no service name starts with {@code ~}). */
+    /**
+     * The reply addresses that belong to {@code principal}: {@code ~<name>.} (no service name starts with {@code ~}).
+     *
+     * @param principal the principal
+     * @return {@code ~<name>.}
+     */
     static String personalReplyPrefix(WebSocketPrincipal principal) {
         return "~" + principal.name() + ".";
     }
 
-    /** True when {@code principal} may do {@code operation} on {@code name}. Must be quick. */
+    /**
+     * True when {@code principal} may do {@code operation} on {@code name}. Must be quick.
+     *
+     * @param principal who asks; never null
+     * @param operation what it wants to do
+     * @param name the message name, service or reply address it concerns
+     * @return true to allow; false refuses the frame with an error
+     */
     boolean allows(WebSocketPrincipal principal, Operation operation, String name);
 
     /**

@@ -66,14 +66,50 @@ public final class WebSocketHub implements AutoCloseable {
      * id, subject, type, …), in UTF-8 bytes; a message over it is refused with {@code too_large}.
      */
     public static final int DEFAULT_MAX_ATTRIBUTE_BYTES = 256;
+    /**
+     * Open connections in total by default.
+     *
+     */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /**
+     * Open connections per principal by default.
+     *
+     */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL = 100;
+    /**
+     * Frames per second per principal by default.
+     *
+     */
     public static final double DEFAULT_MESSAGES_PER_SECOND = 100;
+    /**
+     * Frames a principal may send at once above its rate by default.
+     *
+     */
     public static final int DEFAULT_BURST = 200;
+    /**
+     * Time to complete the WebSocket handshake after TCP accept, by default.
+     *
+     */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The ping interval by default.
+     *
+     */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Frames waiting to be written to one client, by default, before it is cut off as a slow reader.
+     *
+     */
     public static final int DEFAULT_MAX_QUEUED_FRAMES = 10_000;
+    /**
+     * Bytes waiting to be written to one client, by default, before it is cut off as a slow reader (16 MiB).
+     *
+     */
     public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
+    /**
+     * Standalone retention by default: messages per queue.
+     *
+     */
     public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
 
     private final Settings s;
@@ -97,12 +133,23 @@ public final class WebSocketHub implements AutoCloseable {
         this.http = s.httpPort >= 0 ? new HubHttp(s, server, tickets) : null;
     }
 
-    /** A builder with the secure defaults; an {@link Builder#authenticator} is required. */
+    /**
+     * A builder with the secure defaults; an {@link Builder#authenticator} is required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Binds and starts accepting; fails with an exception naming the address when it cannot. */
+    /**
+     * Binds and starts accepting; fails with an exception naming the address when it cannot.
+     *
+     * Blocks the calling thread until the hub listens (and its backbone transport has connected).
+     *
+     * @return this hub, listening
+     * @throws IllegalStateException when it cannot listen on the host and port (the message names them); a backbone that cannot connect fails with its own exception
+     */
     public WebSocketHub start() {
         // standalone: publishes never wait for room; a full queue refuses at once with a clear error
         Duration wait = s.backbone != null ? s.backbonePublishTimeout : Duration.ZERO;
@@ -118,27 +165,47 @@ public final class WebSocketHub implements AutoCloseable {
         return this;
     }
 
-    /** The {@code ws://} (or {@code wss://}) URI clients connect to. */
+    /**
+     * The {@code ws://} (or {@code wss://}) URI clients connect to.
+     *
+     * @return the URI, with the bound port
+     */
     public URI uri() {
         return URI.create((s.sslContext != null ? "wss" : "ws") + "://" + hostForUri() + ":" + port() + "/");
     }
 
-    /** The hub's HTTP address (JavaScript client at {@code /courier.js}, {@code /health}), or null when disabled. */
+    /**
+     * The hub's HTTP address (JavaScript client at {@code /courier.js}, {@code /health}), or null when disabled.
+     *
+     * @return the URI, or null
+     */
     public URI httpUri() {
         return http == null ? null : http.uri();
     }
 
-    /** The WebSocket port (useful with port 0). */
+    /**
+     * The WebSocket port (useful with port 0).
+     *
+     * @return the bound port
+     */
     public int port() {
         return server.boundPort();
     }
 
-    /** This hub's id (unique per instance unless set). */
+    /**
+     * This hub's id (unique per instance unless set).
+     *
+     * @return the id
+     */
     public String id() {
         return s.hubId;
     }
 
-    /** Open client connections. */
+    /**
+     * Open client connections.
+     *
+     * @return the number of open connections now
+     */
     public int connectionCount() {
         return server.sessionCount();
     }
@@ -230,43 +297,79 @@ public final class WebSocketHub implements AutoCloseable {
         private Builder() {
         }
 
-        /** The interface to bind; default {@code 127.0.0.1} (use {@code 0.0.0.0} to serve other machines). */
+        /**
+         * The interface to bind; default {@code 127.0.0.1} (use {@code 0.0.0.0} to serve other machines).
+         *
+         * @param host a host name or address to bind
+         * @return this builder
+         */
         public Builder host(String host) {
             s.host = host;
             return this;
         }
 
-        /** The WebSocket port; default 0 (any free port, see {@link WebSocketHub#port()}). */
+        /**
+         * The WebSocket port; default 0 (any free port, see {@link WebSocketHub#port()}).
+         *
+         * @param port 0 to 65535
+         * @return this builder
+         */
         public Builder port(int port) {
             s.port = port;
             return this;
         }
 
-        /** The HTTP port (JavaScript client, health, tickets, your pages); 0 = any free port (default), -1 = no HTTP. */
+        /**
+         * The HTTP port (JavaScript client, health, tickets, your pages); 0 = any free port (default), -1 = no HTTP.
+         *
+         * @param port -1 to 65535
+         * @return this builder
+         */
         public Builder httpPort(int port) {
             s.httpPort = port;
             return this;
         }
 
-        /** Serves {@code handler} at {@code path} on the hub's HTTP server (e.g. your page). */
+        /**
+         * Serves {@code handler} at {@code path} on the hub's HTTP server (e.g. your page).
+         *
+         * @param path the context path, e.g. {@code /}; never null
+         * @param handler the JDK HTTP server handler; never null
+         * @return this builder
+         */
         public Builder httpHandler(String path, HttpHandler handler) {
             s.httpHandlers.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(handler, "handler"));
             return this;
         }
 
-        /** A stable id for this hub instance (names its personal-subscription group on a backbone). */
+        /**
+         * A stable id for this hub instance (names its personal-subscription group on a backbone).
+         *
+         * @param hubId letters, digits, {@code .}, {@code _} or {@code -}
+         * @return this builder
+         */
         public Builder id(String hubId) {
             s.hubId = hubId;
             return this;
         }
 
-        /** Required: who a connection is. */
+        /**
+         * Required: who a connection is.
+         *
+         * @param authenticator never null
+         * @return this builder
+         */
         public Builder authenticator(Authenticator authenticator) {
             s.authenticator = authenticator;
             return this;
         }
 
-        /** What a principal may do; default {@link Authorizer#GRANTS}. */
+        /**
+         * What a principal may do; default {@link Authorizer#GRANTS}.
+         *
+         * @param authorizer never null
+         * @return this builder
+         */
         public Builder authorizer(Authorizer authorizer) {
             s.authorizer = authorizer;
             return this;
@@ -276,19 +379,32 @@ public final class WebSocketHub implements AutoCloseable {
          * Browser origins allowed to connect, e.g. {@code https://shop.example.com}. A handshake with an
          * {@code Origin} header not in this list (nor the hub's own HTTP origin) is refused with 403.
          * Non-browser clients send no Origin and are not affected.
+         *
+         * @param origins origins ({@code scheme://host[:port]}); added to those already allowed
+         * @return this builder
          */
         public Builder allowedOrigins(String... origins) {
             s.allowedOrigins.addAll(List.of(origins));
             return this;
         }
 
-        /** Whether pages served by the hub's own HTTP server may connect (default true). */
+        /**
+         * Whether pages served by the hub's own HTTP server may connect (default true).
+         *
+         * @param allow false to refuse the hub's own pages
+         * @return this builder
+         */
         public Builder allowOwnOrigin(boolean allow) {
             s.allowOwnOrigin = allow;
             return this;
         }
 
-        /** Largest message (one frame, or the sum of a fragmented message's frames); larger ones close the connection with 1009. */
+        /**
+         * Largest message (one frame, or the sum of a fragmented message's frames); larger ones close the connection with 1009.
+         *
+         * @param bytes at least 1024 (default {@value WebSocketHub#DEFAULT_MAX_MESSAGE_BYTES})
+         * @return this builder
+         */
         public Builder maxMessageBytes(int bytes) {
             s.maxMessageBytes = bytes;
             return this;
@@ -298,46 +414,83 @@ public final class WebSocketHub implements AutoCloseable {
          * Largest CloudEvents attribute (id, subject, type, correlationid, …) in UTF-8 bytes (default 256,
          * at least 64); a message over it is refused with {@code too_large}. It also bounds the subject
          * the hub matches against {@code subject:} grant patterns.
+         *
+         * @param bytes at least {@link dev.courier.spi.Limits#MIN_ATTRIBUTE_BYTES}
+         * @return this builder
          */
         public Builder maxAttributeBytes(int bytes) {
             s.maxAttributeBytes = bytes;
             return this;
         }
 
-        /** Connections in total and per principal; past them the handshake is answered with 503 or 429. */
+        /**
+         * Connections in total and per principal; past them the handshake is answered with 503 or 429.
+         *
+         * @param total positive (default {@value WebSocketHub#DEFAULT_MAX_CONNECTIONS})
+         * @param perPrincipal positive (default {@value WebSocketHub#DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL})
+         * @return this builder
+         */
         public Builder maxConnections(int total, int perPrincipal) {
             s.maxConnections = total;
             s.maxConnectionsPerPrincipal = perPrincipal;
             return this;
         }
 
-        /** Frames per second per principal, with a burst; past it frames are refused with an error frame. */
+        /**
+         * Frames per second per principal, with a burst; past it frames are refused with an error frame.
+         *
+         * @param messagesPerSecond positive (default 100)
+         * @param burst positive (default {@value WebSocketHub#DEFAULT_BURST})
+         * @return this builder
+         */
         public Builder rateLimit(double messagesPerSecond, int burst) {
             s.messagesPerSecond = messagesPerSecond;
             s.burst = burst;
             return this;
         }
 
-        /** Time to complete the WebSocket handshake after TCP accept. */
+        /**
+         * Time to complete the WebSocket handshake after TCP accept.
+         *
+         * @param timeout positive (default 10 s)
+         * @return this builder
+         */
         public Builder handshakeTimeout(Duration timeout) {
             s.handshakeTimeout = timeout;
             return this;
         }
 
-        /** Ping interval; a connection that does not answer pings within about 1.5 times it is closed. */
+        /**
+         * Ping interval; a connection that does not answer pings within about 1.5 times it is closed.
+         *
+         * @param timeout positive (default 30 s)
+         * @return this builder
+         */
         public Builder idleTimeout(Duration timeout) {
             s.idleTimeout = timeout;
             return this;
         }
 
-        /** Frames and bytes waiting to be written to one client before it is cut off as a slow reader. */
+        /**
+         * Frames and bytes waiting to be written to one client before it is cut off as a slow reader.
+         *
+         * @param frames positive (default {@value WebSocketHub#DEFAULT_MAX_QUEUED_FRAMES})
+         * @param bytes positive (default 16 MiB)
+         * @return this builder
+         */
         public Builder maxQueued(int frames, long bytes) {
             s.maxQueuedFrames = frames;
             s.maxQueuedBytes = bytes;
             return this;
         }
 
-        /** Standalone retention: messages per queue (per service and message) and dead letters per service. */
+        /**
+         * Standalone retention: messages per queue (per service and message) and dead letters per service.
+         *
+         * @param messagesPerQueue positive (default {@value WebSocketHub#DEFAULT_QUEUE_CAPACITY})
+         * @param deadLettersPerService positive
+         * @return this builder
+         */
         public Builder retention(int messagesPerQueue, int deadLettersPerService) {
             s.queueCapacity = messagesPerQueue;
             s.deadLetterCapacity = deadLettersPerService;
@@ -348,6 +501,10 @@ public final class WebSocketHub implements AutoCloseable {
          * Routes through this (unstarted) transport instead of a private in-memory broker — AMQP or
          * MQTT for scale-out. The hub starts and closes it. {@code publishTimeout} bounds how long a
          * client's publish waits for the backbone's confirm.
+         *
+         * @param transport an unstarted transport the hub owns from now on
+         * @param publishTimeout positive
+         * @return this builder
          */
         public Builder backbone(Transport transport, Duration publishTimeout) {
             s.backbone = transport;
@@ -365,25 +522,45 @@ public final class WebSocketHub implements AutoCloseable {
             return this;
         }
 
-        /** Serves {@code wss://} with this context. */
+        /**
+         * Serves {@code wss://} with this context.
+         *
+         * @param context the server's TLS context, or null for plain {@code ws://}
+         * @return this builder
+         */
         public Builder sslContext(SSLContext context) {
             s.sslContext = context;
             return this;
         }
 
-        /** Threads decoding frames (default: the number of cores, at least 4). */
+        /**
+         * Threads decoding frames (default: the number of cores, at least 4).
+         *
+         * @param threads positive
+         * @return this builder
+         */
         public Builder ioThreads(int threads) {
             s.ioThreads = threads;
             return this;
         }
 
-        /** Lifetime of a one-time connection ticket (default 30 s). */
+        /**
+         * Lifetime of a one-time connection ticket (default 30 s).
+         *
+         * @param ttl positive
+         * @return this builder
+         */
         public Builder ticketTtl(Duration ttl) {
             s.ticketTtl = ttl;
             return this;
         }
 
-        /** A hub, not yet started. */
+        /**
+         * A hub, not yet started.
+         *
+         * @return the hub; call {@link WebSocketHub#start()}
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once (an authenticator is required)
+         */
         public WebSocketHub build() {
             List<String> problems = new ArrayList<>();
             if (s.authenticator == null) {

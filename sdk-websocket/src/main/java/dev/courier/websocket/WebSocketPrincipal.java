@@ -24,6 +24,13 @@ import java.util.Set;
  * @param grants what it may do
  */
 public record WebSocketPrincipal(String name, Set<String> grants) {
+    /**
+     * Checks the name and copies the grants.
+     *
+     * @param name not empty
+     * @param grants grant patterns; copied
+     * @throws IllegalArgumentException when the name is empty
+     */
     public WebSocketPrincipal {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
@@ -32,7 +39,13 @@ public record WebSocketPrincipal(String name, Set<String> grants) {
         grants = Set.copyOf(grants);
     }
 
-    /** A principal with the given grants. */
+    /**
+     * A principal with the given grants.
+     *
+     * @param name the principal's name, not empty
+     * @param grants grant patterns such as {@code publish:v1.chat.*}
+     * @return the principal
+     */
     public static WebSocketPrincipal of(String name, String... grants) {
         return new WebSocketPrincipal(name, Set.of(grants));
     }

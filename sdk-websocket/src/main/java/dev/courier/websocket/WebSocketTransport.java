@@ -60,8 +60,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WebSocketTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
+    /**
+     * How long {@code start()} waits for the hub by default.
+     *
+     */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Publishes waiting for the hub's confirm at once, by default.
+     *
+     */
     public static final int DEFAULT_MAX_IN_FLIGHT = 50_000;
+    /**
+     * The largest message accepted from the hub by default, in bytes (16 MiB).
+     *
+     */
     public static final int DEFAULT_MAX_INCOMING_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final URI uri;
@@ -151,12 +163,23 @@ public final class WebSocketTransport implements Transport {
         });
     }
 
-    /** A builder for a hub URI ({@code ws://host:port/} or {@code wss://...}). */
+    /**
+     * A builder for a hub URI ({@code ws://host:port/} or {@code wss://...}).
+     *
+     * @param uri the hub's URI; checked by {@link Builder#build()}
+     * @return a new builder
+     */
     public static Builder builder(URI uri) {
         return new Builder(uri);
     }
 
-    /** A transport with defaults; the token, if any, from the URI's {@code token} query parameter. */
+    /**
+     * A transport with defaults; the token, if any, from the URI's {@code token} query parameter.
+     *
+     * @param uri the hub's URI, optionally with {@code ?token=...}
+     * @return an unstarted transport
+     * @throws dev.courier.ConfigurationException naming every invalid setting at once
+     */
     public static WebSocketTransport of(URI uri) {
         return builder(uri).build();
     }
@@ -782,19 +805,34 @@ public final class WebSocketTransport implements Transport {
             this.uri = uri;
         }
 
-        /** The bearer token (overrides a {@code token} in the URI). Never logged. */
+        /**
+         * The bearer token (overrides a {@code token} in the URI). Never logged.
+         *
+         * @param token the token, or null to use the URI's
+         * @return this builder
+         */
         public Builder token(String token) {
             this.token = token;
             return this;
         }
 
-        /** TLS context for {@code wss://} (default: the JVM's). */
+        /**
+         * TLS context for {@code wss://} (default: the JVM's).
+         *
+         * @param context the client's TLS context
+         * @return this builder
+         */
         public Builder sslContext(SSLContext context) {
             this.ssl = context;
             return this;
         }
 
-        /** How long start() waits for the hub (TCP, handshake, welcome). */
+        /**
+         * How long start() waits for the hub (TCP, handshake, welcome).
+         *
+         * @param timeout positive (default 10 s)
+         * @return this builder
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = timeout;
             return this;
@@ -804,6 +842,10 @@ public final class WebSocketTransport implements Transport {
          * Reconnect backoff (default 100 ms to 5 s): the first delay, doubling up to {@code max}, each
          * lowered by a random part of up to half ({@link Backoff}); the count starts again only after a
          * connection stayed up for 30 s.
+         *
+         * @param min the first delay; positive
+         * @param max the cap; at least {@code min}
+         * @return this builder
          */
         public Builder reconnectDelay(Duration min, Duration max) {
             this.reconnectMin = min;
@@ -823,19 +865,34 @@ public final class WebSocketTransport implements Transport {
             return this;
         }
 
-        /** Publishes waiting for a confirm at most; past it publish fails at once. */
+        /**
+         * Publishes waiting for a confirm at most; past it publish fails at once.
+         *
+         * @param publishes positive (default {@value WebSocketTransport#DEFAULT_MAX_IN_FLIGHT})
+         * @return this builder
+         */
         public Builder maxInFlight(int publishes) {
             this.maxInFlight = publishes;
             return this;
         }
 
-        /** Largest message accepted from the hub. */
+        /**
+         * Largest message accepted from the hub.
+         *
+         * @param bytes the largest message, in bytes, at least 1024 (default 16 MiB)
+         * @return this builder
+         */
         public Builder maxIncomingMessageBytes(int bytes) {
             this.maxIncoming = bytes;
             return this;
         }
 
-        /** Ping interval; the connection is considered lost when pongs stop. */
+        /**
+         * Ping interval; the connection is considered lost when pongs stop.
+         *
+         * @param interval positive
+         * @return this builder
+         */
         public Builder pingInterval(Duration interval) {
             this.pingInterval = interval;
             return this;
@@ -857,6 +914,12 @@ public final class WebSocketTransport implements Transport {
             return this;
         }
 
+        /**
+         * Checks every setting and builds an unstarted transport.
+         *
+         * @return the transport; the bus starts it
+         * @throws dev.courier.ConfigurationException naming every invalid setting at once
+         */
         public WebSocketTransport build() {
             List<String> problems = new ArrayList<>();
             String scheme = uri == null ? null : uri.getScheme();
