@@ -74,8 +74,9 @@ public interface Delivery {
     /**
      * Removes the message for good. See the class comment for what the completed future means.
 
-     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
-     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     * thread or a thread of the transport (the one that hands the settlement to the connection), or
+     * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
      * @return a future that completes normally (with null) once the ack was handed to the live
      *         connection (or at once when the delivery was already settled), or exceptionally with a
@@ -87,8 +88,9 @@ public interface Delivery {
      * Gives the message back: with {@code requeue} it is delivered again to this group (flagged
      * {@link #redelivered()}), without it it is dropped.
 
-     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
-     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     * thread or a thread of the transport (the one that hands the settlement to the connection), or
+     * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
      * @param requeue true to deliver the message again to this group, false to drop it
      * @return a future that completes normally (with null) once the rejection was handed to the live
@@ -104,8 +106,9 @@ public interface Delivery {
      * the claim is given back and the caller may still settle the delivery (the bus then rejects it
      * with requeue).
 
-     * <p>Thread: may be called from any thread; the future completes on a thread of the transport
-     * (or is already complete when returned: a repeated settle, a stale delivery, in memory).
+     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     * thread or a thread of the transport (the one that hands the settlement to the connection), or
+     * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
      * @param headers the headers of the copy that comes back (the bus adds its redelivery count);
      *                never null

@@ -7,8 +7,10 @@ package dev.courier.spi;
 @FunctionalInterface
 public interface DeliveryCallback {
     /**
-     * Called once per delivery, on a thread of the transport (a delivery or dispatch thread, never
-     * the thread that subscribed). It should not throw (the bus's own callback never does).
+     * Called once per delivery, on a thread the transport chooses: its delivery thread, or in memory
+     * whichever thread made the message deliverable (the one that subscribed, published or settled
+     * and so freed a prefetch slot). It must not block, and should not throw (the bus's own callback
+     * never does).
      *
      * @param delivery the message; settle it exactly once, from any thread, now or later
      */

@@ -54,16 +54,17 @@ public interface Transport extends AutoCloseable {
      * transport need not check again, but a message the broker refuses anyway must fail this
      * message's future only, never throw and never disturb other publishes.
      *
-     * <p>Thread: the future completes on a thread of the transport (its confirm or delivery thread,
-     * never a client library's socket I/O thread), or is already complete when returned (in memory,
-     * or when the transport is closed). Code chained on it must not block.
+     * <p>Thread: the future completes on a thread of the transport (a confirm-completion thread; in
+     * memory, the thread that made room in a full queue), never on a client library's socket I/O
+     * thread, or is already complete when returned (taken at once, refused at once, transport
+     * closed). Code chained on it must not block.
      *
      * @param to      where the message goes; never null
      * @param headers CloudEvents attributes by name, string values; never null, not modified
      * @param body    the encoded payload; never null (may be empty), not modified
      * @return a future that completes normally (with null) once the broker has taken responsibility,
      *         or exceptionally with a {@link dev.courier.PublishTimeoutException} (no room or no
-     *         confirm within the publish timeout) or another {@link dev.courier.CourierException}
+     *         confirm within the publish timeout) or another {@link dev.courier.PublishException}
      *         (refused, unroutable, closed)
      */
     CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body);
@@ -73,8 +74,9 @@ public interface Transport extends AutoCloseable {
      * with the same group compete; different groups each get their own copy of an event. At most
      * {@code prefetch} deliveries are outstanding (neither acked nor rejected) at a time.
      *
-     * <p>The callback runs on a thread of the transport (see {@link DeliveryCallback}); it must
-     * return quickly and may settle each {@link Delivery} later, from any thread.
+     * <p>The callback runs on a thread the transport chooses, possibly already during this call (see
+     * {@link DeliveryCallback}); it must return quickly and may settle each {@link Delivery} later,
+     * from any thread.
      *
      * @param address  what to consume; never null
      * @param group    the consuming service (competing consumers share it); never null
