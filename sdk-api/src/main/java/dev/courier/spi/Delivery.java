@@ -73,8 +73,8 @@ public interface Delivery {
 
     /**
      * Removes the message for good. See the class comment for what the completed future means.
-
-     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     *
+     * <p>Thread: may be called from any thread; the future completes on the calling
      * thread or a thread of the transport (the one that hands the settlement to the connection), or
      * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
@@ -87,8 +87,8 @@ public interface Delivery {
     /**
      * Gives the message back: with {@code requeue} it is delivered again to this group (flagged
      * {@link #redelivered()}), without it it is dropped.
-
-     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     *
+     * <p>Thread: may be called from any thread; the future completes on the calling
      * thread or a thread of the transport (the one that hands the settlement to the connection), or
      * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
@@ -105,8 +105,8 @@ public interface Delivery {
      * is free meanwhile: no thread waits for the delay. When the future fails, nothing was settled:
      * the claim is given back and the caller may still settle the delivery (the bus then rejects it
      * with requeue).
-
-     * <p>Thread: may be called from any thread, never blocks; the future completes on the calling
+     *
+     * <p>Thread: may be called from any thread; the future completes on the calling
      * thread or a thread of the transport (the one that hands the settlement to the connection), or
      * is already complete when returned (a repeated settle, a stale delivery, in memory).
      *
