@@ -61,18 +61,20 @@ cat > "$SETTINGS" <<EOF
   <activeProfiles><activeProfile>seed</activeProfile></activeProfiles>
 </settings>
 EOF
-mvn_staged() { mvn -B -q -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" "$@"; }
+mvn_staged() { mvn -B -q -Dstyle.color=never -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" "$@"; }
 
 echo "staged release: deploying $VERSION into $STAGING"
 # Never offline (-o): maven-deploy-plugin refuses to deploy in offline mode, even to a file:// URL.
 # Only the published modules, the parent and the BOM are built (samples and benchmarks also skip
 # deploy in their POMs; the check below makes sure).
-mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true \
-    -pl .,bom,sdk-api,sdk-amqp,sdk-mqtt,sdk-websocket,sdk-jdbc,sdk-asyncapi \
+mvn_staged -DskipTests -Prelease -Dmaven.install.skip=true -pl '!samples,!benchmarks' \
     -DaltDeploymentRepository="courier-staging::file://$STAGING" deploy
 
 # What was staged: every published artifact with sources and javadoc, nothing else of ours.
-PUBLISHED="courier-api courier-amqp courier-mqtt courier-websocket courier-jdbc courier-asyncapi"
+# What is published is what the BOM lists; each must be staged with its sources and Javadoc.
+PUBLISHED="$(sed -n '/<dependencyManagement>/,/<\/dependencyManagement>/{s/.*<artifactId>\(courier-[a-z0-9-]*\)<\/artifactId>.*/\1/p}' bom/pom.xml | awk '!seen[$0]++' | tr '\n' ' ')"
+[ -n "$PUBLISHED" ] || fail "bom/pom.xml lists no courier-* artifact"
+echo "staged release: the BOM lists $PUBLISHED"
 G="$STAGING/dev/courier"
 for a in courier-parent courier-bom $PUBLISHED; do
   [ -d "$G/$a/$VERSION" ] || fail "$a $VERSION was not staged"
@@ -83,6 +85,11 @@ for a in $PUBLISHED; do
   done
 done
 ls "$G/courier-api/$VERSION/"courier-api-*-tests.jar >/dev/null 2>&1 || fail "courier-api's test-jar (the conformance kit) was not staged"
+for pom in */pom.xml; do
+  case "$pom" in bom/*|samples/*|benchmarks/*) continue ;; esac
+  a="$(sed -n '/<\/parent>/,$ {s/^  <artifactId>\(.*\)<\/artifactId>.*/\1/p}' "$pom" | head -1)"
+  [[ " $PUBLISHED " == *" $a "* ]] || fail "$a ($pom) is built and deployed but courier-bom does not list it"
+done
 for a in courier-samples courier-benchmarks; do
   [ ! -e "$G/$a" ] || fail "$a must not be deployed"
 done
@@ -209,8 +216,13 @@ cat "$out"
 [ "$code" -eq 143 ] || [ "$code" -eq 0 ] || fail "the README's service exited with $code after SIGTERM (expected 143)"
 echo "staged release: the README's service closed its bus and exited on SIGTERM (exit $code)"
 
-for pair in "courier-amqp amqp://guest:guest@localhost:5672/ 5672 RabbitMQ" "courier-mqtt mqtt://localhost:1883 1883 Mosquitto"; do
-  read -r artifact uri port broker <<<"$pair"
+STAGED_BROKERS="${STAGED_BROKERS-amqp mqtt}"   # which brokers the quick start also runs on (CI: both)
+for pair in "amqp courier-amqp amqp://guest:guest@localhost:5672/ 5672 RabbitMQ" "mqtt courier-mqtt mqtt://localhost:1883 1883 Mosquitto"; do
+  read -r key artifact uri port broker <<<"$pair"
+  if [[ " $STAGED_BROKERS " != *" $key "* ]]; then
+    echo "staged release: the quick start on $broker is left out (STAGED_BROKERS='$STAGED_BROKERS')"
+    continue
+  fi
   if ! port_open "$port"; then
     [ "$CI" = true ] && fail "$broker is not on port $port: under CI=true the quick start must run on it"
     echo "staged release: no $broker on port $port; the quick start on it is skipped (it fails under CI=true)"
@@ -225,7 +237,7 @@ done
 # ---- what a user pulls in ------------------------------------------------------------------------
 echo
 echo "staged release: artifact sizes and the jars a user pulls in by adding only that artifact"
-printf '  %-20s %10s %10s %10s  %s\n' artifact jar sources javadoc "runtime jars (itself included)"
+printf '  %-20s %9s %9s %9s  %s\n' artifact "jar (B)" "sources" "javadoc" "runtime class path: jars (itself included), KiB"
 for a in $PUBLISHED; do
   d="$T/size-$a"; mkdir -p "$d"
   cat > "$d/pom.xml" <<EOF
@@ -244,13 +256,17 @@ EOF
   mvn_staged -f "$d/pom.xml" \
     org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath -Dmdep.outputFile="$d/cp.txt" >/dev/null
   n="$(tr ':' '\n' < "$d/cp.txt" | grep -c '\.jar$')"  # the artifact itself included
-  size() { stat -c %s "$(ls "$G/$a/$VERSION/"$a-*"$1".jar | grep -v -- '-tests.jar' | sort | tail -1)"; }
-  printf '  %-20s %10s %10s %10s  %s\n' "$a" "$(size '[0-9]')" "$(size -sources)" "$(size -javadoc)" "$n"
+  size() { # the newest staged jar of $a whose name ends in $1.jar (a timestamped snapshot ends in a digit)
+    local f; f="$(ls "$G/$a/$VERSION/" | grep -E "^$a-.*$1\.jar\$" | grep -v -- '-tests\.jar' | sort | tail -1)"
+    stat -c %s "$G/$a/$VERSION/$f"
+  }
+  kib="$(( $(tr ':' '\n' < "$d/cp.txt" | grep '\.jar$' | xargs stat -c %s | awk '{s += $1} END {print s}') / 1024 ))"
+  printf '  %-20s %9s %9s %9s  %s jars, %s KiB\n' "$a" "$(size '[0-9]')" "$(size -sources)" "$(size -javadoc)" "$n" "$kib"
 done
 # courier-api alone, as a tree: what the README's quick start adds to a user's class path
 echo
 echo "staged release: mvn dependency:tree of a project with only courier-api:"
 mvn -B -s "$SETTINGS" -Dmaven.repo.local="$LOCAL" -f "$T/size-courier-api/pom.xml" \
-  org.apache.maven.plugins:maven-dependency-plugin:3.9.0:tree 2>&1 | sed -n 's/^\[INFO\] \(.*[-+\\] .*\)/  \1/p; s/^\[INFO\] \(example:size.*\)/  \1/p'
+  org.apache.maven.plugins:maven-dependency-plugin:3.9.0:tree 2>&1 | sed -n '/^\[INFO\] ---/d; s/^\[INFO\] \(.*[-+\\] .*\)/  \1/p; s/^\[INFO\] \(example:size.*\)/  \1/p'
 
 echo "staged release: OK"

@@ -82,6 +82,12 @@ public interface BusListener {
      * A message of {@code service} went to the dead letter; {@code envelope} is null when it could not
      * be decoded ({@code messageType} is then its type header, or null). Calls
      * {@link #deadLettered(Envelope, String, Throwable)}.
+     *
+     * @param service     the service whose dead letter it is
+     * @param envelope    the message's attributes, or null when it could not be decoded
+     * @param messageId   the message id (null when it had none)
+     * @param messageType its type header (may be null)
+     * @param error       why it was dead-lettered
      */
     default void deadLettered(String service, Envelope envelope, String messageId, String messageType, Throwable error) {
         deadLettered(envelope, messageId, error);
@@ -91,6 +97,11 @@ public interface BusListener {
      * A request of {@code service} ended, {@code waited} after it was made: with its reply
      * ({@code error} null), or with the {@link RequestTimeoutException}, {@link RemoteHandlerException},
      * {@link ReplyLostException} or {@link PublishException} its future failed with.
+     *
+     * @param service     the requesting service
+     * @param requestType the request's message name
+     * @param waited      from the request to its end
+     * @param error       null for a reply, else the failure
      */
     default void replied(String service, String requestType, Duration waited, Throwable error) {
     }

@@ -25,21 +25,43 @@ public sealed interface Interceptor permits Interceptor.Inbound, Interceptor.Out
     /** Around each handler attempt, on the handler thread. See {@link InboundChain}. */
     @FunctionalInterface
     non-sealed interface Inbound extends Interceptor {
+        /**
+         * Runs around one handler attempt; call {@code chain.proceed()} to go on.
+         *
+         * @param chain the attempt and the rest of the chain
+         * @throws Exception to fail the attempt (like a handler that throws)
+         */
         void intercept(InboundChain chain) throws Exception;
     }
 
     /** Before each message this bus makes goes out, on the publishing thread. See {@link OutboundChain}. */
     @FunctionalInterface
     non-sealed interface Outbound extends Interceptor {
+        /**
+         * Runs before one message goes out; call {@code chain.proceed()} to go on.
+         *
+         * @param chain the outgoing message and the rest of the chain
+         * @return the future the publisher gets, normally {@code chain.proceed()}'s
+         */
         CompletableFuture<Void> intercept(OutboundChain chain);
     }
 
-    /** Types a lambda as an inbound link: {@code .interceptor(Interceptor.inbound(chain -> ...))}. */
+    /**
+     * Types a lambda as an inbound link: {@code .interceptor(Interceptor.inbound(chain -> ...))}.
+     *
+     * @param link the link
+     * @return the same link
+     */
     static Inbound inbound(Inbound link) {
         return link;
     }
 
-    /** Types a lambda as an outbound link: {@code .interceptor(Interceptor.outbound(chain -> ...))}. */
+    /**
+     * Types a lambda as an outbound link: {@code .interceptor(Interceptor.outbound(chain -> ...))}.
+     *
+     * @param link the link
+     * @return the same link
+     */
     static Outbound outbound(Outbound link) {
         return link;
     }

@@ -222,6 +222,7 @@ public final class MessageBus implements AutoCloseable {
         private Transport transport;
         private String transportUri;
         private ObjectMapper objectMapper;
+        private dev.courier.spi.PayloadCodec codec;
         private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
         private DeduplicationStore deduplicationStore;
@@ -260,6 +261,8 @@ public final class MessageBus implements AutoCloseable {
 
         /**
          * The transport by URI ({@code memory:}, {@code amqp://...}, {@code mqtt://...}, {@code ws://...}).
+         * Without one the bus runs on the in-process {@code memory:} broker and {@code build()} logs a
+         * warning saying so: choose {@code memory:} explicitly where that is what you want.
          *
          * @param uri the transport URI; its scheme picks the transport module found on the class path
          * @return this builder
@@ -283,13 +286,27 @@ public final class MessageBus implements AutoCloseable {
         }
 
         /**
-         * Your own Jackson mapper (copied; Courier adds java.time and Optional and ignores unknown fields).
+         * Your own Jackson 2 mapper for payloads (copied; Courier adds java.time and Optional and ignores
+         * unknown fields): the same as {@code codec(PayloadCodec.jackson(mapper))}.
          *
          * @param mapper the mapper to copy
          * @return this builder
          */
         public Builder objectMapper(ObjectMapper mapper) {
             this.objectMapper = mapper;
+            return this;
+        }
+
+        /**
+         * How payloads become bytes (default: Courier's Jackson 2 codec). The optional
+         * {@code courier-jackson3} module offers a Jackson 3 one that reuses your configured mapper.
+         * Set either this or {@link #objectMapper}.
+         *
+         * @param codec the payload codec
+         * @return this builder
+         */
+        public Builder codec(dev.courier.spi.PayloadCodec codec) {
+            this.codec = codec;
             return this;
         }
 
@@ -435,6 +452,9 @@ public final class MessageBus implements AutoCloseable {
          * attempt, an {@link Interceptor.Outbound} before each publish, send, request and reply, in
          * registration order after the built-in links (see {@link Interceptor} for the order, threads
          * and exceptions). One that also implements {@link BusListener} is added as a listener too.
+         *
+         * @param interceptor an {@link Interceptor.Inbound}, an {@link Interceptor.Outbound}, or both
+         * @return this builder
          */
         public Builder interceptor(Interceptor interceptor) {
             if (interceptor == null) {
@@ -575,6 +595,10 @@ public final class MessageBus implements AutoCloseable {
             if (clock == null) {
                 problems.add("clock must not be null");
             }
+            if (codec != null && objectMapper != null) {
+                problems.add("set either codec(...) or objectMapper(...), not both: objectMapper configures the default"
+                        + " Jackson 2 codec");
+            }
 
             Registry registry = new Registry();
             explicitNames.forEach((type, name) -> registry.register(type, name, problems));
@@ -609,6 +633,12 @@ public final class MessageBus implements AutoCloseable {
                 }
             }
             Transport t = transport;
+            if (t == null && transportUri == null) {
+                // The default stays (tests and demos), but never silently: production must choose.
+                log.warn("bus '{}' has no transport: it runs on the in-process memory: broker, which only this JVM"
+                        + " sees and which keeps nothing across a restart; call transport(\"memory:\") to choose it,"
+                        + " or transport(\"amqp://...\") (mqtt://, ws://) for a broker", service);
+            }
             if (t == null) {
                 String uri = transportUri != null ? transportUri : "memory:";
                 try {
@@ -635,7 +665,8 @@ public final class MessageBus implements AutoCloseable {
                 owned.add(s);
                 sched = s;
             }
-            BusSettings settings = new BusSettings(service, instance, t, registry, subs, new JsonCodec(objectMapper),
+            BusSettings settings = new BusSettings(service, instance, t, registry, subs,
+                    codec != null ? codec : new JsonCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
                     claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, List.copyOf(listeners),

@@ -19,6 +19,8 @@ public interface OutboundChain {
      * The message's CloudEvents attributes as Courier made them: id, source, type, time,
      * correlation, causation and W3C trace context ({@code traceparent}, a new parent id for this
      * message). Its {@code headers()} show changes made through {@link #headers()}.
+     *
+     * @return the outgoing message's envelope
      */
     Envelope envelope();
 
@@ -27,23 +29,55 @@ public interface OutboundChain {
      * Courier's and CloudEvents' own names ({@link dev.courier.spi.Headers#RESERVED}) and invalid
      * names are refused with {@link IllegalArgumentException}. The size limits are checked after the
      * last interceptor.
+     *
+     * @return the outgoing headers, open to change
      */
     Map<String, String> headers();
 
-    /** The message being handled when this one was made (the handler's), or null for a root message. */
+    /**
+     * The message being handled when this one was made.
+     *
+     * @return the handler's message, or null for a root message
+     */
     Envelope parent();
 
-    /** Event, command, request or reply. */
+    /**
+     * What the outgoing message is.
+     *
+     * @return event, command, request or reply
+     */
     MessageKind kind();
 
-    /** Where it goes: the message name, or for a reply the requester's reply address. */
+    /**
+     * Where it goes.
+     *
+     * @return the message name, or for a reply the requester's reply address
+     */
     String destination();
 
-    /** The sending service. */
+    /**
+     * The sending service.
+     *
+     * @return the service (consumer group) of this bus
+     */
     String service();
 
-    /** The transport's protocol: {@code memory}, {@code amqp}, {@code mqtt}, {@code ws}. */
+    /**
+     * The transport's protocol.
+     *
+     * @return {@code memory}, {@code amqp}, {@code mqtt} or {@code ws}
+     */
     String protocol();
+
+    /**
+     * Whether the message goes into the transactional outbox ({@code courier-jdbc}) instead of
+     * straight to the broker: then {@link #proceed()} writes it in the caller's transaction and its
+     * future completes once it is written (the caller commits later; the relay sends it afterwards,
+     * without passing this chain again, and its confirm is not reported here).
+     *
+     * @return true for a message written to the outbox
+     */
+    boolean outbox();
 
     /**
      * Hands the message on (the next interceptor, finally Courier: check the limits, then send, or
@@ -53,6 +87,8 @@ public interface OutboundChain {
      * {@link LimitExceededException} (nothing sent) and what a later interceptor throws.
      * Call it at most once; not calling it drops the message, and the future you return instead is
      * what the publisher gets.
+     *
+     * @return the future of the message's confirm
      */
     CompletableFuture<Void> proceed();
 }

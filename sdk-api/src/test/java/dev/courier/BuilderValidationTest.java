@@ -85,6 +85,21 @@ class BuilderValidationTest {
     }
 
     @Test
+    void aBusWithoutATransportWarnsThatItRunsOnTheInProcessBroker() {
+        try (LogCapture log = LogCapture.of("dev.courier")) {
+            MessageBus.builder("forgetful").build().close();
+            List<String> warnings = log.messages(Level.WARN, "no transport");
+            assertEquals(1, warnings.size(), "build() warns once when transport(...) was never called: " + log.dump());
+            assertTrue(warnings.get(0).contains("forgetful") && warnings.get(0).contains("memory:")
+                    && warnings.get(0).contains("transport("), "names the service, the default and the fix: " + warnings);
+        }
+        try (LogCapture log = LogCapture.of("dev.courier")) {
+            MessageBus.builder("explicit").transport("memory:").build().close();
+            assertEquals(0, log.count(Level.WARN, "no transport"), "memory: chosen explicitly is quiet: " + log.dump());
+        }
+    }
+
+    @Test
     void unknownTransportSchemeSaysWhichModuleToAdd() {
         String m = problems(() -> MessageBus.builder("svc").transport("amqp://guest:secret@localhost/").build());
         assertTrue(m.contains("dev.courier:courier-amqp"), m); // the artifact a user adds

@@ -486,6 +486,23 @@ public final class AmqpTransport implements Transport {
                 + (isConnected() ? " (connected)" : context == null ? "" : " (reconnecting)");
     }
 
+    /** Publishes waiting for RabbitMQ's confirm, against {@code confirmWindow}. */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                Publisher p = publisher;
+                return p == null ? 0 : p.inFlight();
+            }
+
+            @Override
+            public int capacity() {
+                return cfg.confirmWindow();
+            }
+        };
+    }
+
     @Override
     public String protocol() {
         return "amqp";
@@ -765,6 +782,9 @@ public final class AmqpTransport implements Transport {
          * back to Courier's values afterwards (Courier recovers its connections itself); the host,
          * credentials and virtual host come from this builder. An exception from the hook fails
          * {@code start()}.
+         *
+         * @param customizer called with Courier's configured factory
+         * @return this builder
          */
         public Builder connectionFactory(java.util.function.Consumer<? super ConnectionFactory> customizer) {
             this.customizer = customizer;

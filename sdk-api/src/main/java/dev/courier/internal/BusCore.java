@@ -56,7 +56,7 @@ public final class BusCore {
         return s;
     }
 
-    JsonCodec codec() {
+    dev.courier.spi.PayloadCodec codec() {
         return s.codec();
     }
 
@@ -106,6 +106,30 @@ public final class BusCore {
     public Prepared prepare(Object message, Map<String, String> userHeaders) {
         HandlerContext ctx = HandlerContext.current();
         return outgoing.make(message, ctx != null ? ctx.nextId() : Ids.random(), ctx, userHeaders);
+    }
+
+    /**
+     * For the transactional outbox: makes the wire form of a message like {@link #prepare}, runs it
+     * through the outbound chain (its interceptors see {@code outbox() == true} and may change its
+     * headers), checks the limits, and calls {@code store} with the final form as the chain's end — so
+     * what is stored carries what the interceptors added (a tracing link's traceparent). Returns what
+     * {@code store} returned; throws what it threw (unchecked), or {@link PublishException} when an
+     * interceptor did not pass the message on (nothing is stored then). For modules of Courier itself.
+     */
+    public <R> R prepareThrough(Object message, Map<String, String> userHeaders, java.util.function.Function<Prepared, R> store) {
+        HandlerContext ctx = HandlerContext.current();
+        Prepared p = outgoing.makeUnchecked(message, ctx != null ? ctx.nextId() : Ids.random(), ctx, userHeaders);
+        List<R> stored = new ArrayList<>(1);
+        outbound(p, ctx != null ? ctx.envelope() : null, kindOf(p.to()), true, () -> {
+            outgoing.check(p.type(), p.headers(), p.body());
+            stored.add(store.apply(p));
+            return CompletableFuture.completedFuture(null);
+        });
+        if (stored.isEmpty()) {
+            throw new PublishException(p.type() + " " + p.headers().get(Headers.ID) + " was not written to the outbox:"
+                    + " an outbound interceptor did not pass it on");
+        }
+        return stored.get(0);
     }
 
     /** Sends a prepared (or stored) message now; completes on the transport's confirm. */
@@ -158,8 +182,13 @@ public final class BusCore {
     /** Runs a message this bus made through the outbound chain; {@code end} checks and sends or holds it. */
     CompletableFuture<Void> outbound(Prepared p, dev.courier.Envelope parent, dev.courier.MessageKind kind,
                                      java.util.function.Supplier<CompletableFuture<Void>> end) {
+        return outbound(p, parent, kind, false, end);
+    }
+
+    private CompletableFuture<Void> outbound(Prepared p, dev.courier.Envelope parent, dev.courier.MessageKind kind,
+                                             boolean outbox, java.util.function.Supplier<CompletableFuture<Void>> end) {
         return chains.outbound(p.headers(), parent, kind, kind == dev.courier.MessageKind.REPLY ? p.to().name() : p.type(),
-                s.service(), s.transport().protocol(), end);
+                s.service(), s.transport().protocol(), outbox, end);
     }
 
     static dev.courier.MessageKind kindOf(Address to) {

@@ -21,7 +21,7 @@ public record BusSettings(
         Transport transport,
         Registry registry,
         List<Subscription> subscriptions,
-        JsonCodec codec,
+        dev.courier.spi.PayloadCodec codec,
         RetryPolicy retryPolicy,
         DeadLetterPolicy deadLetterPolicy,
         DeduplicationStore deduplicationStore,

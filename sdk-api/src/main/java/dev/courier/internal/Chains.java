@@ -56,12 +56,12 @@ final class Chains {
      * (possibly changed) {@code headers} and sends or holds the message.
      */
     CompletableFuture<Void> outbound(Map<String, String> headers, Envelope parent, MessageKind kind, String destination,
-                                     String service, String protocol, Supplier<CompletableFuture<Void>> end) {
+                                     String service, String protocol, boolean outbox, Supplier<CompletableFuture<Void>> end) {
         if (outbound.length == 0) {
             return end.get();
         }
         OutboundCall.Message m = new OutboundCall.Message(Decoder.envelope(headers), new OutboundHeaders(headers),
-                parent, kind, destination, service, protocol, end);
+                parent, kind, destination, service, protocol, outbox, end);
         return new OutboundCall(outbound, 0, m).run();
     }
 }

@@ -14,17 +14,17 @@ import java.util.Map;
  * cannot be read ({@link CodecException}, or {@link dev.courier.LimitExceededException} for a size
  * limit), which sends it to the dead letter at once. In this order: an id and a type are present;
  * every size limit holds; {@code specversion} is absent (read as 1.0) or of major version 1; the type
- * is the one this handler takes; the body is one JSON value, not {@code null}, with nothing after it. Internal.
+ * is the one this handler takes; the body is one value of the codec, not {@code null}, with nothing after it. Internal.
  */
 final class Decoder {
-    private final JsonCodec codec;
+    private final dev.courier.spi.PayloadCodec codec;
     private final MessageType type;
 
     /** A message read successfully. */
     record Decoded(Envelope envelope, Object payload) {
     }
 
-    Decoder(JsonCodec codec, MessageType type) {
+    Decoder(dev.courier.spi.PayloadCodec codec, MessageType type) {
         this.codec = codec;
         this.type = type;
     }

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and no type information ever goes on the wire (types come from the message name). Strict where
  * tolerance would hide damage: a body must be exactly one JSON value (trailing tokens fail). Internal.
  */
-public final class JsonCodec {
+public final class JsonCodec implements dev.courier.spi.PayloadCodec, dev.courier.spi.PayloadCodec.JsonSchemaHints {
     public static final String CONTENT_TYPE = "application/json";
 
     private final ObjectMapper mapper;
@@ -39,6 +39,12 @@ public final class JsonCodec {
         return new JsonCodec(null).mapper;
     }
 
+    @Override
+    public String contentType() {
+        return CONTENT_TYPE;
+    }
+
+    @Override
     public byte[] encode(Object value) {
         try {
             return writers.computeIfAbsent(value.getClass(), mapper::writerFor).writeValueAsBytes(value);
@@ -47,12 +53,18 @@ public final class JsonCodec {
         }
     }
 
+    @Override
     public <T> T decode(byte[] body, Class<T> type) {
         try {
             return readers.computeIfAbsent(type, mapper::readerFor).readValue(body);
         } catch (Exception e) {
             throw new CodecException("cannot decode " + type.getName() + " from JSON: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public boolean writesDurationsAsNumbers() {
+        return mapper.isEnabled(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     }
 
     public ObjectMapper mapper() {

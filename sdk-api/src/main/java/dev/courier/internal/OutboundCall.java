@@ -14,7 +14,8 @@ final class OutboundCall implements OutboundChain {
 
     /** What the outbound chain shares between its steps. */
     record Message(Envelope envelope, Map<String, String> headers, Envelope parent, MessageKind kind,
-                   String destination, String service, String protocol, Supplier<CompletableFuture<Void>> end) {
+                   String destination, String service, String protocol, boolean outbox,
+                   Supplier<CompletableFuture<Void>> end) {
     }
 
     private final Interceptor.Outbound[] links;
@@ -83,5 +84,10 @@ final class OutboundCall implements OutboundChain {
     @Override
     public String protocol() {
         return m.protocol();
+    }
+
+    @Override
+    public boolean outbox() {
+        return m.outbox();
     }
 }

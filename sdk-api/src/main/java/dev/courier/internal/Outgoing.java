@@ -120,7 +120,7 @@ final class Outgoing {
         h.put(Headers.TYPE, type);
         h.put(Headers.TIME, Times.now(s.clock()));
         h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
+        h.put(Headers.DATACONTENTTYPE, s.codec().contentType());
         if (parent != null) {
             Envelope p = parent.envelope();
             h.put(Headers.CORRELATION_ID, p.correlationId() != null ? p.correlationId() : p.id());
@@ -140,7 +140,7 @@ final class Outgoing {
         h.put(Headers.TYPE, replyType(request, reply));
         h.put(Headers.TIME, Times.now(s.clock()));
         h.put(Headers.SPECVERSION, Headers.SPEC_VERSION_1_0);
-        h.put(Headers.DATACONTENTTYPE, JsonCodec.CONTENT_TYPE);
+        h.put(Headers.DATACONTENTTYPE, s.codec().contentType());
         h.put(Headers.CORRELATION_ID, request.correlationId() != null ? request.correlationId() : request.id());
         h.put(Headers.CAUSATION_ID, request.id());
         h.put(Headers.REPLY_STATUS, status);

@@ -78,6 +78,34 @@ public interface Transport extends AutoCloseable {
         return Limits.DEFAULTS;
     }
 
+    /**
+     * How full this transport's publish window is (messages sent and waiting for the broker's confirm),
+     * for metrics ({@code courier-micrometer}'s {@code courier.publish.in_flight}); null (the default) when
+     * the transport has no such window. Called from any thread, often: keep it cheap.
+     *
+     * @return the window, or null
+     */
+    default PublishWindow publishWindow() {
+        return null;
+    }
+
+    /** A transport's window of publishes waiting for their confirm. */
+    interface PublishWindow {
+        /**
+         * Publishes sent and not confirmed yet.
+         *
+         * @return how many are waiting for their confirm now
+         */
+        int inFlight();
+
+        /**
+         * How many may wait at once before a publish waits for room.
+         *
+         * @return the window's size
+         */
+        int capacity();
+    }
+
     /** A short description for logs and health, never with credentials. */
     String describe();
 

@@ -45,7 +45,8 @@ final class DocumentBuilder {
         this.settings = core.settings();
         this.produces = new TreeSet<>(core.produces());
         this.wire = new Wire(settings.transport());
-        this.schemas = new PayloadSchemas(settings.codec().mapper());
+        this.schemas = new PayloadSchemas(!(settings.codec() instanceof dev.courier.spi.PayloadCodec.JsonSchemaHints hints)
+                || hints.writesDurationsAsNumbers());
         this.replies = replies;
         this.deprecated = deprecated;
     }

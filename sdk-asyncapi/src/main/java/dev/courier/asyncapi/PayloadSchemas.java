@@ -43,7 +43,8 @@ final class PayloadSchemas {
 
     private final SchemaBuilder builder;
 
-    PayloadSchemas(ObjectMapper codecMapper) {
+    /** {@code durationAsNumber}: how the bus's codec writes a Duration ({@link dev.courier.spi.PayloadCodec.JsonSchemaHints}). */
+    PayloadSchemas(boolean durationAsNumber) {
         SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(new ObjectMapper(),
                 SchemaVersion.DRAFT_7, OptionPreset.PLAIN_JSON)
                 .without(Option.SCHEMA_VERSION_INDICATOR)
@@ -56,7 +57,6 @@ final class PayloadSchemas {
         config.forFields()
                 .withRequiredCheck(field -> !nullable(field))
                 .withNullableCheck(PayloadSchemas::nullable);
-        boolean durationAsNumber = codecMapper.isEnabled(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
         config.forTypesInGeneral().withCustomDefinitionProvider((type, context) -> {
             if (type.getErasedType() != Duration.class) {
                 return null;

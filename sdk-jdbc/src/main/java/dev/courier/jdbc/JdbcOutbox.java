@@ -245,7 +245,29 @@ public final class JdbcOutbox {
             throw new IllegalArgumentException("aggregate key must be 1 to " + MAX_KEY_LENGTH + " characters without NUL"
                     + " or unpaired surrogates, or null for no order, was " + StoredId.show(key));
         }
-        BusCore.Prepared p = core().prepare(message, headers);
+        // through the bus's outbound chain: what its interceptors add (a traceparent) is stored with the row
+        BusCore.Prepared p;
+        try {
+            p = core().prepareThrough(message, headers, prepared -> {
+                try {
+                    insert(c, key, prepared);
+                } catch (SQLException e) {
+                    throw new Sql(e);
+                }
+                return prepared;
+            });
+        } catch (Sql e) {
+            throw e.getCause();
+        }
+        String id = p.headers().get(Headers.ID);
+        if (log.isTraceEnabled()) {
+            log.trace("outbox {}: wrote {} {} (key {})", table, p.type(), id, key);
+        }
+        return id;
+    }
+
+    /** Writes one prepared message as a row (and notifies), in the caller's connection. */
+    private void insert(Connection c, String key, BusCore.Prepared p) throws SQLException {
         String id = p.headers().get(Headers.ID);
         if (!StoredId.isPlainText(id)) {
             throw new IllegalArgumentException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
@@ -280,10 +302,18 @@ public final class JdbcOutbox {
                 ps.execute();
             }
         }
-        if (log.isTraceEnabled()) {
-            log.trace("outbox {}: wrote {} {} (key {})", table, p.type(), id, key);
+    }
+
+    /** Carries an SQLException through the outbound chain, which only passes unchecked exceptions. */
+    private static final class Sql extends RuntimeException {
+        Sql(SQLException cause) {
+            super(cause);
         }
-        return id;
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
     }
 
     /**

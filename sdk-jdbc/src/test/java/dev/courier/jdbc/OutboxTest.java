@@ -105,6 +105,43 @@ class OutboxTest {
 
     @ParameterizedTest
     @EnumSource(Databases.Kind.class)
+    void anOutboxWritePassesTheOutboundChainAndWhatItAddsIsStoredAndArrives(Databases.Kind kind) throws Exception {
+        Databases.Db db = Databases.get(kind);
+        Map<String, String> arrived = new ConcurrentHashMap<>();
+        closing(MessageBus.builder("shipping").transport("memory:" + broker)
+                .onEvent(OrderPlaced.class, (e, ctx) -> arrived.put(e.orderId(), String.valueOf(ctx.headers().get("tenant"))))
+                .build()).start();
+        List<Boolean> outboxFlags = Collections.synchronizedList(new ArrayList<>());
+        MessageBus producer = closing(MessageBus.builder("ordering").instanceId("a").transport("memory:" + broker)
+                .produces(OrderPlaced.class)
+                .interceptor(dev.courier.Interceptor.outbound(chain -> {
+                    outboxFlags.add(chain.outbox());
+                    if (chain.envelope().header("drop") != null) {
+                        return java.util.concurrent.CompletableFuture.completedFuture(null); // not passed on
+                    }
+                    chain.headers().put("tenant", "acme");
+                    return chain.proceed();
+                })).build()).start();
+        JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, producer).table(db.table("outbox")).build().createSchema();
+        OutboxRelay relay = closing(outbox.relay().pollInterval(Duration.ofMillis(50)).start());
+        try (Connection c = db.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            outbox.publish(c, new OrderPlaced("o-9", 1));
+            assertThrows(dev.courier.PublishException.class,
+                    () -> outbox.publish(c, new OrderPlaced("o-10", 1), null, Map.of("drop", "1")));
+            c.commit();
+            c.setAutoCommit(true);
+        }
+        relay.wakeUp();
+        Await.until(PATIENCE, () -> arrived.containsKey("o-9"), () -> "the outbox message should arrive: " + arrived);
+        assertEquals("acme", arrived.get("o-9"), "the header the interceptor added was stored with the row");
+        assertEquals(List.of(true, true), outboxFlags, "the chain saw both writes as outbox writes");
+        Await.stays(Duration.ofMillis(300), () -> !arrived.containsKey("o-10"), () -> "a message the chain dropped was stored");
+        assertEquals(1, db.count("SELECT COUNT(*) FROM " + outbox.table()), "only the passed-on message has a row");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
     void twoRacingRelaysKeepPerKeyOrderAndPublishEachRowOnce(Databases.Kind kind) throws Exception {
         Databases.Db db = Databases.get(kind);
         List<String> seen = Collections.synchronizedList(new ArrayList<>());

@@ -4,6 +4,7 @@ import dev.courier.AttemptOutcome;
 import dev.courier.BusListener;
 import dev.courier.Envelope;
 import dev.courier.InboundChain;
+import dev.courier.MessageBus;
 import dev.courier.Interceptor;
 import dev.courier.OutboundChain;
 import dev.courier.PublishException;
@@ -37,8 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <table>
  *   <caption>Meters (tags: {@code service}, {@code message.type}, and the ones named)</caption>
  *   <tr><th>name</th><th>type</th><th>extra tags</th><th>what</th></tr>
- *   <tr><td>{@value #PUBLISH}</td><td>timer</td><td>{@code message.kind}, {@code outcome} ok|failed</td>
- *       <td>from the publish (send, request, reply) to the broker's confirm</td></tr>
+ *   <tr><td>{@value #PUBLISH}</td><td>timer</td><td>{@code message.kind}, {@code outcome} ok|failed|stored</td>
+ *       <td>from the publish (send, request, reply) to the broker's confirm; {@code stored}: written to the JDBC
+ *       outbox (the relay's confirm is not seen here)</td></tr>
  *   <tr><td>{@value #HANDLER_DURATION}</td><td>timer</td><td>{@code outcome} success|retry|dead_letter|given_back|duplicate</td>
  *       <td>one handler attempt, interceptors inside the metrics link included; a duplicate records 0 (the handler did not run)</td></tr>
  *   <tr><td>{@value #RETRIES}</td><td>counter</td><td>{@code stage} immediate|delayed</td><td>failed attempts that are tried again</td></tr>
@@ -48,6 +50,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@value #HANDLERS_ACTIVE}</td><td>gauge</td><td></td><td>handler attempts running now</td></tr>
  *   <tr><td>{@value #REPLY_LATENCY}</td><td>timer</td><td>{@code outcome} ok|timeout|remote_error|lost|failed</td>
  *       <td>from a request to its reply (or failure); {@code message.type} is the request's</td></tr>
+ *   <tr><td>{@value #PUBLISH_IN_FLIGHT}, {@value #PUBLISH_WINDOW}</td><td>gauges, tag {@code service} only</td><td></td>
+ *       <td>publish-window occupancy of a {@link #monitor monitored} bus, where its transport has a window (AMQP)</td></tr>
+ *   <tr><td>{@value #TRANSPORT_CONNECTED}, {@value #SUBSCRIPTIONS_LIVE}</td><td>gauges (1 or 0), tag {@code service}
+ *       only</td><td></td><td>the bus's {@link MessageBus#health()}, for buses passed to {@link #monitor}</td></tr>
  * </table>
  *
  * <p>Tags never carry ids: a message type is one of the names the service registered (a reply's is
@@ -56,13 +62,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * clock read per message.
  */
 public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Outbound, BusListener, MeterBinder {
+    /** Timer: from a publish, send, request or reply to the broker's confirm. */
     public static final String PUBLISH = "courier.publish";
+    /** Timer: one handler attempt, by outcome. */
     public static final String HANDLER_DURATION = "courier.handler.duration";
+    /** Counter: failed attempts tried again, by stage. */
     public static final String RETRIES = "courier.retries";
+    /** Counter: messages dead-lettered, by error type. */
     public static final String DEAD_LETTERS = "courier.dead_letters";
+    /** Counter: deliveries skipped as already handled. */
     public static final String DUPLICATES = "courier.duplicates";
+    /** Gauge: handler attempts running now. */
     public static final String HANDLERS_ACTIVE = "courier.handlers.active";
+    /** Timer: from a request to its reply or failure, by outcome. */
     public static final String REPLY_LATENCY = "courier.reply.latency";
+    /** Gauge (1/0): the transport of a {@link #monitor monitored} bus is connected. */
+    public static final String TRANSPORT_CONNECTED = "courier.transport.connected";
+    /** Gauge: publishes of a {@link #monitor monitored} bus waiting for the broker's confirm (transports with a window). */
+    public static final String PUBLISH_IN_FLIGHT = "courier.publish.in_flight";
+    /** Gauge: the size of that window. */
+    public static final String PUBLISH_WINDOW = "courier.publish.window";
+    /** Gauge (1/0): every handler subscription of a {@link #monitor monitored} bus is live. */
+    public static final String SUBSCRIPTIONS_LIVE = "courier.subscriptions.live";
 
     private volatile MeterRegistry registry;
     private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
@@ -75,19 +96,33 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     private CourierMetrics() {
     }
 
-    /** Unbound: records nothing until {@link #bindTo} (the {@link MeterBinder} way). */
+    /**
+     * Unbound: records nothing until {@link #bindTo} (the {@link MeterBinder} way).
+     *
+     * @return a new, unbound instance
+     */
     public static CourierMetrics create() {
         return new CourierMetrics();
     }
 
-    /** Bound to {@code registry}. */
+    /**
+     * Bound to {@code registry}.
+     *
+     * @param registry where the meters go
+     * @return a new, bound instance
+     */
     public static CourierMetrics of(MeterRegistry registry) {
         CourierMetrics m = new CourierMetrics();
         m.bindTo(registry);
         return m;
     }
 
-    /** Binds to {@code registry}; once. For several registries bind a {@code CompositeMeterRegistry}. */
+    /**
+     * Binds to {@code registry}; once. For several registries bind a {@code CompositeMeterRegistry}.
+     *
+     * @param registry where the meters go
+     * @throws IllegalStateException when already bound to another registry
+     */
     @Override
     public synchronized void bindTo(MeterRegistry registry) {
         if (this.registry != null && this.registry != registry) {
@@ -95,6 +130,40 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
                     + " to report to several");
         }
         this.registry = registry;
+    }
+
+    /**
+     * Adds the gauges {@value #TRANSPORT_CONNECTED} and {@value #SUBSCRIPTIONS_LIVE} (1 or 0, tag
+     * {@code service}) read from {@code bus.health()} whenever the registry is scraped, 0 once the bus is
+     * closed; and, where the transport has a publish window (AMQP), {@value #PUBLISH_IN_FLIGHT} and
+     * {@value #PUBLISH_WINDOW}. The gauges hold the bus weakly. Call it after {@link #bindTo}.
+     *
+     * @param bus the bus to watch
+     * @return the same bus
+     * @throws IllegalStateException when not bound to a registry yet
+     */
+    public MessageBus monitor(MessageBus bus) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("bind CourierMetrics to a registry before monitor(bus)");
+        }
+        Gauge.builder(TRANSPORT_CONNECTED, bus, b -> b.health().transportConnected() ? 1 : 0).tag("service", bus.service())
+                .description("1 while the bus's transport is connected").register(r);
+        Gauge.builder(SUBSCRIPTIONS_LIVE, bus, b -> b.health().subscriptionsLive() ? 1 : 0).tag("service", bus.service())
+                .description("1 while every handler subscription of the bus is live").register(r);
+        if (window(bus) != null) {
+            Gauge.builder(PUBLISH_IN_FLIGHT, bus, b -> window(b).inFlight())
+                    .tag("service", bus.service()).description("Publishes waiting for the broker's confirm").register(r);
+            Gauge.builder(PUBLISH_WINDOW, bus, b -> window(b).capacity())
+                    .tag("service", bus.service()).description("How many publishes may wait for their confirm at once")
+                    .register(r);
+        }
+        return bus;
+    }
+
+    /** The publish window of a bus's transport (read through Courier's internals), or null. */
+    private static dev.courier.spi.Transport.PublishWindow window(MessageBus bus) {
+        return ((dev.courier.internal.BusCore) bus.internals()).settings().transport().publishWindow();
     }
 
     // ---- inbound: around each handler attempt -------------------------------------------------------
@@ -133,8 +202,8 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         final AtomicInteger active = new AtomicInteger();
         final Timer[] handler = new Timer[AttemptOutcome.values().length];
         final Counter[] retries = new Counter[2];
-        /** [kind ordinal][0 ok, 1 failed] */
-        final Timer[][] publish = new Timer[dev.courier.MessageKind.values().length][2];
+        /** [kind ordinal][0 ok, 1 failed, 2 stored] */
+        final Timer[][] publish = new Timer[dev.courier.MessageKind.values().length][3];
 
         Meters(String service, String type) {
             this.service = service;
@@ -162,13 +231,13 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
             return c;
         }
 
-        Timer publish(dev.courier.MessageKind kind, boolean ok) {
-            int i = ok ? 0 : 1;
-            Timer t = publish[kind.ordinal()][i];
+        /** {@code outcome} 0 ok, 1 failed, 2 stored (written to the outbox). */
+        Timer publish(dev.courier.MessageKind kind, int outcome) {
+            Timer t = publish[kind.ordinal()][outcome];
             if (t == null) {
                 t = timer(PUBLISH, service, type, "message.kind", kind.name().toLowerCase(java.util.Locale.ROOT), "outcome",
-                        ok ? "ok" : "failed");
-                publish[kind.ordinal()][i] = t;
+                        outcome == 0 ? "ok" : outcome == 1 ? "failed" : "stored");
+                publish[kind.ordinal()][outcome] = t;
             }
             return t;
         }
@@ -211,10 +280,11 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         try {
             f = chain.proceed();
         } catch (RuntimeException e) {
-            m.publish(kind, false).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            m.publish(kind, 1).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             throw e;
         }
-        f.whenComplete((x, e) -> m.publish(kind, e == null).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
+        int ok = chain.outbox() ? 2 : 0;
+        f.whenComplete((x, e) -> m.publish(kind, e == null ? ok : 1).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
         return f;
     }
 

@@ -363,6 +363,20 @@ final class Connection {
     private int inFlightCount;
     private final java.util.concurrent.atomic.AtomicInteger pumping = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * How many publishes may be unconfirmed now. On MQTT 5, right after a reconnect, one: a publish that
+     * meets "no matching subscribers" (a consumer not subscribed again yet) is sent again after 200 ms,
+     * and nothing behind it may overtake it meanwhile (publish order, issue 12.2).
+     */
+    private int window() {
+        long r = reconnectedAt;
+        if (cfg.version() == MqttConfig.Version.V5 && r != Long.MIN_VALUE
+                && System.nanoTime() - r < RESUBSCRIBE_GRACE_NANOS) {
+            return 1;
+        }
+        return cfg.maxInFlight();
+    }
+
     /** Puts a publish back in its place (its connection dropped, or it is to be sent again). */
     private void requeue(Queued q) {
         synchronized (queue) {
@@ -396,7 +410,7 @@ final class Connection {
                         }
                         w = null;
                     } else {
-                        if (!r.isDone() || r.isCompletedExceptionally() || inFlightCount >= cfg.maxInFlight()
+                        if (!r.isDone() || r.isCompletedExceptionally() || inFlightCount >= window()
                                 || (holdUntil != Long.MIN_VALUE && System.nanoTime() - holdUntil < 0)) {
                             break;
                         }

@@ -59,6 +59,9 @@ final class Members {
     /** The latest payload seen per record topic (claims are decided on it). */
     private final Map<String, String> latest = new ConcurrentHashMap<>();
     private final Pattern retryId;
+    /** Record topics this transport has claimed and is taking over now, with the client of each take-over. */
+    private final Map<String, Wire> inProgress = new ConcurrentHashMap<>();
+    private volatile boolean closing;
 
     Members(MqttTransport transport, MqttConfig cfg, Topics topics, String service) {
         this.transport = transport;
@@ -182,13 +185,19 @@ final class Members {
         }
         long delay = ADOPT_DELAY_MS + ThreadLocalRandom.current().nextLong(ADOPT_DELAY_MS);
         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, transport::runTask).execute(() -> {
+            boolean claimed = false;
             try {
-                if (claim(topic)) {
+                if (!closing && claim(topic)) {
+                    claimed = true;
                     adopt(topic, clientId, filters.get(), mover);
+                    claimed = false;
                 }
             } catch (Exception e) {
                 log.warn("could not take over the session of closed member '{}': {}", clientId, e.toString());
             } finally {
+                if (claimed && inProgress.remove(topic) != null) {
+                    release(topic); // failed half-way: the record is up for take-over again at once
+                }
                 adopting.remove(clientId);
             }
         });
@@ -211,6 +220,36 @@ final class Members {
         }
         Thread.sleep(CLAIM_SETTLE_MS); // a concurrent claim published just after ours arrives meanwhile
         return mine.equals(latest.get(topic));
+    }
+
+    /** Puts a record this transport claimed back to {@code closed}, so another member takes it over. */
+    private CompletableFuture<?> release(String topic) {
+        try {
+            return transport.publishRaw(topic, MqttTransport.CLOSED, true);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /**
+     * The transport is closing: stops starting take-overs, disconnects those in progress (their sessions
+     * keep whatever was not moved yet) and puts their records back to {@code closed}. Bounded.
+     */
+    void close() {
+        closing = true;
+        List<CompletableFuture<?>> fs = new java.util.ArrayList<>();
+        for (String topic : List.copyOf(inProgress.keySet())) {
+            Wire w = inProgress.remove(topic);
+            if (w != null) {
+                w.disconnect(false);
+                fs.add(release(topic));
+            }
+        }
+        try {
+            CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("could not put every claimed hand-over record back: {}", e.toString());
+        }
     }
 
     private void adopt(String topic, String clientId, List<String> filters,
@@ -238,6 +277,10 @@ final class Members {
             }
             moved.add(f.thenRun(m.ack()));
         }, Threads.orInline(transport.aux()), () -> { });
+        inProgress.put(topic, w);
+        if (closing) {
+            throw new IllegalStateException("the transport is closing");
+        }
         boolean ended = false;
         try {
             Wire.Session s = w.connect(false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM)
@@ -260,9 +303,13 @@ final class Members {
                 count = moved.size();
             }
             if (foreign.get()) {
+                inProgress.remove(topic);
                 w.disconnect(false).get(5, TimeUnit.SECONDS);
                 transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
                 return;
+            }
+            if (inProgress.remove(topic) == null) {
+                throw new IllegalStateException("the transport closed during the take-over");
             }
             w.disconnect(true).get(5, TimeUnit.SECONDS);
             ended = true;

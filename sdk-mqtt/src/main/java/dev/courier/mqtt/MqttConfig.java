@@ -56,6 +56,7 @@ public final class MqttConfig {
     private final int maxInFlight;
     private final int maxMessageSize;
     private final Duration connectTimeout;
+    private final java.util.function.Consumer<? super com.hivemq.client.mqtt.MqttClientBuilderBase<?>> clientCustomizer;
 
     private MqttConfig(Builder b) {
         this.host = b.host;
@@ -72,6 +73,7 @@ public final class MqttConfig {
         this.maxInFlight = b.maxInFlight;
         this.maxMessageSize = b.maxMessageSize;
         this.connectTimeout = b.connectTimeout;
+        this.clientCustomizer = b.clientCustomizer;
     }
 
     /** A builder with the defaults: {@code localhost:1883}, MQTT 5, prefix {@code courier}, QoS 1. */
@@ -96,6 +98,7 @@ public final class MqttConfig {
         b.maxInFlight = maxInFlight;
         b.maxMessageSize = maxMessageSize;
         b.connectTimeout = connectTimeout;
+        b.clientCustomizer = clientCustomizer;
         return b;
     }
 
@@ -265,6 +268,15 @@ public final class MqttConfig {
         return connectTimeout;
     }
 
+    /**
+     * The hook on each HiveMQ client builder, or null.
+     *
+     * @return what {@link Builder#clientCustomizer} set
+     */
+    public java.util.function.Consumer<? super com.hivemq.client.mqtt.MqttClientBuilderBase<?>> clientCustomizer() {
+        return clientCustomizer;
+    }
+
     @Override
     public String toString() {
         return "MqttConfig{" + (tls ? "mqtts" : "mqtt") + "://" + host + ":" + port + ", version=" + version
@@ -290,6 +302,7 @@ public final class MqttConfig {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private java.util.function.Consumer<? super com.hivemq.client.mqtt.MqttClientBuilderBase<?>> clientCustomizer;
 
         private Builder() {
         }
@@ -364,6 +377,24 @@ public final class MqttConfig {
 
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * A hook on the HiveMQ client builder (issue 15), called for every client Courier builds — one per
+         * connection, since Courier builds a fresh client for each (re)connect — after Courier's own
+         * settings: a TLS config with your trust store, a transport config (proxy, local address, MQTT over
+         * WebSocket), extra connected listeners. Mutate the builder you are given (an
+         * {@code Mqtt5ClientBuilder} or {@code Mqtt3ClientBuilder}). The client identifier, the executor
+         * config (Courier's threads, which stop on close) and automatic reconnect (off: Courier reconnects
+         * itself) are set back to Courier's afterwards. An exception from the hook fails the connect.
+         *
+         * @param customizer called with each client builder
+         * @return this builder
+         */
+        public Builder clientCustomizer(
+                java.util.function.Consumer<? super com.hivemq.client.mqtt.MqttClientBuilderBase<?>> customizer) {
+            this.clientCustomizer = customizer;
             return this;
         }
 

@@ -39,12 +39,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * default, 3.1.1 on request. See docs/transport-mqtt.md for topics, the wire contract and the broker
  * settings it needs.
  *
- * <p>Each instance keeps two persistent sessions (client ids {@code <prefix>:<service>:<instance>} and
- * {@code …:retry}) and the service's dead-letter session. Events arrive through the shared group
- * {@code $share/<service>/…}, commands through {@code $share/courier-command/…}. Messages are
- * acknowledged only when the bus settles them; a retry or requeue is a republish followed by the
- * acknowledgement. A publish completes on PUBACK; for commands, replies, dead letters and direct
- * deliveries a PUBACK saying "no matching subscribers" fails it (MQTT 5 only).
+ * <p>Sessions: a main session (publishes, replies, records; ended on close), a persistent member
+ * session per subscription ({@code <prefix>:<service>:<instance>:<group>:<name>:<generation>}, so one
+ * subscription's held PUBACKs stall no other and closing it concerns exactly its share), a persistent
+ * retry session ({@code …:retry}) and the service's dead-letter session. Events arrive through the
+ * shared group {@code $share/<service>/…}, commands through {@code $share/courier-command/…}. Messages
+ * are acknowledged only when the bus settles them; a retry or requeue is a republish to the group
+ * followed by the acknowledgement. A closed subscription's session (and every session when the
+ * transport closes) is handed over to the group's live or next member (see {@link Members}). A publish
+ * completes on PUBACK; for commands, replies, dead letters and direct deliveries a PUBACK saying "no
+ * matching subscribers" fails it (MQTT 5 only). Publishes keep their order (one FIFO queue); on a
+ * thread the transport delivers on, {@code publish} never waits.
  */
 public final class MqttTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
@@ -169,11 +174,17 @@ public final class MqttTransport implements Transport {
             closed = true;
             m = main;
         }
+        List<CompletableFuture<?>> records = new ArrayList<>();
         for (Subscription s : subscriptions) {
-            s.handOver();
+            records.add(s.handOver());
         }
         if (m == null) {
             return;
+        }
+        try {
+            CompletableFuture.allOf(records.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("not every hand-over record was confirmed within 5 s of closing '{}': {}", clientId, e.toString());
         }
         Connection r;
         synchronized (this) {
@@ -182,8 +193,11 @@ public final class MqttTransport implements Transport {
         if (r != null) {
             r.close(false);
         }
-        if (members != null && r != null) {
-            members.leave(true);
+        if (members != null) {
+            members.close();
+            if (r != null) {
+                members.leave(true);
+            }
         }
         m.drain(Duration.ofSeconds(10));
         m.close(true);
@@ -205,20 +219,23 @@ public final class MqttTransport implements Transport {
         }
     }
 
-    /** Leaves the retained record that hands a member session over to the group (after it disconnected). */
-    void leaveRecord(Subscription s) {
+    /**
+     * Leaves the retained record that hands a member session over to the group (after it disconnected);
+     * completes when the broker has it (the caller bounds the wait).
+     */
+    CompletableFuture<?> leaveRecord(Subscription s) {
         subscriptions.remove(s);
         Connection m = main;
         if (m == null || m.isClosed()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        try {
-            publishRaw(topics.memberRecord(s.share, s.address.name(), s.clientId), CLOSED, true)
-                    .get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("could not leave the hand-over record of member session '{}' ({}); its messages wait for its"
-                    + " session to resume or expire", s.clientId, e.toString());
-        }
+        return publishRaw(topics.memberRecord(s.share, s.address.name(), s.clientId), CLOSED, true)
+                .whenComplete((x, e) -> {
+                    if (e != null) {
+                        log.warn("could not leave the hand-over record of member session '{}' ({}); its messages wait"
+                                + " for its session to resume or expire", s.clientId, e.toString());
+                    }
+                });
     }
 
     /** Runs {@code r} after {@code delay} on a task thread (nothing when the transport has closed). */

@@ -203,7 +203,11 @@ final class Subscription implements TransportSubscription {
             now = outstanding == 0;
         }
         if (now) {
-            handOver();
+            try {
+                handOver().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("hand-over record of '{}' not confirmed within 5 s: {}", clientId, e.toString());
+            }
         } else {
             transport.schedule(this::handOverLater, HANDOVER_BOUND);
         }
@@ -214,17 +218,23 @@ final class Subscription implements TransportSubscription {
     }
 
     private void handOverLater() {
-        transport.runTask(this::handOver);
+        transport.runTask(() -> {
+            try {
+                handOver().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("hand-over record of '{}' not confirmed within 5 s: {}", clientId, e.toString());
+            }
+        });
     }
 
     /**
      * Disconnects the member session without ending it and leaves the record that lets a live member
      * take it over. Once only; bounded. What was delivered but not settled becomes stale.
      */
-    void handOver() {
+    java.util.concurrent.CompletableFuture<?> handOver() {
         closed.set(true);
         if (!handedOver.compareAndSet(false, true)) {
-            return;
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         Connection c = connection;
         java.util.List<MqttDelivery> kept;
@@ -240,7 +250,7 @@ final class Subscription implements TransportSubscription {
             for (MqttDelivery d : kept) {
                 d.drop(); // a reply for a subscription that is gone: nobody waits for it any more
             }
-            return;
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         for (MqttDelivery d : kept) {
             if (d.origin() != c) {
@@ -251,8 +261,8 @@ final class Subscription implements TransportSubscription {
             c.close(false);
         }
         // the rest stays unacknowledged in the session, for the member that takes it over
-        transport.leaveRecord(this);
         log.debug("member session '{}' of {} handed over to the group '{}'", clientId, address, share);
+        return transport.leaveRecord(this);
     }
 
     /** Waits (bounded) until the callbacks already handed to this subscription's thread have run. */

@@ -41,7 +41,7 @@ final class Wire3 implements Wire {
                     .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();
         }
-        this.client = b.buildAsync();
+        this.client = Customizers.apply(cfg, b, clientId).buildAsync();
         java.util.function.Consumer<com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish> cb = p -> {
             byte[] raw = p.getPayloadAsBytes();
             StructuredJson.Decoded d = StructuredJson.decode(raw);
@@ -108,7 +108,7 @@ final class Wire3 implements Wire {
                         .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
                         .applySimpleAuth();
             }
-            Mqtt3AsyncClient c = b.buildAsync();
+            Mqtt3AsyncClient c = Customizers.apply(cfg, b, clientId).buildAsync();
             return c.connectWith().cleanSession(true).send().thenCompose(a -> c.disconnect());
         });
     }

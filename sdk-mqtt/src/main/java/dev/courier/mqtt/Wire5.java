@@ -43,7 +43,7 @@ final class Wire5 implements Wire {
                     .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();
         }
-        this.client = b.buildAsync();
+        this.client = Customizers.apply(cfg, b, clientId).buildAsync();
         if (callbacks == null) {
             // on the client's network thread: the callback only routes and hands off (no blocking)
             client.publishes(MqttGlobalPublishFilter.ALL, p -> onMessage.accept(decode(p)), true);

@@ -20,7 +20,12 @@ public final class MqttTestSupport {
     }
 
     public MqttTransport newTransport(String namespace) {
-        MqttTransport t = MqttTransport.create(MqttBroker.config(version, namespace));
+        return newTransport(namespace, b -> b);
+    }
+
+    /** A transport whose configuration {@code adjust} changes first (the namespace's names stay). */
+    public MqttTransport newTransport(String namespace, java.util.function.UnaryOperator<MqttConfig.Builder> adjust) {
+        MqttTransport t = MqttTransport.create(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }

@@ -42,7 +42,9 @@ import java.util.concurrent.CompletableFuture;
  * span it makes, nests under it.
  *
  * <p><b>Spans.</b> Names {@code "send <message name>"} and {@code "process <message name>"} (a reply:
- * {@code "send (temporary)"}). Attributes: {@code messaging.system} (rabbitmq, mqtt, websocket,
+ * {@code "send (temporary)"}; a message written to the JDBC outbox: {@code "create <message name>"}, operation
+ * type {@code create}, ending when the row is written — the relay sends it later, and the consumer's span is
+ * still its child through the stored {@code traceparent}). Attributes: {@code messaging.system} (rabbitmq, mqtt, websocket,
  * memory, from the transport's protocol), {@code messaging.operation.type} (send, process),
  * {@code messaging.operation.name}, {@code messaging.destination.name}, {@code messaging.message.id},
  * {@code messaging.message.conversation_id} (the correlation id), on consumer spans
@@ -90,7 +92,12 @@ public final class CourierTracing implements Interceptor.Inbound, Interceptor.Ou
         this.tracer = tracer;
     }
 
-    /** Spans from {@code openTelemetry}'s tracer provider, scope {@value #INSTRUMENTATION_NAME}. */
+    /**
+     * Spans from {@code openTelemetry}'s tracer provider, scope {@value #INSTRUMENTATION_NAME}.
+     *
+     * @param openTelemetry the SDK (or agent) instance
+     * @return the interceptor to register on each bus
+     */
     public static CourierTracing create(OpenTelemetry openTelemetry) {
         return new CourierTracing(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }
@@ -147,12 +154,14 @@ public final class CourierTracing implements Interceptor.Inbound, Interceptor.Ou
         }
         boolean reply = chain.kind() == MessageKind.REPLY;
         Envelope env = chain.envelope();
-        SpanBuilder b = tracer.spanBuilder(reply ? "send (temporary)" : "send " + chain.destination())
+        // a message written to the outbox is created here and sent later by the relay: a "create" span
+        String operation = chain.outbox() ? "create" : "send";
+        SpanBuilder b = tracer.spanBuilder(reply ? "send (temporary)" : operation + " " + chain.destination())
                 .setSpanKind(SpanKind.PRODUCER)
                 .setParent(parent)
                 .setAttribute(SYSTEM, system(chain.protocol()))
-                .setAttribute(OPERATION_TYPE, "send")
-                .setAttribute(OPERATION_NAME, chain.kind() == MessageKind.EVENT ? "publish" : "send")
+                .setAttribute(OPERATION_TYPE, operation)
+                .setAttribute(OPERATION_NAME, chain.outbox() ? "create" : chain.kind() == MessageKind.EVENT ? "publish" : "send")
                 .setAttribute(DESTINATION, chain.destination());
         if (reply) {
             b.setAttribute(TEMPORARY, true);

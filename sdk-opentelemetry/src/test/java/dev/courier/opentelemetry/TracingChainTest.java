@@ -1,5 +1,6 @@
 package dev.courier.opentelemetry;
 
+import dev.courier.micrometer.TestTransports;
 import dev.courier.Command;
 import dev.courier.Event;
 import dev.courier.MessageBus;
@@ -60,18 +61,22 @@ abstract class TracingChainTest {
     final OpenTelemetry otel = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
     private final List<MessageBus> buses = new ArrayList<>();
 
-    /** A builder on this test's transport (its own names); {@code service} is already unique per test run. */
-    abstract MessageBus.Builder on(MessageBus.Builder builder);
+    private TestTransports.TestTransport transport;
 
-    /** What the transport's {@code messaging.system} is. */
-    abstract String system();
+    /** This test's transport, made fresh for each test. */
+    abstract TestTransports.TestTransport transport();
 
-    /** Removes what the test left on the broker. */
-    void cleanUp() {
+    @org.junit.jupiter.api.BeforeEach
+    void open() {
+        transport = transport();
+    }
+
+    String system() {
+        return transport.system();
     }
 
     MessageBus start(String service, java.util.function.UnaryOperator<MessageBus.Builder> config) {
-        MessageBus b = config.apply(on(MessageBus.builder(service)).interceptor(CourierTracing.create(otel))
+        MessageBus b = config.apply(transport.on(MessageBus.builder(service)).interceptor(CourierTracing.create(otel))
                 .produces(PlaceOrder.class, OrderPlaced.class, ParcelPacked.class)).build();
         buses.add(b);
         return b.start();
@@ -81,7 +86,9 @@ abstract class TracingChainTest {
     void tearDown() {
         buses.forEach(MessageBus::close);
         provider.close();
-        cleanUp();
+        if (transport != null) {
+            transport.close();
+        }
     }
 
     @Test
@@ -150,6 +157,15 @@ abstract class TracingChainTest {
         assertEquals(sendRequest.getAttributes().get(CourierTracing.MESSAGE_ID),
                 processPacked.getAttributes().get(CourierTracing.CONVERSATION_ID), "the correlation id names the conversation");
         assertEquals(Boolean.TRUE, sendReply.getAttributes().get(CourierTracing.TEMPORARY));
+
+        // the picture in docs/observability.md is this file, from the memory run
+        List<SpanData> all = exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(trace)).toList();
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", getClass().getSimpleName() + "-trace.svg"),
+                    TraceSvg.render("storefront → ordering → packing → shipping (" + system() + ")", all));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

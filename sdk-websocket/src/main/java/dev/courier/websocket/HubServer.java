@@ -109,11 +109,27 @@ final class HubServer extends WebSocketServer {
         return sessions.get();
     }
 
+    /** For tests and diagnostics: every connection the library holds, with its state. */
+    String describeConnections() {
+        StringBuilder b = new StringBuilder();
+        for (WebSocket c : getConnections()) {
+            Object a = c.getAttachment();
+            b.append("\n  ").append(c.getRemoteSocketAddress()).append(' ').append(c.getReadyState());
+            if (c instanceof WebSocketImpl) {
+                WebSocketImpl w = (WebSocketImpl) c;
+                b.append(" flushAndClose ")
+                        .append(w.isFlushAndClose()).append(", queued ").append(w.outQueue.size());
+            }
+            b.append(a instanceof HubSession ? " session " + ((HubSession) a).describe() : " " + a);
+        }
+        return "sessions " + sessions.get() + ", library connections " + getConnections().size() + b;
+    }
+
     void shutdown() {
         personal.close();
         for (WebSocket c : getConnections()) {
             Object a = c.getAttachment();
-            if (a instanceof HubSession && ((HubSession) a).cleanUp()) {
+            if (a instanceof HubSession && ((HubSession) a).cleanUp() && ((HubSession) a).counted()) {
                 release((HubSession) a);
             }
         }
@@ -297,6 +313,20 @@ final class HubServer extends WebSocketServer {
         if (a instanceof HubSession) {
             // counted from open to close: Java-WebSocket pairs onClose with onOpen, never with the handshake
             HubSession session = (HubSession) a;
+            java.nio.channels.ByteChannel channel = ((WebSocketImpl) conn).getChannel();
+            if (channel == null || !channel.isOpen()) {
+                // Closed while a worker was still checking its handshake (the client hung up and the selector read
+                // the end of stream, or the handshake timeout fired): Java-WebSocket ran that close before this
+                // open, so no onClose follows and the connection would stay counted until the idle check reaped
+                // it (issue 10.9). Nothing was subscribed yet: forget it.
+                removeConnection(conn);
+                session.cleanUp();
+                log.debug("hub {}: {} went away during its handshake", s.hubId, conn.getRemoteSocketAddress());
+                return;
+            }
+            if (!session.markCounted()) {
+                return; // closed meanwhile on another thread: its onClose saw an uncounted session
+            }
             sessions.incrementAndGet();
             perPrincipal.computeIfAbsent(session.principal.name(), n -> new AtomicInteger()).incrementAndGet();
             session.opened();
@@ -308,7 +338,7 @@ final class HubServer extends WebSocketServer {
         Object a = conn.getAttachment();
         if (a instanceof HubSession) {
             HubSession session = (HubSession) a;
-            if (session.cleanUp()) {
+            if (session.cleanUp() && session.counted()) {
                 release(session);
             }
         }

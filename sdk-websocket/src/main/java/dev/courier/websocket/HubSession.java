@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.PublishTimeoutException;
 import dev.courier.spi.Address;
 import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Headers;
 import dev.courier.spi.RawMessage;
 import dev.courier.spi.TransportSubscription;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -65,16 +67,67 @@ final class HubSession {
     });
     private final Set<String> subjectPatterns;
     private volatile boolean closed;
+    /** Counted among the hub's open connections (guarded by this). */
+    private boolean counted;
 
     private static final class Sub {
         final Address address;
         final TransportSubscription backbone;
+        final Inbound inbound;
         final boolean personal;
 
-        Sub(Address address, TransportSubscription backbone, boolean personal) {
+        Sub(Address address, TransportSubscription backbone, Inbound inbound, boolean personal) {
             this.address = address;
             this.backbone = backbone;
+            this.inbound = inbound;
             this.personal = personal;
+        }
+    }
+
+    /**
+     * The callback of one backbone subscription. A delivery that arrives once the connection is gone is
+     * held here, not rejected at once: a reject with requeue would hand it straight back to this same
+     * subscription while it is still open, which delivers it again on the same thread, forever (issue
+     * 10.9: a connection that closed while its subscribe took the group's backlog kept a worker thread
+     * spinning, and the hub stopped reading). Held deliveries are bounded by the prefetch and given back
+     * once the subscription is closed, when a requeue goes to the group's other members.
+     */
+    private final class Inbound implements DeliveryCallback {
+        final String subId;
+        private List<Delivery> held = new ArrayList<>(); // guarded by this
+        private boolean stopped; // guarded by this
+
+        Inbound(String subId) {
+            this.subId = subId;
+        }
+
+        @Override
+        public void onDelivery(Delivery delivery) {
+            deliver(this, delivery);
+        }
+
+        /** Gives a delivery this connection cannot take back to the group: now if closed, else once closed. */
+        void giveBack(Delivery d) {
+            synchronized (this) {
+                if (!stopped) {
+                    held.add(d);
+                    return;
+                }
+            }
+            d.reject(true);
+        }
+
+        /** Called once the backbone subscription is closed: gives back what was held. */
+        void stop() {
+            List<Delivery> h;
+            synchronized (this) {
+                stopped = true;
+                h = held;
+                held = new ArrayList<>();
+            }
+            for (Delivery d : h) {
+                d.reject(true);
+            }
         }
     }
 
@@ -297,7 +350,7 @@ final class HubSession {
                 error(seq, "refused", "cannot subscribe to " + address + ": " + e.getMessage());
                 return;
             }
-            subs.put(subId, new Sub(address, null, true));
+            subs.put(subId, new Sub(address, null, null, true));
             if (closed && subs.remove(subId) != null) {
                 hub.personal.unregister(address.name(), this, subId); // cleanUp ran meanwhile
                 return;
@@ -332,8 +385,9 @@ final class HubSession {
                 return;
         }
         TransportSubscription backbone;
+        Inbound inbound = new Inbound(subId);
         try {
-            backbone = hub.backbone.subscribe(address, group, prefetch, delivery -> deliver(subId, delivery));
+            backbone = hub.backbone.subscribe(address, group, prefetch, inbound);
         } catch (RuntimeException e) {
             if (address.kind() == Address.Kind.REPLY) {
                 hub.releaseReplyAddress(address.name());
@@ -341,7 +395,7 @@ final class HubSession {
             error(seq, "refused", "cannot subscribe to " + address + ": " + e.getMessage());
             return;
         }
-        subs.put(subId, new Sub(address, backbone, false));
+        subs.put(subId, new Sub(address, backbone, inbound, false));
         if (closed) {
             Sub s = subs.remove(subId);
             if (s != null) {
@@ -376,9 +430,25 @@ final class HubSession {
             delivery.redeliverLater(headers, Duration.ofMillis(delay)).whenComplete((x, e) -> {
                 if (e == null) {
                     confirm(seq, null);
-                } else {
-                    error(seq, "refused", "redelivery not scheduled: " + e.getMessage());
+                    return;
                 }
+                // The backbone could not schedule it and gave the claim back (Delivery's contract: the caller may
+                // still settle it). Before, the delivery was already off this connection's unsettled list: the client
+                // could not settle it any more and it stayed unsettled on the backbone until the connection closed.
+                // It goes back on the list under the same tag, so the client settles it again (the Java client's
+                // bus dead-letters it, as for every redeliverLater that fails); if the connection closed meanwhile,
+                // cleanUp has run and the message is given back here.
+                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                log.warn("hub {}: the backbone could not schedule the redelivery of message {} for {} ({}); the delivery"
+                        + " stays unsettled under tag {}", hub.s.hubId, delivery.headers().get(Headers.ID), principal,
+                        c.toString(), tag);
+                unsettled.put(tag, delivery);
+                if (closed && unsettled.remove(tag) != null) {
+                    delivery.reject(true);
+                    return;
+                }
+                error(seq, "refused", "redelivery not scheduled: " + c.getMessage() + "; the delivery is still unsettled"
+                        + " under its tag: settle it again (ack, reject)");
             });
             return;
         }
@@ -416,25 +486,25 @@ final class HubSession {
     // ---- outbound --------------------------------------------------------------------------------
 
     /** A backbone delivery for a service or reply subscription: tagged, held until the client settles it. */
-    private void deliver(String subId, Delivery d) {
+    private void deliver(Inbound in, Delivery d) {
         if (closed) {
-            d.reject(true);
+            in.giveBack(d);
             return;
         }
         long tag = tags.incrementAndGet();
         unsettled.put(tag, d);
         if (closed && unsettled.remove(tag) != null) {
-            d.reject(true);
+            in.giveBack(d);
             return;
         }
         Map<String, String> fa = new HashMap<>(4);
-        fa.put(Frames.SUB, subId);
+        fa.put(Frames.SUB, in.subId);
         fa.put(Frames.TAG, Long.toString(tag));
         if (d.redelivered()) {
             fa.put(Frames.REDELIVERED, "true");
         }
         if (!sendFrame(Frames.message(d.headers(), d.body(), fa)) && unsettled.remove(tag) != null) {
-            d.reject(true);
+            in.giveBack(d); // the connection is closing: its cleanUp closes the subscription, then gives it back
         }
     }
 
@@ -513,12 +583,36 @@ final class HubSession {
         sendFrame(Frames.control(Frames.ERROR, source, seq, d));
     }
 
+    /**
+     * Marks this session as counted among the hub's open connections, unless it was cleaned up already
+     * (its connection closed on another thread first). Together with {@link #counted()} after
+     * {@link #cleanUp()}, each session is released exactly once if and only if it was counted.
+     */
+    synchronized boolean markCounted() {
+        if (cleaned.get()) {
+            return false;
+        }
+        counted = true;
+        return true;
+    }
+
+    synchronized boolean counted() {
+        return counted;
+    }
+
+    String describe() {
+        return id + " " + principal.name() + (closed ? " closed" : " open") + ", cleaned " + cleaned.get() + ", subs "
+                + subs.keySet() + ", unsettled " + unsettled.size();
+    }
+
     // ---- close -----------------------------------------------------------------------------------
 
     /** Stops subscriptions and gives every unsettled delivery back; true the first time only. */
     boolean cleanUp() {
-        if (!cleaned.compareAndSet(false, true)) {
-            return false;
+        synchronized (this) {
+            if (!cleaned.compareAndSet(false, true)) {
+                return false;
+            }
         }
         closed = true;
         hub.personal.unregisterAll(this);
@@ -553,6 +647,7 @@ final class HubSession {
         } catch (RuntimeException e) {
             log.debug("hub {}: closing a backbone subscription failed: {}", hub.s.hubId, e.toString());
         }
+        s.inbound.stop();
         if (s.address.kind() == Address.Kind.REPLY) {
             hub.releaseReplyAddress(s.address.name());
         }

@@ -143,6 +143,11 @@ public final class WebSocketHub implements AutoCloseable {
         return server.sessionCount();
     }
 
+    /** The connections the hub holds and their state; for tests and diagnostics. */
+    String describeConnections() {
+        return server.describeConnections();
+    }
+
     /** Personal routes (one per event name some connection subscribed to personally); for tests. */
     int personalRouteCount() {
         return server.personal.routeCount();

@@ -73,6 +73,8 @@ public final class WebSocketTransport implements Transport {
     private final int maxInFlight;
     private final int maxIncoming;
     private final Duration pingInterval;
+    /** The user's hook on each Java-WebSocket client (issue 15), or null. */
+    private final java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer;
 
     private final ScheduledExecutorService timer;
     /** Completes futures off the read thread, so a continuation that waits on the hub cannot stall reading. */
@@ -93,6 +95,8 @@ public final class WebSocketTransport implements Transport {
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
     private final Backoff backoff;
+    /** Tests: told every reconnect delay the client chose, before it waits. */
+    private final java.util.function.LongConsumer reconnectScheduled;
     private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
     /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
@@ -128,7 +132,13 @@ public final class WebSocketTransport implements Transport {
         this.maxInFlight = b.maxInFlight;
         this.maxIncoming = b.maxIncoming;
         this.pingInterval = b.pingInterval;
-        this.backoff = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax).build();
+        this.customizer = b.customizer;
+        Backoff.Builder backoffSettings = Backoff.custom().initialDelay(reconnectMin).maxDelay(reconnectMax);
+        if (b.reconnectRandom != null) {
+            backoffSettings.random(b.reconnectRandom);
+        }
+        this.backoff = backoffSettings.build();
+        this.reconnectScheduled = b.reconnectScheduled;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "courier-ws-client-timer");
             t.setDaemon(true);
@@ -160,7 +170,12 @@ public final class WebSocketTransport implements Transport {
         }
         publishTimeout = context.publishTimeout();
         source = "/courier/" + context.service() + "/" + context.instanceId();
-        connect();
+        try {
+            connect();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         try {
             welcome.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -193,6 +208,17 @@ public final class WebSocketTransport implements Transport {
         c.setConnectionLostTimeout((int) Math.max(1, pingInterval.toSeconds()));
         if (ssl != null) {
             c.setSocketFactory(ssl.getSocketFactory());
+        }
+        if (customizer != null) {
+            try {
+                customizer.accept(c);
+            } catch (RuntimeException e) {
+                if (!started) {
+                    throw e; // start() fails with it
+                }
+                log.error("the client customizer failed on a reconnect to {} ({}); connecting without it", describe(),
+                        e.toString());
+            }
         }
         current = c;
         c.connect();
@@ -417,6 +443,9 @@ public final class WebSocketTransport implements Transport {
         welcome = new CompletableFuture<>();
         long delay = backoff.nextDelay().toMillis();
         log.warn("{}; reconnecting in {} ms", why, delay);
+        if (reconnectScheduled != null) {
+            reconnectScheduled.accept(delay);
+        }
         try {
             timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -611,6 +640,22 @@ public final class WebSocketTransport implements Transport {
         return uri.toString();
     }
 
+    /** Publishes waiting for the hub's confirm, against {@code maxInFlight} (counting them walks the map: for gauges). */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                return pending.size();
+            }
+
+            @Override
+            public int capacity() {
+                return maxInFlight;
+            }
+        };
+    }
+
     @Override
     public String protocol() {
         return "ws";
@@ -729,6 +774,9 @@ public final class WebSocketTransport implements Transport {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private int maxIncoming = DEFAULT_MAX_INCOMING_MESSAGE_BYTES;
         private Duration pingInterval = Duration.ofSeconds(30);
+        private java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer;
+        private java.util.function.DoubleSupplier reconnectRandom;
+        private java.util.function.LongConsumer reconnectScheduled;
 
         private Builder(URI uri) {
             this.uri = uri;
@@ -763,6 +811,18 @@ public final class WebSocketTransport implements Transport {
             return this;
         }
 
+        /** Tests: the random numbers in [0, 1) of the reconnect jitter ({@link Backoff.Builder#random}). */
+        Builder reconnectRandom(java.util.function.DoubleSupplier random) {
+            this.reconnectRandom = random;
+            return this;
+        }
+
+        /** Tests: told each reconnect delay (ms) the client chose, before it waits. */
+        Builder onReconnectScheduled(java.util.function.LongConsumer observer) {
+            this.reconnectScheduled = observer;
+            return this;
+        }
+
         /** Publishes waiting for a confirm at most; past it publish fails at once. */
         public Builder maxInFlight(int publishes) {
             this.maxInFlight = publishes;
@@ -778,6 +838,22 @@ public final class WebSocketTransport implements Transport {
         /** Ping interval; the connection is considered lost when pongs stop. */
         public Builder pingInterval(Duration interval) {
             this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * A hook on the Java-WebSocket client (issue 15), called for every connection — Courier makes a new
+         * client for each (re)connect — after Courier's settings and before it connects: extra HTTP headers
+         * for a proxy or gateway ({@code addHeader}), a socket factory or proxy, DNS resolution. Courier's
+         * {@code Authorization} header, TCP no-delay and lost-connection timeout are set before the hook, so
+         * it may change them (at its own risk). An exception fails {@code start()}; on a later reconnect it is
+         * logged (ERROR) and the connection goes ahead without the hook's changes.
+         *
+         * @param customizer called with each client before it connects
+         * @return this builder
+         */
+        public Builder clientCustomizer(java.util.function.Consumer<? super org.java_websocket.client.WebSocketClient> customizer) {
+            this.customizer = customizer;
             return this;
         }
 

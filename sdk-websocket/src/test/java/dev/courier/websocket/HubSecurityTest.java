@@ -168,6 +168,61 @@ class HubSecurityTest {
         }
     }
 
+    /**
+     * Issue 10.9: a connection that ends while its handshake is still being processed on a worker (the
+     * client hung up, or the handshake timeout fired) is closed by Java-WebSocket before it is opened; the
+     * worker then opened it anyway and the hub counted a session nobody would close, until the idle check
+     * reaped it. The authenticator blocks until the hub has closed the socket, so the order is forced; the
+     * idle timeout is long, so only the hub's own bookkeeping can free the connection. Two idle connections
+     * are opened first: Java-WebSocket allocates its read buffers per accepted connection, and with a single
+     * one the selector would wait for the blocked worker's buffer before it could read the hang-up.
+     */
+    @Test
+    void aConnectionThatEndsDuringItsHandshakeLeavesNothingOpen() throws Exception {
+        for (boolean hangUp : new boolean[] {true, false}) {
+            java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Authenticator slow = token -> {
+                if (token.equals("slow-token")) {
+                    entered.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return TestHubs.SERVICE;
+                }
+                return TestHubs.authenticator().authenticate(token);
+            };
+            WebSocketHub hub = hub(TestHubs.builder().authenticator(slow).idleTimeout(Duration.ofMinutes(10))
+                    .handshakeTimeout(hangUp ? Duration.ofMinutes(10) : Duration.ofMillis(300)));
+            try (RawClient spare1 = RawClient.connect(hub.uri(), TestHubs.ALICE_TOKEN, null);
+                 RawClient spare2 = RawClient.connect(hub.uri(), TestHubs.BOB_TOKEN, null);
+                 Socket s = new Socket("127.0.0.1", hub.port())) {
+                s.setSoTimeout(30_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                        + "Sec-WebSocket-Protocol: cloudevents.json\r\nAuthorization: Bearer slow-token"
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertTrue(entered.await(30, TimeUnit.SECONDS), "the handshake reached the authenticator");
+                if (hangUp) {
+                    s.shutdownOutput();
+                }
+                try {
+                    readUntilClosed(s); // the hub closed the socket while the handshake was still being checked
+                } finally {
+                    release.countDown();
+                }
+                Await.until(Duration.ofSeconds(30), () -> hub.connectionCount() == 2
+                        && hub.describeConnections().contains("library connections 2"),
+                        () -> (hangUp ? "a client that hung up" : "a handshake that timed out")
+                        + " during its handshake must leave no connection open; " + hub.describeConnections());
+            }
+        }
+    }
+
     @Test
     void anOversizedHandshakeIsDroppedAtOnce() throws Exception {
         // the handshake timeout (10 s) is longer than the socket's read timeout: only the byte bound can close it

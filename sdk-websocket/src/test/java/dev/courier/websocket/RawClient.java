@@ -35,10 +35,19 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
         if (origin != null) {
             b.header("Origin", origin);
         }
+        CompletableFuture<WebSocket> handshake = b.buildAsync(uri, c);
         try {
-            c.ws = b.buildAsync(uri, c).get(60, TimeUnit.SECONDS);
+            c.ws = handshake.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw (Exception) e.getCause();
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            // the handshake may still complete: its connection must not stay open with nobody holding it
+            handshake.whenComplete((ws, x) -> {
+                if (ws != null) {
+                    ws.abort();
+                }
+            });
+            throw e;
         }
         return c;
     }

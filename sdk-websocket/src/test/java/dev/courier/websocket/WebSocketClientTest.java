@@ -76,4 +76,30 @@ class WebSocketClientTest {
             org.junit.jupiter.api.Assertions.assertTrue(e.getCause().getMessage().contains("rate"), e.getCause().getMessage());
         }
     }
+
+    /**
+     * Issue 10.8: the client's reconnects use the shared jittered {@link dev.courier.spi.Backoff}: the n-th
+     * delay in a row is the exponential base (10, 20, 40, 80, 80 ms ... capped) lowered by up to half of it,
+     * at random. The randomness is injected and the delays the client chose are observed, while every
+     * attempt fails because the hub is gone. (Exact binary fractions keep the arithmetic exact.)
+     */
+    @Test
+    void reconnectsToALostHubWaitJitteredExponentialDelays() throws Exception {
+        double[] random = {0.0, 0.5, 0.75, 0.25, 0.125, 0.875};
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WebSocketHub hub = TestHubs.builder().build().start();
+        try (WebSocketTransport client = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
+                .reconnectDelay(Duration.ofMillis(10), Duration.ofMillis(80))
+                .reconnectRandom(() -> random[Math.min(next.getAndIncrement(), random.length - 1)])
+                .onReconnectScheduled(delays::add).build()) {
+            client.start(new TransportContext("c", "c1", Duration.ofSeconds(10)));
+            hub.close(); // from now on every attempt fails: nobody listens on the port
+            Await.until(Duration.ofSeconds(60), () -> delays.size() >= 6, () -> "six reconnect attempts; delays " + delays);
+            // base - base * 0.5 * random: 10-0, 20-5, 40-15, 80-10, 80-5 (capped at 80), 80-35
+            org.junit.jupiter.api.Assertions.assertEquals(List.of(10L, 15L, 25L, 70L, 75L, 45L), delays.subList(0, 6));
+        } finally {
+            hub.close();
+        }
+    }
 }

@@ -47,4 +47,23 @@ public final class Messages {
     @MessageName("v1.customer.notified")
     public record CustomerNotified(String orderId, String customerId, String text) implements Event {
     }
+
+    /**
+     * Command (a request): the customer's recent orders, step by step. The tracking service replies with
+     * {@link CustomerOrders}; a page that was reloaded, or opened in a second tab, starts from it.
+     */
+    @MessageName("v1.order.history")
+    public record OrderHistory(String customerId) implements Command {
+    }
+
+    /**
+     * One event of an order as it travelled: its CloudEvents attributes (named as on the wire, so a page
+     * treats a step from the history and a live event alike) and its data.
+     */
+    public record Step(String type, String id, String correlationid, String causationid, String time, Object data) {
+    }
+
+    /** The reply to {@link OrderHistory}: the events of the customer's recent orders, oldest first. */
+    public record CustomerOrders(String customerId, List<Step> steps) {
+    }
 }

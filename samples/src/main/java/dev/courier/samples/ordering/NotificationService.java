@@ -20,10 +20,14 @@ public final class NotificationService {
                 .onEvent(OrderPlaced.class, (order, ctx) -> {
                     customers.put(order.orderId(), order.customerId());
                     ctx.publish(new CustomerNotified(order.orderId(), order.customerId(),
-                            "Thanks! We received order " + order.orderId()));
+                            "Thanks! We received order " + order.orderId()), OrderingService.about(order.customerId()));
                 })
-                .onEvent(OrderShipped.class, (shipped, ctx) -> ctx.publish(new CustomerNotified(shipped.orderId(),
-                        customers.getOrDefault(shipped.orderId(), "unknown"),
-                        "Your order is on its way: " + shipped.trackingNumber())));
+                .onEvent(OrderShipped.class, (shipped, ctx) -> {
+                    // the customer from v1.order.placed, else the subject shipping gave the event
+                    String customer = customers.getOrDefault(shipped.orderId(),
+                            ctx.envelope().subject() != null ? ctx.envelope().subject() : "unknown");
+                    ctx.publish(new CustomerNotified(shipped.orderId(), customer,
+                            "Your order is on its way: " + shipped.trackingNumber()), OrderingService.about(customer));
+                });
     }
 }

@@ -62,6 +62,8 @@ public final class OrderingDemo {
     private final String jdbcUrl;
     private final PrintStream out;
     private final Trace trace;
+    private final Observability observability = new Observability();
+    private final String[] aliceTrace = new String[1];
     private final String run = UUID.randomUUID().toString().substring(0, 6);
 
     public OrderingDemo(String uri, PrintStream out) {
@@ -98,10 +100,10 @@ public final class OrderingDemo {
     }
 
     private MessageBus.Builder bus(String service) {
-        return MessageBus.builder(service)
+        return observability.wire(MessageBus.builder(service)
                 .transport(uri)
                 .retryPolicy(DEMO_RETRIES)
-                .listener(trace.listenerFor(service));
+                .listener(trace.listenerFor(service)));
     }
 
     /** Runs the story; returns the process exit code. */
@@ -140,17 +142,18 @@ public final class OrderingDemo {
                 trace.note("jdbc", "services use the durable inbox; ordering writes v1.order.placed through the outbox");
             }
             // Every conversation of this run starts at the storefront: what it publishes names this run's correlation ids.
-            MessageBus storefront = MessageBus.builder("storefront").transport(uri).listener(trace.starter())
-                    .produces(PlaceOrder.class).build();
+            MessageBus storefront = observability.wire(MessageBus.builder("storefront").transport(uri)
+                    .listener(trace.starter()).produces(PlaceOrder.class)).build();
             buses.add(storefront);
             storefront.start();
             writeContracts(buses);
 
             // 1. A customer places an order: request/reply over messaging.
             trace.note("storefront", "alice places an order (request v1.order.place)");
-            OrderAccepted accepted = storefront.request(
+            // ...inside a span of the storefront's own (as a web request would be): the request continues its trace
+            OrderAccepted accepted = observability.inSpan("storefront checkout", () -> storefront.request(
                     new PlaceOrder("alice", List.of(new Line("BOOK-42", 2, new BigDecimal("12.50")))),
-                    OrderAccepted.class, Duration.ofSeconds(15)).join();
+                    OrderAccepted.class, Duration.ofSeconds(15)).join(), aliceTrace);
             trace.note("storefront", "reply: " + accepted.orderId());
 
             // 2. Another customer double-clicks "place order": same idempotency key twice.
@@ -179,6 +182,7 @@ public final class OrderingDemo {
             if (othersDead > 0) {
                 trace.note("shipping", othersDead + " other dead letter(s), not from this run, left alone");
             }
+            showObservability();
             return verdict(accepted.orderId(), bob, listed);
         } catch (RuntimeException e) {
             out.println("FAILED: the demo could not run: " + e);
@@ -192,6 +196,22 @@ public final class OrderingDemo {
             if (db != null) {
                 db.close();
             }
+            observability.close();
+        }
+    }
+
+    /** The metrics of this run's buses, and alice's order drawn as one trace. */
+    private void showObservability() {
+        out.println();
+        out.println("metrics (courier-micrometer):");
+        observability.printMetrics(out);
+        Path svg = Path.of("target", "demo-trace.svg");
+        try {
+            int n = observability.draw(aliceTrace[0], "alice's order: storefront → ordering → payment, shipping, notification", svg);
+            trace.note("traces", "alice's order is trace " + aliceTrace[0] + ": " + n + " spans over "
+                    + observability.servicesIn(aliceTrace[0]) + ", drawn to " + svg.toAbsolutePath());
+        } catch (IOException e) {
+            trace.note("traces", "could not write " + svg + ": " + e);
         }
     }
 
@@ -277,6 +297,11 @@ public final class OrderingDemo {
         List<String> missing = new ArrayList<>(Story.missing(trace.steps(), alice, bob));
         if (!deadLetterListed) {
             missing.add("bob's dead letter listed by shipping.deadLetters()");
+        }
+        Set<String> traced = observability.servicesIn(aliceTrace[0]);
+        if (!traced.containsAll(List.of("ordering", "payment", "shipping", "notification"))) {
+            missing.add("alice's order as one trace across ordering, payment, shipping and notification (consumer spans"
+                    + " in her trace: " + traced + ")");
         }
         out.println();
         if (trace.otherRunsSteps() > 0) {

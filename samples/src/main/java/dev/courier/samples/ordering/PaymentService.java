@@ -32,7 +32,7 @@ public final class PaymentService {
                     if (call <= 2) {
                         throw new GatewayTimeout("payment gateway timed out (call " + call + ")");
                     }
-                    ctx.publish(new PaymentCaptured(order.orderId(), order.total()));
+                    ctx.publish(new PaymentCaptured(order.orderId(), order.total()), OrderingService.about(order.customerId()));
                 });
     }
 }

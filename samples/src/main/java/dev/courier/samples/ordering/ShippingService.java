@@ -40,7 +40,8 @@ public final class ShippingService {
                             throw new OutOfStock("SKU " + line.sku() + " is no longer stocked");
                         }
                     }
-                    ctx.publish(new OrderShipped(paid.orderId(), "TRK-" + paid.orderId().substring(6).toUpperCase()));
+                    ctx.publish(new OrderShipped(paid.orderId(), "TRK-" + paid.orderId().substring(6).toUpperCase()),
+                            OrderingService.about(order.customerId()));
                 });
     }
 }

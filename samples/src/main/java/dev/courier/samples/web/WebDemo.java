@@ -8,6 +8,7 @@ import dev.courier.samples.ordering.NotificationService;
 import dev.courier.samples.ordering.OrderingService;
 import dev.courier.samples.ordering.PaymentService;
 import dev.courier.samples.ordering.ShippingService;
+import dev.courier.samples.ordering.TrackingService;
 import dev.courier.websocket.Authenticator;
 import dev.courier.websocket.WebSocketHub;
 import dev.courier.websocket.WebSocketPrincipal;
@@ -32,10 +33,15 @@ import java.util.function.UnaryOperator;
  * customer places an order and watches it become placed, paid and shipped, live.
  *
  * <pre>mvn -q -pl samples -am package -DskipTests
- * java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo</pre>
+ * java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo 0 0</pre>
  *
  * Arguments: {@code [wsPort] [httpPort]} (default 8025 and 8080; 0 picks free ports). It prints the
  * page URL, the hub's {@code ws://} URL and the demo token, and runs until interrupted.
+ *
+ * <p>The services' events name the customer as their {@code subject}, so every tab of the customer
+ * sees every order live; a tab that (re)starts asks the tracking service for the customer's recent
+ * orders ({@code v1.order.history}). See docs/transport-websocket.md, "The browser client and the live
+ * ordering page".
  */
 public final class WebDemo implements AutoCloseable {
 
@@ -46,6 +52,7 @@ public final class WebDemo implements AutoCloseable {
             .build();
 
     private final List<MessageBus> services = new ArrayList<>();
+    private final InMemoryBroker broker;
     private final WebSocketHub hub;
     private final String token;
     private final String customer;
@@ -58,11 +65,13 @@ public final class WebDemo implements AutoCloseable {
         this.token = "demo" + HexFormat.of().formatHex(t);
         this.customer = "customer-" + HexFormat.of().formatHex(t, 0, 2);
         InMemoryBroker broker = InMemoryBroker.create(10_000, 10_000);
+        this.broker = broker;
         Map<String, UnaryOperator<MessageBus.Builder>> all = Map.of(
                 "ordering", OrderingService::configure,
                 "payment", PaymentService::configure,
                 "shipping", ShippingService::configure,
-                "notification", NotificationService::configure);
+                "notification", NotificationService::configure,
+                "tracking", TrackingService::configure);
         for (Map.Entry<String, UnaryOperator<MessageBus.Builder>> s : all.entrySet()) {
             MessageBus b = s.getValue().apply(MessageBus.builder(s.getKey()).transport(broker.connect())
                     .retryPolicy(QUICK_RETRIES)).build();
@@ -70,28 +79,35 @@ public final class WebDemo implements AutoCloseable {
             b.start();
         }
         byte[] page = resource("/web/index.html");
-        WebSocketPrincipal principal = WebSocketPrincipal.of(customer, "send:v1.order.place", "subscribe:v1.order.*",
+        byte[] icon = resource("/web/favicon.svg");
+        // the customer may place orders and ask for their history; they see the events whose subject is their name
+        WebSocketPrincipal principal = WebSocketPrincipal.of(customer, "send:v1.order.place", "send:v1.order.history",
+                "subscribe:v1.order.*",
                 "subscribe:v1.payment.*", "subscribe:v1.customer.*");
         this.hub = WebSocketHub.builder()
                 .port(wsPort)
                 .httpPort(httpPort)
                 .authenticator(Authenticator.tokens(Map.of(token, principal)))
                 .backbone(broker.connect(), Duration.ofSeconds(5))
-                .httpHandler("/", ex -> servePage(ex, page))
+                .httpHandler("/", ex -> servePage(ex, page, icon))
                 .httpHandler("/asyncapi/", this::serveContract)
                 .build()
                 .start();
     }
 
-    private void servePage(HttpExchange ex, byte[] page) throws IOException {
+    private void servePage(HttpExchange ex, byte[] page, byte[] icon) throws IOException {
         String path = ex.getRequestURI().getPath();
         boolean index = path.equals("/") || path.equals("/index.html");
-        byte[] body = index ? page : "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", index ? "text/html; charset=utf-8" : "text/plain");
+        boolean favicon = path.equals("/favicon.svg") || path.equals("/favicon.ico"); // browsers ask for .ico unprompted
+        byte[] body = index ? page : favicon ? icon : "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", index ? "text/html; charset=utf-8" : favicon ? "image/svg+xml" : "text/plain");
+        if (favicon) {
+            ex.getResponseHeaders().set("Cache-Control", "max-age=86400");
+        }
         ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws://"
                 + hub.uri().getAuthority() + " ws://localhost:" + hub.port() + "; style-src 'self' 'unsafe-inline';"
                 + " script-src 'self' 'unsafe-inline'");
-        ex.sendResponseHeaders(index ? 200 : 404, body.length);
+        ex.sendResponseHeaders(index || favicon ? 200 : 404, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
         }
@@ -112,6 +128,10 @@ public final class WebDemo implements AutoCloseable {
             if (b.service().equals("ordering")) {
                 api.replies(dev.courier.samples.ordering.Messages.PlaceOrder.class,
                         dev.courier.samples.ordering.Messages.OrderAccepted.class);
+            }
+            if (b.service().equals("tracking")) {
+                api.replies(dev.courier.samples.ordering.Messages.OrderHistory.class,
+                        dev.courier.samples.ordering.Messages.CustomerOrders.class);
             }
             docs.add(api.document());
             if (b.service().equals(service)) {
@@ -160,6 +180,11 @@ public final class WebDemo implements AutoCloseable {
         return customer;
     }
 
+    /** The embedded broker the services and the hub share (tests publish on it as a service would). */
+    InMemoryBroker broker() {
+        return broker;
+    }
+
     @Override
     public void close() {
         hub.close();
@@ -189,6 +214,7 @@ public final class WebDemo implements AutoCloseable {
         System.out.println("  hub:    " + demo.wsUri());
         System.out.println("  token:  " + demo.token() + "  (customer " + demo.customer() + ")");
         System.out.println("Open the page, place an order and watch it move. Ctrl-C stops.");
+        System.out.println("(arguments: [wsPort] [httpPort]; 0 picks a free port)");
         stop.await();
     }
 }

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Debian's headless Chromium driven over the DevTools protocol with the JDK's WebSocket client: no
- * driver download, no browser download. One page (target) per instance.
+ * driver download, no browser download. Several pages (targets) per instance: {@link #open} makes the
+ * new page the current one, {@link #use} switches back; console errors of every page are collected.
  */
 final class Chromium implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,7 +40,8 @@ final class Chromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> calls = new ConcurrentHashMap<>();
     private final StringBuilder partial = new StringBuilder();
-    private String session;
+    private volatile String session;
+    private final List<String> consoleErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The Chromium binary: $CHROMIUM, else Debian's /usr/bin/chromium; null when absent. */
     static Path binary() {
@@ -94,6 +96,7 @@ final class Chromium implements AutoCloseable {
                 if (last) {
                     try {
                         JsonNode n = JSON.readTree(partial.toString());
+                        collectConsoleError(n);
                         CompletableFuture<JsonNode> f = n.has("id") ? calls.remove(n.get("id").asInt()) : null;
                         if (f != null) {
                             if (n.has("error")) {
@@ -127,15 +130,61 @@ final class Chromium implements AutoCloseable {
         return f.get(30, TimeUnit.SECONDS);
     }
 
-    /** Opens {@code url} in a new page and attaches to it. */
-    void open(URI url) throws Exception {
-        ObjectNode p = JSON.createObjectNode();
-        p.put("url", url.toString());
-        String target = call("Target.createTarget", p).get("targetId").asText();
+    private void collectConsoleError(JsonNode n) {
+        String method = n.path("method").asText();
+        JsonNode p = n.path("params");
+        if (method.equals("Log.entryAdded") && p.path("entry").path("level").asText().equals("error")) {
+            consoleErrors.add(p.path("entry").path("text").asText() + " " + p.path("entry").path("url").asText());
+        } else if (method.equals("Runtime.exceptionThrown")) {
+            consoleErrors.add(p.path("exceptionDetails").toString());
+        } else if (method.equals("Runtime.consoleAPICalled") && p.path("type").asText().equals("error")) {
+            consoleErrors.add(p.path("args").toString());
+        }
+    }
+
+    /**
+     * Opens {@code url} in a new page, attaches to it and makes it the current page; returns its
+     * session id (for {@link #use}). The page's console errors are collected from now on.
+     */
+    String open(URI url) throws Exception {
+        ObjectNode blank = JSON.createObjectNode();
+        blank.put("url", "about:blank");
+        String target = call("Target.createTarget", blank).get("targetId").asText();
         ObjectNode a = JSON.createObjectNode();
         a.put("targetId", target);
         a.put("flatten", true);
         session = call("Target.attachToTarget", a).get("sessionId").asText();
+        call("Log.enable", JSON.createObjectNode());
+        call("Runtime.enable", JSON.createObjectNode());
+        ObjectNode nav = JSON.createObjectNode();
+        nav.put("url", url.toString());
+        call("Page.navigate", nav);
+        return session;
+    }
+
+    /** Makes the page of {@code sessionId} (from {@link #open}) the current one. */
+    void use(String sessionId) {
+        session = sessionId;
+    }
+
+    /** Reloads the current page, as the user's F5 does. */
+    void reload() throws Exception {
+        call("Page.reload", JSON.createObjectNode());
+    }
+
+    /** Emulates a window {@code width} × {@code height} CSS pixels wide (a phone below 600). */
+    void viewport(int width, int height) throws Exception {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("width", width);
+        p.put("height", height);
+        p.put("deviceScaleFactor", 1);
+        p.put("mobile", width < 600);
+        call("Emulation.setDeviceMetricsOverride", p);
+    }
+
+    /** The console errors (failed loads, exceptions, console.error) of every page so far. */
+    List<String> consoleErrors() {
+        return List.copyOf(consoleErrors);
     }
 
     /** Evaluates a JavaScript expression in the page and returns its JSON value. */

@@ -32,6 +32,13 @@ class WebDemoContractTest {
             HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/asyncapi/nobody.yaml"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, missing.statusCode());
+            // issue 16: the favicon 404 was the page's one console error
+            for (String icon : new String[] {"/favicon.ico", "/favicon.svg"}) {
+                HttpResponse<String> favicon = http.send(HttpRequest.newBuilder(URI.create(base + icon)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, favicon.statusCode(), icon);
+                assertEquals("image/svg+xml", favicon.headers().firstValue("Content-Type").orElse(""), icon);
+            }
         }
     }
 }
