@@ -256,6 +256,26 @@ public final class MqttTransport implements Transport {
         return true;
     }
 
+    /**
+     * The main connection's publishes (every publish goes there) sent and waiting for their PUBACK,
+     * against {@code maxInFlight}; 0 in flight before start and after close. Cheap: for gauges.
+     */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                Connection m = main;
+                return m == null || m.isClosed() ? 0 : m.inFlight();
+            }
+
+            @Override
+            public int capacity() {
+                return cfg.maxInFlight();
+            }
+        };
+    }
+
     /** Whether {@link #close()} has begun. */
     boolean isClosing() {
         return closed;
