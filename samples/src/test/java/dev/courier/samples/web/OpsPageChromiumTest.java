@@ -84,6 +84,9 @@ class OpsPageChromiumTest {
                     assertTrue(detail.contains(s), "the detail view shows '" + s + "': " + detail);
                 }
                 browser.await("document.querySelectorAll('#traffic tr').length > 0", "the traffic view shows billing");
+                assertTrue(browser.eval("document.documentElement.scrollWidth <= 1280").asBoolean(),
+                        "nothing wider than the window: " + browser.eval("document.documentElement.scrollWidth").asInt());
+                browser.eval("document.querySelectorAll('tr.new').forEach(r => r.classList.remove('new')), true");
                 screenshot(browser, "operations-dead-letter.png");
 
                 failing.set(false);
