@@ -378,7 +378,8 @@ final class OpsHttp implements HttpHandler {
         if (errorType == null) {
             return null;
         }
-        int dot = errorType.lastIndexOf('.');
+        // the simple name, also of a nested class (Outer$Declined to Declined), which the error filter accepts
+        int dot = Math.max(errorType.lastIndexOf('.'), errorType.lastIndexOf('$'));
         return dot < 0 ? errorType : errorType.substring(dot + 1);
     }
 

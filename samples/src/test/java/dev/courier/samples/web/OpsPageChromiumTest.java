@@ -36,6 +36,16 @@ class OpsPageChromiumTest {
     record CreateInvoice(String customer, String order) implements Command {
     }
 
+    @MessageName("v1.invoice.void")
+    record VoidInvoice(String invoice) implements Command {
+    }
+
+    static final class UnknownInvoice extends NonRetryableException {
+        UnknownInvoice(String message) {
+            super(message);
+        }
+    }
+
     private static final String READY = "document.body.dataset.ready === 'true'";
     private static final String ROWS = "Array.from(document.querySelectorAll('#letters tr.letter'))";
 
@@ -103,6 +113,71 @@ class OpsPageChromiumTest {
                 assertEquals(List.of(), browser.consoleErrors(), "no console errors");
             }
         }
+    }
+
+    @Test
+    void filtersNarrowTheTableAndASelectionIsReplayedOrDiscardedFromThePage() throws Exception {
+        Path chromium = Chromium.requireBinary();
+        AtomicBoolean failing = new AtomicBoolean(true);
+        List<String> invoiced = new CopyOnWriteArrayList<>();
+        try (WebDemo demo = new WebDemo(0, 0); Chromium browser = new Chromium(chromium)) {
+            demo.operations().connect(demo.broker()::connect, "billing");
+            try (MessageBus billing = MessageBus.builder("billing").transport(demo.broker().connect())
+                    .onCommand(CreateInvoice.class, (c, ctx) -> {
+                        if (failing.get()) {
+                            throw new NonRetryableException("no VAT id on file for customer " + c.customer());
+                        }
+                        invoiced.add(c.order());
+                    })
+                    .onCommand(VoidInvoice.class, (c, ctx) -> {
+                        throw new UnknownInvoice("unknown invoice " + c.invoice());
+                    }).build().start();
+                 MessageBus shop = MessageBus.builder("shop").transport(demo.broker().connect())
+                         .produces(CreateInvoice.class, VoidInvoice.class).build().start()) {
+                shop.send(new CreateInvoice("acme-gmbh", "o-1041")).get();
+                shop.send(new CreateInvoice("acme-gmbh", "o-1043")).get();
+                shop.send(new VoidInvoice("inv-7")).get();
+                dev.courier.test.Await.until(java.time.Duration.ofSeconds(30), () -> billing.deadLetters().list(10).size() == 3,
+                        () -> "three dead letters");
+
+                browser.open(demo.opsUri());
+                browser.await(READY + " && " + ROWS + ".length === 3", "billing's three dead letters on the page");
+                select(browser, "error", "UnknownInvoice");
+                browser.await(ROWS + ".length === 1 && " + ROWS + "[0].textContent.includes('v1.invoice.void')",
+                        "the error filter leaves the void");
+                select(browser, "error", "");
+                select(browser, "type", "v1.invoice.create");
+                browser.await(ROWS + ".length === 2 && " + ROWS + ".every(r => r.textContent.includes('v1.invoice.create'))",
+                        "the type filter leaves the two invoices");
+
+                failing.set(false);
+                browser.eval("document.getElementById('all').click(), true");
+                browser.await("document.getElementById('replay').textContent === 'Replay selected (2)'"
+                        + " && !document.getElementById('replay').disabled", "both selected");
+                browser.eval("document.getElementById('replay').click(), true");
+                browser.await(ROWS + ".length === 0 && document.getElementById('note').textContent.includes('Replayed 2 of 2')",
+                        "the selection is replayed and gone");
+                assertEquals(List.of("o-1041", "o-1043"), invoiced.stream().sorted().toList(), "both ran again");
+
+                select(browser, "type", "");
+                browser.await(ROWS + ".length === 1", "the void is left");
+                browser.eval("window.confirm = () => true, true"); // the page asks before a discard
+                browser.eval(ROWS + "[0].click(), true");
+                browser.await("document.getElementById('discardOne') !== null", "the detail view");
+                browser.eval("document.getElementById('discardOne').click(), true");
+                browser.await(ROWS + ".length === 0 && document.getElementById('note').textContent.includes('Discarded 1 of 1')",
+                        "discarded from the page");
+                assertTrue(billing.deadLetters().list(10).isEmpty(), "nothing left");
+                assertEquals(List.of(), browser.consoleErrors(), "no console errors");
+            }
+        }
+    }
+
+    private static void select(Chromium browser, String id, String value) throws Exception {
+        browser.await("Array.from(document.getElementById('" + id + "').options).some(o => o.value === '" + value + "')",
+                "the " + id + " filter offers '" + value + "'");
+        browser.eval("(s => { s.value = '" + value + "'; s.dispatchEvent(new Event('change')); return true; })"
+                + "(document.getElementById('" + id + "'))");
     }
 
     @Test
