@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * data, on the page and on the API. Skipped, saying so, without Chromium outside CI; fails on CI.
  *
  * <p>With {@code COURIER_SCREENSHOTS} set to a directory, writes {@code operations-dead-letter.png}
- * there (docs/images in the repository).
+ * (1280 px) and {@code operations-phone.png} (390 px) there (docs/images in the repository).
  */
 class OpsPageChromiumTest {
 
@@ -98,6 +98,13 @@ class OpsPageChromiumTest {
                         "nothing wider than the window: " + browser.eval("document.documentElement.scrollWidth").asInt());
                 browser.eval("document.querySelectorAll('tr.new').forEach(r => r.classList.remove('new')), true");
                 screenshot(browser, "operations-dead-letter.png");
+                browser.viewport(390, 1400);
+                assertTrue(browser.eval("document.documentElement.scrollWidth <= 390").asBoolean(),
+                        "nothing wider than a phone: " + browser.eval("Array.from(document.querySelectorAll('*'))"
+                                + ".filter(e => e.getBoundingClientRect().right > 390).map(e => e.tagName + '#' + e.id + '.' + e.className)"
+                                + ".slice(0, 8).join(' ')").asText());
+                screenshot(browser, "operations-phone.png");
+                browser.viewport(1280, 900);
 
                 failing.set(false);
                 browser.eval("document.getElementById('replayOne').click(), true");
