@@ -221,6 +221,8 @@ public final class WebSocketHub implements AutoCloseable {
         int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
         Duration ticketTtl = Duration.ofSeconds(30);
         Map<String, HttpHandler> httpHandlers = new LinkedHashMap<>();
+        /** The operations page at /ops/, or null. */
+        Operations operations;
     }
 
     /** Builds a hub; {@link #build()} reports every problem at once, naming the setting. */
@@ -251,6 +253,16 @@ public final class WebSocketHub implements AutoCloseable {
         /** Serves {@code handler} at {@code path} on the hub's HTTP server (e.g. your page). */
         public Builder httpHandler(String path, HttpHandler handler) {
             s.httpHandlers.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * Serves the operations page ({@code /ops/}: dead letters, replay, discard, traffic) on the hub's
+         * HTTP server, behind this hub's authenticator and authorizer ({@code operate:<service>} grants).
+         * The hub closes {@code operations} when it closes. See {@link Operations}.
+         */
+        public Builder operations(Operations operations) {
+            s.operations = Objects.requireNonNull(operations, "operations");
             return this;
         }
 
