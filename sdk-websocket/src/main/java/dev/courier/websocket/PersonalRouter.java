@@ -112,10 +112,15 @@ final class PersonalRouter {
         toClose.forEach(PersonalRouter::close);
     }
 
+    /**
+     * Closes a freed route's backbone subscription and deletes its queue (group {@code courierhub.<hub id>}
+     * exists only for this hub's routes): on a bridged hub a durable broker queue would otherwise stay
+     * behind, collecting that event forever (issue 11.9).
+     */
     private static void close(TransportSubscription s) {
         if (s != null) {
             try {
-                s.close();
+                s.closeAndDelete();
             } catch (RuntimeException e) {
                 // the backbone went away: nothing left to free
             }
