@@ -268,6 +268,49 @@ final class AmqpSubscription implements TransportSubscription {
         }
     }
 
+    /**
+     * Closes, then deletes the queue with {@code queue.delete if-unused} on a channel of its own: a queue
+     * another consumer still reads is kept (RabbitMQ refuses), and so is one it cannot delete (logged at
+     * debug). Waits for RabbitMQ at most {@link #CANCEL_WAIT_MILLIS}. Reply queues delete themselves.
+     */
+    @Override
+    public void closeAndDelete() {
+        close();
+        if (address.kind() == Address.Kind.REPLY || transport.isClosing()) {
+            return;
+        }
+        Connection c = transport.consumeConnection();
+        if (c == null || !c.isOpen()) {
+            log.debug("queue {} not deleted: no connection to RabbitMQ", queue);
+            return;
+        }
+        Thread delete = new Thread(() -> {
+            Channel ch = null;
+            try {
+                ch = c.createChannel();
+                ch.queueDelete(queue, true, false);
+                log.debug("deleted queue {}", queue);
+            } catch (IOException | RuntimeException e) {
+                log.debug("queue {} kept: {}", queue, e.getCause() != null ? e.getCause().getMessage() : e.toString());
+            } finally {
+                if (ch != null && ch.isOpen()) {
+                    try {
+                        ch.close();
+                    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
+                        // a refused delete closed it already
+                    }
+                }
+            }
+        }, "courier-amqp-queue-delete");
+        delete.setDaemon(true);
+        delete.start();
+        try {
+            delete.join(CANCEL_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** How long close() waits for RabbitMQ to confirm the cancel (bounded: it returns anyway). */
     static final long CANCEL_WAIT_MILLIS = 5_000;
 

@@ -50,6 +50,46 @@ class AmqpSettleAndCloseTest extends AmqpTestSupport {
         return id;
     }
 
+    /**
+     * TransportSubscription.closeAndDelete (issue 11.9, the hub's personal routes): queue.delete if-unused -
+     * kept while another member of the group consumes it, deleted with the last; close() keeps it.
+     */
+    @Test
+    void closeAndDeleteDeletesTheGroupsQueueOnlyWithItsLastMember() throws Exception {
+        AmqpTransport a = started("a");
+        AmqpTransport b = started("b");
+        String queue = a.names().queueOf(PINGED, "route");
+        List<String> got = new CopyOnWriteArrayList<>();
+        TransportSubscription first = a.subscribe(PINGED, "route", 4, Delivery::ack);
+        TransportSubscription second = b.subscribe(PINGED, "route", 4, d -> {
+            got.add(d.headers().get(Headers.ID));
+            d.ack();
+        });
+        try (com.rabbitmq.client.Connection raw = RabbitBroker.connect()) {
+            first.closeAndDelete();
+            org.junit.jupiter.api.Assertions.assertTrue(exists(raw, queue), "another member still consumes " + queue);
+            String id = publish(a);
+            Await.until(Duration.ofSeconds(10), () -> got.contains(id), () -> "the remaining member gets the message");
+            second.closeAndDelete();
+            assertFalse(exists(raw, queue), "the last member took " + queue + " with it");
+            TransportSubscription service = b.subscribe(PINGED, "svc", 4, Delivery::ack);
+            service.close();
+            org.junit.jupiter.api.Assertions.assertTrue(exists(raw, a.names().queueOf(PINGED, "svc")),
+                    "close() keeps a group's durable queue");
+        }
+    }
+
+    private static boolean exists(com.rabbitmq.client.Connection raw, String queue) throws Exception {
+        try (com.rabbitmq.client.Channel ch = raw.createChannel()) {
+            ch.queueDeclarePassive(queue);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (com.rabbitmq.client.AlreadyClosedException e) {
+            return false;
+        }
+    }
+
     @Test
     void concurrentRedeliverLatersBringTheMessageBackOnce() throws Exception {
         racingSettlesTakeEffectOnce(d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)),

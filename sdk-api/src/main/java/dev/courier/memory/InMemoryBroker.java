@@ -154,6 +154,23 @@ public final class InMemoryBroker {
     }
 
     /**
+     * Deletes the queue {@code q} of an address and group, with its messages, unless a consumer reads
+     * it ({@link dev.courier.spi.TransportSubscription#closeAndDelete()}). Reply queues go with
+     * {@link #deleteReplyQueue}.
+     */
+    void deleteQueueIfUnused(Address address, String group, MemoryQueue q) {
+        if (address.kind() == Address.Kind.EVENT) {
+            Map<String, MemoryQueue> groups = events.get(address.name());
+            if (groups != null) {
+                groups.computeIfPresent(group, (g, existing) -> existing == q && !q.hasConsumers() ? null : existing);
+            }
+        } else if (address.kind() == Address.Kind.COMMAND) {
+            pointToPoint.computeIfPresent(address.withoutGroup(), (a, existing) -> existing == q && !q.hasConsumers()
+                    ? null : existing);
+        }
+    }
+
+    /**
      * Queues that exist (for tests and metrics).
      *
      * @return how many event, command and reply queues this broker holds now

@@ -246,6 +246,12 @@ public final class InMemoryTransport implements Transport {
             broker.deleteReplyQueue(address);
         }
 
+        @Override
+        public void closeAndDelete() {
+            close();
+            broker.deleteQueueIfUnused(address, group, queue);
+        }
+
         void returnUnsettled() {
             for (MemoryDelivery d : unsettled) {
                 d.takeBack();

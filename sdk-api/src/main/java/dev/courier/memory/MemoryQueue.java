@@ -62,6 +62,10 @@ final class MemoryQueue {
         consumers.remove(dispatcher);
     }
 
+    boolean hasConsumers() {
+        return !consumers.isEmpty();
+    }
+
     /** Lets consumers take what arrived, starting with a different one each time (round robin). */
     private void signalConsumers() {
         java.util.List<Runnable> cs = consumers;

@@ -33,4 +33,22 @@ public interface TransportSubscription extends AutoCloseable {
     /** Stops deliveries; see the class comment. */
     @Override
     void close();
+
+    /**
+     * Closes this subscription like {@link #close()}, then deletes its group's queue if no other member
+     * of the group consumes from it any more — with whatever messages it still holds. For groups that
+     * exist only as long as their subscriber: the WebSocket hub subscribes with one group per hub
+     * instance for the events its browser clients follow, and a route nobody follows any more (or a hub
+     * that stops) would otherwise leave a durable queue behind that collects every such event forever.
+     * Never use it for a service's group: its queue keeps messages while the service is down.
+     *
+     * <p>The default just calls {@link #close()}: a transport that cannot (or need not) delete queues
+     * keeps them, as before. The in-memory transport drops the queue; AMQP deletes it with
+     * {@code queue.delete if-unused} (a queue another consumer still reads is kept, and so is one the
+     * broker refuses to delete, logged at debug). Same bounds as {@link #close()}: it returns within
+     * seconds whatever the broker does, and does not throw for a queue it could not delete.
+     */
+    default void closeAndDelete() {
+        close();
+    }
 }

@@ -56,6 +56,31 @@ class InMemoryBrokerTest {
         t.close();
     }
 
+    /** closeAndDelete: the group's queue is deleted with its last member only; close() keeps it (durable). */
+    @Test
+    void closeAndDeleteDropsTheGroupsQueueOnlyWithItsLastMember() throws Exception {
+        InMemoryBroker b = InMemoryBroker.create(10, 10);
+        InMemoryTransport t = started(b);
+        Address event = Address.event("v1.route.followed");
+        int before = b.queueCount();
+        java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TransportSubscription first = t.subscribe(event, "hub", 4, d -> d.ack());
+        TransportSubscription second = t.subscribe(event, "hub", 4, d -> {
+            got.add(d.headers().get("id"));
+            d.ack();
+        });
+        first.closeAndDelete();
+        assertEquals(before + 1, b.queueCount(), "another member still reads the queue: it is kept");
+        t.publish(event, Map.of("id", "m1", "type", "v1.route.followed"), new byte[0]).get(1, TimeUnit.SECONDS);
+        assertEquals(java.util.List.of("m1"), got, "the remaining member still gets the group's messages");
+        second.closeAndDelete();
+        assertEquals(before, b.queueCount(), "the last member took the queue with it");
+        TransportSubscription service = t.subscribe(Address.event("v1.route.kept"), "svc", 4, d -> d.ack());
+        service.close();
+        assertEquals(before + 1, b.queueCount(), "close() keeps a group's queue, as before");
+        t.close();
+    }
+
     /** Publishes {@code n} messages to {@code to} from inside a delivery callback (a delivering thread). */
     private static java.util.List<java.util.concurrent.CompletableFuture<Void>> publishFromACallback(
             InMemoryTransport t, Address to, int n) throws Exception {

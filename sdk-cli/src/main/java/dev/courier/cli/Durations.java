@@ -18,6 +18,15 @@ final class Durations implements ITypeConverter<Duration> {
         return parse(value);
     }
 
+    /** {@code 10s}, {@code 2m}, {@code 1500ms}: how a duration is shown in messages. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     static Duration parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         Matcher m = SHORT.matcher(v);

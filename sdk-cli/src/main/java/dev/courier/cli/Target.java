@@ -7,6 +7,10 @@ import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Which broker and service a command works on (the options every {@code dlq} command shares), and
@@ -38,6 +42,11 @@ final class Target {
             description = "How long one broker operation (a replay's confirm, a read) may take: 30s, 2m, PT1M (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--connect-timeout", paramLabel = "<duration>", defaultValue = "PT10S", converter = Durations.class,
+            description = "How long to try to reach and log in to the broker before giving up with exit code 3"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
     /** Connects as the service; the caller closes the bus. */
     MessageBus connect(Context ctx) {
         String scheme = uri.contains(":") ? uri.substring(0, uri.indexOf(':')).toLowerCase(Locale.ROOT) : "";
@@ -62,12 +71,32 @@ final class Target {
         } catch (ConfigurationException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
+        MessageBus starting = bus;
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                starting.start();
+                started.complete(null);
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        }, "courier-cli-connect");
+        t.setDaemon(true);
+        t.start();
         try {
-            bus.start();
-        } catch (RuntimeException e) {
+            started.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            started.whenComplete((v, err) -> starting.close()); // a transport still trying is closed when it gives up
+            throw new CliException(ExitCodes.CONNECTION, "could not connect to " + redact(uri) + " as service '" + service
+                    + "' within --connect-timeout " + Durations.format(connectTimeout));
+        } catch (ExecutionException e) {
             bus.close();
             throw new CliException(ExitCodes.CONNECTION, "could not connect to " + redact(uri) + " as service '" + service
-                    + "': " + describe(e));
+                    + "': " + describe(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            started.whenComplete((v, err) -> starting.close());
+            throw new CliException(ExitCodes.CONNECTION, "interrupted while connecting to " + redact(uri));
         }
         return bus;
     }

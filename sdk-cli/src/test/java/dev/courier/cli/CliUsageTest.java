@@ -102,6 +102,21 @@ class CliUsageTest {
     }
 
     @Test
+    void aBrokerThatNeverAnswersGivesUpAfterTheConnectTimeout() throws Exception {
+        // accepts TCP connections (the backlog) but never speaks AMQP: the handshake hangs
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            long t0 = System.nanoTime();
+            Cli.Result r = Cli.run("dlq", "list", "amqp://127.0.0.1:" + silent.getLocalPort() + "/", "-s", "billing",
+                    "--connect-timeout", "1s");
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertEquals(ExitCodes.CONNECTION, r.code(), r::toString);
+            assertEquals("courier: could not connect to amqp://127.0.0.1:" + silent.getLocalPort() + "/ as service 'billing'"
+                    + " within --connect-timeout 1s\n", r.err(), r::toString);
+            assertTrue(seconds < 20, "gave up after " + seconds + " s, not after the 1 s connect timeout (AMQP's own is 30 s)");
+        }
+    }
+
+    @Test
     void sinceTakesAnInstantOrAnAge() {
         Filter.Since since = new Filter.Since();
         assertEquals(Instant.parse("2026-11-30T04:00:00Z"), since.convert("2026-11-30T04:00:00Z"));

@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@value #REPLY_LATENCY}</td><td>timer</td><td>{@code outcome} ok|timeout|remote_error|lost|failed</td>
  *       <td>from a request to its reply (or failure); {@code message.type} is the request's</td></tr>
  *   <tr><td>{@value #PUBLISH_IN_FLIGHT}, {@value #PUBLISH_WINDOW}</td><td>gauges, tag {@code service} only</td><td></td>
- *       <td>publish-window occupancy of a {@link #monitor monitored} bus, where its transport has a window (AMQP)</td></tr>
+ *       <td>publish-window occupancy of a {@link #monitor monitored} bus, where its transport has a window (AMQP, WebSocket, MQTT)</td></tr>
  *   <tr><td>{@value #TRANSPORT_CONNECTED}, {@value #SUBSCRIPTIONS_LIVE}</td><td>gauges (1 or 0), tag {@code service}
  *       only</td><td></td><td>the bus's {@link MessageBus#health()}, for buses passed to {@link #monitor}</td></tr>
  * </table>
@@ -135,7 +135,7 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
     /**
      * Adds the gauges {@value #TRANSPORT_CONNECTED} and {@value #SUBSCRIPTIONS_LIVE} (1 or 0, tag
      * {@code service}) read from {@code bus.health()} whenever the registry is scraped, 0 once the bus is
-     * closed; and, where the transport has a publish window (AMQP), {@value #PUBLISH_IN_FLIGHT} and
+     * closed; and, where the transport has a publish window (AMQP, WebSocket, MQTT), {@value #PUBLISH_IN_FLIGHT} and
      * {@value #PUBLISH_WINDOW}. The gauges hold the bus weakly. Call it after {@link #bindTo}.
      *
      * @param bus the bus to watch

@@ -171,9 +171,10 @@ abstract class CourierMetricsTest {
         assertEquals(1.0, live.value());
         Gauge inFlight = registry.find(CourierMetrics.PUBLISH_IN_FLIGHT).tags("service", "metered").gauge();
         Gauge window = registry.find(CourierMetrics.PUBLISH_WINDOW).tags("service", "metered").gauge();
-        if (transport.system().equals("rabbitmq") || transport.system().equals("websocket")) {
-            double size = transport.system().equals("rabbitmq") ? 1000.0 : 50_000.0;
-            assertNotNull(inFlight, "AMQP and WebSocket have a confirm window: " + dump());
+        if (transport.system().equals("rabbitmq") || transport.system().equals("websocket")
+                || transport.system().equals("mqtt")) {
+            double size = transport.system().equals("websocket") ? 50_000.0 : 1000.0;
+            assertNotNull(inFlight, "AMQP, WebSocket and MQTT have a confirm window: " + dump());
             assertEquals(size, window.value(), "the default confirmWindow / maxInFlight");
             assertTrue(inFlight.value() >= 0 && inFlight.value() <= size, "in flight: " + inFlight.value());
         } else {

@@ -363,6 +363,13 @@ final class Connection {
     private int inFlightCount;
     private final java.util.concurrent.atomic.AtomicInteger pumping = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Publishes sent on this connection and not confirmed yet (for the publish-window gauge). */
+    int inFlight() {
+        synchronized (queue) {
+            return inFlightCount;
+        }
+    }
+
     /**
      * How many publishes may be unconfirmed now. On MQTT 5, right after a reconnect, one: a publish that
      * meets "no matching subscribers" (a consumer not subscribed again yet) is sent again after 200 ms,

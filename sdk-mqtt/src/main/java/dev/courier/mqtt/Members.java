@@ -59,6 +59,10 @@ final class Members {
     /** The latest payload seen per record topic (claims are decided on it). */
     private final Map<String, String> latest = new ConcurrentHashMap<>();
     private final Pattern retryId;
+    /** The id of a main session of this service: what records of versions before the member sessions named. */
+    private final Pattern legacyId;
+    /** Record topics already warned about: a hostile or invalid record is reported once, not on every sight. */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
     /** Record topics this transport has claimed and is taking over now, with the client of each take-over. */
     private final Map<String, Wire> inProgress = new ConcurrentHashMap<>();
     private volatile boolean closing;
@@ -69,6 +73,7 @@ final class Members {
         this.topics = topics;
         this.service = service;
         this.retryId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+:retry");
+        this.legacyId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+");
     }
 
     /** Clears this instance's own retry record (it is back) and starts watching the service's records. */
@@ -110,21 +115,38 @@ final class Members {
         }
     }
 
+    /** Logs an invalid or hostile record at WARN the first time this transport sees it, at DEBUG after. */
+    private void warnOnce(String topic, String message, Object... args) {
+        if (warned.add(topic)) {
+            log.warn(message, args);
+        } else {
+            log.debug(message, args);
+        }
+    }
+
     /** A retry-session record arrived (retained on subscribe, or live). */
     void onRecord(String clientId, byte[] payload) {
         String topic = topics.member(service, clientId);
         String p = text(payload);
         latest.put(topic, p);
-        if (payload.length == 0 || !claimable(p)) {
-            return;
+        if (payload.length == 0 || !claimable(p) || transport.isClosing()) {
+            return; // closing: the record is our own, just left for the others
         }
         if (transport.ownsLive(clientId)) {
             void_(topic, clientId);
             return;
         }
         if (!retryId.matcher(clientId).matches()) {
-            log.warn("ignored a hand-over record for '{}' under {}: not a retry session of service '{}'", clientId,
-                    topic, service);
+            if (legacyId.matcher(clientId).matches() && p.equals(CLOSED)) {
+                // a main session's record (versions before the member sessions): main sessions end when
+                // they close, so there is nothing to claim, now or ever; clearing it harms nobody
+                log.debug("cleared the hand-over record {} an earlier version left for main session '{}'", topic,
+                        clientId);
+                transport.publishRaw(topic, new byte[0], true);
+                return;
+            }
+            warnOnce(topic, "ignored a hand-over record for '{}' under {}: not a retry session of service '{}'",
+                    clientId, topic, service);
             return;
         }
         later(topic, clientId, () -> transport.retryFilters(), m -> {
@@ -143,8 +165,8 @@ final class Members {
         }
         String p = text(payload);
         latest.put(topic, p);
-        if (payload.length == 0 || !claimable(p)) {
-            return;
+        if (payload.length == 0 || !claimable(p) || transport.isClosing()) {
+            return; // closing: the record is our own, just left for the others
         }
         if (transport.ownsLive(clientId)) {
             void_(topic, clientId);
@@ -153,7 +175,7 @@ final class Members {
         String prefix = cfg.clientIdPrefix() + ":";
         if (!clientId.startsWith(prefix) || !Pattern.matches(".*:" + Pattern.quote(share + ":" + name) + ":[0-9]+",
                 clientId) || clientId.equals(DeadLetterStore.clientId(cfg, share))) {
-            log.warn("ignored a hand-over record for '{}' under {}: not a member session of group '{}' for {}",
+            warnOnce(topic, "ignored a hand-over record for '{}' under {}: not a member session of group '{}' for {}",
                     clientId, topic, share, name);
             return;
         }
@@ -174,7 +196,7 @@ final class Members {
 
     /** A record names one of this transport's live sessions: it is void (hostile, or left over). */
     private void void_(String topic, String clientId) {
-        log.warn("a hand-over record names live session '{}' ({}); voiding it", clientId, topic);
+        warnOnce(topic, "a hand-over record names live session '{}' ({}); voiding it", clientId, topic);
         transport.publishRaw(topic, new byte[0], true);
     }
 

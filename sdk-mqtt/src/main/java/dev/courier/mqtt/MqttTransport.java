@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -72,6 +74,13 @@ public final class MqttTransport implements Transport {
     private volatile Connection main;
     private volatile Connection retry;
     private volatile boolean closed;
+    /** Retry messages the retry session delivered and this transport has not acknowledged yet. */
+    private final AtomicInteger retryHeld = new AtomicInteger();
+    /** The retry filters the retry session subscribed to. */
+    private final Set<String> retrySubscribed = ConcurrentHashMap.newKeySet();
+    /** The fence the closing transport publishes to its retry session (nonce, arrival). */
+    private volatile String retryFenceNonce;
+    private final CompletableFuture<Void> retryFence = new CompletableFuture<>();
     private ScheduledExecutorService scheduler;
     private ExecutorService completions;
     private ExecutorService retryIncoming;
@@ -169,7 +178,9 @@ public final class MqttTransport implements Transport {
             }
             c = retry;
         }
-        c.subscribe(topics.retryFilter(sub.share, sub.address.name()), cfg.connectTimeout());
+        String f = topics.retryFilter(sub.share, sub.address.name());
+        c.subscribe(f, cfg.connectTimeout());
+        retrySubscribed.add(f);
         return c;
     }
 
@@ -205,12 +216,13 @@ public final class MqttTransport implements Transport {
         synchronized (this) {
             r = retry;
         }
-        if (r != null) {
+        boolean retryLeft = r != null && !endRetryIfEmpty(r);
+        if (r != null && retryLeft) {
             r.close(false);
         }
         if (members != null) {
             members.close();
-            if (r != null) {
+            if (retryLeft) {
                 members.leave(true);
             }
         }
@@ -223,6 +235,65 @@ public final class MqttTransport implements Transport {
         completions.shutdown();
         log.info("MQTT transport '{}' closed; its member sessions stay on the broker for {} for the group to take"
                 + " over", clientId, cfg.sessionExpiry());
+    }
+
+    /**
+     * Ends the retry session when it holds nothing, so a closed bus leaves neither a session nor a
+     * record behind: unsubscribes its retry filters (nothing new is routed to it), waits for a fence
+     * published after that (everything the broker queued for it before has arrived by then), and ends
+     * the session if no retry is held. False (the session is handed over as before) when something is
+     * held or the broker does not answer in time. Bounded (about 5 s).
+     */
+    private boolean endRetryIfEmpty(Connection r) {
+        if (!r.isConnected() || retryHeld.get() > 0) {
+            return false;
+        }
+        try {
+            long bound = Math.min(5_000, cfg.connectTimeout().toMillis());
+            for (String f : retrySubscribed) {
+                r.unsubscribe(f).get(bound, TimeUnit.MILLISECONDS);
+            }
+            String nonce = UUID.randomUUID().toString();
+            retryFenceNonce = nonce;
+            String fence = topics.fence(clientId + ":retry");
+            r.subscribe(fence, Duration.ofMillis(bound));
+            publishRaw(fence, nonce.getBytes(StandardCharsets.UTF_8), false).get(bound, TimeUnit.MILLISECONDS);
+            retryFence.get(bound, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.debug("retry session of '{}' not ended (handed over instead): {}", clientId, e.toString());
+            return false;
+        }
+        if (retryHeld.get() > 0) {
+            return false;
+        }
+        r.close(true);
+        log.debug("retry session '{}:retry' held nothing: ended", clientId);
+        return true;
+    }
+
+    /**
+     * The main connection's publishes (every publish goes there) sent and waiting for their PUBACK,
+     * against {@code maxInFlight}; 0 in flight before start and after close. Cheap: for gauges.
+     */
+    @Override
+    public PublishWindow publishWindow() {
+        return new PublishWindow() {
+            @Override
+            public int inFlight() {
+                Connection m = main;
+                return m == null || m.isClosed() ? 0 : m.inFlight();
+            }
+
+            @Override
+            public int capacity() {
+                return cfg.maxInFlight();
+            }
+        };
+    }
+
+    /** Whether {@link #close()} has begun. */
+    boolean isClosing() {
+        return closed;
     }
 
     /** Forgets a closed subscription, so the same address and group can be subscribed again at once. */
@@ -504,14 +575,36 @@ public final class MqttTransport implements Transport {
     }
 
     /** A message on the retry session: held until due, then delivered to the live subscription or given back. */
-    private void onRetry(Connection from, Connection.Received r) {
-        Wire.Incoming m = r.message();
-        Topics.Route route = topics.route(m.topic());
-        if (route.kind() != Topics.Kind.RETRY) {
-            log.debug("'{}' acknowledged a message on {} that is not a retry", clientId, m.topic());
-            m.ack().run();
+    private void onRetry(Connection from, Connection.Received received) {
+        Wire.Incoming in = received.message();
+        Topics.Route route = topics.route(in.topic());
+        if (route.kind() == Topics.Kind.FENCE) {
+            in.ack().run();
+            String nonce = retryFenceNonce;
+            if (nonce != null && nonce.equals(new String(in.raw(), StandardCharsets.UTF_8))) {
+                retryFence.complete(null);
+            }
             return;
         }
+        if (route.kind() != Topics.Kind.RETRY) {
+            log.debug("'{}' acknowledged a message on {} that is not a retry", clientId, in.topic());
+            in.ack().run();
+            return;
+        }
+        // counted until acknowledged: a retry session that holds one is handed over, not ended
+        retryHeld.incrementAndGet();
+        AtomicBoolean counted = new AtomicBoolean(true);
+        Wire.Incoming m = new Wire.Incoming(in.topic(), in.headers(), in.body(), in.raw(), () -> {
+            if (counted.compareAndSet(true, false)) {
+                retryHeld.decrementAndGet();
+            }
+            in.ack().run();
+        }, in.retain());
+        onRetryCounted(from, new Connection.Received(m, received.epoch()), route);
+    }
+
+    private void onRetryCounted(Connection from, Connection.Received r, Topics.Route route) {
+        Wire.Incoming m = r.message();
         long wait = due(m.headers()) - System.currentTimeMillis();
         if (wait <= 0) {
             retryDue(from, r, route);

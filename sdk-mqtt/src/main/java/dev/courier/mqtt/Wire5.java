@@ -145,8 +145,12 @@ final class Wire5 implements Wire {
 
     @Override
     public CompletableFuture<Outcome> publishRaw(String topic, byte[] payload, int qos, boolean retain) {
-        return client.publishWith().topic(topic).qos(qos(qos)).retain(retain).payload(payload).send()
-                .thenApply(Wire5::outcome);
+        var b = client.publishWith().topic(topic).qos(qos(qos)).retain(retain).payload(payload);
+        if (retain && payload.length > 0 && cfg.sessionExpiry() != null) {
+            // a hand-over record lives no longer than the session it names: nobody can claim it after that
+            b.messageExpiryInterval(Math.min(4_294_967_295L, Math.max(1, cfg.sessionExpiry().getSeconds())));
+        }
+        return b.send().thenApply(Wire5::outcome);
     }
 
     private static Outcome outcome(Mqtt5PublishResult r) {

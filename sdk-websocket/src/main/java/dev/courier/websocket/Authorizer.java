@@ -24,7 +24,12 @@ public interface Authorizer {
          * address. A Courier service's instances use {@code <service>.<instance>}; a principal's own
          * addresses start with {@link #personalReplyPrefix}.
          */
-        RECEIVE_REPLIES
+        RECEIVE_REPLIES,
+        /**
+         * Use the hub's operations page ({@link Operations}) for a service: see, replay and discard its
+         * dead letters and see its traffic; name = the service. The default reads {@code operate:} grants.
+         */
+        OPERATE
     }
 
     /**
@@ -49,7 +54,7 @@ public interface Authorizer {
 
     /**
      * The default: reads {@link WebSocketPrincipal#grants()} ({@code publish:}, {@code send:},
-     * {@code subscribe:}, {@code service:}, {@code reply:} patterns). Replying is also allowed to any
+     * {@code subscribe:}, {@code service:}, {@code reply:}, {@code operate:} patterns). Replying is also allowed to any
      * principal holding a {@code service:} grant. Receiving replies at an address is allowed for the
      * principal's own addresses ({@code ~<name>.*}), for addresses a {@code reply:} grant matches, and
      * for {@code <service>.<instance>} when a {@code service:} grant matches the service.

@@ -20,7 +20,8 @@ import java.util.concurrent.Executors;
 /**
  * Plain HTTP beside the hub, on the JDK's built-in server: {@code /courier.js} (the browser
  * client), {@code /health}, {@code POST /courier/ticket} (a one-time connection ticket for a bearer
- * token) and whatever handlers the user added.
+ * token), the operations page ({@code /ops/}, when {@link Operations} are configured) and whatever
+ * handlers the user added.
  */
 final class HubHttp {
     private static final Logger log = LoggerFactory.getLogger(WebSocketHub.class);
@@ -55,6 +56,9 @@ final class HubHttp {
                 ("{\"status\":\"UP\",\"hub\":\"" + s.hubId + "\",\"connections\":" + hub.sessionCount() + "}")
                         .getBytes(StandardCharsets.UTF_8)));
         server.createContext("/courier/ticket", this::ticket);
+        if (s.operations != null) {
+            server.createContext("/ops", new OpsHttp(s.operations, s.authenticator, s.authorizer, s.hubId));
+        }
         s.httpHandlers.forEach(server::createContext);
         server.start();
     }
@@ -137,6 +141,9 @@ final class HubHttp {
         }
         if (pool != null) {
             pool.shutdownNow();
+        }
+        if (s.operations != null) {
+            s.operations.close();
         }
     }
 }

@@ -5,10 +5,8 @@ import dev.courier.spi.Delivery;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportSubscription;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,40 +80,39 @@ final class PersonalRouter {
     }
 
     /** Removes the member {@code subId} of {@code session} from the route of {@code eventName}; frees a route left empty. */
-    void unregister(String eventName, HubSession session, String subId) {
-        TransportSubscription toClose = null;
-        synchronized (this) {
-            Route r = routes.get(eventName);
-            if (r != null) {
-                r.members.removeIf(m -> m.session == session && m.subId.equals(subId));
-                if (r.members.isEmpty()) {
-                    routes.remove(eventName);
-                    toClose = r.subscription;
-                }
+    synchronized void unregister(String eventName, HubSession session, String subId) {
+        Route r = routes.get(eventName);
+        if (r != null) {
+            r.members.removeIf(m -> m.session == session && m.subId.equals(subId));
+            if (r.members.isEmpty()) {
+                routes.remove(eventName);
+                close(r.subscription);
             }
         }
-        close(toClose);
     }
 
     /** Removes every member of {@code session}; frees the routes left empty. */
-    void unregisterAll(HubSession session) {
-        List<TransportSubscription> toClose = new ArrayList<>();
-        synchronized (this) {
-            for (Iterator<Route> it = routes.values().iterator(); it.hasNext(); ) {
-                Route r = it.next();
-                if (r.members.removeIf(m -> m.session == session) && r.members.isEmpty()) {
-                    it.remove();
-                    toClose.add(r.subscription);
-                }
+    synchronized void unregisterAll(HubSession session) {
+        for (Iterator<Route> it = routes.values().iterator(); it.hasNext(); ) {
+            Route r = it.next();
+            if (r.members.removeIf(m -> m.session == session) && r.members.isEmpty()) {
+                it.remove();
+                close(r.subscription);
             }
         }
-        toClose.forEach(PersonalRouter::close);
     }
 
+    /**
+     * Closes a freed route's backbone subscription and deletes its queue (group {@code courierhub.<hub id>}
+     * exists only for this hub's routes): on a bridged hub a durable broker queue would otherwise stay
+     * behind, collecting that event forever (issue 11.9). Called under the router's lock, so a new route
+     * for the same event (register) cannot declare the queue while it is being deleted and then consume
+     * a deleted queue; the delete is one broker round trip, bounded by the transport (AMQP: 5 s).
+     */
     private static void close(TransportSubscription s) {
         if (s != null) {
             try {
-                s.close();
+                s.closeAndDelete();
             } catch (RuntimeException e) {
                 // the backbone went away: nothing left to free
             }

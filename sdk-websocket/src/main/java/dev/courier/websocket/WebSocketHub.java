@@ -288,6 +288,8 @@ public final class WebSocketHub implements AutoCloseable {
         int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
         Duration ticketTtl = Duration.ofSeconds(30);
         Map<String, HttpHandler> httpHandlers = new LinkedHashMap<>();
+        /** The operations page at /ops/, or null. */
+        Operations operations;
     }
 
     /** Builds a hub; {@link #build()} reports every problem at once, naming the setting. */
@@ -339,6 +341,19 @@ public final class WebSocketHub implements AutoCloseable {
          */
         public Builder httpHandler(String path, HttpHandler handler) {
             s.httpHandlers.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * Serves the operations page ({@code /ops/}: dead letters, replay, discard, traffic) on the hub's
+         * HTTP server, behind this hub's authenticator and authorizer ({@code operate:<service>} grants).
+         * The hub closes {@code operations} when it closes. See {@link Operations}.
+         *
+         * @param operations the page's services and listeners; never null
+         * @return this builder
+         */
+        public Builder operations(Operations operations) {
+            s.operations = Objects.requireNonNull(operations, "operations");
             return this;
         }
 

@@ -15,6 +15,8 @@ import java.util.Set;
  *       events meant for it (see {@link WebSocketHub});</li>
  *   <li>{@code service:ordering} — act as a member of the service (consumer group) {@code ordering}:
  *       consume its events and commands, reply to requests, read its dead letters;</li>
+ *   <li>{@code operate:billing} — use the hub's operations page ({@link Operations}, {@code /ops/}) for
+ *       the service {@code billing}: its dead letters (see, replay, discard) and its traffic;</li>
  *   <li>{@code subject:*} — see every personal event, whatever its CloudEvents {@code subject}
  *       (an operator's dashboard).</li>
  * </ul>

@@ -69,6 +69,103 @@ class HubBridgeTest {
         }
     }
 
+    /**
+     * Issue 11.9 (rest): a personal route that is freed (its last follower left), or still open when the hub
+     * stops, must not leave its backbone queue behind - a durable queue on a bridged hub that would collect
+     * that event forever. In memory: the broker's queue count.
+     */
+    @Test
+    void freedPersonalRoutesLeaveNoQueueInTheInMemoryBroker() throws Exception {
+        InMemoryBroker broker = InMemoryBroker.create(10_000, 1000);
+        int before = broker.queueCount();
+        WebSocketHub hub = TestHubs.builder().backbone(broker.connect(), Duration.ofSeconds(10)).build().start();
+        open.add(hub);
+        try (RawClient c = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
+            followAndLeave(c, "v1.kit.freed");
+            Await.until(Duration.ofSeconds(10), () -> broker.queueCount() == before, () -> "the freed route's queue is"
+                    + " deleted; queues: " + broker.queueCount() + ", before: " + before);
+            follow(c, "v1.kit.held", "f2");
+            org.junit.jupiter.api.Assertions.assertEquals(before + 1, broker.queueCount(), "a followed route has a queue");
+        }
+        hub.close();
+        org.junit.jupiter.api.Assertions.assertEquals(before, broker.queueCount(), "a stopped hub leaves no route queue");
+    }
+
+    /** The same on RabbitMQ: the route's durable queue is gone once the route is freed, or the hub stopped. */
+    @Test
+    void freedPersonalRoutesLeaveNoQueueOnRabbitMq() throws Exception {
+        String uri = rabbitUri();
+        String namespace = "wsroutes" + Long.toString(System.nanoTime(), 36);
+        String hubId = "routes" + Long.toString(System.nanoTime(), 36);
+        URI amqp = URI.create(uri + (uri.contains("?") ? "&" : "?") + "namespace=" + namespace);
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setUri(uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri);
+        // the AMQP transport's event queue name: <namespace>.<group>.<event name>, the hub's group courierhub.<hub id>
+        String freed = namespace + ".courierhub." + hubId + ".v1.kit.freed";
+        String held = namespace + ".courierhub." + hubId + ".v1.kit.held";
+        try (com.rabbitmq.client.Connection raw = f.newConnection()) {
+            WebSocketHub hub = TestHubs.builder().id(hubId).backbone(transport(amqp), Duration.ofSeconds(10)).build().start();
+            open.add(hub);
+            try (RawClient c = RawClient.connect(hub.uri(), TestHubs.SERVICE_TOKEN, null)) {
+                follow(c, "v1.kit.freed", "f1");
+                org.junit.jupiter.api.Assertions.assertTrue(exists(raw, freed), "a followed route has its queue " + freed);
+                c.send(HubSecurityTest.control("unsubscribe", "u1", "{\"sub\":\"f1\"}"));
+                c.await(n -> "u1".equals(n.path("data").path("seq").asText()), "unsubscribed");
+                Await.until(Duration.ofSeconds(20), () -> !exists(raw, freed), () -> "the freed route's queue " + freed
+                        + " must be deleted");
+                follow(c, "v1.kit.held", "f2");
+                org.junit.jupiter.api.Assertions.assertTrue(exists(raw, held), "a followed route has its queue " + held);
+            }
+            hub.close();
+            org.junit.jupiter.api.Assertions.assertFalse(exists(raw, held), "a stopped hub leaves no route queue: " + held);
+        } finally {
+            tearDown();
+            open.clear();
+            deleteNamespace(uri, namespace);
+        }
+    }
+
+    private static void follow(RawClient c, String event, String sub) {
+        c.send(HubSecurityTest.control("subscribe", "s-" + sub, "{\"sub\":\"" + sub + "\",\"address\":\"event:" + event
+                + "\",\"personal\":true}"));
+        c.await(n -> ("s-" + sub).equals(n.path("data").path("seq").asText()), "followed " + event);
+    }
+
+    private static void followAndLeave(RawClient c, String event) {
+        follow(c, event, "f1");
+        c.send(HubSecurityTest.control("unsubscribe", "u1", "{\"sub\":\"f1\"}"));
+        c.await(n -> "u1".equals(n.path("data").path("seq").asText()), "unsubscribed");
+    }
+
+    /** Passive declare on a channel of its own (a 404 closes the channel). */
+    private static boolean exists(com.rabbitmq.client.Connection raw, String queue) {
+        try (com.rabbitmq.client.Channel ch = raw.createChannel()) {
+            ch.queueDeclarePassive(queue);
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
+        } catch (com.rabbitmq.client.AlreadyClosedException e) {
+            return false;
+        }
+    }
+
+    /** The RabbitMQ URI: COURIER_AMQP_URI, else the local broker; a missing broker fails under CI=true. */
+    private static String rabbitUri() {
+        String uri = System.getenv("COURIER_AMQP_URI");
+        if (uri == null || uri.isBlank()) {
+            if (accepts()) {
+                uri = "amqp://guest:guest@127.0.0.1:5672/";
+            } else if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail("RabbitMQ is required on CI: start it on 127.0.0.1:5672 or set COURIER_AMQP_URI");
+            } else {
+                assumeTrue(false, "RabbitMQ not reachable on 127.0.0.1:5672 (set COURIER_AMQP_URI); skipped");
+            }
+        }
+        return uri;
+    }
+
     /** Removes the test's queues and exchanges (names listed with rabbitmqctl when it is there). */
     private static void deleteNamespace(String uri, String namespace) {
         try {

@@ -80,7 +80,7 @@ class HubFuzzTest {
         // time" when both cores were hogged: a fuzz run takes ~1 s on an idle machine, 8.5-37 s under the hog,
         // and the starved hub itself read nothing from a worker's connections for up to 17 s (measured). The
         // short timeout was there to reap fuzz connections the test replaced without closing them; the test
-        // now aborts every connection it opens, so the hub's default idle timeout (30 s) applies.
+        // now aborts every connection it opens.
         // The idle timeout is long so that the lost-connection check cannot hide a connection the hub failed to
         // release (it used to reap one such connection per run, see the end of the test); the handshake timeout
         // is longer than the default so that a starved machine fails fewer fuzz handshakes (each failed connect is

@@ -10,6 +10,7 @@ import dev.courier.samples.ordering.PaymentService;
 import dev.courier.samples.ordering.ShippingService;
 import dev.courier.samples.ordering.TrackingService;
 import dev.courier.websocket.Authenticator;
+import dev.courier.websocket.Operations;
 import dev.courier.websocket.WebSocketHub;
 import dev.courier.websocket.WebSocketPrincipal;
 
@@ -56,6 +57,8 @@ public final class WebDemo implements AutoCloseable {
     private final WebSocketHub hub;
     private final String token;
     private final String customer;
+    private final String operatorToken;
+    private final Operations operations;
 
     /** Starts the services and the hub; ports may be 0. */
     public WebDemo(int wsPort, int httpPort) {
@@ -64,6 +67,8 @@ public final class WebDemo implements AutoCloseable {
         random.nextBytes(t);
         this.token = "demo" + HexFormat.of().formatHex(t);
         this.customer = "customer-" + HexFormat.of().formatHex(t, 0, 2);
+        random.nextBytes(t);
+        this.operatorToken = "ops" + HexFormat.of().formatHex(t);
         InMemoryBroker broker = InMemoryBroker.create(10_000, 10_000);
         this.broker = broker;
         Map<String, UnaryOperator<MessageBus.Builder>> all = Map.of(
@@ -72,8 +77,12 @@ public final class WebDemo implements AutoCloseable {
                 "shipping", ShippingService::configure,
                 "notification", NotificationService::configure,
                 "tracking", TrackingService::configure);
+        // the operations page (/ops/) reads each service's dead letters through a handler-less bus of that
+        // service, as the courier CLI does, and shows the traffic the services' listeners record
+        this.operations = Operations.create().connect(broker::connect, all.keySet().toArray(String[]::new));
         for (Map.Entry<String, UnaryOperator<MessageBus.Builder>> s : all.entrySet()) {
             MessageBus b = s.getValue().apply(MessageBus.builder(s.getKey()).transport(broker.connect())
+                    .listener(operations.traffic(s.getKey()))
                     .retryPolicy(QUICK_RETRIES)).build();
             services.add(b);
             b.start();
@@ -87,7 +96,10 @@ public final class WebDemo implements AutoCloseable {
         this.hub = WebSocketHub.builder()
                 .port(wsPort)
                 .httpPort(httpPort)
-                .authenticator(Authenticator.tokens(Map.of(token, principal)))
+                // the operator may use the operations page for every service (and nothing else)
+                .authenticator(Authenticator.tokens(Map.of(token, principal,
+                        operatorToken, WebSocketPrincipal.of("operator", "operate:*"))))
+                .operations(operations)
                 .backbone(broker.connect(), Duration.ofSeconds(5))
                 .httpHandler("/", ex -> servePage(ex, page, icon))
                 .httpHandler("/asyncapi/", this::serveContract)
@@ -168,6 +180,20 @@ public final class WebDemo implements AutoCloseable {
         return URI.create(hub.httpUri() + "#ws=" + hub.uri() + "&token=" + token);
     }
 
+    /** The operations page URL, with the operator's token in the fragment (never sent to a server). */
+    public URI opsUri() {
+        return URI.create(hub.httpUri() + "ops/#token=" + operatorToken);
+    }
+
+    /** The operations page of this demo's hub, e.g. to show another service's dead letters. */
+    Operations operations() {
+        return operations;
+    }
+
+    String operatorToken() {
+        return operatorToken;
+    }
+
     public URI wsUri() {
         return hub.uri();
     }
@@ -211,6 +237,7 @@ public final class WebDemo implements AutoCloseable {
         }));
         System.out.println("Courier live ordering page");
         System.out.println("  page:   " + demo.pageUri());
+        System.out.println("  ops:    " + demo.opsUri());
         System.out.println("  hub:    " + demo.wsUri());
         System.out.println("  token:  " + demo.token() + "  (customer " + demo.customer() + ")");
         System.out.println("Open the page, place an order and watch it move. Ctrl-C stops.");

@@ -55,6 +55,38 @@ final class Chromium implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The Chromium binary for a browser test: skips the test (saying why) when Chromium is not
+     * installed, but fails it on CI ({@code CI=true}), where a missing tool is a failure.
+     */
+    static Path requireBinary() {
+        Path p = binary();
+        if (p == null) {
+            if ("true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail(
+                        "Chromium is required on CI: apt-get install -y chromium chromium-driver (or set CHROMIUM)");
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false,
+                    "Chromium not installed (apt-get install -y chromium chromium-driver); browser test skipped");
+        }
+        return p;
+    }
+
+    /**
+     * Waits up to 30 s until the JavaScript {@code condition} is true in the current page (an
+     * exception counts as false); fails naming {@code what} and showing the page's text.
+     */
+    void await(String condition, String what) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!eval("(() => { try { return !!(" + condition + "); } catch (e) { return false; } })()").asBoolean()) {
+            if (System.nanoTime() > deadline) {
+                org.junit.jupiter.api.Assertions.fail("within 30 s: " + what + "; page says: "
+                        + eval("document.body.innerText").asText());
+            }
+            Thread.sleep(50); // polling the page; the deadline is the bound
+        }
+    }
+
     Chromium(Path binary) throws Exception {
         profile = Files.createTempDirectory("courier-chromium-");
         process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
