@@ -21,6 +21,12 @@ public interface DeadLetters {
      * Sends the dead letter with this id back to this service's handler, then removes it. The
      * future fails with a {@link CourierException} if no such dead letter exists.
      *
+     * <p>Thread: the dead letter is looked up on the calling thread (a bounded broker round trip);
+     * the future then completes on the transport thread that completes the replayed message's
+     * publish, after the dead letter was removed there — or is already failed when returned (no such
+     * dead letter). It fails with a {@link PublishException} when the replay could not be published
+     * (the dead letter is then kept).
+     *
      * @param messageId the dead letter's message id (kept on replay)
      * @return completes when the transport has the replayed message and the dead letter is removed
      */
