@@ -159,6 +159,7 @@ public final class WebSocketHub implements AutoCloseable {
             server.ownOrigins(http.origins());
         }
         server.startAndWait();
+        timer.scheduleWithFixedDelay(server::nudgeWrites, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("WebSocket hub {} listening on {}{} ({})", s.hubId, uri(),
                 http != null ? ", HTTP on " + http.uri() : "", s.backbone != null ? "bridged to " + backbone.describe()
                         : "standalone");
