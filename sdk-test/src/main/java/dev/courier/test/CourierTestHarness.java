@@ -164,12 +164,40 @@ public final class CourierTestHarness implements AutoCloseable {
     }
 
     /**
+     * The messages of one conversation in causal order. Messages are recorded when the broker
+     * confirms them, and confirms of different services may come in any order (a handler can publish
+     * and be confirmed before the confirm of the message it handled is seen), so this orders them by
+     * cause: every message comes after the message of this conversation that caused it; otherwise
+     * they keep the order in which they were confirmed.
+     *
      * @param correlationId a conversation's id
-     * @return every message of that conversation that went onto the wire, in order: the chain of
-     *         causes can be read from each message's {@code causationId()}
+     * @return every message of that conversation that went onto the wire, each after its cause: the
+     *         chain of causes can be read from each message's {@code causationId()}
      */
     public List<WireMessage> conversation(String correlationId) {
-        return wire.stream().filter(m -> correlationId.equals(m.correlationId())).collect(Collectors.toList());
+        List<WireMessage> pending = wire.stream().filter(m -> correlationId.equals(m.correlationId()))
+                .collect(Collectors.toCollection(ArrayList::new));
+        java.util.Set<String> ids = pending.stream().map(WireMessage::id).collect(Collectors.toSet());
+        java.util.Set<String> placed = new java.util.HashSet<>();
+        List<WireMessage> ordered = new ArrayList<>(pending.size());
+        while (!pending.isEmpty()) {
+            boolean progress = false;
+            for (java.util.Iterator<WireMessage> it = pending.iterator(); it.hasNext(); ) {
+                WireMessage m = it.next();
+                String cause = m.causationId();
+                if (cause == null || !ids.contains(cause) || placed.contains(cause) || cause.equals(m.id())) {
+                    ordered.add(m);
+                    placed.add(m.id());
+                    it.remove();
+                    progress = true;
+                }
+            }
+            if (!progress) { // causes that form a loop cannot come from Courier; keep the rest as confirmed
+                ordered.addAll(pending);
+                break;
+            }
+        }
+        return ordered;
     }
 
     // ---- waits with deadlines --------------------------------------------------------------------
