@@ -109,23 +109,7 @@ final class Wire {
 
     /** Bytes of {@code s} in UTF-8, without encoding it. */
     static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0, len = s.length(); i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                n++; // an unpaired surrogate is written as '?'
-            } else {
-                n += 3;
-            }
-        }
-        return n;
+        return dev.courier.spi.Limits.utf8Length(s);
     }
 
     static Map<String, String> headers(AMQP.BasicProperties p) {

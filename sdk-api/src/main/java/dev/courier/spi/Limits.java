@@ -78,4 +78,34 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
                 Math.min(maxHeaderValueBytes, other.maxHeaderValueBytes),
                 Math.min(maxHeadersBytes, other.maxHeadersBytes), Math.min(maxBodyBytes, other.maxBodyBytes));
     }
+
+    /**
+     * The number of bytes {@code s} takes in UTF-8, counted without encoding it: the one measure every
+     * limit is checked in. An unpaired surrogate counts as the one byte ('?') Java writes for it.
+     *
+     * @param s the text; null counts as 0 bytes
+     * @return its length in UTF-8 bytes
+     */
+    public static int utf8Length(String s) {
+        if (s == null) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
 }

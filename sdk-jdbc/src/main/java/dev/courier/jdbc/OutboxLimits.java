@@ -53,25 +53,6 @@ record OutboxLimits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHeade
 
     /** UTF-8 bytes of {@code s} without encoding it (an unpaired surrogate counts as the 1-byte '?' written for it). */
     static int utf8Length(String s) {
-        if (s == null) {
-            return 0;
-        }
-        int n = 0;
-        for (int i = 0, len = s.length(); i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                n++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
+        return dev.courier.spi.Limits.utf8Length(s);
     }
 }
