@@ -233,6 +233,7 @@ public final class MessageBus implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private Clock clock = Clock.systemUTC();
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+        private Duration startTimeout = dev.courier.spi.TransportContext.DEFAULT_START_TIMEOUT;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private final List<BusListener> listeners = new ArrayList<>();
         private final List<Interceptor> interceptors = new ArrayList<>();
@@ -421,6 +422,20 @@ public final class MessageBus implements AutoCloseable {
         }
 
         /**
+         * How long {@link #start()} keeps trying to reach a broker that is down, with the transport's
+         * jittered backoff, before it throws {@link TransportConnectException} (default 30 s). A broker
+         * that comes up within this time is simply used; one lost after start is reconnected to for as
+         * long as the bus is open.
+         *
+         * @param timeout the timeout (default 30 s)
+         * @return this builder
+         */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /**
          * How long close() waits for handlers in progress before it interrupts them (default 30 s).
          *
          * @param timeout the timeout
@@ -584,6 +599,7 @@ public final class MessageBus implements AutoCloseable {
                 problems.add("prefetch (" + pf + ") must be at least concurrency (" + concurrency + ")");
             }
             checkPositive(problems, "publishTimeout", publishTimeout);
+            checkPositive(problems, "startTimeout", startTimeout);
             checkPositive(problems, "closeTimeout", closeTimeout);
             checkPositive(problems, "claimLease", claimLease);
             if (retryPolicy == null) {
@@ -669,7 +685,8 @@ public final class MessageBus implements AutoCloseable {
                     codec != null ? codec : new JsonCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
-                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, closeTimeout, List.copyOf(listeners),
+                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, startTimeout, closeTimeout,
+                    List.copyOf(listeners),
                     List.copyOf(interceptors),
                     strictProduces);
             return new MessageBus(new BusCore(settings, produces, owned));

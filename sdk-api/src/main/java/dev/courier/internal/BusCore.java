@@ -144,7 +144,8 @@ public final class BusCore {
         if (started) {
             return;
         }
-        s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost));
+        s.transport().start(new TransportContext(s.service(), s.instanceId(), s.publishTimeout(), replies::lost,
+                s.startTimeout()));
         try {
             outgoing.transportLimits(s.transport().limits());
             transportSubscriptions.add(s.transport().subscribe(Address.reply(replyAddress), s.instanceId(),

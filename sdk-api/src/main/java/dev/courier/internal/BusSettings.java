@@ -32,6 +32,7 @@ public record BusSettings(
         ScheduledExecutorService scheduler,
         Clock clock,
         Duration publishTimeout,
+        Duration startTimeout,
         Duration closeTimeout,
         List<BusListener> listeners,
         List<Interceptor> interceptors,
