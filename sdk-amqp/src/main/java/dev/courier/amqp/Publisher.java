@@ -155,7 +155,7 @@ final class Publisher {
                 if (nack != null) {
                     p.future.completeExceptionally(new PublishException(p.what + " was not taken: " + nack));
                 } else if (p.returned != null) {
-                    p.future.completeExceptionally(new PublishException("unroutable: nobody consumes " + p.what
+                    p.future.completeExceptionally(new dev.courier.UnroutableException("unroutable: nobody consumes " + p.what
                             + " (RabbitMQ returned it: " + p.returned + "; no queue bound yet, or it was deleted)"));
                 } else {
                     p.future.complete(null);

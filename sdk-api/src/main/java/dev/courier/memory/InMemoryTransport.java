@@ -70,7 +70,7 @@ public final class InMemoryTransport implements Transport {
         }
         java.util.Collection<MemoryQueue> queues = broker.route(to);
         if (queues.isEmpty() && to.kind() != Address.Kind.EVENT) {
-            return CompletableFuture.failedFuture(new PublishException("unroutable: nobody consumes " + to
+            return CompletableFuture.failedFuture(new dev.courier.UnroutableException("unroutable: nobody consumes " + to
                     + " (no handler subscribed yet)"));
         }
         long timeout = publishTimeoutNanos;

@@ -385,7 +385,7 @@ public final class MqttTransport implements Transport {
                 .whenCompleteAsync((o, e) -> { }, Threads.orInline(completions)) // callers' continuations never run on the network thread
                 .thenApply(o -> {
                     if (o == Wire.Outcome.NO_SUBSCRIBERS && needsSubscriber) {
-                        throw new PublishException("unroutable: the broker has no subscriber for " + what + " (topic "
+                        throw new dev.courier.UnroutableException("unroutable: the broker has no subscriber for " + what + " (topic "
                                 + topic + "; PUBACK 0x10 no matching subscribers)");
                     }
                     return null;

@@ -261,7 +261,7 @@ final class HubSession {
             } else {
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 String code = c instanceof PublishTimeoutException ? "full"
-                        : String.valueOf(c.getMessage()).startsWith("unroutable") ? "unroutable" : "refused";
+                        : c instanceof dev.courier.UnroutableException ? "unroutable" : "refused";
                 error(seq, code, String.valueOf(c.getMessage()));
             }
         });
