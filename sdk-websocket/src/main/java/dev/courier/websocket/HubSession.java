@@ -211,7 +211,7 @@ final class HubSession {
         Address address = parseAddress(to);
         if (address == null) {
             error(seq, "malformed", "courierwsto must be event:<name>[@<service>], command:<name>, reply:<address>"
-                    + " or deadletter:<service>, was '" + to + "'");
+                    + " or dead_letter:<service>, was '" + to + "'");
             return;
         }
         for (String attribute : dev.courier.spi.Limits.ATTRIBUTES) {
@@ -653,31 +653,12 @@ final class HubSession {
         }
     }
 
-    /** Parses {@code kind:name[@group]} (the form of {@link Address#toString()}); null when invalid. */
+    /** {@link Address#parse}, or null when invalid. */
     static Address parseAddress(String text) {
-        int colon = text.indexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
+        try {
+            return Address.parse(text);
+        } catch (dev.courier.CourierException e) {
             return null;
-        }
-        String kind = text.substring(0, colon);
-        String rest = text.substring(colon + 1);
-        switch (kind) {
-            case "event": {
-                int at = rest.lastIndexOf('@');
-                if (at == 0 || at == rest.length() - 1) {
-                    return null;
-                }
-                return at > 0 ? Address.event(rest.substring(0, at), rest.substring(at + 1)) : Address.event(rest);
-            }
-            case "command":
-                return Address.command(rest);
-            case "reply":
-                return Address.reply(rest);
-            case "deadletter":
-            case "dead_letter":
-                return Address.deadLetter(rest);
-            default:
-                return null;
         }
     }
 }
