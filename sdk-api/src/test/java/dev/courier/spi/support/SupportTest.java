@@ -266,7 +266,7 @@ class SupportTest {
     private static final class Conn {
     }
 
-    private static final class FlakyLink implements Reconnector.Link<Conn> {
+    private static class FlakyLink implements Reconnector.Link<Conn> {
         final AtomicInteger opens = new AtomicInteger();
         final AtomicInteger ups = new AtomicInteger();
         final AtomicInteger closes = new AtomicInteger();
@@ -351,6 +351,34 @@ class SupportTest {
             assertTrue(second != null && second != first);
             r.lost(first, null); // an old connection's late report changes nothing
             assertEquals(second, r.current());
+        }
+    }
+
+    @Test
+    void aConnectionThatDropsWhileItIsPreparedIsReplacedOnceCurrent() throws Exception {
+        java.util.Set<Conn> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicReference<Reconnector<Conn>> self = new AtomicReference<>();
+        FlakyLink link = new FlakyLink() {
+            @Override
+            public void up(Conn connection, boolean first) {
+                super.up(connection, first);
+                if (first) {
+                    dead.add(connection);
+                    self.get().lost(connection, null); // the loss report comes before the connection is current
+                }
+            }
+
+            @Override
+            public boolean isOpen(Conn connection) {
+                return !dead.contains(connection);
+            }
+        };
+        try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
+            self.set(r);
+            Conn first = r.start(Duration.ofSeconds(5));
+            assertTrue(link.reconnected.await(10, TimeUnit.SECONDS), "the dead first connection was replaced");
+            Conn second = r.await(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            assertTrue(second != null && second != first, "a new connection is current");
         }
     }
 
