@@ -80,7 +80,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
         try {
             return ch.basicGet(queue, false);
         } catch (IOException e) {
-            throw new CourierException("could not read the dead-letter queue " + queue + ": " + Link.describe(e), e);
+            throw new CourierException("could not read the dead-letter queue " + queue + ": " + AmqpConnections.describe(e), e);
         }
     }
 }

@@ -1,20 +1,15 @@
 package dev.courier.amqp;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.Consumer;
-import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.spi.Address;
 import dev.courier.spi.DeliveryCallback;
-import dev.courier.spi.Headers;
 import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -52,7 +47,7 @@ final class AmqpSubscription implements TransportSubscription {
         this.queue = queue;
         this.prefetch = prefetch;
         this.callback = callback;
-        this.reattach = AmqpTransport.backoff(transport.config());
+        this.reattach = AmqpConnections.backoff(transport.config());
     }
 
     /** Declares the queue and starts consuming on a new channel of {@code c}; throws when refused. */
@@ -72,7 +67,7 @@ final class AmqpSubscription implements TransportSubscription {
             Channel mine = ch;
             ch.addShutdownListener(sig -> channelClosed(mine, sig));
             channel = ch;
-            tag = ch.basicConsume(queue, false, new Receiver(ch));
+            tag = ch.basicConsume(queue, false, new Receiver(this, ch));
             consuming = true;
             reattach.connected();
         } catch (IOException | RuntimeException e) {
@@ -142,84 +137,31 @@ final class AmqpSubscription implements TransportSubscription {
         }
     }
 
-    /** The amqp-client consumer: hands deliveries to the bus without blocking. */
-    private final class Receiver implements Consumer {
-        private final Channel ch;
-
-        Receiver(Channel ch) {
-            this.ch = ch;
-        }
-
-        @Override
-        public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-            if (closed) {
-                try {
-                    ch.basicReject(env.getDeliveryTag(), true);
-                } catch (IOException | RuntimeException ignored) {
-                    // the channel's close gives it back too
-                }
-                return;
-            }
-            Map<String, String> headers = Wire.headers(props);
-            outstanding.incrementAndGet();
-            AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
-                    env.isRedeliver());
-            Object dropped = props.getHeaders() == null ? null : props.getHeaders().get(HeaderFrame.DROPPED);
-            if (dropped != null) {
-                log.warn("message {} on queue {}: headers amqp-client could not have read were left out: {}",
-                        Wire.shortened(headers.get(Headers.ID)), queue, dropped);
-            }
-            String refusal = Edge.refusal(props, headers, transport.names(), transport.config().maxMessageSize());
-            if (refusal != null) {
-                transport.refuse(AmqpSubscription.this, d, props, refusal);
-                return;
-            }
-            if (address.kind() == Address.Kind.REPLY) {
-                transport.replyArrived(headers);
-            }
-            try {
-                callback.onDelivery(d);
-            } catch (RuntimeException e) {
-                // amqp-client would close the channel for an exception thrown here; give the message back instead
-                log.error("delivery callback failed on queue {}; message returned to the queue", queue, e);
-                d.reject(true);
-            }
-        }
-
-        @Override
-        public void handleCancel(String consumerTag) {
-            if (ch != channel) {
-                return;
-            }
-            consuming = false;
-            log.warn("RabbitMQ cancelled the consumer of queue {} (deleted?); declaring it again and resuming", queue);
-            try {
-                ch.abort();
-            } catch (IOException | RuntimeException ignored) {
-                // unacked messages of a deleted queue are gone anyway
-            }
-            reattachLater(0);
-        }
-
-        @Override
-        public void handleConsumeOk(String consumerTag) {
-        }
-
-        @Override
-        public void handleCancelOk(String consumerTag) {
-        }
-
-        @Override
-        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
-        }
-
-        @Override
-        public void handleRecoverOk(String consumerTag) {
-        }
-    }
-
     AmqpTransport transport() {
         return transport;
+    }
+
+    DeliveryCallback callback() {
+        return callback;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** The channel consuming now (a Receiver of an older one ignores its cancel). */
+    Channel channel() {
+        return channel;
+    }
+
+    /** RabbitMQ cancelled the consumer on {@code ch}, the current channel: it stops consuming until re-attached. */
+    void cancelled() {
+        consuming = false;
+    }
+
+    /** A delivery was handed out; {@link #settled()} follows once. */
+    void delivered() {
+        outstanding.incrementAndGet();
     }
 
     @Override

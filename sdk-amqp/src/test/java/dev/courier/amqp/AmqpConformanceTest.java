@@ -24,7 +24,7 @@ class AmqpConformanceTest extends TransportConformanceKit {
 
     @Override
     protected Transport newTransport(String namespace) {
-        AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri()).namespace(namespace).build();
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.builder().uri(RabbitBroker.uri()).namespace(namespace).build());
         CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }

@@ -207,7 +207,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
 
     @Test
     void aBodyOverMaxMessageSizeIsDeadLetteredWithoutTouchingTheOtherQueues() throws Exception {
-        AmqpTransport t = track(transportBuilder().maxMessageSize(256 * 1024).build());
+        AmqpTransport t = track(AmqpTransport.of(transportBuilder().maxMessageSize(256 * 1024).build()));
         Set<Integer> hops = ConcurrentHashMap.newKeySet();
         AtomicInteger pinged = new AtomicInteger();
         MessageBus svc = start(bus("svc", t).onEvent(Pinged.class, (e, ctx) -> pinged.incrementAndGet())

@@ -90,8 +90,8 @@ class AmqpTlsTest {
     }
 
     private String failureConnectingTo(String host) {
-        AmqpTransport t = AmqpTransport.builder().uri("amqps://guest:guest@" + host + ":" + server.getLocalPort() + "/")
-                .sslContext(clientContext).startTimeout(Duration.ofMillis(500)).build();
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.builder().uri("amqps://guest:guest@" + host + ":" + server.getLocalPort() + "/")
+                .sslContext(clientContext).startTimeout(Duration.ofMillis(500)).build());
         try {
             CourierException e = assertThrows(CourierException.class,
                     () -> t.start(new TransportContext("tls", "i", Duration.ofSeconds(2))));
