@@ -30,7 +30,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
     @Override
     public List<RawMessage> browse(int max) {
         List<RawMessage> out = new ArrayList<>();
-        transport.withAdminChannel(ch -> {
+        withAdminChannel(ch -> {
             long count = depth(ch);
             for (long i = 0; i < Math.min(max, count); i++) {
                 GetResponse r = get(ch);
@@ -46,7 +46,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
     @Override
     public boolean remove(String messageId) {
         AtomicBoolean removed = new AtomicBoolean();
-        transport.withAdminChannel(ch -> {
+        withAdminChannel(ch -> {
             long count = depth(ch);
             for (long i = 0; i < count; i++) {
                 GetResponse r = get(ch);
@@ -66,6 +66,18 @@ final class AmqpDeadLetters implements DeadLetterChannel {
             }
         });
         return removed.get();
+    }
+
+    /** Runs reads on a throw-away channel of the publishing connection, waiting up to the publish timeout. */
+    private void withAdminChannel(java.util.function.Consumer<Channel> work) {
+        transport.requireOpen();
+        com.rabbitmq.client.Connection c = transport.session().pubLink.reconnector().await(System.nanoTime()
+                + transport.context().publishTimeout().toNanos());
+        if (c == null) {
+            throw new dev.courier.PublishTimeoutException("RabbitMQ at " + transport.config().redactedUri()
+                    + " unreachable for the publish timeout");
+        }
+        AmqpConnections.withChannel(c, work);
     }
 
     private long depth(Channel ch) {

@@ -184,7 +184,7 @@ final class AmqpSubscription implements TransportSubscription {
         if (!closeClaimed.compareAndSet(false, true)) {
             return;
         }
-        transport.forget(this);
+        transport.subscriptions().forget(this);
         Channel ch = channel;
         String t = tag;
         if (ch != null && t != null && ch.isOpen() && !transport.isClosing()) {

@@ -1,9 +1,6 @@
 package dev.courier.amqp;
 
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.courier.ConfigurationException;
 import dev.courier.CourierException;
 import dev.courier.PublishException;
@@ -27,13 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * The AMQP 0-9-1 transport over RabbitMQ ({@code amqp://} and {@code amqps://}), configured by an
@@ -72,15 +63,11 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     private final AmqpConfig cfg;
     private final Names names;
     private final Topology topology;
-    private final List<AmqpSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final Subscriptions subscriptions = new Subscriptions(this);
     private final ReplyGuard replies = new ReplyGuard();
     private final Delays delays = new Delays(this);
     private final EdgeDeadLetters edge = new EdgeDeadLetters(this);
-    private volatile ScheduledExecutorService scheduler;
-    private volatile ExecutorService completions;
-    private volatile Publisher publisher;
-    private volatile RabbitLink pubLink;
-    private volatile RabbitLink subLink;
+    private volatile Session session;
     private volatile TransportContext context;
     private volatile boolean closing;
 
@@ -119,8 +106,6 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         return new AmqpTransport(config);
     }
 
-    // ---- lifecycle -----------------------------------------------------------------------------
-
     /**
      * Connects both connections, retrying a broker that is down until the start timeout (the
      * config's {@code startTimeout} when set, else {@link TransportContext#startTimeout()}), and
@@ -136,26 +121,10 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         }
         context = ctx;
         String name = cfg.connectionName() != null ? cfg.connectionName() : "courier-" + ctx.service() + "-" + ctx.instanceId();
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, daemon(name + "-amqp"));
-        s.setRemoveOnCancelPolicy(true);
-        scheduler = s;
-        completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
-        Duration startTimeout = cfg.startTimeout() != null ? cfg.startTimeout() : ctx.startTimeout();
-        long deadline = System.nanoTime() + startTimeout.toNanos();
         try {
-            publisher = new Publisher(cfg, topology, completions, scheduler, this::redeclare);
-            ConnectionFactory factory = AmqpConnections.factory(cfg);
-            pubLink = new RabbitLink(name + "-pub", cfg, factory, scheduler, c -> {
-                topology.forgetDeclared();
-                publisher.connected(c);
-            }, sig -> { });
-            publisher.link(pubLink);
-            subLink = new RabbitLink(name + "-sub", cfg, factory, scheduler, this::consumerConnected,
-                    sig -> replies.connectionLost(context));
-            pubLink.reconnector().start(startTimeout);
-            subLink.reconnector().start(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            session = Session.open(this, ctx, name, cfg.startTimeout() != null ? cfg.startTimeout() : ctx.startTimeout());
             String dlq = names.deadLetterQueue(ctx.service());
-            topology.ensure(dlq, ch -> topology.declareDurable(ch, dlq), publisher,
+            topology.ensure(dlq, ch -> topology.declareDurable(ch, dlq), session.publisher,
                     System.nanoTime() + ctx.publishTimeout().toNanos());
         } catch (RuntimeException e) {
             close();
@@ -163,33 +132,6 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         }
         log.info("AMQP transport connected to {} as {} ({} queues)", cfg.redactedUri(), name,
                 cfg.queueType().name().toLowerCase(java.util.Locale.ROOT));
-    }
-
-    private void consumerConnected(Connection c) {
-        for (AmqpSubscription s : subscriptions) {
-            try {
-                s.attach(c);
-            } catch (RuntimeException e) {
-                log.warn("re-attaching the consumer of {} after reconnect failed ({}); retrying", s.queue, e.getMessage());
-                s.reattachLater(1);
-            }
-        }
-    }
-
-    /** After a channel error on publish (an exchange or queue was deleted?): declare everything again. */
-    private void redeclare() {
-        topology.forgetDeclared();
-        Connection c = consumeConnection();
-        if (c == null) {
-            return;
-        }
-        for (AmqpSubscription s : subscriptions) {
-            try {
-                AmqpConnections.withChannel(c, s::declare);
-            } catch (RuntimeException e) {
-                log.warn("declaring {} again failed: {}", s.queue, e.getMessage());
-            }
-        }
     }
 
     /**
@@ -205,32 +147,16 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
             }
             closing = true;
         }
-        for (AmqpSubscription s : List.copyOf(subscriptions)) {
-            s.close(); // sends nothing while closing: the connection's close cancels every consumer
-        }
-        Publisher p = publisher;
-        if (p != null) {
+        subscriptions.closeAll();
+        Session ses = session;
+        if (ses != null) {
             Duration five = Duration.ofSeconds(5);
-            p.close(context == null || context.publishTimeout().compareTo(five) > 0 ? five : context.publishTimeout());
-        }
-        subscriptions.clear();
-        for (RabbitLink l : new RabbitLink[] {subLink, pubLink}) {
-            if (l != null) {
-                l.reconnector().close();
-            }
-        }
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
-        if (completions != null) {
-            completions.shutdown();
+            ses.close(context == null || context.publishTimeout().compareTo(five) > 0 ? five : context.publishTimeout());
         }
         if (context != null) {
             log.info("AMQP transport to {} closed", cfg.redactedUri());
         }
     }
-
-    // ---- publish, subscribe, dead letters -----------------------------------------------------------
 
     /**
      * Publishes one message. Never throws: the future fails with {@code PublishException} (too
@@ -242,20 +168,14 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     @Override
     public CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body) {
         TransportContext ctx = context;
-        if (ctx == null || closing) {
+        Session ses = session;
+        if (ctx == null || ses == null || closing) {
             return CompletableFuture.failedFuture(new PublishException("AMQP transport is "
                     + (closing ? "closed" : "not started") + "; cannot publish to " + to));
         }
         String what = to + " " + headers.getOrDefault(Headers.ID, "(no id)");
         Names.Route route = names.route(to);
-        AMQP.BasicProperties props = Wire.properties(headers);
-        String problem = Wire.publishProblem(headers, body.length, route.routingKey(), cfg.maxMessageSize());
-        if (problem == null) {
-            problem = publisher.frameProblem(props, headers, body.length);
-        }
-        if (problem != null) {
-            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": " + problem));
-        }
+        Publisher publisher = ses.publisher;
         if (to.kind() == Address.Kind.COMMAND) {
             replies.track(headers);
         } else if (to.kind() == Address.Kind.DEAD_LETTER) {
@@ -267,8 +187,8 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
                         : new PublishException("could not declare the dead-letter queue " + route.routingKey(), e));
             }
         }
-        return publisher.publish(route.exchange(), route.routingKey(), route.mandatory(), props, body, what,
-                ctx.publishTimeout());
+        return publisher.publish(route.exchange(), route.routingKey(), route.mandatory(), headers, body, what,
+                ctx.publishTimeout(), cfg.maxMessageSize());
     }
 
     /**
@@ -281,23 +201,7 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     public TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback) {
         requireOpen();
         int pf = cfg.prefetch() > 0 ? cfg.prefetch() : Math.max(1, Math.min(prefetch, 65_535));
-        AmqpSubscription s = new AmqpSubscription(this, address, group, names.queueOf(address, group), pf, callback);
-        if (address.kind() == Address.Kind.REPLY) {
-            replies.watch(s, callback);
-        }
-        subscriptions.add(s);
-        topology.used(s.queue);
-        Connection c = subLink.current();
-        if (c != null) {
-            try {
-                s.attach(c);
-            } catch (RuntimeException e) {
-                subscriptions.remove(s);
-                throw e;
-            }
-        }
-        log.debug("subscribed {} for group {} on queue {}", address, group, s.queue);
-        return s;
+        return subscriptions.add(address, group, pf, callback, session.subLink.current());
     }
 
     @Override
@@ -305,27 +209,17 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         return new AmqpDeadLetters(this, names.deadLetterQueue(service));
     }
 
-    /** Runs reads on a throw-away channel of the publishing connection, waiting up to the publish timeout. */
-    void withAdminChannel(Consumer<Channel> work) {
-        requireOpen();
-        Connection c = pubLink.reconnector().await(System.nanoTime() + context.publishTimeout().toNanos());
-        if (c == null) {
-            throw new PublishTimeoutException("RabbitMQ at " + cfg.redactedUri() + " unreachable for the publish timeout");
-        }
-        AmqpConnections.withChannel(c, work);
-    }
-
-    private void requireOpen() {
-        if (context == null || closing) {
+    /** @throws CourierException when not started or closed */
+    void requireOpen() {
+        if (context == null || closing || session == null) {
             throw new CourierException("AMQP transport is " + (closing ? "closed" : "not started"));
         }
     }
 
-    // ---- state and contracts ------------------------------------------------------------------------
-
     @Override
     public boolean isConnected() {
-        return !closing && pubLink != null && pubLink.current() != null && subLink.current() != null;
+        Session ses = session;
+        return !closing && ses != null && ses.pubLink.current() != null && ses.subLink.current() != null;
     }
 
     @Override
@@ -341,7 +235,7 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
      */
     @Override
     public Limits limits() {
-        Publisher p = publisher;
+        Publisher p = publisher();
         int frame = p == null ? Publisher.DEFAULT_FRAME_MAX : p.frameMax();
         int headers = Math.max(Limits.MIN_HEADERS_BYTES, frame - 8 * 1024);
         return new Limits(Wire.SHORT_STRING_MAX, headers, headers, cfg.maxMessageSize());
@@ -356,7 +250,7 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     /** Publishes waiting for RabbitMQ's confirm, against {@code confirmWindow}. */
     @Override
     public PublishWindow publishWindow() {
-        Publisher p = publisher;
+        Publisher p = publisher();
         return p != null ? p.gate() : new dev.courier.spi.support.PublishGate(cfg.confirmWindow());
     }
 
@@ -379,8 +273,6 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     public String toString() {
         return "AmqpTransport[" + cfg + "]";
     }
-
-    // ---- for the package ----------------------------------------------------------------------------
 
     AmqpConfig config() {
         return cfg;
@@ -410,13 +302,19 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         return replies;
     }
 
-    /** The confirm-tracking publisher; for tests that go past the transport's own checks. */
+    Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /** The confirm-tracking publisher, null before start; for tests that go past the transport's own checks. */
     Publisher publisher() {
-        return publisher;
+        Session ses = session;
+        return ses == null ? null : ses.publisher;
     }
 
     ScheduledExecutorService scheduler() {
-        return scheduler;
+        Session ses = session;
+        return ses == null ? null : ses.scheduler;
     }
 
     boolean isClosing() {
@@ -424,27 +322,13 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     }
 
     Connection consumeConnection() {
-        RabbitLink l = subLink;
-        return l == null ? null : l.current();
+        Session ses = session;
+        return ses == null ? null : ses.subLink.current();
     }
 
-    /** A closed subscription is not re-attached after a reconnect; its address and group may be subscribed again. */
-    void forget(AmqpSubscription s) {
-        subscriptions.remove(s);
-    }
-
-    /** How many consuming connections were opened so far (1 after start, +1 per reconnect); for tests. */
-    int consumerConnects() {
-        RabbitLink l = subLink;
-        return l == null ? 0 : l.connects();
-    }
-
-    /** Drops the consuming connection as a network failure would; the transport reconnects. For tests. */
-    void dropConsumerConnection() {
-        RabbitLink l = subLink;
-        if (l != null) {
-            l.dropForTest();
-        }
+    /** @return the running parts, or null before start */
+    Session session() {
+        return session;
     }
 
     /** Every exchange and queue name this transport declared, for test clean-up. */
@@ -458,22 +342,9 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
     /** Drops both connections without acking or closing anything, as a crashed process would; for tests. */
     void kill() {
         closing = true;
-        for (RabbitLink l : new RabbitLink[] {subLink, pubLink}) {
-            if (l != null) {
-                l.abort();
-            }
+        Session ses = session;
+        if (ses != null) {
+            ses.kill();
         }
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,6 +1,5 @@
 package dev.courier.amqp;
 
-import com.rabbitmq.client.AMQP;
 import dev.courier.PublishException;
 import dev.courier.spi.Headers;
 import dev.courier.spi.TransportContext;
@@ -41,12 +40,7 @@ final class Delays {
             return CompletableFuture.failedFuture(e);
         }
         String what = "redelivery of " + headers.getOrDefault(Headers.ID, "(no id)") + " to " + queue + " in " + delay;
-        String tooLong = Wire.shortStringProblem(headers);
-        AMQP.BasicProperties props = Wire.properties(headers);
-        String frame = tooLong != null ? tooLong : publisher.frameProblem(props, headers, body.length);
-        if (frame != null) {
-            return CompletableFuture.failedFuture(new PublishException("cannot publish the " + what + ": " + frame));
-        }
-        return publisher.publish(name, queue, true, props, body, what, ctx.publishTimeout());
+        return publisher.publish(name, queue, true, headers, body, what, ctx.publishTimeout(),
+                transport.config().maxMessageSize());
     }
 }

@@ -4,11 +4,9 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
-import dev.courier.UnroutableException;
 import dev.courier.spi.support.ConfirmTracker;
 import dev.courier.spi.support.ConfirmTracker.Pending;
 import dev.courier.spi.support.PublishGate;
@@ -20,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,102 +43,17 @@ final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
     /** RabbitMQ's default frame_max. */
     static final int DEFAULT_FRAME_MAX = 131_072;
-    private static final int SEQ_BITS = 40;
-
-    /** A message as sent: all a resend needs, and its confirm key on the current channel. */
-    static final class Outgoing {
-        final String exchange;
-        final String routingKey;
-        final boolean mandatory;
-        final AMQP.BasicProperties props;
-        final byte[] body;
-        final String messageId;
-        volatile long key;
-
-        Outgoing(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
-            this.exchange = exchange;
-            this.routingKey = routingKey;
-            this.mandatory = mandatory;
-            this.props = props;
-            this.body = body;
-            this.messageId = Wire.idOf(props);
-        }
-    }
-
-    /** A confirm-mode channel; its generation keeps its confirm keys apart from every other channel's. */
-    private final class Chan {
-        final Channel ch;
-        final long generation;
-        /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
-        volatile boolean outOfStep;
-
-        Chan(Channel ch, long generation) {
-            this.ch = ch;
-            this.generation = generation;
-        }
-
-        long key(long seq) {
-            return (generation << SEQ_BITS) | seq;
-        }
-
-        void ack(long seq, boolean multiple) {
-            long key = key(seq);
-            if (!multiple) {
-                Pending<Outgoing> p = tracker.get(key);
-                if (p != null && p.note() != null) {
-                    tracker.fail(key, unroutable(p));
-                } else {
-                    tracker.confirm(key);
-                }
-                return;
-            }
-            for (Pending<Outgoing> p : tracker.inFlight()) {
-                long k = p.message().key;
-                if (k > key) {
-                    break;
-                }
-                if (p.note() != null) {
-                    tracker.fail(k, unroutable(p));
-                }
-            }
-            tracker.confirmUpTo(key);
-        }
-
-        void nack(long seq, boolean multiple) {
-            long key = key(seq);
-            Pending<Outgoing> p = multiple ? null : tracker.get(key);
-            PublishException e = new PublishException((p == null ? "the publish" : p.what()) + " was not taken:"
-                    + " RabbitMQ refused it (nack)");
-            if (multiple) {
-                tracker.failUpTo(key, e);
-            } else {
-                tracker.fail(key, e);
-            }
-        }
-
-        void returned(Return r) {
-            String id = Wire.idOf(r.getProperties());
-            for (Pending<Outgoing> p : tracker.inFlight()) {
-                Outgoing m = p.message();
-                if (m.mandatory && p.note() == null && Objects.equals(m.messageId, id)
-                        && m.exchange.equals(r.getExchange()) && m.routingKey.equals(r.getRoutingKey())) {
-                    p.note(r.getReplyText());
-                    return;
-                }
-            }
-        }
-    }
 
     private final String broker;
     private final Topology topology;
     private final ScheduledExecutorService scheduler;
     private final Runnable onChannelError;
     private final PublishGate gate;
-    private final ConfirmTracker<Outgoing> tracker;
+    private final ConfirmTracker<ConfirmChannel.Outgoing> tracker;
     private final Object publishLock = new Object();
     private final AtomicLong generations = new AtomicLong();
     private volatile RabbitLink link;
-    private volatile Chan chan;
+    private volatile ConfirmChannel chan;
     private volatile boolean closing;
     /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
     private volatile int frameMax = DEFAULT_FRAME_MAX;
@@ -193,9 +105,7 @@ final class Publisher {
         } catch (IOException e) {
             throw new PublishException("could not open a publishing channel: " + AmqpConnections.describe(e), e);
         }
-        Chan cs = new Chan(ch, generations.incrementAndGet());
-        ch.addConfirmListener(cs::ack, cs::nack);
-        ch.addReturnListener(cs::returned);
+        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker);
         ch.addShutdownListener(sig -> channelClosed(cs, sig));
         synchronized (publishLock) {
             chan = cs;
@@ -206,16 +116,33 @@ final class Publisher {
     /** Sends every parked publish whose deadline has not passed, oldest first. */
     private void drain() {
         synchronized (publishLock) {
-            for (Pending<Outgoing> p : tracker.resume()) {
+            for (Pending<ConfirmChannel.Outgoing> p : tracker.resume()) {
                 send(p);
             }
         }
     }
 
+    /**
+     * Checks what AMQP cannot carry (body size, short-string properties, routing key, frame_max), then
+     * publishes; never throws: a message that does not fit fails its future with {@link PublishException}.
+     */
+    CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, Map<String, String> headers,
+                                    byte[] body, String what, Duration timeout, int maxMessageSize) {
+        AMQP.BasicProperties props = Wire.properties(headers);
+        String problem = Wire.publishProblem(headers, body.length, routingKey, maxMessageSize);
+        if (problem == null) {
+            problem = frameProblem(props, headers, body.length);
+        }
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": " + problem));
+        }
+        return publish(exchange, routingKey, mandatory, props, body, what, timeout);
+    }
+
     /** Publishes and returns the confirm future; never throws. Blocks while the window is full. */
     CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props,
                                     byte[] body, String what, Duration timeout) {
-        Pending<Outgoing> p = tracker.open(new Outgoing(exchange, routingKey, mandatory, props, body), what, timeout);
+        Pending<ConfirmChannel.Outgoing> p = tracker.open(new ConfirmChannel.Outgoing(exchange, routingKey, mandatory, props, body), what, timeout);
         if (!p.isDone()) {
             send(p);
         }
@@ -223,10 +150,10 @@ final class Publisher {
     }
 
     /** Writes {@code p} on the current channel, or parks it while there is none or the connection is blocked. */
-    private void send(Pending<Outgoing> p) {
-        Outgoing m = p.message();
+    private void send(Pending<ConfirmChannel.Outgoing> p) {
+        ConfirmChannel.Outgoing m = p.message();
         synchronized (publishLock) {
-            Chan cs = chan;
+            ConfirmChannel cs = chan;
             RabbitLink l = link;
             if (cs == null || !cs.ch.isOpen() || (l != null && l.isBlocked())) {
                 tracker.park(p);
@@ -255,8 +182,8 @@ final class Publisher {
      * the publish already, every later confirm on this channel would settle the wrong message, so
      * the channel is replaced and what waits on it is sent again on the new one. Under the publish lock.
      */
-    private void refused(Chan cs, long seq, long key, Pending<Outgoing> p, RuntimeException e) {
-        Pending<Outgoing> mine = tracker.unsent(key);
+    private void refused(ConfirmChannel cs, long seq, long key, Pending<ConfirmChannel.Outgoing> p, RuntimeException e) {
+        Pending<ConfirmChannel.Outgoing> mine = tracker.unsent(key);
         if (cs.ch.getNextPublishSeqNo() != seq) {
             cs.outOfStep = true;
             chan = null;
@@ -274,7 +201,7 @@ final class Publisher {
         }
     }
 
-    private void channelClosed(Chan cs, ShutdownSignalException sig) {
+    private void channelClosed(ConfirmChannel cs, ShutdownSignalException sig) {
         synchronized (publishLock) {
             if (chan == cs) {
                 chan = null;
@@ -291,7 +218,7 @@ final class Publisher {
             tracker.parkAll(); // the connection dropped: sent again, same id, on the next one (receivers deduplicate)
             return;
         }
-        tracker.failUpTo(cs.key((1L << SEQ_BITS) - 1), new PublishException("a publish was not confirmed: the"
+        tracker.failUpTo(cs.key(ConfirmChannel.MAX_SEQ), new PublishException("a publish was not confirmed: the"
                 + " channel closed before RabbitMQ confirmed it (" + sig.getMessage() + "); it may or may not have"
                 + " arrived, and publishing it again is safe"));
         log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
@@ -316,11 +243,6 @@ final class Publisher {
         }
     }
 
-    private static UnroutableException unroutable(Pending<Outgoing> p) {
-        return new UnroutableException("unroutable: nobody consumes " + p.what() + " (RabbitMQ returned it: "
-                + p.note() + "; no queue bound yet, or it was deleted)");
-    }
-
     /** Runs declarations on a throw-away channel of the current connection (a refusal closes it). */
     void declare(java.util.function.Consumer<Channel> declarations, long deadlineNanos) {
         RabbitLink l = link;
@@ -334,7 +256,7 @@ final class Publisher {
     /** Waits for the sent messages' confirms up to {@code patience}, then fails what is left. */
     void close(Duration patience) {
         List<CompletableFuture<Void>> waiting = new ArrayList<>();
-        for (Pending<Outgoing> p : tracker.inFlight()) {
+        for (Pending<ConfirmChannel.Outgoing> p : tracker.inFlight()) {
             waiting.add(p.future());
         }
         if (!waiting.isEmpty() && chan != null) {

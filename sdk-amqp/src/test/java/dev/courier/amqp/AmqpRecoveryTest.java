@@ -83,9 +83,9 @@ class AmqpRecoveryTest extends AmqpTestSupport {
         t.start(new TransportContext("svc", "i", Duration.ofSeconds(5)));
         java.util.List<Long> connectedAt = new java.util.ArrayList<>();
         for (int drop = 0; drop < 6; drop++) {
-            int before = t.consumerConnects();
-            t.dropConsumerConnection(); // something breaks the connection right after each connect
-            Await.until(Duration.ofSeconds(30), () -> t.consumerConnects() > before, () -> "reconnects");
+            int before = t.session().consumerConnects();
+            t.session().dropConsumerConnection(); // something breaks the connection right after each connect
+            Await.until(Duration.ofSeconds(30), () -> t.session().consumerConnects() > before, () -> "reconnects");
             connectedAt.add(System.nanoTime());
         }
         long lastGapMillis = (connectedAt.get(5) - connectedAt.get(4)) / 1_000_000;
