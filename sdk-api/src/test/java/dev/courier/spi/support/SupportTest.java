@@ -458,6 +458,34 @@ class SupportTest {
     }
 
     @Test
+    void aConnectionFoundClosedOnceCurrentIsReplaced() throws Exception {
+        java.util.Set<Conn> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicReference<Reconnector<Conn>> self = new AtomicReference<>();
+        FlakyLink link = new FlakyLink() {
+            @Override
+            public void up(Conn connection, boolean first) {
+                super.up(connection, first);
+                if (first) {
+                    dead.add(connection);
+                    // it dropped before the reconnector knew it, and its loss report never came
+                }
+            }
+
+            @Override
+            public boolean isOpen(Conn connection) {
+                return !dead.contains(connection);
+            }
+        };
+        try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
+            self.set(r);
+            Conn first = r.start(Duration.ofSeconds(5));
+            assertTrue(link.reconnected.await(10, TimeUnit.SECONDS), "the dead first connection was replaced");
+            Conn second = r.await(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            assertTrue(second != null && second != first, "a new connection is current");
+        }
+    }
+
+    @Test
     void closeWakesAStartThatWaitsForItsNextAttempt() throws Exception {
         FlakyLink link = new FlakyLink();
         link.failFirst = Integer.MAX_VALUE;
