@@ -121,7 +121,11 @@ public final class ConfirmTracker<M> implements AutoCloseable {
             return note;
         }
 
-        /** @param note a transport's note about this publish, read when it settles */
+        /**
+         * @param note a transport's note about this publish, read when it settles; a text note (a
+         *             {@link CharSequence}, e.g. "held back by the broker's rate limit") is also added
+         *             to the {@link PublishTimeoutException} of a publish that times out
+         */
         public void note(Object note) {
             this.note = note;
         }
@@ -287,6 +291,16 @@ public final class ConfirmTracker<M> implements AutoCloseable {
         return Collections.unmodifiableCollection(sent.values());
     }
 
+    /**
+     * Whether any publish is parked. Cheap (constant time): a transport that keeps publish order parks
+     * a new publish too while older ones are parked, and sends them all in order when it may.
+     *
+     * @return whether {@link #resume} would hand back anything (or fail what expired)
+     */
+    public boolean hasParked() {
+        return !parked.isEmpty();
+    }
+
     /** @return how many publishes are sent or parked and not yet settled */
     public int size() {
         return sent.size() + parked.size();
@@ -307,6 +321,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     private void timeOut(Pending<M> p, String why) {
         settle(List.of(p), new PublishTimeoutException("no confirm from " + broker + " for " + p.what
                 + " within the publish timeout of " + p.timeout + (why == null ? "" : " (" + why + ")")
+                + (p.note instanceof CharSequence n ? " (" + n + ")" : "")
                 + "; it may or may not have arrived, and publishing it again is safe"));
     }
 
