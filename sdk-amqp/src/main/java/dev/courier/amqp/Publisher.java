@@ -117,7 +117,7 @@ final class Publisher {
     private void drain() {
         synchronized (publishLock) {
             for (Pending<ConfirmChannel.Outgoing> p : tracker.resume()) {
-                send(p);
+                write(p);
             }
         }
     }
@@ -149,13 +149,31 @@ final class Publisher {
         return p.future();
     }
 
-    /** Writes {@code p} on the current channel, or parks it while there is none or the connection is blocked. */
+    /** A new publish goes after those parked before it (publish order), then is written or parked. */
     private void send(Pending<ConfirmChannel.Outgoing> p) {
+        synchronized (publishLock) {
+            if (tracker.hasParked()) {
+                tracker.park(p);
+                if (writable(chan)) {
+                    drain();
+                }
+                return;
+            }
+            write(p);
+        }
+    }
+
+    private boolean writable(ConfirmChannel cs) {
+        RabbitLink l = link;
+        return cs != null && cs.ch.isOpen() && (l == null || !l.isBlocked());
+    }
+
+    /** Writes {@code p} on the current channel, or parks it while there is none or the connection is blocked. */
+    private void write(Pending<ConfirmChannel.Outgoing> p) {
         ConfirmChannel.Outgoing m = p.message();
         synchronized (publishLock) {
             ConfirmChannel cs = chan;
-            RabbitLink l = link;
-            if (cs == null || !cs.ch.isOpen() || (l != null && l.isBlocked())) {
+            if (!writable(cs)) {
                 tracker.park(p);
                 return;
             }
@@ -168,6 +186,10 @@ final class Publisher {
                 cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
             } catch (IOException | AlreadyClosedException e) {
                 if (tracker.unsent(key) != null) {
+                    ShutdownSignalException why = cs.ch.getCloseReason();
+                    if (why == null || why.isHardError()) {
+                        tracker.parkAll(); // the older unconfirmed ones first: publish order survives the outage
+                    }
                     tracker.park(p); // the channel is closing: sent again on the next one
                 }
                 log.debug("publish of {} hit a closing channel ({}); it waits for a new one", p.what(), e.toString());
