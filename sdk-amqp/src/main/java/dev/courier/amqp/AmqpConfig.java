@@ -267,10 +267,8 @@ public record AmqpConfig(
         }
 
         /**
-         * The broker nodes, tried in order on each connect (a cluster); each {@code host} or
-         * {@code host:port}, the port defaulting to 5672, or 5671 with TLS.
-         *
-         * @param hostPorts one or more nodes
+         * @param hostPorts the broker nodes, each {@code host} or {@code host:port} (5672, or 5671 with
+         *                  TLS), tried in order on each connect (a cluster)
          * @return this builder
          */
         public Builder addresses(String... hostPorts) {
@@ -279,10 +277,8 @@ public record AmqpConfig(
         }
 
         /**
-         * User and password (default guest/guest). Never logged.
-         *
-         * @param username the user name
-         * @param password the password
+         * @param username the user (default guest)
+         * @param password the password (default guest); never logged
          * @return this builder
          */
         public Builder credentials(String username, String password) {
@@ -292,9 +288,7 @@ public record AmqpConfig(
         }
 
         /**
-         * The virtual host (default "/").
-         *
-         * @param virtualHost the virtual host, not encoded
+         * @param virtualHost the virtual host, not encoded (default "/")
          * @return this builder
          */
         public Builder virtualHost(String virtualHost) {
@@ -303,9 +297,7 @@ public record AmqpConfig(
         }
 
         /**
-         * Connect with TLS (amqps) using the JVM's default trust, host names verified.
-         *
-         * @param tls whether to use TLS
+         * @param tls connect with TLS (amqps) using the JVM's default trust, host names verified
          * @return this builder
          */
         public Builder tls(boolean tls) {
@@ -314,10 +306,9 @@ public record AmqpConfig(
         }
 
         /**
-         * Connect with TLS using this context: its trust managers decide which broker certificates
-         * are accepted (a private CA), its key managers present a client certificate (mTLS, e.g. for
-         * RabbitMQ's EXTERNAL mechanism with {@code ssl_options.fail_if_no_peer_cert}). Host names are
-         * always verified. Implies {@link #tls(boolean) tls(true)}.
+         * TLS with this context: its trust managers decide which broker certificates are accepted (a
+         * private CA), its key managers present a client certificate (mTLS, e.g. for RabbitMQ's
+         * EXTERNAL mechanism). Host names are always verified. Implies {@code tls(true)}.
          *
          * @param sslContext the TLS context; null for the JVM default
          * @return this builder
@@ -329,9 +320,7 @@ public record AmqpConfig(
         }
 
         /**
-         * A prefix for every exchange and queue name ({@code <namespace>.courier.events}); default none.
-         *
-         * @param namespace the prefix, or null for none
+         * @param namespace a prefix of every exchange and queue name ({@code <namespace>.courier.events}); null for none
          * @return this builder
          */
         public Builder namespace(String namespace) {
@@ -340,9 +329,7 @@ public record AmqpConfig(
         }
 
         /**
-         * The events topic exchange (default {@value #DEFAULT_EVENTS_EXCHANGE}).
-         *
-         * @param name the exchange's name
+         * @param name the events topic exchange (default {@value #DEFAULT_EVENTS_EXCHANGE})
          * @return this builder
          */
         public Builder eventsExchange(String name) {
@@ -351,9 +338,7 @@ public record AmqpConfig(
         }
 
         /**
-         * The commands direct exchange (default {@value #DEFAULT_COMMANDS_EXCHANGE}).
-         *
-         * @param name the exchange's name
+         * @param name the commands direct exchange (default {@value #DEFAULT_COMMANDS_EXCHANGE})
          * @return this builder
          */
         public Builder commandsExchange(String name) {
@@ -362,9 +347,7 @@ public record AmqpConfig(
         }
 
         /**
-         * Classic (default) or quorum queues. Must match the queues that already exist.
-         *
-         * @param queueType classic or quorum
+         * @param queueType classic (default) or quorum; must match the queues that already exist
          * @return this builder
          */
         public Builder queueType(AmqpTransport.QueueType queueType) {
@@ -373,9 +356,7 @@ public record AmqpConfig(
         }
 
         /**
-         * Unacked messages per consumer; 0 (default) uses the bus's prefetch.
-         *
-         * @param prefetch unacked messages per consumer, or 0 for the bus's prefetch
+         * @param prefetch unacked messages per consumer, or 0 (default) for the bus's prefetch
          * @return this builder
          */
         public Builder prefetch(int prefetch) {
@@ -384,10 +365,9 @@ public record AmqpConfig(
         }
 
         /**
-         * Published messages waiting for their confirm at most (default {@value #DEFAULT_CONFIRM_WINDOW}).
-         *
-         * @param confirmWindow at least 1; a publish beyond it waits for room, up to the bus's publish
-         *                      timeout, then its future fails with {@code PublishTimeoutException}
+         * @param confirmWindow publishes waiting for their confirm at most (default
+         *                      {@value #DEFAULT_CONFIRM_WINDOW}); one beyond it waits for room up to the
+         *                      publish timeout, then fails with {@code PublishTimeoutException}
          * @return this builder
          */
         public Builder confirmWindow(int confirmWindow) {
@@ -396,10 +376,8 @@ public record AmqpConfig(
         }
 
         /**
-         * The largest message body, in bytes (default 16 MiB): a larger publish fails; a larger
-         * incoming message is never read and goes to the dead letter with its headers and the reason.
-         *
-         * @param bytes the largest body, in bytes
+         * @param bytes the largest body (default 16 MiB): a larger publish fails; a larger incoming
+         *              message is never read and goes to the dead letter with its headers and the reason
          * @return this builder
          */
         public Builder maxMessageSize(int bytes) {
@@ -408,11 +386,8 @@ public record AmqpConfig(
         }
 
         /**
-         * How long start() keeps retrying a broker that is down, for this transport only. By default
-         * (null) the bus's start timeout applies ({@code MessageBus.Builder.startTimeout}); a value set
-         * here wins over it.
-         *
-         * @param startTimeout the override, or null for the bus's
+         * @param startTimeout how long start() retries a broker that is down, for this transport only;
+         *                     null (default) for the bus's start timeout, which a value here overrides
          * @return this builder
          */
         public Builder startTimeout(Duration startTimeout) {
@@ -421,9 +396,8 @@ public record AmqpConfig(
         }
 
         /**
-         * The AMQP heartbeat (default 30 s): how soon a silent broker is noticed.
-         *
-         * @param heartbeat the heartbeat interval (whole seconds on the wire)
+         * @param heartbeat the AMQP heartbeat (default 30 s, whole seconds on the wire): how soon a
+         *                  silent broker is noticed
          * @return this builder
          */
         public Builder heartbeat(Duration heartbeat) {
@@ -432,11 +406,10 @@ public record AmqpConfig(
         }
 
         /**
-         * The longest pause between reconnect attempts (default 5 s). Pauses start at 100 ms and
-         * double, each lowered by a random part of up to half; they start over only after a
-         * connection stayed up for 30 s (or twice this setting, if longer).
-         *
-         * @param maxReconnectDelay the cap of the pause between reconnect attempts
+         * @param maxReconnectDelay the longest pause between reconnect attempts (default 5 s); pauses
+         *                          start at 100 ms and double, each lowered by a random part of up to
+         *                          half, and start over once a connection stayed up for 30 s (or twice
+         *                          this, if longer)
          * @return this builder
          */
         public Builder maxReconnectDelay(Duration maxReconnectDelay) {
@@ -445,9 +418,8 @@ public record AmqpConfig(
         }
 
         /**
-         * The connection name shown in RabbitMQ's management UI (default courier-service-instance).
-         *
-         * @param connectionName the name, also the prefix of the transport's thread names; null for the default
+         * @param connectionName the name in RabbitMQ's management UI and the prefix of the transport's
+         *                       threads (default courier-service-instance; -pub and -sub appended)
          * @return this builder
          */
         public Builder connectionName(String connectionName) {
@@ -460,8 +432,7 @@ public record AmqpConfig(
          * after Courier's own settings and before both connections open: a metrics collector, socket
          * or TLS options, client properties. Automatic recovery, topology recovery and the inbound
          * body cap are set back to Courier's values afterwards (Courier recovers its connections
-         * itself); the addresses come from this builder. An exception from the hook fails
-         * {@code start()} with a {@link ConfigurationException}.
+         * itself); an exception from the hook fails {@code start()} with a {@link ConfigurationException}.
          *
          * @param customizer called with Courier's configured factory; null for none
          * @return this builder

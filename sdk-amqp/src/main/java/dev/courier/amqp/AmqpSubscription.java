@@ -188,22 +188,11 @@ final class AmqpSubscription implements TransportSubscription {
         Channel ch = channel;
         String t = tag;
         if (ch != null && t != null && ch.isOpen() && !transport.isClosing()) {
-            Thread cancel = new Thread(() -> {
-                try {
-                    if (ch.isOpen()) {
-                        ch.basicCancel(t);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    log.debug("cancelling the consumer of {} failed: {}", queue, e.toString());
+            offThread("cancel", CANCEL_WAIT_MILLIS, () -> {
+                if (ch.isOpen()) {
+                    ch.basicCancel(t);
                 }
-            }, "courier-amqp-cancel");
-            cancel.setDaemon(true);
-            cancel.start();
-            try {
-                cancel.join(CANCEL_WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            });
         }
         if (outstanding.get() == 0) {
             closeChannelLater();
@@ -226,31 +215,14 @@ final class AmqpSubscription implements TransportSubscription {
             log.debug("queue {} not deleted: no connection to RabbitMQ", queue);
             return;
         }
-        Thread delete = new Thread(() -> {
-            Channel ch = null;
+        offThread("queue-delete", CANCEL_WAIT_MILLIS, () -> AmqpConnections.withChannel(c, ch -> {
             try {
-                ch = c.createChannel();
                 ch.queueDelete(queue, true, false);
                 log.debug("deleted queue {}", queue);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.debug("queue {} kept: {}", queue, e.getCause() != null ? e.getCause().getMessage() : e.toString());
-            } finally {
-                if (ch != null && ch.isOpen()) {
-                    try {
-                        ch.close();
-                    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
-                        // a refused delete closed it already
-                    }
-                }
             }
-        }, "courier-amqp-queue-delete");
-        delete.setDaemon(true);
-        delete.start();
-        try {
-            delete.join(CANCEL_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        }));
     }
 
     /** How long close() waits for RabbitMQ to confirm the cancel (bounded: it returns anyway). */
@@ -269,16 +241,38 @@ final class AmqpSubscription implements TransportSubscription {
         if (ch == null || !ch.isOpen() || transport.isClosing()) {
             return; // the transport's connection close takes it
         }
+        offThread("channel-close", 0, () -> {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+        });
+    }
+
+    private interface Io {
+        void run() throws IOException, java.util.concurrent.TimeoutException;
+    }
+
+    /**
+     * Runs a broker round trip on a daemon thread of its own and waits for it at most {@code waitMillis}
+     * (0: not at all), so no caller waits longer; a failure is logged at debug (the channel closed, the
+     * connection went: the broker gives unsettled messages back either way).
+     */
+    private void offThread(String what, long waitMillis, Io work) {
         Thread t = new Thread(() -> {
             try {
-                if (ch.isOpen()) {
-                    ch.close();
-                }
-            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
-                // already closing, or the connection went: the broker gives unsettled messages back either way
+                work.run();
+            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                log.debug("{} of queue {} failed: {}", what, queue, e.toString());
             }
-        }, "courier-amqp-channel-close");
+        }, "courier-amqp-" + what);
         t.setDaemon(true);
         t.start();
+        if (waitMillis > 0) {
+            try {
+                t.join(waitMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -70,7 +70,7 @@ final class Publisher {
 
     void link(RabbitLink link) {
         this.link = link;
-        link.onUnblocked(() -> scheduler.execute(this::drain));
+        link.onUnblocked(() -> later(this::drain));
     }
 
     PublishGate gate() {
@@ -233,7 +233,7 @@ final class Publisher {
             return;
         }
         if (cs.outOfStep) {
-            scheduler.execute(this::reopen); // what waited on it was parked already
+            later(this::reopen); // what waited on it was parked already
             return;
         }
         if (sig.isHardError()) {
@@ -245,10 +245,19 @@ final class Publisher {
                 + " arrived, and publishing it again is safe"));
         log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
                 sig.getMessage());
-        scheduler.execute(() -> {
+        later(() -> {
             reopen();
             onChannelError.run();
         });
+    }
+
+    /** Runs {@code r} on the scheduler, off amqp-client's threads; nothing once the transport has shut it down. */
+    private void later(Runnable r) {
+        try {
+            scheduler.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the transport is closing
+        }
     }
 
     private void reopen() {
@@ -261,7 +270,11 @@ final class Publisher {
             connected(c);
         } catch (RuntimeException e) {
             log.warn("reopening the publishing channel failed ({}); retrying", e.getMessage());
-            scheduler.schedule(this::reopen, 500, TimeUnit.MILLISECONDS);
+            try {
+                scheduler.schedule(this::reopen, 500, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the transport is closing
+            }
         }
     }
 

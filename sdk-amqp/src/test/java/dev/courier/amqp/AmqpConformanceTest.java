@@ -29,6 +29,34 @@ class AmqpConformanceTest extends TransportConformanceKit {
         return t;
     }
 
+    /**
+     * A transport in {@code namespace} that reaches RabbitMQ through the kit's in-JVM proxy (the
+     * connection cases: a broker that is down, a blackhole, a cut), with the test broker's credentials.
+     * Overrides the kit's hook once the kit has the connection cases (w2-kit).
+     *
+     * @param namespace the test's namespace
+     * @param proxy     the proxy's address
+     * @return an unstarted transport
+     */
+    protected Transport newTransportVia(String namespace, java.net.InetSocketAddress proxy) {
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.fromUri(RabbitBroker.uri()).toBuilder()
+                .addresses(proxy.getHostString() + ":" + proxy.getPort()).namespace(namespace).build());
+        CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
+        return t;
+    }
+
+    /**
+     * The test broker's first node, for the kit's proxy to forward to.
+     *
+     * @return its host and port
+     */
+    protected java.net.InetSocketAddress brokerAddress() {
+        String first = AmqpConfig.fromUri(RabbitBroker.uri()).addresses().get(0);
+        int colon = first.lastIndexOf(':');
+        return new java.net.InetSocketAddress(first.substring(0, colon).replace("[", "").replace("]", ""),
+                Integer.parseInt(first.substring(colon + 1)));
+    }
+
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
     @Override
     public Optional<String> transportUri() {
