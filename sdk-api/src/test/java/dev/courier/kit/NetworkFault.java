@@ -99,7 +99,8 @@ public final class NetworkFault implements AutoCloseable {
      * @return 127.0.0.1 and the proxy's port
      */
     public InetSocketAddress address() {
-        return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+        // the numeric address: a client given "localhost" may try ::1 first, where the proxy does not listen
+        return new InetSocketAddress(server.getInetAddress().getHostAddress(), server.getLocalPort());
     }
 
     /**
