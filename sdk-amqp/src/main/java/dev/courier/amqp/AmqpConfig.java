@@ -84,8 +84,8 @@ public record AmqpConfig(
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
 
-    /** Copies the address list; {@code sslContext} implies {@code tls}. */
     public AmqpConfig {
+        // the address list is copied; an SSLContext implies TLS
         addresses = addresses == null ? List.of() : List.copyOf(addresses);
         tls = tls || sslContext != null;
     }
