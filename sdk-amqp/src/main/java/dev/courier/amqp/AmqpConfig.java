@@ -84,8 +84,30 @@ public record AmqpConfig(
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
 
+    /**
+     * Settings as given; checked by {@link AmqpTransport#of(AmqpConfig)} (the builder checks them in
+     * {@link Builder#build()}). The address list is copied; an {@code sslContext} implies {@code tls}.
+     *
+     * @param addresses see the record component
+     * @param username see the record component
+     * @param password see the record component
+     * @param virtualHost see the record component
+     * @param tls see the record component
+     * @param sslContext see the record component
+     * @param namespace see the record component
+     * @param eventsExchange see the record component
+     * @param commandsExchange see the record component
+     * @param queueType see the record component
+     * @param prefetch see the record component
+     * @param confirmWindow see the record component
+     * @param maxMessageSize see the record component
+     * @param startTimeout see the record component
+     * @param heartbeat see the record component
+     * @param maxReconnectDelay see the record component
+     * @param connectionName see the record component
+     * @param customizer see the record component
+     */
     public AmqpConfig {
-        // the address list is copied; an SSLContext implies TLS
         addresses = addresses == null ? List.of() : List.copyOf(addresses);
         tls = tls || sslContext != null;
     }
