@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.internal.BusCore;
 import dev.courier.internal.BusResources;
 import dev.courier.internal.BusSettings;
-import dev.courier.internal.JsonCodec;
 import dev.courier.internal.MessageType;
 import dev.courier.internal.NamingLint;
 import dev.courier.internal.Registry;
@@ -682,7 +681,7 @@ public final class MessageBus implements AutoCloseable {
                 sched = s;
             }
             BusSettings settings = new BusSettings(service, instance, t, registry, subs,
-                    codec != null ? codec : new JsonCodec(objectMapper),
+                    codec != null ? codec : new dev.courier.spi.JsonPayloadCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
                     claimLease, concurrency, pf, exec, sched, clock, publishTimeout, startTimeout, closeTimeout,

@@ -48,7 +48,7 @@ class PayloadSchemaTest {
             }
             DOCS.add(api.document());
         }
-        codec = ((dev.courier.internal.JsonCodec) ((BusCore) BUSES.get(0).internals()).settings().codec()).mapper();
+        codec = ((dev.courier.spi.JsonPayloadCodec) ((BusCore) BUSES.get(0).internals()).settings().codec()).mapper();
     }
 
     @AfterAll

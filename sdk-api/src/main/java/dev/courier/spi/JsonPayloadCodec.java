@@ -1,4 +1,4 @@
-package dev.courier.internal;
+package dev.courier.spi;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,18 +12,29 @@ import dev.courier.CodecException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Jackson, as a tolerant reader: unknown fields are ignored, java.time and Optional are supported,
- * and no type information ever goes on the wire (types come from the message name). Strict where
- * tolerance would hide damage: a body must be exactly one JSON value (trailing tokens fail). Internal.
+ * Courier's default payload codec: Jackson 2, as a tolerant reader. Unknown fields are ignored,
+ * java.time and Optional are supported, and no type information ever goes on the wire (types come
+ * from the message name). Strict where tolerance would hide damage: a body must be exactly one JSON
+ * value (trailing tokens fail). Dates are ISO-8601 strings.
+ *
+ * <p>{@link PayloadCodec#jackson(ObjectMapper)} makes one; use this class directly when you need the
+ * same JSON as the bus outside it ({@link #defaultMapper()}, e.g. to size or inspect a payload).
+ * Thread safe; {@link #encode} and {@link #decode} run on the calling thread.
  */
-public final class JsonCodec implements dev.courier.spi.PayloadCodec, dev.courier.spi.PayloadCodec.JsonSchemaHints {
+public final class JsonPayloadCodec implements PayloadCodec, PayloadCodec.JsonSchemaHints {
+    /** What this codec writes: {@value}. */
     public static final String CONTENT_TYPE = "application/json";
 
     private final ObjectMapper mapper;
     private final ConcurrentHashMap<Class<?>, ObjectReader> readers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Class<?>, ObjectWriter> writers = new ConcurrentHashMap<>();
 
-    public JsonCodec(ObjectMapper userMapper) {
+    /**
+     * A codec over a copy of {@code userMapper} with Courier's settings added.
+     *
+     * @param userMapper your Jackson 2 mapper (copied, never changed), or null for a new one
+     */
+    public JsonPayloadCodec(ObjectMapper userMapper) {
         ObjectMapper m = userMapper != null ? userMapper.copy() : new ObjectMapper();
         m.registerModule(new JavaTimeModule());
         m.registerModule(new Jdk8Module());
@@ -34,9 +45,13 @@ public final class JsonCodec implements dev.courier.spi.PayloadCodec, dev.courie
         this.mapper = m;
     }
 
-    /** The default mapper with Courier's settings, for code that needs the same JSON. */
+    /**
+     * A new mapper with Courier's default settings, for code that needs the same JSON as the bus.
+     *
+     * @return a fresh mapper; yours to change
+     */
     public static ObjectMapper defaultMapper() {
-        return new JsonCodec(null).mapper;
+        return new JsonPayloadCodec(null).mapper;
     }
 
     @Override
@@ -67,7 +82,12 @@ public final class JsonCodec implements dev.courier.spi.PayloadCodec, dev.courie
         return mapper.isEnabled(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
     }
 
+    /**
+     * The mapper this codec writes with, as a copy (changing it does not change the codec).
+     *
+     * @return a copy of the codec's mapper, with Courier's settings
+     */
     public ObjectMapper mapper() {
-        return mapper;
+        return mapper.copy();
     }
 }
