@@ -194,9 +194,77 @@ public final class MessageBus implements AutoCloseable {
         core.close();
     }
 
-    /** @return the core, for modules of Courier itself (contracts, outbox); not for application code */
-    public Object internals() {
-        return core;
+    /**
+     * What this bus is, for tools that describe it (contracts, metrics): its service, its handled and
+     * produced message types, its codec, limits and what its transport says about the wire.
+     *
+     * @return a description; cheap, answers on the calling thread
+     */
+    public BusDescription description() {
+        BusSettings st = core.settings();
+        List<BusDescription.Message> handles = new ArrayList<>();
+        for (BusSettings.Subscription sub : st.subscriptions()) {
+            handles.add(describe(sub.type()));
+        }
+        List<BusDescription.Message> produced = new ArrayList<>();
+        for (String name : core.produces()) {
+            MessageType mt = st.registry().byName(name);
+            if (mt != null) {
+                produced.add(describe(mt));
+            }
+        }
+        return new BusDescription(st.service(), st.instanceId(), st.transport(), handles, produced, st.codec(),
+                core::limits);
+    }
+
+    private static BusDescription.Message describe(MessageType mt) {
+        return new BusDescription.Message(mt.name(), mt.javaType(),
+                mt.kind() == MessageType.Kind.EVENT ? MessageKind.EVENT : MessageKind.COMMAND);
+    }
+
+    /**
+     * For a transactional outbox (courier-jdbc): makes the wire form of an event or command without
+     * sending it, runs it through the outbound interceptors (they see {@link OutboundChain#outbox()}
+     * true and may add headers, e.g. a traceparent), checks it against the limits, and calls
+     * {@code store} with the final form — so what is stored carries what the interceptors added. Inside
+     * a handler the message is a child of the one being handled (its id derived, its correlation
+     * inherited). Everything runs on the calling thread; nothing is sent: store it, then hand it to
+     * {@link #sendPrepared} (typically from a relay).
+     *
+     * @param message the event or command
+     * @param headers extra headers by CloudEvents extension name (as for {@link #publish(Event, Map)})
+     * @param store   stores the prepared message (in your transaction) and returns what you need back
+     * @param <R>     what {@code store} returns
+     * @return what {@code store} returned
+     * @throws LimitExceededException when the message breaks a size limit; {@code store} is not called
+     * @throws CodecException         when the payload cannot be encoded
+     * @throws ConfigurationException when the type has no valid message name, or a header is invalid
+     * @throws PublishException       when an outbound interceptor did not pass the message on; {@code store} is not called
+     * @throws NullPointerException   when {@code message} or {@code store} is null
+     * @throws RuntimeException       whatever {@code store} threw (unchecked), unchanged
+     */
+    public <R> R prepareForOutbox(Object message, Map<String, String> headers,
+                                  java.util.function.Function<? super PreparedMessage, ? extends R> store) {
+        java.util.Objects.requireNonNull(message, "message");
+        java.util.Objects.requireNonNull(store, "store");
+        return core.prepareThrough(message, headers == null ? Map.of() : headers,
+                p -> store.apply(PreparedMessage.of(p.to(), p.headers(), p.body())));
+    }
+
+    /**
+     * Sends a message made by {@link #prepareForOutbox} (and stored) now, as it is: no interceptor
+     * runs again and the headers are not changed, so a message sent twice keeps its id and the
+     * receivers' deduplication makes its effect happen once. Never throws for runtime conditions: the
+     * future completes when the broker has the message, on a transport or Courier thread, and fails
+     * like {@link #publish(Event)}'s (closed or not started bus: {@link PublishException}).
+     *
+     * @param message the prepared message
+     * @return completes when the broker has the message
+     * @throws NullPointerException when {@code message} is null
+     */
+    public CompletableFuture<Void> sendPrepared(PreparedMessage message) {
+        java.util.Objects.requireNonNull(message, "message");
+        return core.sendPrepared(message.to(), message.headers(), message.body());
     }
 
     /**

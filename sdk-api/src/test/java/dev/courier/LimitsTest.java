@@ -101,7 +101,7 @@ class LimitsTest {
         LimitExceededException e = limitBroken(() -> pub.publish(new Noted("x"), Map.of("id", "i".repeat(65))));
         assertEquals(64, e.maxBytes(), "the transport's 64 bytes, not Courier's 200: " + e.getMessage());
         assertEquals("maxBodyBytes", limitBroken(() -> pub.publish(new Noted("b".repeat(64 * 1024)))).limit());
-        assertEquals(tight, ((dev.courier.internal.BusCore) pub.internals()).limits());
+        assertEquals(tight, pub.description().limits());
     }
 
     @Test

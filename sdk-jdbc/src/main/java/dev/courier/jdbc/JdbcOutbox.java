@@ -4,7 +4,7 @@ import dev.courier.Command;
 import dev.courier.ConfigurationException;
 import dev.courier.Event;
 import dev.courier.MessageBus;
-import dev.courier.internal.BusCore;
+import dev.courier.PreparedMessage;
 import dev.courier.spi.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -319,8 +319,8 @@ public final class JdbcOutbox {
         return dataSource;
     }
 
-    BusCore core() {
-        return (BusCore) bus.internals();
+    MessageBus bus() {
+        return bus;
     }
 
     Dialect dialect() {
@@ -340,9 +340,9 @@ public final class JdbcOutbox {
                     + " or unpaired surrogates, or null for no order, was " + StoredId.show(key));
         }
         // through the bus's outbound chain: what its interceptors add (a traceparent) is stored with the row
-        BusCore.Prepared p;
+        PreparedMessage p;
         try {
-            p = core().prepareThrough(message, headers, prepared -> {
+            p = bus.prepareForOutbox(message, headers, prepared -> {
                 try {
                     insert(c, key, prepared);
                 } catch (SQLException e) {
@@ -353,7 +353,7 @@ public final class JdbcOutbox {
         } catch (Sql e) {
             throw e.getCause();
         }
-        String id = p.headers().get(Headers.ID);
+        String id = p.id();
         if (log.isTraceEnabled()) {
             log.trace("outbox {}: wrote {} {} (key {})", table, p.type(), id, key);
         }
@@ -361,8 +361,8 @@ public final class JdbcOutbox {
     }
 
     /** Writes one prepared message as a row (and notifies), in the caller's connection. */
-    private void insert(Connection c, String key, BusCore.Prepared p) throws SQLException {
-        String id = p.headers().get(Headers.ID);
+    private void insert(Connection c, String key, PreparedMessage p) throws SQLException {
+        String id = p.id();
         if (!StoredId.isPlainText(id)) {
             throw new IllegalArgumentException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
                     + " which the outbox's message_id column cannot store");
