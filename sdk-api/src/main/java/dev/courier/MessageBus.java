@@ -1,12 +1,6 @@
 package dev.courier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.courier.internal.BusCore;
-import dev.courier.internal.BusResources;
-import dev.courier.internal.BusSettings;
-import dev.courier.internal.MessageType;
-import dev.courier.internal.NamingLint;
-import dev.courier.internal.Registry;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;

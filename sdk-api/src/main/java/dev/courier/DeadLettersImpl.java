@@ -1,0 +1,90 @@
+package dev.courier;
+
+import dev.courier.spi.Address;
+import dev.courier.spi.DeadLetterChannel;
+import dev.courier.spi.Headers;
+import dev.courier.spi.RawMessage;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Lists, replays and discards a service's dead letters through the transport's channel. Internal. */
+final class DeadLettersImpl implements DeadLetters {
+    /** How far replay and discard look for an id. */
+    static final int SCAN_LIMIT = 100_000;
+
+    private final BusCore core;
+    private final DeadLetterChannel channel;
+
+    DeadLettersImpl(BusCore core, DeadLetterChannel channel) {
+        this.core = core;
+        this.channel = channel;
+    }
+
+    @Override
+    public List<DeadLetter> list(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive, was " + max);
+        }
+        List<DeadLetter> out = new ArrayList<>();
+        for (RawMessage m : channel.browse(max)) {
+            out.add(toDeadLetter(m));
+        }
+        return out;
+    }
+
+    static DeadLetter toDeadLetter(RawMessage m) {
+        Map<String, String> h = m.headers();
+        int attempts;
+        try {
+            attempts = Integer.parseInt(h.getOrDefault(Headers.DL_ATTEMPTS, "0"));
+        } catch (NumberFormatException e) {
+            attempts = 0;
+        }
+        return new DeadLetter(h.get(Headers.ID), h.get(Headers.TYPE), h.get(Headers.DL_ERROR_TYPE),
+                h.get(Headers.DL_ERROR_MESSAGE), attempts, h.get(Headers.DL_ADDRESS), h, m.body());
+    }
+
+    @Override
+    public CompletableFuture<Void> replay(String messageId) {
+        RawMessage found = null;
+        for (RawMessage m : channel.browse(SCAN_LIMIT)) {
+            if (messageId.equals(m.headers().get(Headers.ID))) {
+                found = m;
+                break;
+            }
+        }
+        if (found == null) {
+            return CompletableFuture.failedFuture(new CourierException("no dead letter with id " + messageId
+                    + " in service '" + core.settings().service() + "'"));
+        }
+        Map<String, String> h = new HashMap<>(found.headers());
+        String address = h.get(Headers.DL_ADDRESS);
+        for (String k : new String[] {Headers.DL_ERROR_TYPE, Headers.DL_ERROR_MESSAGE, Headers.DL_STACK_TRACE,
+                Headers.DL_ATTEMPTS, Headers.DL_ADDRESS, Headers.DL_SERVICE, Headers.DL_FIRST_FAILURE, Headers.DL_LAST_FAILURE,
+                Headers.DL_TRUNCATED, Headers.DL_FAILURES, Headers.CLAIM_FAILURES}) {
+            h.remove(k);
+        }
+        h.remove(Headers.REPLY_TO);
+        h.remove(Headers.DEADLINE);
+        String service = core.settings().service();
+        Address to;
+        if (address != null && address.startsWith("command:")) {
+            to = Address.command(address.substring("command:".length()));
+        } else if (address != null && address.startsWith("event:")) {
+            to = Address.event(address.substring("event:".length()), service);
+        } else {
+            return CompletableFuture.failedFuture(new CourierException("dead letter " + messageId
+                    + " cannot be replayed: it did not come from an event or command address (" + address + ")"));
+        }
+        return core.send(to, h, found.body(), h.get(Headers.TYPE)).thenRun(() -> channel.remove(messageId));
+    }
+
+    @Override
+    public boolean discard(String messageId) {
+        return channel.remove(messageId);
+    }
+}
