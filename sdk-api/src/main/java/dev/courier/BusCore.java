@@ -133,7 +133,7 @@ final class BusCore {
 
     public synchronized void start() {
         if (closed) {
-            throw new IllegalStateException("bus '" + s.service() + "' is closed; build a new one");
+            throw new CourierException("bus '" + s.service() + "' is closed; build a new one");
         }
         if (started) {
             return;
@@ -162,16 +162,36 @@ final class BusCore {
 
     // ---- outgoing ---------------------------------------------------------------------------------
 
+    /**
+     * Publishes an event or sends a command; never throws but for a null argument: a message that
+     * cannot be made (no name, codec, headers, limits, an interceptor) fails the future. Inside a
+     * handler it is held back, and one that cannot be made also fails the handler attempt.
+     */
     public CompletableFuture<Void> publish(Object message, Map<String, String> userHeaders) {
+        java.util.Objects.requireNonNull(message, "message");
+        java.util.Objects.requireNonNull(userHeaders, "headers");
         HandlerContext ctx = HandlerContext.current();
-        if (ctx != null) {
-            return ctx.hold(message, userHeaders);
+        try {
+            if (ctx != null) {
+                return ctx.hold(message, userHeaders);
+            }
+            Prepared p = outgoing.makeUnchecked(message, Ids.random(), null, userHeaders);
+            return outbound(p, null, kindOf(p.to()), () -> {
+                outgoing.check(p.type(), p.headers(), p.body());
+                return send(p.to(), p.headers(), p.body(), p.type());
+            });
+        } catch (RuntimeException e) {
+            if (ctx != null) {
+                ctx.failAttempt(e);
+            }
+            return CompletableFuture.failedFuture(notSent(message.getClass().getName(), e));
         }
-        Prepared p = outgoing.makeUnchecked(message, Ids.random(), null, userHeaders);
-        return outbound(p, null, kindOf(p.to()), () -> {
-            outgoing.check(p.type(), p.headers(), p.body());
-            return send(p.to(), p.headers(), p.body(), p.type());
-        });
+    }
+
+    /** What a publish that could not be made fails with: Courier's own exception, or a PublishException around another. */
+    static CourierException notSent(String what, RuntimeException e) {
+        return e instanceof CourierException ce ? ce
+                : new PublishException(what + " was not sent: " + e, e);
     }
 
     /** Runs a message this bus made through the outbound chain; {@code end} checks and sends or holds it. */
@@ -248,10 +268,23 @@ final class BusCore {
 
     // ---- request/reply ------------------------------------------------------------------------------
 
+    /** Sends a request; never throws but for a null argument: what cannot be sent fails the future. */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout, HandlerContext parent) {
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("request timeout must be positive, was " + timeout);
+        java.util.Objects.requireNonNull(command, "command");
+        java.util.Objects.requireNonNull(replyType, "replyType");
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            return CompletableFuture.failedFuture(new PublishException("request " + command.getClass().getName()
+                    + " was not sent: its timeout must be positive, was " + timeout));
         }
+        try {
+            return requestNow(command, replyType, timeout, parent);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(notSent("request " + command.getClass().getName(), e));
+        }
+    }
+
+    private <R> CompletableFuture<R> requestNow(Command command, Class<R> replyType, Duration timeout, HandlerContext parent) {
         if (parent == null) {
             parent = HandlerContext.current();
         }
@@ -340,7 +373,7 @@ final class BusCore {
                 safe(sub::close);
             }
             cutOff = !Shutdown.drain(s.service(), inbounds, s.closeTimeout(), handlerThreads, log);
-            replies.failAll(new CourierException("bus '" + s.service() + "' closed before the reply arrived"));
+            replies.failAll(new ReplyLostException("bus '" + s.service() + "' closed before the reply arrived"));
         }
         safe(s.transport()::close);
         Shutdown.stop(owned, cutOff);

@@ -27,13 +27,25 @@ final class DeadLettersImpl implements DeadLetters {
     @Override
     public List<DeadLetter> list(int max) {
         if (max < 1) {
-            throw new IllegalArgumentException("max must be positive, was " + max);
+            throw new CourierException("max must be positive, was " + max);
         }
         List<DeadLetter> out = new ArrayList<>();
-        for (RawMessage m : channel.browse(max)) {
+        for (RawMessage m : browse(max)) {
             out.add(toDeadLetter(m));
         }
         return out;
+    }
+
+    /** The channel's dead letters; what the transport throws becomes a CourierException. */
+    private List<RawMessage> browse(int max) {
+        try {
+            return channel.browse(max);
+        } catch (CourierException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CourierException("could not list the dead letters of service '" + core.settings().service()
+                    + "': " + e.getMessage(), e);
+        }
     }
 
     static DeadLetter toDeadLetter(RawMessage m) {
@@ -50,8 +62,18 @@ final class DeadLettersImpl implements DeadLetters {
 
     @Override
     public CompletableFuture<Void> replay(String messageId) {
+        java.util.Objects.requireNonNull(messageId, "messageId");
+        try {
+            return replayNow(messageId);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e instanceof CourierException ? e
+                    : new CourierException("could not replay dead letter " + messageId + ": " + e.getMessage(), e));
+        }
+    }
+
+    private CompletableFuture<Void> replayNow(String messageId) {
         RawMessage found = null;
-        for (RawMessage m : channel.browse(SCAN_LIMIT)) {
+        for (RawMessage m : browse(SCAN_LIMIT)) {
             if (messageId.equals(m.headers().get(Headers.ID))) {
                 found = m;
                 break;
@@ -85,6 +107,12 @@ final class DeadLettersImpl implements DeadLetters {
 
     @Override
     public boolean discard(String messageId) {
-        return channel.remove(messageId);
+        try {
+            return channel.remove(messageId);
+        } catch (CourierException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CourierException("could not discard dead letter " + messageId + ": " + e.getMessage(), e);
+        }
     }
 }

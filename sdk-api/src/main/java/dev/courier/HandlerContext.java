@@ -22,6 +22,7 @@ final class HandlerContext implements MessageContext {
     private final int attempt;
     private final List<Held> held = new ArrayList<>(2);
     private int sequence;
+    private RuntimeException failed;
 
     HandlerContext(BusCore core, Envelope envelope, int attempt) {
         this.core = core;
@@ -104,6 +105,22 @@ final class HandlerContext implements MessageContext {
     @Override
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, this);
+    }
+
+    /**
+     * A message the handler published through the bus (not through this context) could not be made:
+     * its future failed, and the attempt fails with {@code e} when the handler returns, as it would
+     * have had the handler used {@link #publish(Event)}. The first such failure wins.
+     */
+    void failAttempt(RuntimeException e) {
+        if (failed == null) {
+            failed = e;
+        }
+    }
+
+    /** @return the failure recorded by {@link #failAttempt}, or null */
+    RuntimeException failed() {
+        return failed;
     }
 
     private CompletableFuture<Void> add(Held h) {

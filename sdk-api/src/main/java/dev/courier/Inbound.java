@@ -219,6 +219,10 @@ final class Inbound {
             core.handlerThreads().leave(slot);
             ctx.exit();
         }
+        if (ctx.failed() != null) { // the handler published through the bus a message that could not be made
+            BusCore.discard(ctx.held(), ctx.failed());
+            return CompletableFuture.failedFuture(ctx.failed());
+        }
         if (log.isTraceEnabled()) {
             log.trace("{} {} handled in {} us (attempt {})", env.type(), env.id(), (System.nanoTime() - t0) / 1000, attemptNo);
         }

@@ -50,7 +50,7 @@ final class InboundCall implements InboundChain {
     @Override
     public void proceed() throws Exception {
         if (proceeded) {
-            throw new IllegalStateException("proceed() was already called by inbound interceptor "
+            throw new CourierException("proceed() was already called by inbound interceptor "
                     + links[index].getClass().getName() + "; call it at most once");
         }
         proceeded = true;

@@ -61,6 +61,8 @@ public final class MessageBus implements AutoCloseable {
      * Connects the transport and starts the handlers' subscriptions, on the calling thread. Idempotent.
      *
      * @return this bus
+     * @throws TransportConnectException when the broker could not be reached within the start timeout
+     * @throws CourierException          when the bus was closed (build a new one) or a subscription failed
      */
     public MessageBus start() {
         core.start();
@@ -76,16 +78,23 @@ public final class MessageBus implements AutoCloseable {
      * confirm within the publish timeout, and with {@link PublishException} when the broker refused
      * the message or the bus is closed or not started.
      *
+     * <p>Never throws for a runtime condition: a message that cannot be made fails the future, which is
+     * then already failed when returned — {@link LimitExceededException} (a size limit; nothing is sent),
+     * {@link CodecException} (the payload cannot be encoded), {@link ConfigurationException} (the type
+     * has no valid {@link MessageName}, or is undeclared on a {@code strictProduces} bus),
+     * {@link PublishException} (an invalid header, an outbound interceptor that threw — its exception is
+     * the cause). Only a null argument throws. See docs/architecture.md, "Errors".
+     *
      * <p>Blocking: the message is checked and encoded on the calling thread, which may then wait for
      * room (back-pressure) — never longer than the publish timeout — but never for the confirm.
      *
      * <p>Inside a handler the event is held back until the handler succeeds (the future completes when
-     * it is confirmed after that; do not join it in the handler).
+     * it is confirmed after that; do not join it in the handler). One that cannot be made fails its
+     * future and the handler attempt too, as {@link MessageContext#publish(Event)} would.
      *
-     * @throws LimitExceededException when the message breaks a size limit (see {@link dev.courier.spi.Limits});
-     *                                nothing is sent
      * @param event the event
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code event} is null
      */
     public CompletableFuture<Void> publish(Event event) {
         return core.publish(event, Map.of());
@@ -95,13 +104,13 @@ public final class MessageBus implements AutoCloseable {
      * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
      * characters; values count towards the size limits in UTF-8 bytes). An {@code id} header sets
      * the message id yourself (for idempotent re-publishing). Completes, blocks and fails like
-     * {@link #publish(Event)}.
+     * {@link #publish(Event)}; an invalid or reserved header name, a null value or a blank id fails
+     * the future with {@link PublishException}.
      *
-     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
-     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      * @param event   the event
      * @param headers extra headers by CloudEvents extension name
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code event} or {@code headers} is null
      */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
@@ -110,11 +119,12 @@ public final class MessageBus implements AutoCloseable {
     /**
      * Sends a command to the one service that handles it. Completes, blocks and fails like
      * {@link #publish(Event)}, and also fails with {@link PublishException} when nobody can take the
-     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}).
+     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}):
+     * {@link UnroutableException}, a {@link PublishException}.
      *
-     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      * @param command the command
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code command} is null
      */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
@@ -123,13 +133,12 @@ public final class MessageBus implements AutoCloseable {
     /**
      * Sends a command with extra headers. An {@code id} header gives the command your own id (an
      * idempotency key): sending it again with the same id has its effect once. Completes, blocks and
-     * fails like {@link #send(Command)}.
+     * fails like {@link #send(Command)} and {@link #publish(Event, Map)}.
      *
-     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
-     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      * @param command the command
      * @param headers extra headers by CloudEvents extension name ({@code id}: your idempotency key)
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code command} or {@code headers} is null
      */
     public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
         return core.publish(command, headers);
@@ -140,15 +149,18 @@ public final class MessageBus implements AutoCloseable {
      * (never a handler thread, so it is safe to join inside a handler). Fails with
      * {@link RequestTimeoutException} after {@code timeout}, with {@link RemoteHandlerException} when
      * the remote handler dead-lettered it, with {@link ReplyLostException} when the reply can no
-     * longer arrive, and with {@link PublishException} when it could not be sent. The handler does
-     * not run once the timeout has passed. Blocks like {@link #publish(Event)}.
+     * longer arrive (also when the bus closes first) — these three are {@link RequestException}s — and
+     * with {@link PublishException} when it could not be sent (a timeout that is not positive, too).
+     * The handler does not run once the timeout has passed. Blocks like {@link #publish(Event)}, and
+     * like it never throws for a runtime condition: a request that cannot be made (limits, codec,
+     * name) fails the future, already failed when returned.
      *
-     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      * @param command   the request
      * @param replyType the type the reply is decoded to
      * @param timeout   how long to wait for the reply
      * @param <R>       the reply type
      * @return the typed reply
+     * @throws NullPointerException when an argument is null
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, null);

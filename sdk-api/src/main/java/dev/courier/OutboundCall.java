@@ -29,7 +29,7 @@ final class OutboundCall implements OutboundChain {
         if (index < links.length) {
             CompletableFuture<Void> f = links[index].intercept(this);
             if (f == null) {
-                throw new IllegalStateException("outbound interceptor " + links[index].getClass().getName()
+                throw new PublishException("outbound interceptor " + links[index].getClass().getName()
                         + " returned null instead of a future");
             }
             return f;
@@ -40,7 +40,7 @@ final class OutboundCall implements OutboundChain {
     @Override
     public CompletableFuture<Void> proceed() {
         if (proceeded) {
-            throw new IllegalStateException("proceed() was already called by outbound interceptor "
+            throw new PublishException("proceed() was already called by outbound interceptor "
                     + links[index].getClass().getName() + "; call it at most once");
         }
         proceeded = true;

@@ -23,7 +23,7 @@ final class OutboundHeaders extends AbstractMap<String, String> {
     public String put(String key, String value) {
         allowed(key);
         if (value == null) {
-            throw new IllegalArgumentException("header '" + key + "' must not be null");
+            throw new PublishException("header '" + key + "' must not be null");
         }
         return target.put(key, value);
     }
@@ -58,11 +58,11 @@ final class OutboundHeaders extends AbstractMap<String, String> {
 
     private static void allowed(String key) {
         if (!Headers.isValidName(key)) {
-            throw new IllegalArgumentException("header name '" + key + "' is not a valid CloudEvents attribute name:"
+            throw new PublishException("header name '" + key + "' is not a valid CloudEvents attribute name:"
                     + " use lower-case a-z and 0-9 only, at most 20 characters");
         }
         if (Headers.RESERVED.contains(key)) {
-            throw new IllegalArgumentException("header '" + key + "' is set by Courier and cannot be changed by an"
+            throw new PublishException("header '" + key + "' is set by Courier and cannot be changed by an"
                     + " interceptor");
         }
     }

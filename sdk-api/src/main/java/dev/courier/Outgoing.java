@@ -68,16 +68,14 @@ final class Outgoing {
     }
 
     MessageType typeOf(Object message) {
-        if (message == null) {
-            throw new IllegalArgumentException("message must not be null");
-        }
+        java.util.Objects.requireNonNull(message, "message");
         MessageType type = s.registry().resolve(message.getClass());
         if (!produces.contains(type.name()) && undeclaredWarned.add(type.name())) {
             String text = "service '" + s.service() + "' publishes " + type.name() + " (" + message.getClass().getName()
                     + ") without declaring it with produces(...); the contract will miss it";
             if (s.strictProduces()) {
                 undeclaredWarned.remove(type.name());
-                throw new CourierException(text);
+                throw new ConfigurationException(text + " (strictProduces)");
             }
             log.warn(text);
         }
@@ -91,7 +89,7 @@ final class Outgoing {
             String own = user.get(Headers.ID);
             if (own != null) {
                 if (own.isBlank()) {
-                    throw new IllegalArgumentException("an explicit message id must not be blank");
+                    throw new PublishException("an explicit message id must not be blank");
                 }
                 id = own; // its size is checked in bytes with the rest of the message (check)
             }
@@ -101,14 +99,14 @@ final class Outgoing {
                     continue;
                 }
                 if (!Headers.isValidName(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is not a valid CloudEvents attribute"
+                    throw new PublishException("header name '" + k + "' is not a valid CloudEvents attribute"
                             + " name: use lower-case a-z and 0-9 only, at most 20 characters");
                 }
                 if (Headers.RESERVED.contains(k)) {
-                    throw new IllegalArgumentException("header name '" + k + "' is reserved by Courier/CloudEvents");
+                    throw new PublishException("header name '" + k + "' is reserved by Courier/CloudEvents");
                 }
                 if (e.getValue() == null) {
-                    throw new IllegalArgumentException("header '" + k + "' has a null value");
+                    throw new PublishException("header '" + k + "' has a null value");
                 }
                 h.put(k, e.getValue());
             }

@@ -23,7 +23,7 @@ class SealedInternalsTest {
             "DeadLetters", "Envelope", "Event", "Handler", "Health", "InboundChain", "Interceptor",
             "LimitExceededException", "MessageBus", "MessageContext", "MessageKind", "MessageName",
             "NonRetryableException", "OutboundChain", "PreparedMessage", "PublishException", "PublishTimeoutException",
-            "RemoteHandlerException", "ReplyLostException", "RequestTimeoutException", "RetryPolicy",
+            "RemoteHandlerException", "ReplyLostException", "RequestException", "RequestTimeoutException", "RetryPolicy",
             "TransportConnectException", "UnroutableException");
 
     private final List<String> classes = PublicTypes.classNames(PublicTypes.codeSource(MessageBus.class));

@@ -63,7 +63,7 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
             problems.add("maxBodyBytes must be positive, was " + maxBodyBytes);
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid transport limits: " + String.join("; ", problems));
+            throw new dev.courier.ConfigurationException("invalid transport limits: " + String.join("; ", problems));
         }
     }
 

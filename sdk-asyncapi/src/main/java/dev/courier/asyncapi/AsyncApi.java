@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.courier.Command;
+import dev.courier.ConfigurationException;
 import dev.courier.MessageBus;
 import dev.courier.BusDescription;
 
@@ -100,7 +101,7 @@ public final class AsyncApi {
      * The reply's name is its {@code @MessageName}, or the request's name plus {@code .reply}, as on
      * the wire.
      *
-     * @throws IllegalArgumentException when the bus neither handles nor declares it produces {@code request}
+     * @throws ConfigurationException when the bus neither handles nor declares it produces {@code request}
      * @param <C> the request type
      * @param request the command answered with a reply
      * @param reply the reply's type
@@ -110,7 +111,7 @@ public final class AsyncApi {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(reply, "reply");
         if (bus.message(request).isEmpty()) {
-            throw new IllegalArgumentException(request.getName() + " is not a message of the service '"
+            throw new ConfigurationException(request.getName() + " is not a message of the service '"
                     + bus.service() + "': handle it with onCommand(...) or declare it with produces(...)");
         }
         replies.put(request, reply);
@@ -175,7 +176,7 @@ public final class AsyncApi {
 
     private static String requireText(String value, String what) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(what + " must not be blank");
+            throw new ConfigurationException(what + " must not be blank");
         }
         return value;
     }

@@ -278,7 +278,8 @@ final class RelayBatch {
         }
         String text = storable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
         int attempt = row.attempts + 1;
-        boolean hopeless = cause instanceof NonRetryableException;
+        boolean hopeless = cause instanceof NonRetryableException || cause instanceof dev.courier.LimitExceededException
+                || cause instanceof dev.courier.CodecException;
         if (hopeless || attempt >= config.maxAttempts) {
             try (PreparedStatement ps = c.prepareStatement(markGaveUp)) {
                 ps.setString(1, text);
