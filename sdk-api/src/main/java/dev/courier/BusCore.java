@@ -38,7 +38,7 @@ final class BusCore {
 
     public BusCore(BusSettings settings, Set<String> produces, List<ExecutorService> ownedExecutors) {
         this.s = settings;
-        this.produces = Set.copyOf(produces);
+        this.produces = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(produces)); // declaration order
         this.owned = List.copyOf(ownedExecutors);
         this.replyAddress = settings.service() + "." + settings.instanceId();
         this.replies = new Replies(this);

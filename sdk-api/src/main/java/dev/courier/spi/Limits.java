@@ -44,7 +44,7 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
      * @param maxHeadersBytes     all headers together, at least {@link #MIN_HEADERS_BYTES} and
      *                            {@code maxHeaderValueBytes}
      * @param maxBodyBytes        the body, at least 1
-     * @throws IllegalArgumentException naming every limit that is too small at once
+     * @throws dev.courier.ConfigurationException naming every limit that is too small at once
      */
     public Limits {
         List<String> problems = new ArrayList<>();
