@@ -35,14 +35,13 @@ public final class BusDescription {
         /**
          * @param name     the wire name; not null
          * @param javaType the payload type; not null
-         * @param kind     EVENT or COMMAND
+         * @param kind     EVENT or COMMAND; not null
+         * @throws NullPointerException when an argument is null
          */
         public Message {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(javaType, "javaType");
-            if (kind != MessageKind.EVENT && kind != MessageKind.COMMAND) {
-                throw new IllegalArgumentException("a message type is an EVENT or a COMMAND, was " + kind);
-            }
+            Objects.requireNonNull(kind, "kind");
         }
 
         /**
