@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.ConfigurationException;
@@ -45,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The client transport ({@code ws://host:port/} or {@code wss://}): a Courier service or tool
- * connected to a {@link WebSocketHub}. One WebSocket connection carries publishes (each confirmed by
+ * connected to a Courier WebSocket hub ({@code WebSocketHub}, module {@code courier-websocket-hub}). One WebSocket connection carries publishes (each confirmed by
  * the hub), subscriptions and their deliveries, and acks.
  *
  * <p>The connection comes back by itself: after a drop it reconnects with backoff, subscribes again
@@ -101,15 +102,15 @@ public final class WebSocketTransport implements Transport {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Duration publishTimeout = Duration.ofSeconds(10);
-    private volatile int hubMaxMessageBytes = WebSocketHub.DEFAULT_MAX_MESSAGE_BYTES;
-    private volatile int hubMaxAttributeBytes = WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES;
+    private volatile int hubMaxMessageBytes = Frames.DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int hubMaxAttributeBytes = Frames.DEFAULT_MAX_ATTRIBUTE_BYTES;
     private volatile String source = "/courier/client";
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
     private final Backoff backoff;
     /** Tests: told every reconnect delay the client chose, before it waits. */
     private final java.util.function.LongConsumer reconnectScheduled;
-    private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
+    private volatile double hubRate = Frames.DEFAULT_MESSAGES_PER_SECOND;
     /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -274,14 +275,14 @@ public final class WebSocketTransport implements Transport {
             String seqText = f.attr(Frames.SEQ);
             switch (f.type()) {
                 case Frames.WELCOME:
-                    onWelcome(c, f.control);
+                    onWelcome(c, f.control());
                     return;
                 case Frames.CONFIRM:
-                    settle(seqText, f.control, null);
+                    settle(seqText, f.control(), null);
                     return;
                 case Frames.ERROR: {
-                    String code = Frames.text(f.control, "code");
-                    String message = Frames.text(f.control, "message");
+                    String code = Frames.text(f.control(), "code");
+                    String message = Frames.text(f.control(), "message");
                     if ("rate_limited".equals(code) && seqText != null && seqText.startsWith("p")) {
                         rateLimited(seqText);
                         return;
@@ -310,7 +311,7 @@ public final class WebSocketTransport implements Transport {
             }
             return;
         }
-        ClientDelivery d = new ClientDelivery(this, c, s.address, s.group, tag, Map.copyOf(f.headers), f.body,
+        ClientDelivery d = new ClientDelivery(this, c, s.address, s.group, tag, Map.copyOf(f.headers()), f.body(),
                 "true".equals(f.attr(Frames.REDELIVERED)));
         try {
             s.callback.onDelivery(d);
@@ -942,7 +943,7 @@ public final class WebSocketTransport implements Transport {
             if (!problems.isEmpty()) {
                 throw new ConfigurationException(problems);
             }
-            String t = token != null ? token : HubServer.queryParameter(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery(), "token");
+            String t = token != null ? token : Frames.queryParameter(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery(), "token");
             URI clean = URI.create(uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getRawAuthority()
                     + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()));
             return new WebSocketTransport(this, clean, t);
