@@ -105,6 +105,10 @@ public final class WebSocketTransport implements Transport {
     private volatile int hubMaxMessageBytes = Frames.DEFAULT_MAX_MESSAGE_BYTES;
     private volatile int hubMaxAttributeBytes = Frames.DEFAULT_MAX_ATTRIBUTE_BYTES;
     private volatile String source = "/courier/client";
+    /** What the hub's backbone can do, as its welcome says; none until a welcome names them (issue 13). */
+    private volatile Set<Capability> hubCapabilities = Set.of();
+    /** What the hub's backbone can carry, as its welcome says; null when it did not say. */
+    private volatile Limits backboneLimits;
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
     private final Backoff backoff;
@@ -278,7 +282,7 @@ public final class WebSocketTransport implements Transport {
                     onWelcome(c, f.control());
                     return;
                 case Frames.CONFIRM:
-                    settle(seqText, f.control(), null);
+                    settle(seqText, f.control(), null, null);
                     return;
                 case Frames.ERROR: {
                     String code = Frames.text(f.control(), "code");
@@ -290,7 +294,7 @@ public final class WebSocketTransport implements Transport {
                     if (seqText == null) {
                         log.warn("hub {} reports {}: {}", describe(), code, message);
                     } else {
-                        settle(seqText, null, code + ": " + message);
+                        settle(seqText, null, code, message);
                     }
                     return;
                 }
@@ -328,6 +332,8 @@ public final class WebSocketTransport implements Transport {
         hubMaxMessageBytes = data.path("maxMessageBytes").asInt(hubMaxMessageBytes);
         hubRate = data.path("messagesPerSecond").asDouble(hubRate);
         hubMaxAttributeBytes = data.path("maxAttributeBytes").asInt(hubMaxAttributeBytes);
+        hubCapabilities = capabilitiesOf(data.get("capabilities"));
+        backboneLimits = limitsOf(data.get("limits"));
         connected = true;
         backoff.connected();
         if (started) {
@@ -347,6 +353,36 @@ public final class WebSocketTransport implements Transport {
             c.sendText(p.text);
         }
         welcome.complete(null);
+    }
+
+    /** The welcome's {@code capabilities}: the names this client knows; none when the hub did not say (an old hub). */
+    private static Set<Capability> capabilitiesOf(JsonNode names) {
+        EnumSet<Capability> out = EnumSet.noneOf(Capability.class);
+        if (names != null && names.isArray()) {
+            for (JsonNode n : names) {
+                for (Capability c : Capability.values()) {
+                    if (c.name().equals(n.asText())) {
+                        out.add(c);
+                    }
+                }
+            }
+        }
+        return java.util.Collections.unmodifiableSet(out);
+    }
+
+    /** The welcome's {@code limits} (the hub's backbone's), or null when absent or not valid limits. */
+    private static Limits limitsOf(JsonNode l) {
+        if (l == null || !l.isObject()) {
+            return null;
+        }
+        try {
+            return new Limits(l.path("maxAttributeBytes").asInt(Integer.MAX_VALUE),
+                    l.path("maxHeaderValueBytes").asInt(Integer.MAX_VALUE), l.path("maxHeadersBytes").asInt(Integer.MAX_VALUE),
+                    l.path("maxBodyBytes").asInt(Integer.MAX_VALUE));
+        } catch (IllegalArgumentException e) {
+            log.warn("hub sent limits below Courier's minimums ({}); ignored", e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -401,7 +437,9 @@ public final class WebSocketTransport implements Transport {
         }
     }
 
-    private void settle(String seqText, JsonNode ok, String error) {
+    /** Completes the publish or request {@code seqText}: with {@code ok}, or failed with the hub's error {@code code}. */
+    private void settle(String seqText, JsonNode ok, String code, String message) {
+        String error = code == null ? null : code + ": " + message;
         if (seqText == null || seqText.isEmpty()) {
             return;
         }
@@ -421,7 +459,9 @@ public final class WebSocketTransport implements Transport {
                     if (error == null) {
                         p.future.complete(null);
                     } else {
-                        p.future.completeExceptionally(new PublishException("hub refused the message: " + error));
+                        p.future.completeExceptionally("unroutable".equals(code)
+                                ? new dev.courier.UnroutableException("hub refused the message: " + error)
+                                : new PublishException("hub refused the message: " + error));
                     }
                 });
             }
@@ -638,15 +678,18 @@ public final class WebSocketTransport implements Transport {
      * {@code maxMessageBytes} (default 1 MiB + 64 KiB) less 8 KiB for the envelope — a JSON body
      * travels as it is. A body that is not one JSON value travels in base64 (4/3 of its size): the
      * exact frame is measured again before each send, and a publish over the hub's frame size fails
-     * then, naming the limit.
+     * then, naming the limit. Each limit is at most the hub's backbone's, when the welcome states them
+     * ({@code limits}).
      */
     @Override
     public Limits limits() {
         int frame = hubMaxMessageBytes;
         int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
         int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hubMaxAttributeBytes, headers));
-        return new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
+        Limits own = new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
                 Math.max(1, frame - 8 * 1024));
+        Limits backbone = backboneLimits;
+        return backbone == null ? own : own.min(backbone);
     }
 
     @Override
@@ -654,9 +697,15 @@ public final class WebSocketTransport implements Transport {
         return connected && !closed;
     }
 
+    /**
+     * What the hub's backbone can do, as the hub's welcome says ({@code capabilities}; the client itself
+     * supports every capability, so this is the intersection). Learnt at {@link #start}; a reconnect to a
+     * hub that says otherwise changes it. A hub that does not say (one from before this field) gets the
+     * conservative default: no capability.
+     */
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.allOf(Capability.class);
+        return hubCapabilities;
     }
 
     @Override

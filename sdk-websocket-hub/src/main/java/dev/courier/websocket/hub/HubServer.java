@@ -46,6 +46,9 @@ final class HubServer extends WebSocketServer {
     /** Message id → the principal whose connections sent it (counted per connection). */
     private final Map<String, ReplyOwner> claimedIds = new java.util.HashMap<>();
     private volatile Set<String> ownOrigins = Set.of();
+    /** What the backbone can do, as the hub offers it to clients; known once the backbone started. */
+    private volatile Set<dev.courier.spi.Capability> capabilities = Set.of();
+    private volatile dev.courier.spi.Limits backboneLimits = dev.courier.spi.Limits.DEFAULTS;
 
     /** Why a handshake was refused, kept on the connection until it is closed. */
     private static final class Refusal {
@@ -78,6 +81,28 @@ final class HubServer extends WebSocketServer {
         setConnectionLostTimeout((int) Math.max(1, s.idleTimeout.toSeconds()));
         setWebSocketFactory(new HubSocketFactory(s.sslContext, timer, WebSocketHub.millis(s.handshakeTimeout),
                 s.maxHandshakeBytes));
+    }
+
+    /**
+     * Records what the (started) backbone can do and carry, for every welcome: its capabilities, less
+     * {@code LARGE_MESSAGES} when this hub's own message limit is under 1 MiB of body plus 8 KiB of envelope.
+     */
+    void backboneStarted() {
+        java.util.EnumSet<dev.courier.spi.Capability> c = java.util.EnumSet.noneOf(dev.courier.spi.Capability.class);
+        c.addAll(backbone.capabilities());
+        if (s.maxMessageBytes < 1024 * 1024 + 8 * 1024) {
+            c.remove(dev.courier.spi.Capability.LARGE_MESSAGES);
+        }
+        capabilities = java.util.Collections.unmodifiableSet(c);
+        backboneLimits = backbone.limits();
+    }
+
+    Set<dev.courier.spi.Capability> capabilities() {
+        return capabilities;
+    }
+
+    dev.courier.spi.Limits backboneLimits() {
+        return backboneLimits;
     }
 
     void ownOrigins(Set<String> origins) {

@@ -155,6 +155,15 @@ final class HubSession {
         d.put("maxAttributeBytes", hub.s.maxAttributeBytes);
         d.put("messagesPerSecond", hub.s.messagesPerSecond);
         d.put("burst", hub.s.burst);
+        // what the backbone can do and carry (issue 13): the client reports no more than this
+        ArrayNode capabilities = d.putArray("capabilities");
+        hub.capabilities().forEach(c -> capabilities.add(c.name()));
+        dev.courier.spi.Limits l = hub.backboneLimits();
+        ObjectNode limits = d.putObject("limits");
+        limits.put("maxAttributeBytes", l.maxAttributeBytes());
+        limits.put("maxHeaderValueBytes", l.maxHeaderValueBytes());
+        limits.put("maxHeadersBytes", l.maxHeadersBytes());
+        limits.put("maxBodyBytes", l.maxBodyBytes());
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
         log.debug("hub {}: {} connected from {}", hub.s.hubId, principal, conn.getRemoteSocketAddress());
     }

@@ -154,6 +154,7 @@ public final class WebSocketHub implements AutoCloseable {
         // standalone: publishes never wait for room; a full queue refuses at once with a clear error
         Duration wait = s.backbone != null ? s.backbonePublishTimeout : Duration.ZERO;
         backbone.start(new TransportContext("courierhub", s.hubId, wait));
+        server.backboneStarted();
         if (http != null) {
             http.start();
             server.ownOrigins(http.origins());
