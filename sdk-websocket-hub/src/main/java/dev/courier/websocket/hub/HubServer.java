@@ -48,7 +48,8 @@ final class HubServer extends WebSocketServer {
     private volatile Set<String> ownOrigins = Set.of();
     /** What the backbone can do, as the hub offers it to clients; known once the backbone started. */
     private volatile Set<dev.courier.spi.Capability> capabilities = Set.of();
-    private volatile dev.courier.spi.Limits backboneLimits = dev.courier.spi.Limits.DEFAULTS;
+    /** A bridged backbone's limits; null standalone (the hub's own in-memory broker carries what the hub takes). */
+    private volatile dev.courier.spi.Limits backboneLimits;
 
     /** Why a handshake was refused, kept on the connection until it is closed. */
     private static final class Refusal {
@@ -85,7 +86,8 @@ final class HubServer extends WebSocketServer {
 
     /**
      * Records what the (started) backbone can do and carry, for every welcome: its capabilities, less
-     * {@code LARGE_MESSAGES} when this hub's own message limit is under 1 MiB of body plus 8 KiB of envelope.
+     * {@code LARGE_MESSAGES} when this hub's own message limit is under 1 MiB of body plus 8 KiB of envelope;
+     * a bridged backbone's limits (standalone, the in-memory broker carries whatever the hub accepts).
      */
     void backboneStarted() {
         java.util.EnumSet<dev.courier.spi.Capability> c = java.util.EnumSet.noneOf(dev.courier.spi.Capability.class);
@@ -94,7 +96,7 @@ final class HubServer extends WebSocketServer {
             c.remove(dev.courier.spi.Capability.LARGE_MESSAGES);
         }
         capabilities = java.util.Collections.unmodifiableSet(c);
-        backboneLimits = backbone.limits();
+        backboneLimits = s.backbone != null ? backbone.limits() : null;
     }
 
     Set<dev.courier.spi.Capability> capabilities() {

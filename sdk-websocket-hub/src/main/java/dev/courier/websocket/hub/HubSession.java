@@ -159,11 +159,13 @@ final class HubSession {
         ArrayNode capabilities = d.putArray("capabilities");
         hub.capabilities().forEach(c -> capabilities.add(c.name()));
         dev.courier.spi.Limits l = hub.backboneLimits();
-        ObjectNode limits = d.putObject("limits");
-        limits.put("maxAttributeBytes", l.maxAttributeBytes());
-        limits.put("maxHeaderValueBytes", l.maxHeaderValueBytes());
-        limits.put("maxHeadersBytes", l.maxHeadersBytes());
-        limits.put("maxBodyBytes", l.maxBodyBytes());
+        if (l != null) {
+            ObjectNode limits = d.putObject("limits");
+            limits.put("maxAttributeBytes", l.maxAttributeBytes());
+            limits.put("maxHeaderValueBytes", l.maxHeaderValueBytes());
+            limits.put("maxHeadersBytes", l.maxHeadersBytes());
+            limits.put("maxBodyBytes", l.maxBodyBytes());
+        }
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
         log.debug("hub {}: {} connected from {}", hub.s.hubId, principal, conn.getRemoteSocketAddress());
     }
