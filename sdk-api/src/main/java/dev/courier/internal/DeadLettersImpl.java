@@ -17,14 +17,25 @@ import java.util.concurrent.CompletableFuture;
 /** Lists, replays and discards a service's dead letters through the transport's channel. Internal. */
 final class DeadLettersImpl implements DeadLetters {
     /** How far replay and discard look for an id. */
-    static final int SCAN_LIMIT = 100_000;
 
     private final BusCore core;
     private final DeadLetterChannel channel;
 
     DeadLettersImpl(BusCore core, DeadLetterChannel channel) {
         this.core = core;
-        this.channel = channel;
+        this.channel = channel != null ? channel : new DeadLetterChannel() {
+            @Override
+            public List<dev.courier.spi.RawMessage> browse(int max) {
+                throw new CourierException("the transport " + core.settings().transport().describe()
+                        + " cannot read dead letters back (it lacks the DeadLetterBrowsing ability); they are"
+                        + " written to it, read them with the broker's own tools");
+            }
+
+            @Override
+            public boolean remove(String messageId) {
+                return false;
+            }
+        };
     }
 
     @Override
@@ -53,13 +64,7 @@ final class DeadLettersImpl implements DeadLetters {
 
     @Override
     public CompletableFuture<Void> replay(String messageId) {
-        RawMessage found = null;
-        for (RawMessage m : channel.browse(SCAN_LIMIT)) {
-            if (messageId.equals(m.headers().get(Headers.ID))) {
-                found = m;
-                break;
-            }
-        }
+        RawMessage found = channel.get(messageId).orElse(null);
         if (found == null) {
             return CompletableFuture.failedFuture(new CourierException("no dead letter with id " + messageId
                     + " in service '" + core.settings().service() + "'"));
@@ -74,11 +79,17 @@ final class DeadLettersImpl implements DeadLetters {
         h.remove(Headers.REPLY_TO);
         h.remove(Headers.DEADLINE);
         String service = core.settings().service();
+        Address from;
+        try {
+            from = Address.parse(address);
+        } catch (CourierException e) {
+            from = null;
+        }
         Address to;
-        if (address != null && address.startsWith("command:")) {
-            to = Address.command(address.substring("command:".length()));
-        } else if (address != null && address.startsWith("event:")) {
-            to = Address.event(address.substring("event:".length()), service);
+        if (from != null && from.kind() == Address.Kind.COMMAND) {
+            to = from.withoutGroup();
+        } else if (from != null && from.kind() == Address.Kind.EVENT) {
+            to = Address.event(from.name(), service);
         } else {
             return CompletableFuture.failedFuture(new CourierException("dead letter " + messageId
                     + " cannot be replayed: it did not come from an event or command address (" + address + ")"));
