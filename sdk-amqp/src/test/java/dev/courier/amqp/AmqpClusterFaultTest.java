@@ -55,6 +55,8 @@ class AmqpClusterFaultTest {
     private static final int RATE = Integer.getInteger("courier.amqp.clusterRate", 200);
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration PAUSE = Duration.ofSeconds(12);
+    /** The longest failover accepted (measured: 0.5 s for a crash or a restart, the pause's length for a pause). */
+    private static final Duration MAX_FAILOVER = Duration.ofSeconds(45);
     private static final String RUN = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static RabbitCluster cluster;
@@ -93,14 +95,16 @@ class AmqpClusterFaultTest {
      * The same SIGKILL with the publisher connected to the leader too, so that it must reconnect and publish on a new
      * channel to a surviving node while RabbitMQ still records the dead node as the queue's leader.
      *
-     * <p>Fails on RabbitMQ 3.10.8 (measured twice, see docs/transport-amqp.md "Running on a cluster"): the new
+     * <p>Fails on RabbitMQ 3.10.8 (3 runs of 3, see docs/transport-amqp.md "Known problem"): the new
      * channel's first publish to the quorum queue asks the recorded (dead) leader for its machine version
      * ({@code rabbit_fifo_client:enqueue/3}, an {@code rpc:call} without timeout); the broker then either nacks every
      * publish on that channel for good ({@code {badrpc, nodedown}} → {@code reject_publish}) or blocks the channel,
      * which puts the whole connection in flow: {@code basicPublish} blocks the caller of {@code MessageBus.publish}.
      * Fixed in RabbitMQ by rabbitmq-server#9221 / #9241 (3.11.x, 3.12.x). Courier keeps publishing on that channel:
      * a nacked or unconfirmed publish fails its future, the application publishes again, on the same poisoned
-     * channel, and the stream never resumes (90 s, then the test gives up).
+     * channel, and the stream never resumes (90 s, then the test gives up; last run: 893 confirmed before the kill,
+     * then 69,655 nacks in 90 s, the publishing connection in flow, no confirm). Run it despite the annotation with
+     * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
      */
     @Test
     @org.junit.jupiter.api.Disabled("transport defect on RabbitMQ 3.10 (reported to the AMQP owner): after the leader"
@@ -312,7 +316,8 @@ class AmqpClusterFaultTest {
             System.out.println(line);
             record(line);
             assertEquals(0, lost, line);
-            assertTrue(confirmGap.maxMillis() > 0 && deliveryGap.maxMillis() > 0, line);
+            assertTrue(confirmGap.maxMillis() < MAX_FAILOVER.toMillis() && deliveryGap.maxMillis() < MAX_FAILOVER.toMillis(),
+                    "failover over " + MAX_FAILOVER + ": " + line);
         }
 
         private String accounting() {
