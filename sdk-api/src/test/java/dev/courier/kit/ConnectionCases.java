@@ -163,7 +163,13 @@ public interface ConnectionCases extends KitHarness {
                     + LATE_START_TIMEOUT + ": " + failure(started, Duration.ZERO));
         }
         fault.accept();
-        join(started, LATE_START_TIMEOUT.plus(SLACK));
+        Await.until(LATE_START_TIMEOUT.plus(SLACK), started::isDone, () -> "start did not return within its start"
+                + " timeout of " + LATE_START_TIMEOUT + " although the broker accepts again (" + fault + ")");
+        if (started.isCompletedExceptionally()) {
+            fail("start failed although the broker accepted within its start timeout of " + LATE_START_TIMEOUT + " —"
+                    + " it must keep trying, with its backoff, for TransportContext.startTimeout(), not give up after"
+                    + " a refused attempt: " + failure(started, Duration.ZERO));
+        }
         Received got = new Received(Delivery::ack);
         t.subscribe(PINGED, "late", 4, got);
         String id = publishPinged(t, 1, patience());
