@@ -88,8 +88,51 @@ public record Address(Kind kind, String name, String group) {
         return group == null ? this : new Address(kind, name, null);
     }
 
+    /**
+     * Parses the form {@link #toString()} gives: {@code event:<name>[@<group>]}, {@code command:<name>},
+     * {@code reply:<address>} or {@code dead_letter:<service>}. The one parser of addresses written as
+     * text (dead-letter headers, the WebSocket hub's frames, tools).
+     *
+     * @param text the address as text; null is invalid
+     * @return the address
+     * @throws dev.courier.CourierException naming the accepted forms when {@code text} is none of them
+     */
+    public static Address parse(String text) {
+        Address a = text == null ? null : tryParse(text);
+        if (a == null) {
+            throw new dev.courier.CourierException("'" + text + "' is not an address: expected event:<name>[@<group>],"
+                    + " command:<name>, reply:<address> or dead_letter:<service>");
+        }
+        return a;
+    }
+
+    private static Address tryParse(String text) {
+        int colon = text.indexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            return null;
+        }
+        String rest = text.substring(colon + 1);
+        switch (text.substring(0, colon)) {
+            case "event": {
+                int at = rest.lastIndexOf('@');
+                if (at == 0 || at == rest.length() - 1) {
+                    return null;
+                }
+                return at > 0 ? event(rest.substring(0, at), rest.substring(at + 1)) : event(rest);
+            }
+            case "command":
+                return command(rest);
+            case "reply":
+                return reply(rest);
+            case "dead_letter":
+                return deadLetter(rest);
+            default:
+                return null;
+        }
+    }
+
     @Override
     public String toString() {
-        return kind.name().toLowerCase() + ":" + name + (group == null ? "" : "@" + group);
+        return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + name + (group == null ? "" : "@" + group);
     }
 }

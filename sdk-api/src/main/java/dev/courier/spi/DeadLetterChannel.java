@@ -22,4 +22,23 @@ public interface DeadLetterChannel {
      * @return true when it was there and is now removed, false when absent
      */
     boolean remove(String messageId);
+
+    /**
+     * The dead letter with this message id, if there is one. A transport with an index overrides this;
+     * the default browses up to {@link #LOOKUP_SCAN_LIMIT} dead letters. Blocks the caller.
+     *
+     * @param messageId the message id ({@code id} header)
+     * @return the dead letter, or empty
+     */
+    default java.util.Optional<RawMessage> get(String messageId) {
+        for (RawMessage m : browse(LOOKUP_SCAN_LIMIT)) {
+            if (messageId.equals(m.headers().get(Headers.ID))) {
+                return java.util.Optional.of(m);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** How many dead letters the default {@link #get} looks through: 100,000. */
+    int LOOKUP_SCAN_LIMIT = 100_000;
 }

@@ -211,7 +211,7 @@ final class HubSession {
         Address address = parseAddress(to);
         if (address == null) {
             error(seq, "malformed", "courierwsto must be event:<name>[@<service>], command:<name>, reply:<address>"
-                    + " or deadletter:<service>, was '" + to + "'");
+                    + " or dead_letter:<service>, was '" + to + "'");
             return;
         }
         for (String attribute : dev.courier.spi.Limits.ATTRIBUTES) {
@@ -427,7 +427,8 @@ final class HubSession {
             }
             h.fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
             long delay = Math.max(0, d.path("delayMs").asLong(0));
-            delivery.redeliverLater(headers, Duration.ofMillis(delay)).whenComplete((x, e) -> {
+            dev.courier.spi.support.Redeliveries.later(delivery, headers, Duration.ofMillis(delay), hub.backbone, hub.timer())
+                    .whenComplete((x, e) -> {
                 if (e == null) {
                     confirm(seq, null);
                     return;
@@ -465,14 +466,14 @@ final class HubSession {
         }
         if (type.equals(Frames.DL_REMOVE)) {
             String messageId = Frames.text(d, "id");
-            boolean removed = messageId != null && hub.backbone.deadLetters(service).remove(messageId);
+            boolean removed = messageId != null && hub.deadLetterChannel(service).remove(messageId);
             ObjectNode r = Frames.data();
             r.put("removed", removed);
             confirm(seq, r);
             return;
         }
         int max = Math.max(1, Math.min(1000, d.path("max").asInt(100)));
-        List<RawMessage> list = hub.backbone.deadLetters(service).browse(max);
+        List<RawMessage> list = hub.deadLetterChannel(service).browse(max);
         ObjectNode r = Frames.data();
         ArrayNode arr = r.putArray("messages");
         for (RawMessage m : list) {
@@ -653,31 +654,12 @@ final class HubSession {
         }
     }
 
-    /** Parses {@code kind:name[@group]} (the form of {@link Address#toString()}); null when invalid. */
+    /** {@link Address#parse}, or null when invalid. */
     static Address parseAddress(String text) {
-        int colon = text.indexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
+        try {
+            return Address.parse(text);
+        } catch (dev.courier.CourierException e) {
             return null;
-        }
-        String kind = text.substring(0, colon);
-        String rest = text.substring(colon + 1);
-        switch (kind) {
-            case "event": {
-                int at = rest.lastIndexOf('@');
-                if (at == 0 || at == rest.length() - 1) {
-                    return null;
-                }
-                return at > 0 ? Address.event(rest.substring(0, at), rest.substring(at + 1)) : Address.event(rest);
-            }
-            case "command":
-                return Address.command(rest);
-            case "reply":
-                return Address.reply(rest);
-            case "deadletter":
-            case "dead_letter":
-                return Address.deadLetter(rest);
-            default:
-                return null;
         }
     }
 }
