@@ -23,6 +23,8 @@ final class AmqpConnections {
     static final int BROKER_MAX_MESSAGE_SIZE = 512 * 1024 * 1024;
     /** Longest wait for RabbitMQ's reply to any channel round trip (declare, consume, cancel, close). */
     static final Duration CHANNEL_RPC_TIMEOUT = Duration.ofSeconds(30);
+    /** Longest wait for RabbitMQ's side of the AMQP handshake (connection.start to connection.open-ok). */
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
     private AmqpConnections() {
     }
@@ -41,6 +43,9 @@ final class AmqpConnections {
         f.setTopologyRecoveryEnabled(false);
         f.setRequestedHeartbeat((int) Math.max(1, cfg.heartbeat().toSeconds()));
         f.setConnectionTimeout(10_000);
+        // a node that is paused (or cut off) still accepts TCP but never answers the AMQP handshake: give
+        // up on it after a few seconds and try the next address, rather than after amqp-client's 10 s
+        f.setHandshakeTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
         f.setChannelRpcTimeout((int) CHANNEL_RPC_TIMEOUT.toMillis()); // amqp-client's default is 10 minutes
         // amqp-client closes the whole connection on a body over this cap; the FrameGuard enforces
         // maxMessageSize per message instead, so the cap is RabbitMQ's own ceiling (max_message_size <= 512 MiB)

@@ -8,7 +8,11 @@ import dev.courier.UnroutableException;
 import dev.courier.spi.support.ConfirmTracker;
 import dev.courier.spi.support.ConfirmTracker.Pending;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One confirm-mode publishing channel and what RabbitMQ says on it: acks and nacks (single or
@@ -16,13 +20,31 @@ import java.util.Objects;
  * key is the channel's generation and its publish sequence number ({@link #key}), so a late confirm
  * of a replaced channel matches nothing, and a multiple ack never reaches a newer channel's publishes. A
  * returned message is noted on its publish ({@link Pending#note}) and fails with
- * {@link UnroutableException} when its confirm comes (RabbitMQ sends the return first). Internal.
+ * {@link UnroutableException} when its confirm comes (RabbitMQ sends the return first).
+ *
+ * <p>It also judges whether the channel still works: {@link #NACKS_BEFORE_DISTRUST} nacks in a row
+ * without an ack make it {@linkplain #distrust untrusted} (RabbitMQ 3.10 leaves a channel that published
+ * to a quorum queue whose leader node had just crashed nacking every publish for good), and the
+ * {@link Publisher} distrusts it when no confirm came for a long time while publishes waited. A nack on
+ * an untrusted channel does not fail its publish: it is parked and sent again, same id, on the next
+ * channel. Internal.
  */
 final class ConfirmChannel {
     /** Bits of a key that hold the sequence number; the generation is above them. */
     private static final int SEQ_BITS = 40;
     /** The largest sequence number a channel uses before it would reach into the next generation. */
     static final long MAX_SEQ = (1L << SEQ_BITS) - 1;
+    /** Nacks in a row, without an ack between them, after which the channel is not trusted any more. */
+    static final int NACKS_BEFORE_DISTRUST = 10;
+
+    /** Told once when the channel is found not to work any more. */
+    interface Distrust {
+        /**
+         * @param cs  the channel, already marked untrusted
+         * @param why what was seen, for the log
+         */
+        void distrusted(ConfirmChannel cs, String why);
+    }
 
     /** A message as sent: all a resend needs, and its confirm key on the current channel. */
     static final class Outgoing {
@@ -32,15 +54,21 @@ final class ConfirmChannel {
         final AMQP.BasicProperties props;
         final byte[] body;
         final String messageId;
+        /** The publish's place in the order of publish calls: what was parked is sent again in this order. */
+        final long order;
         volatile long key;
+        /** When it was last written ({@link System#nanoTime()}). */
+        volatile long sentNanos;
 
-        Outgoing(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
+        Outgoing(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body,
+                 long order) {
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.mandatory = mandatory;
             this.props = props;
             this.body = body;
             this.messageId = Wire.idOf(props);
+            this.order = order;
         }
     }
 
@@ -49,13 +77,48 @@ final class ConfirmChannel {
     private final ConfirmTracker<Outgoing> tracker;
     /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
     volatile boolean outOfStep;
+    private final Distrust onDistrust;
+    private final AtomicBoolean distrusted = new AtomicBoolean();
+    private final AtomicInteger nacksInARow = new AtomicInteger();
+    /** When RabbitMQ last confirmed (ack or nack) anything on this channel, or it was opened. */
+    private volatile long lastConfirmNanos = System.nanoTime();
 
-    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker) {
+    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker, Distrust onDistrust) {
         this.ch = ch;
         this.generation = generation;
         this.tracker = tracker;
+        this.onDistrust = onDistrust;
         ch.addConfirmListener(this::ack, this::nack);
         ch.addReturnListener(this::returned);
+    }
+
+    /** @return when RabbitMQ last confirmed anything here (or the channel opened, or {@link #heard} was called) */
+    long lastConfirmNanos() {
+        return lastConfirmNanos;
+    }
+
+    /** Counts as a sign of life: a quiet time before {@code now} is not held against the channel. */
+    void heard(long now) {
+        lastConfirmNanos = now;
+    }
+
+    /** @return whether the channel was found not to work any more */
+    boolean isDistrusted() {
+        return distrusted.get();
+    }
+
+    /**
+     * Marks the channel untrusted (once) and tells the publisher, which replaces it.
+     *
+     * @param why what was seen
+     * @return true for the call that marked it
+     */
+    boolean distrust(String why) {
+        if (!distrusted.compareAndSet(false, true)) {
+            return false;
+        }
+        onDistrust.distrusted(this, why);
+        return true;
     }
 
     /** @return the confirm key of sequence number {@code seq} on this channel */
@@ -64,6 +127,8 @@ final class ConfirmChannel {
     }
 
     private void ack(long seq, boolean multiple) {
+        lastConfirmNanos = System.nanoTime();
+        nacksInARow.set(0);
         long key = key(seq);
         if (!multiple) {
             Pending<Outgoing> p = tracker.get(key);
@@ -87,7 +152,32 @@ final class ConfirmChannel {
     }
 
     private void nack(long seq, boolean multiple) {
+        lastConfirmNanos = System.nanoTime();
         long key = key(seq);
+        List<Long> keys = new ArrayList<>();
+        if (multiple) {
+            for (Pending<Outgoing> q : tracker.inFlight()) {
+                long k = q.message().key;
+                if (k > key) {
+                    break;
+                }
+                keys.add(k);
+            }
+        } else {
+            keys.add(key);
+        }
+        if (!distrusted.get() && nacksInARow.addAndGet(keys.size()) >= NACKS_BEFORE_DISTRUST) {
+            distrust(nacksInARow.get() + " nacks in a row and no ack");
+        }
+        if (distrusted.get()) {
+            for (long k : keys) {
+                Pending<Outgoing> q = tracker.unsent(k);
+                if (q != null) {
+                    tracker.park(q); // sent again, same id, on the next channel
+                }
+            }
+            return;
+        }
         Pending<Outgoing> p = multiple ? null : tracker.get(key);
         PublishException e = new PublishException((p == null ? "the publish" : p.what()) + " was not taken:"
                 + " RabbitMQ refused it (nack)");

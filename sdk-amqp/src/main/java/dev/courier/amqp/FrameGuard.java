@@ -1,26 +1,42 @@
 package dev.courier.amqp;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.impl.AMQConnection;
 import com.rabbitmq.client.impl.Frame;
 import com.rabbitmq.client.impl.FrameHandler;
 import com.rabbitmq.client.impl.FrameHandlerFactory;
+import com.rabbitmq.client.impl.SocketFrameHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketException;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * Sits between the socket and amqp-client's parser on every connection Courier opens, so that no
  * single message can break a connection (see {@link HeaderFrame} for what it rewrites and why).
  * Frames are read by the connection's one reading thread, so the state here needs no locking. It
- * works with amqp-client's blocking I/O, which Courier always uses (never {@code useNio()}). Internal.
+ * works with amqp-client's blocking I/O, which Courier always uses (never {@code useNio()}: amqp-client's
+ * NIO loop parses frames itself and never calls {@link #readFrame}, so the guard would be bypassed).
+ *
+ * <p>It also lets the transport {@linkplain #sever sever} a connection whose socket RabbitMQ stopped
+ * reading: amqp-client's own close and abort write a {@code connection.close} first, behind the lock
+ * of a write that is blocked for good. Internal.
  */
 final class FrameGuard implements FrameHandler {
+    private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
+    /** The guard of each open connection, for {@link #sever}. */
+    private static final Map<Connection, FrameGuard> GUARDS = Collections.synchronizedMap(new WeakHashMap<>());
+
     private final FrameHandler in;
+    private volatile AMQConnection owner;
     private final long maxBody;
     /** Per channel: body bytes of a skipped message still to come. Only the reading thread touches it. */
     private final Map<Integer, Long> skipping = new HashMap<>();
@@ -100,7 +116,41 @@ final class FrameGuard implements FrameHandler {
 
     @Override
     public void initialize(AMQConnection connection) {
+        owner = connection;
+        GUARDS.put(connection, this);
         in.initialize(connection);
+    }
+
+    /**
+     * Closes {@code c}'s socket now, on a thread of its own, taking no lock a blocked writer may hold:
+     * a write blocked on it fails, the reading thread sees the socket closed and amqp-client shuts the
+     * connection down as after a network failure (its shutdown listeners run: the link reconnects).
+     * Never blocks the caller.
+     *
+     * @param c a connection opened by a {@link Factory}; another one is aborted on that thread instead
+     */
+    static void sever(Connection c) {
+        FrameGuard g = c == null ? null : GUARDS.get(c);
+        Runnable r = g != null ? g::severNow : () -> RabbitLink.abort(c);
+        if (c == null) {
+            return;
+        }
+        Thread t = new Thread(r, "courier-amqp-sever");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void severNow() {
+        if (in instanceof SocketFrameHandler s) {
+            try {
+                // closing the socket's input stream closes the socket (java.net.Socket#getInputStream), and
+                // BufferedInputStream#close takes no lock; the blocked writer holds the output stream's
+                s.getInputStream().close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing the socket of a stuck connection: {}", e.toString());
+            }
+        }
+        in.close(); // the rest (flush, close) may wait for the failed write to let go of its lock: on this thread
     }
 
     @Override
@@ -115,6 +165,10 @@ final class FrameGuard implements FrameHandler {
 
     @Override
     public void close() {
+        AMQConnection c = owner;
+        if (c != null) {
+            GUARDS.remove(c);
+        }
         in.close();
     }
 

@@ -16,13 +16,19 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What is AMQP about publishing: one confirm-mode channel, a message written with
@@ -37,7 +43,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * channel error fails what waits on it and is reopened (the topology declared again). When
  * amqp-client refuses a message after counting it ("out of step"), confirms would no longer match
  * their messages, so the channel is replaced and what waited on it is sent again. Confirm keys
- * carry the channel's generation, so a late confirm of a replaced channel matches nothing. Internal.
+ * carry the channel's generation, so a late confirm of a replaced channel matches nothing.
+ *
+ * <p>Only the publisher's own writer thread writes to the socket: {@link #publish} queues the message
+ * (as a parked publish of the {@link ConfirmTracker}) and returns, so a broker that stops reading the
+ * socket (a connection in flow that never ends) blocks the writer, never the caller, whose future
+ * times out with the publish timeout. A channel that no longer works is {@linkplain
+ * ConfirmChannel#distrust distrusted} and replaced together with its connection: after
+ * {@link ConfirmChannel#NACKS_BEFORE_DISTRUST} nacks in a row, or when no confirm came for
+ * {@code stallAfter} while a publish waited (and RabbitMQ did not say it blocks the connection). Its
+ * socket is closed at once ({@link FrameGuard#sever}, which also wakes a writer blocked on it), and
+ * what it had not confirmed is sent again, same id, on the next connection, within each publish's
+ * timeout. Internal.
  */
 final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -46,31 +63,51 @@ final class Publisher {
 
     private final String broker;
     private final Topology topology;
+    /** How often the publisher looks for a channel that stopped confirming. */
+    private static final long WATCH_MILLIS = 250;
+
     private final ScheduledExecutorService scheduler;
+    private final Executor writer;
     private final Runnable onChannelError;
     private final PublishGate gate;
     private final ConfirmTracker<ConfirmChannel.Outgoing> tracker;
-    private final Object publishLock = new Object();
+    private final long stallAfterNanos;
     private final AtomicLong generations = new AtomicLong();
+    private final AtomicLong orders = new AtomicLong();
+    /** A drain is queued on the writer and has not started yet. */
+    private final AtomicBoolean kicked = new AtomicBoolean();
+    private final AtomicReference<ConfirmChannel> chan = new AtomicReference<>();
+    private final ScheduledFuture<?> watch;
     private volatile RabbitLink link;
-    private volatile ConfirmChannel chan;
     private volatile boolean closing;
+    /** When the writer entered basicPublish ({@link System#nanoTime()}), 0 while it is not in one. */
+    private volatile long writingSince;
     /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
     private volatile int frameMax = DEFAULT_FRAME_MAX;
 
+    /**
+     * @param completions where publish futures complete
+     * @param scheduler   the confirm sweep, the stall watch, channel reopening
+     * @param writer      one thread: every socket write of a publish runs on it
+     * @param stallAfter  how long a channel may leave publishes unconfirmed without confirming anything
+     *                    before it is replaced (half the publish timeout, so what it held can be sent again)
+     */
     Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler,
-              Runnable onChannelError) {
+              Executor writer, Duration stallAfter, Runnable onChannelError) {
         this.broker = "RabbitMQ at " + cfg.redactedUri();
         this.topology = topology;
         this.scheduler = scheduler;
+        this.writer = writer;
+        this.stallAfterNanos = stallAfter.toNanos();
         this.onChannelError = onChannelError;
         this.gate = new PublishGate(cfg.confirmWindow());
         this.tracker = new ConfirmTracker<>(broker, gate, completions, scheduler, System::nanoTime);
+        this.watch = scheduler.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     void link(RabbitLink link) {
         this.link = link;
-        link.onUnblocked(() -> later(this::drain));
+        link.onUnblocked(this::kick);
     }
 
     PublishGate gate() {
@@ -105,20 +142,41 @@ final class Publisher {
         } catch (IOException e) {
             throw new PublishException("could not open a publishing channel: " + AmqpConnections.describe(e), e);
         }
-        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker);
+        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker, this::distrusted);
         ch.addShutdownListener(sig -> channelClosed(cs, sig));
-        synchronized (publishLock) {
-            chan = cs;
-            drain();
+        chan.set(cs);
+        kick();
+    }
+
+    /** Has the writer send what waits (once more if it is draining now). Never blocks. */
+    private void kick() {
+        if (kicked.getAndSet(true)) {
+            return; // a drain is queued and will see what was parked before this call
+        }
+        try {
+            writer.execute(() -> {
+                kicked.set(false);
+                drain();
+            });
+        } catch (RejectedExecutionException closed) {
+            kicked.set(false); // the transport is closing: the tracker fails what waits
         }
     }
 
-    /** Sends every parked publish whose deadline has not passed, oldest first. */
+    private static final Comparator<Pending<ConfirmChannel.Outgoing>> PUBLISH_ORDER =
+            Comparator.comparingLong(p -> p.message().order);
+
+    /** On the writer: sends every parked publish whose deadline has not passed, in publish order. */
     private void drain() {
-        synchronized (publishLock) {
-            for (Pending<ConfirmChannel.Outgoing> p : tracker.resume()) {
-                write(p);
-            }
+        if (!writable(chan.get())) {
+            return; // parked until a channel is up or RabbitMQ unblocks (both kick again); the sweep times them out
+        }
+        List<Pending<ConfirmChannel.Outgoing>> ps = tracker.resume();
+        if (ps.size() > 1) {
+            ps.sort(PUBLISH_ORDER); // unconfirmed ones parked at a loss go before the newer ones parked earlier
+        }
+        for (Pending<ConfirmChannel.Outgoing> p : ps) {
+            write(p);
         }
     }
 
@@ -139,28 +197,19 @@ final class Publisher {
         return publish(exchange, routingKey, mandatory, props, body, what, timeout);
     }
 
-    /** Publishes and returns the confirm future; never throws. Blocks while the window is full. */
+    /**
+     * Publishes and returns the confirm future; never throws. Blocks while the window is full (up to
+     * {@code timeout}), never on the socket: the writer thread sends it.
+     */
     CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props,
                                     byte[] body, String what, Duration timeout) {
-        Pending<ConfirmChannel.Outgoing> p = tracker.open(new ConfirmChannel.Outgoing(exchange, routingKey, mandatory, props, body), what, timeout);
+        Pending<ConfirmChannel.Outgoing> p = tracker.open(new ConfirmChannel.Outgoing(exchange, routingKey, mandatory,
+                props, body, orders.incrementAndGet()), what, timeout);
         if (!p.isDone()) {
-            send(p);
+            tracker.park(p);
+            kick();
         }
         return p.future();
-    }
-
-    /** A new publish goes after those parked before it (publish order), then is written or parked. */
-    private void send(Pending<ConfirmChannel.Outgoing> p) {
-        synchronized (publishLock) {
-            if (tracker.hasParked()) {
-                tracker.park(p);
-                if (writable(chan)) {
-                    drain();
-                }
-                return;
-            }
-            write(p);
-        }
     }
 
     private boolean writable(ConfirmChannel cs) {
@@ -168,47 +217,100 @@ final class Publisher {
         return cs != null && cs.ch.isOpen() && (l == null || !l.isBlocked());
     }
 
-    /** Writes {@code p} on the current channel, or parks it while there is none or the connection is blocked. */
+    /**
+     * On the writer: writes {@code p} on the current channel, or parks it while there is none or the
+     * connection is blocked.
+     */
     private void write(Pending<ConfirmChannel.Outgoing> p) {
         ConfirmChannel.Outgoing m = p.message();
-        synchronized (publishLock) {
-            ConfirmChannel cs = chan;
-            if (!writable(cs)) {
-                tracker.park(p);
-                return;
-            }
-            long seq = cs.ch.getNextPublishSeqNo();
-            long key = cs.key(seq);
-            m.key = key;
-            p.note(null);
-            tracker.sent(key, p);
-            try {
-                cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
-            } catch (IOException | AlreadyClosedException e) {
-                if (tracker.unsent(key) != null) {
-                    ShutdownSignalException why = cs.ch.getCloseReason();
-                    if (why == null || why.isHardError()) {
-                        tracker.parkAll(); // the older unconfirmed ones first: publish order survives the outage
-                    }
-                    tracker.park(p); // the channel is closing: sent again on the next one
-                }
-                log.debug("publish of {} hit a closing channel ({}); it waits for a new one", p.what(), e.toString());
-            } catch (RuntimeException e) {
-                refused(cs, seq, key, p, e);
-            }
+        ConfirmChannel cs = chan.get();
+        if (!writable(cs)) {
+            tracker.park(p);
+            return;
         }
+        long seq = cs.ch.getNextPublishSeqNo();
+        long key = cs.key(seq);
+        m.key = key;
+        p.note(null);
+        long now = System.nanoTime();
+        m.sentNanos = now;
+        tracker.sent(key, p);
+        writingSince = now;
+        try {
+            cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
+        } catch (IOException | AlreadyClosedException e) {
+            if (tracker.unsent(key) != null) {
+                ShutdownSignalException why = cs.ch.getCloseReason();
+                if (why == null || why.isHardError()) {
+                    tracker.parkAll(); // sent again on the next connection (drain restores publish order)
+                }
+                tracker.park(p); // the channel is closing: sent again on the next one
+            }
+            log.debug("publish of {} hit a closing channel ({}); it waits for a new one", p.what(), e.toString());
+        } catch (RuntimeException e) {
+            refused(cs, seq, key, p, e);
+        } finally {
+            writingSince = 0;
+        }
+    }
+
+    /**
+     * On the scheduler: a channel that left publishes unconfirmed for {@code stallAfter} without
+     * confirming anything is distrusted (RabbitMQ 3.10's quorum-queue channel that waits forever for a
+     * crashed node, holding the connection in flow). A connection RabbitMQ blocks (a resource alarm)
+     * is waiting on purpose: that time is not held against the channel.
+     */
+    private void watch() {
+        ConfirmChannel cs = chan.get();
+        if (cs == null || closing || cs.isDistrusted()) {
+            return;
+        }
+        long now = System.nanoTime();
+        RabbitLink l = link;
+        if (l != null && l.isBlocked()) {
+            cs.heard(now);
+            return;
+        }
+        Iterator<Pending<ConfirmChannel.Outgoing>> it = tracker.inFlight().iterator();
+        if (!it.hasNext()) {
+            return;
+        }
+        long oldest = it.next().message().sentNanos;
+        long quiet = now - Math.max(oldest, cs.lastConfirmNanos());
+        if (quiet > stallAfterNanos) {
+            cs.distrust("no confirm for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms while " + tracker.inFlight().size()
+                    + " publishes waited" + (writingSince != 0 ? ", the socket write blocked since "
+                    + TimeUnit.NANOSECONDS.toMillis(now - writingSince) + " ms (RabbitMQ does not read it)" : ""));
+        }
+    }
+
+    /**
+     * The channel does not work any more (its {@link ConfirmChannel#distrust} said so): no new write
+     * goes to it, what it had not confirmed is parked (sent again, same id, on the next connection), and
+     * its connection is severed, so that the link reconnects — to a node and channel that work, e.g.
+     * once the quorum queue has its new leader.
+     */
+    private void distrusted(ConfirmChannel cs, String why) {
+        chan.compareAndSet(cs, null);
+        if (closing) {
+            return;
+        }
+        log.warn("the publishing channel to {} does not work any more ({}); reconnecting, and sending its {}"
+                + " unconfirmed publishes again", broker, why, tracker.inFlight().size());
+        tracker.parkAll();
+        FrameGuard.sever(cs.ch.getConnection());
     }
 
     /**
      * amqp-client refused the message itself (a check the transport did not foresee). If it counted
      * the publish already, every later confirm on this channel would settle the wrong message, so
-     * the channel is replaced and what waits on it is sent again on the new one. Under the publish lock.
+     * the channel is replaced and what waits on it is sent again on the new one. On the writer.
      */
     private void refused(ConfirmChannel cs, long seq, long key, Pending<ConfirmChannel.Outgoing> p, RuntimeException e) {
         Pending<ConfirmChannel.Outgoing> mine = tracker.unsent(key);
         if (cs.ch.getNextPublishSeqNo() != seq) {
             cs.outOfStep = true;
-            chan = null;
+            chan.compareAndSet(cs, null);
             log.warn("amqp-client refused {} after counting it ({}); replacing the publishing channel so that"
                     + " confirms stay matched", p.what(), e.toString());
             tracker.parkAll();
@@ -224,11 +326,7 @@ final class Publisher {
     }
 
     private void channelClosed(ConfirmChannel cs, ShutdownSignalException sig) {
-        synchronized (publishLock) {
-            if (chan == cs) {
-                chan = null;
-            }
-        }
+        chan.compareAndSet(cs, null);
         if (closing) {
             return;
         }
@@ -236,7 +334,7 @@ final class Publisher {
             later(this::reopen); // what waited on it was parked already
             return;
         }
-        if (sig.isHardError()) {
+        if (sig.isHardError() || cs.isDistrusted()) {
             tracker.parkAll(); // the connection dropped: sent again, same id, on the next one (receivers deduplicate)
             return;
         }
@@ -263,7 +361,7 @@ final class Publisher {
     private void reopen() {
         RabbitLink l = link;
         Connection c = l == null ? null : l.current();
-        if (c == null || closing || chan != null) {
+        if (c == null || closing || chan.get() != null) {
             return; // a lost connection gets its channel when the link reconnects
         }
         try {
@@ -294,7 +392,7 @@ final class Publisher {
         for (Pending<ConfirmChannel.Outgoing> p : tracker.inFlight()) {
             waiting.add(p.future());
         }
-        if (!waiting.isEmpty() && chan != null) {
+        if (!waiting.isEmpty() && chan.get() != null) {
             try {
                 CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0]))
                         .get(patience.toNanos(), TimeUnit.NANOSECONDS);
@@ -305,6 +403,12 @@ final class Publisher {
             }
         }
         closing = true;
+        watch.cancel(false);
+        ConfirmChannel cs = chan.get();
+        if (cs != null && writingSince != 0) {
+            // the writer is stuck in a socket RabbitMQ does not read: closing the connection would wait for it
+            FrameGuard.sever(cs.ch.getConnection());
+        }
         tracker.close();
     }
 }

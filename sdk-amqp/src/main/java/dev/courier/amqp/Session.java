@@ -14,12 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What a started {@link AmqpTransport} runs: the publishing and the consuming connection (each a
  * {@link RabbitLink} kept up by a {@code Reconnector}), the {@link Publisher}, one scheduler thread
- * (reconnects, the confirm sweep, re-attaching consumers) and one confirm thread (where publish
- * futures complete). Made by {@link #open}, which connects both within the start timeout. Internal.
+ * (reconnects, the confirm sweep, re-attaching consumers), one confirm thread (where publish
+ * futures complete) and one writer thread (every publish's socket write, so that a broker that stops
+ * reading never blocks a caller of publish). Made by {@link #open}, which connects both within the start timeout. Internal.
  */
 final class Session {
     final ScheduledExecutorService scheduler;
     final ExecutorService completions;
+    final ExecutorService writer;
     final Publisher publisher;
     final RabbitLink pubLink;
     final RabbitLink subLink;
@@ -30,13 +32,16 @@ final class Session {
         s.setRemoveOnCancelPolicy(true);
         scheduler = s;
         completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
-        publisher = new Publisher(cfg, t.topology(), completions, scheduler, t.subscriptions()::redeclare);
+        writer = Executors.newSingleThreadExecutor(daemon(name + "-publish"));
+        publisher = new Publisher(cfg, t.topology(), completions, scheduler, writer, stallAfter(ctx.publishTimeout()),
+                t.subscriptions()::redeclare);
         ConnectionFactory factory;
         try {
             factory = AmqpConnections.factory(cfg);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             completions.shutdown();
+            writer.shutdownNow();
             throw e;
         }
         pubLink = new RabbitLink(name + "-pub", cfg, factory, scheduler, c -> {
@@ -74,7 +79,21 @@ final class Session {
         pubLink.reconnector().close();
         scheduler.shutdownNow();
         completions.shutdown();
+        writer.shutdownNow();
     }
+
+    /**
+     * How long the publishing channel may leave publishes unconfirmed without confirming anything
+     * before it is replaced: half the publish timeout (so that what it held can still be sent again
+     * within it), at least {@link #MIN_STALL}.
+     */
+    static Duration stallAfter(Duration publishTimeout) {
+        Duration half = publishTimeout.dividedBy(2);
+        return half.compareTo(MIN_STALL) < 0 ? MIN_STALL : half;
+    }
+
+    /** The shortest quiet time that counts as a stalled publishing channel. */
+    static final Duration MIN_STALL = Duration.ofSeconds(1);
 
     /** @return how many consuming connections were opened so far (1 after start, +1 per reconnect); for tests */
     int consumerConnects() {
@@ -91,6 +110,7 @@ final class Session {
         subLink.abort();
         pubLink.abort();
         scheduler.shutdownNow();
+        writer.shutdownNow();
     }
 
     private static ThreadFactory daemon(String name) {

@@ -107,9 +107,6 @@ class AmqpClusterFaultTest {
      * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("transport defect on RabbitMQ 3.10 (reported to the AMQP owner): after the leader"
-            + " node is killed, a publishing channel opened on a surviving node before the queue record names the new"
-            + " leader nacks every publish for good (or blocks in flow) and Courier never replaces it; see the Javadoc")
     void killingTheQueueLeaderThatHoldsThePublishersConnectionLosesNothing() throws Exception {
         try (Stream s = new Stream("kill-publisher-on-leader")) {
             s.startPublisher(false);
