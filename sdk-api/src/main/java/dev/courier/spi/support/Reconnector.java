@@ -77,6 +77,9 @@ public final class Reconnector<C> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile C current;
+    /** The connection an attempt is preparing ({@link Link#up}), and whether it was lost meanwhile. */
+    private C opening;
+    private boolean openingLost;
     private volatile boolean closed;
     private volatile boolean reconnecting;
     private volatile Throwable lastFailure;
@@ -150,19 +153,34 @@ public final class Reconnector<C> implements AutoCloseable {
             }
             return null;
         }
+        lock.lock();
+        try {
+            opening = c;
+            openingLost = false;
+        } finally {
+            lock.unlock();
+        }
         try {
             link.up(c, first);
         } catch (ConfigurationException e) {
+            forget(c);
             link.close(c);
             throw e;
         } catch (Exception e) {
             lastFailure = e;
+            forget(c);
             link.close(c);
             return null;
         }
         lock.lock();
         try {
-            if (closed) {
+            boolean lostWhileUp = openingLost;
+            opening = null;
+            openingLost = false;
+            if (closed || lostWhileUp) {
+                if (lostWhileUp) {
+                    lastFailure = new java.io.IOException("the connection dropped while it was being prepared");
+                }
                 link.close(c);
                 return null;
             }
@@ -173,6 +191,18 @@ public final class Reconnector<C> implements AutoCloseable {
             lock.unlock();
         }
         return c;
+    }
+
+    private void forget(C c) {
+        lock.lock();
+        try {
+            if (opening == c) {
+                opening = null;
+                openingLost = false;
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits up to nanos or until close; false when it woke because of close. */
@@ -194,7 +224,10 @@ public final class Reconnector<C> implements AutoCloseable {
 
     /**
      * The transport saw {@code connection} drop. If it is the current one, it is no longer current
-     * and reconnect attempts start on the scheduler; otherwise (an old connection) nothing happens.
+     * and reconnect attempts start on the scheduler. If it is the one an attempt is preparing
+     * ({@link Link#up} running), that attempt fails once {@code up} returns (the connection is closed
+     * and the next attempt follows the backoff), so a connection that dropped while it was prepared
+     * never becomes current. Otherwise (an old connection) nothing happens.
      *
      * @param connection the connection that dropped
      * @param cause      why, for the log; may be null
@@ -202,6 +235,10 @@ public final class Reconnector<C> implements AutoCloseable {
     public void lost(C connection, Throwable cause) {
         lock.lock();
         try {
+            if (!closed && connection != null && connection == opening) {
+                openingLost = true;
+                return;
+            }
             if (closed || connection == null || current != connection) {
                 return;
             }

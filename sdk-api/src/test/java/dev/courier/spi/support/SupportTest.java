@@ -266,7 +266,7 @@ class SupportTest {
     private static final class Conn {
     }
 
-    private static final class FlakyLink implements Reconnector.Link<Conn> {
+    private static class FlakyLink implements Reconnector.Link<Conn> {
         final AtomicInteger opens = new AtomicInteger();
         final AtomicInteger ups = new AtomicInteger();
         final AtomicInteger closes = new AtomicInteger();
@@ -351,6 +351,42 @@ class SupportTest {
             assertTrue(second != null && second != first);
             r.lost(first, null); // an old connection's late report changes nothing
             assertEquals(second, r.current());
+        }
+    }
+
+    @Test
+    void aConnectionLostWhileItIsPreparedNeverBecomesCurrent() throws Exception {
+        AtomicReference<Reconnector<Conn>> self = new AtomicReference<>();
+        AtomicInteger ups = new AtomicInteger();
+        FlakyLink link = new FlakyLink() {
+            @Override
+            public void up(Conn connection, boolean first) {
+                if (ups.incrementAndGet() == 1) {
+                    self.get().lost(connection, new java.io.IOException("dropped during up")); // the listener fired
+                }
+            }
+        };
+        try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
+            self.set(r);
+            Conn c = r.start(Duration.ofSeconds(10));
+            assertEquals(2, link.opens.get(), "the connection lost during up() was not used; the next attempt was");
+            assertEquals(c, r.current());
+            assertEquals(1, link.closes.get(), "the lost one was closed");
+        }
+    }
+
+    @Test
+    void hasParkedTellsWhetherAnythingWaitsForAConnection() throws Exception {
+        PublishGate gate = new PublishGate(4);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("b", gate, completions, scheduler, System::nanoTime)) {
+            assertFalse(t.hasParked());
+            ConfirmTracker.Pending<String> p = t.open("m", "m", Duration.ofSeconds(5));
+            t.park(p);
+            assertTrue(t.hasParked());
+            assertEquals(List.of(p), t.resume());
+            assertFalse(t.hasParked());
+            t.complete(p, null);
+            assertNull(failure(p.future()));
         }
     }
 
