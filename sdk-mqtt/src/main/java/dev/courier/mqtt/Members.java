@@ -78,7 +78,13 @@ final class Members {
 
     /** Clears this instance's own retry record (it is back) and starts watching the service's records. */
     void start() {
-        transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), new byte[0], true).join();
+        try {
+            transport.publisher().publishRaw(topics.member(service, transport.clientId() + ":retry"), new byte[0], true)
+                    .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new dev.courier.CourierException("could not clear the hand-over record of '" + transport.clientId()
+                    + ":retry': " + (e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e), e);
+        }
         transport.mainConnection().subscribe(topics.membersFilter(service), cfg.connectTimeout());
     }
 
@@ -88,7 +94,7 @@ final class Members {
             return;
         }
         try {
-            transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true)
+            transport.publisher().publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true)
                     .get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("could not leave the closed record for '{}': {}", transport.clientId(), e.toString());
@@ -142,16 +148,16 @@ final class Members {
                 // they close, so there is nothing to claim, now or ever; clearing it harms nobody
                 log.debug("cleared the hand-over record {} an earlier version left for main session '{}'", topic,
                         clientId);
-                transport.publishRaw(topic, new byte[0], true);
+                transport.publisher().publishRaw(topic, new byte[0], true);
                 return;
             }
             warnOnce(topic, "ignored a hand-over record for '{}' under {}: not a retry session of service '{}'",
                     clientId, topic, service);
             return;
         }
-        later(topic, clientId, () -> transport.retryFilters(), m -> {
+        later(topic, clientId, () -> transport.subscriptions().retryFilters(), m -> {
             Topics.Route r = topics.route(m.topic());
-            return r.kind() == Topics.Kind.RETRY ? transport.toDirect(r.service(), r.name(), m.headers(), m.body()) : null;
+            return r.kind() == Topics.Kind.RETRY ? transport.publisher().toDirect(r.service(), r.name(), m.headers(), m.body()) : null;
         });
     }
 
@@ -160,7 +166,7 @@ final class Members {
         String topic;
         try {
             topic = topics.memberRecord(share, name, clientId);
-        } catch (IllegalArgumentException e) {
+        } catch (dev.courier.ConfigurationException e) {
             return;
         }
         String p = text(payload);
@@ -179,14 +185,14 @@ final class Members {
                     clientId, topic, share, name);
             return;
         }
-        if (transport.live(share, name) == null) {
+        if (transport.subscriptions().live(share, name) == null) {
             return; // not a member of that group: another one takes it over, or the next one when it subscribes
         }
         later(topic, clientId, () -> List.of(topics.filter(addressOf(share, name), share),
                 topics.directFilter(share, name)), m -> {
             Topics.Route r = topics.route(m.topic());
             boolean ours = (r.kind() == Topics.Kind.MESSAGE || r.kind() == Topics.Kind.DIRECT) && r.name().equals(name);
-            return ours ? transport.toDirect(share, name, m.headers(), m.body()) : null;
+            return ours ? transport.publisher().toDirect(share, name, m.headers(), m.body()) : null;
         });
     }
 
@@ -197,7 +203,7 @@ final class Members {
     /** A record names one of this transport's live sessions: it is void (hostile, or left over). */
     private void void_(String topic, String clientId) {
         warnOnce(topic, "a hand-over record names live session '{}' ({}); voiding it", clientId, topic);
-        transport.publishRaw(topic, new byte[0], true);
+        transport.publisher().publishRaw(topic, new byte[0], true);
     }
 
     private void later(String topic, String clientId, java.util.function.Supplier<List<String>> filters,
@@ -232,7 +238,7 @@ final class Members {
             return false;
         }
         String mine = ADOPTING + UUID.randomUUID() + " " + System.currentTimeMillis();
-        transport.publishRaw(topic, mine.getBytes(StandardCharsets.UTF_8), true).get(5, TimeUnit.SECONDS);
+        transport.publisher().publishRaw(topic, mine.getBytes(StandardCharsets.UTF_8), true).get(5, TimeUnit.SECONDS);
         long deadline = System.currentTimeMillis() + 5_000;
         while (!mine.equals(latest.get(topic)) && System.currentTimeMillis() < deadline) {
             if (latest.getOrDefault(topic, "").startsWith(ADOPTING) && !mine.equals(latest.get(topic))) {
@@ -247,7 +253,7 @@ final class Members {
     /** Puts a record this transport claimed back to {@code closed}, so another member takes it over. */
     private CompletableFuture<?> release(String topic) {
         try {
-            return transport.publishRaw(topic, MqttTransport.CLOSED, true);
+            return transport.publisher().publishRaw(topic, MqttTransport.CLOSED, true);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(null);
         }
@@ -281,7 +287,7 @@ final class Members {
         CompletableFuture<Void> fence = new CompletableFuture<>();
         List<CompletableFuture<Void>> moved = new CopyOnWriteArrayList<>();
         AtomicBoolean foreign = new AtomicBoolean();
-        Wire w = Wire.open(cfg, clientId, m -> {
+        Wire.Dialed dialed = Wire.dial(cfg, clientId, m -> {
             Topics.Route route = topics.route(m.topic());
             if (route.kind() == Topics.Kind.FENCE) {
                 m.ack().run();
@@ -298,15 +304,15 @@ final class Members {
                 return;
             }
             moved.add(f.thenRun(m.ack()));
-        }, Threads.orInline(transport.aux()), () -> { });
+        }, Threads.orInline(transport.pools().aux), x -> { }, false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM);
+        Wire w = dialed.wire();
         inProgress.put(topic, w);
-        if (closing) {
-            throw new IllegalStateException("the transport is closing");
-        }
         boolean ended = false;
         try {
-            Wire.Session s = w.connect(false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM)
-                    .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (closing) {
+                throw new java.io.IOException("the transport is closing");
+            }
+            Wire.Session s = dialed.session();
             int count = 0;
             if (s.present()) {
                 // leave the session's groups first, so nothing new is routed to the session we end
@@ -318,7 +324,7 @@ final class Members {
                     }
                 }
                 w.subscribe(fenceTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                transport.publishRaw(fenceTopic, nonce.getBytes(StandardCharsets.UTF_8), false)
+                transport.publisher().publishRaw(fenceTopic, nonce.getBytes(StandardCharsets.UTF_8), false)
                         .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 fence.get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 CompletableFuture.allOf(moved.toArray(new CompletableFuture[0])).get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -327,15 +333,15 @@ final class Members {
             if (foreign.get()) {
                 inProgress.remove(topic);
                 w.disconnect(false).get(5, TimeUnit.SECONDS);
-                transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
+                transport.publisher().publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
                 return;
             }
             if (inProgress.remove(topic) == null) {
-                throw new IllegalStateException("the transport closed during the take-over");
+                throw new java.io.IOException("the transport closed during the take-over");
             }
             w.disconnect(true).get(5, TimeUnit.SECONDS);
             ended = true;
-            transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
+            transport.publisher().publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
             if (count > 0) {
                 log.info("took over {} message(s) from the session of closed member '{}'", count, clientId);
             }

@@ -90,14 +90,14 @@ final class Subscription implements TransportSubscription {
     }
 
     /** Connects the member session (or, for replies, subscribes the main connection); fails clearly. */
-    void start(Connection c) {
+    void start(Connection c, Duration startTimeout) {
         this.connection = c;
         if (!member) {
             c.subscribe(filter, transport.config().connectTimeout());
             return;
         }
         try {
-            c.start();
+            c.start(startTimeout);
             c.subscribe(filter, transport.config().connectTimeout());
             if (directFilter != null) {
                 c.subscribe(directFilter, transport.config().connectTimeout());
@@ -197,7 +197,7 @@ final class Subscription implements TransportSubscription {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        transport.forget(this);
+        transport.subscriptions().forget(this);
         boolean now;
         synchronized (this) {
             now = outstanding == 0;

@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.courier.spi.Headers;
+import dev.courier.spi.support.TransportUri.HostPort;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,14 +31,11 @@ final class Wire5 implements Wire {
     private final Mqtt5AsyncClient client;
     private final MqttConfig cfg;
 
-    Wire5(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks, Runnable onDisconnected) {
+    Wire5(MqttConfig cfg, HostPort address, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+          Consumer<Throwable> onDisconnected) {
         this.cfg = cfg;
-        Mqtt5ClientBuilder b = Mqtt5Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
-                .executorConfig(Threads.EXECUTORS)
-                .addDisconnectedListener(ctx -> onDisconnected.run());
-        if (cfg.tls()) {
-            b = b.sslWithDefaultConfig();
-        }
+        Mqtt5ClientBuilder b = Customizers.base(cfg, Mqtt5Client.builder(), address, clientId)
+                .addDisconnectedListener(ctx -> onDisconnected.accept(ctx.getCause()));
         if (cfg.username() != null) {
             b = b.simpleAuth().username(cfg.username())
                     .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
@@ -181,6 +179,11 @@ final class Wire5 implements Wire {
             return CompletableFuture.completedFuture(null);
         }
         return endSession ? client.disconnectWith().sessionExpiryInterval(0).send() : client.disconnect();
+    }
+
+    @Override
+    public com.hivemq.client.mqtt.MqttClientConfig clientConfig() {
+        return client.getConfig();
     }
 
     @Override

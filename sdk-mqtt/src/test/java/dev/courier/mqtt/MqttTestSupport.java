@@ -25,14 +25,14 @@ public final class MqttTestSupport {
 
     /** A transport whose configuration {@code adjust} changes first (the namespace's names stay). */
     public MqttTransport newTransport(String namespace, java.util.function.UnaryOperator<MqttConfig.Builder> adjust) {
-        MqttTransport t = MqttTransport.create(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
+        MqttTransport t = MqttTransport.of(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }
 
     /** A transport with these settings (their prefix must be {@code namespace}), removed with the namespace. */
     public MqttTransport newTransport(String namespace, MqttConfig cfg) {
-        MqttTransport t = MqttTransport.create(cfg);
+        MqttTransport t = MqttTransport.of(cfg);
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }
@@ -43,7 +43,7 @@ public final class MqttTestSupport {
             DeadLetterStore.endSession(cfg, id).get(10, TimeUnit.SECONDS);
         }
         Topics topics = new Topics(cfg.topicPrefix());
-        Wire w = Wire.open(cfg, cfg.clientIdPrefix() + ":cleaner", m -> { }, Runnable::run, () -> { });
+        Wire w = Wire.open(cfg, cfg.addresses().get(0), cfg.clientIdPrefix() + ":cleaner", m -> { }, Runnable::run, x -> { });
         w.connect(true, java.time.Duration.ofSeconds(1), 16).get(10, TimeUnit.SECONDS);
         for (String id : List.of(clientId, clientId + ":retry")) {
             w.publishRaw(topics.member(service, id), new byte[0], 1, true).get(10, TimeUnit.SECONDS);
@@ -123,7 +123,7 @@ public final class MqttTestSupport {
             }
         }
         if (!records.isEmpty()) {
-            Wire w = Wire.open(cfg, namespace + ":cleaner", m -> { }, Runnable::run, () -> { });
+            Wire w = Wire.open(cfg, cfg.addresses().get(0), namespace + ":cleaner", m -> { }, Runnable::run, x -> { });
             try {
                 w.connect(true, java.time.Duration.ofSeconds(1), 16).get(10, TimeUnit.SECONDS);
                 for (String r : records) {
