@@ -10,10 +10,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -45,7 +43,6 @@ final class Members {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
     private static final long ADOPT_DELAY_MS = 500;
     private static final long CLAIM_SETTLE_MS = 300;
-    private static final long FENCE_TIMEOUT_MS = 60_000;
     /** A claim older than this is taken as abandoned (its adopter died): the record can be claimed again. */
     private static final long CLAIM_EXPIRY_MS = 120_000;
     static final String CLOSED = "closed";
@@ -66,12 +63,14 @@ final class Members {
     /** Record topics this transport has claimed and is taking over now, with the client of each take-over. */
     private final Map<String, Wire> inProgress = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private final TakeOver takeOver;
 
     Members(MqttTransport transport, MqttConfig cfg, Topics topics, String service) {
         this.transport = transport;
         this.cfg = cfg;
         this.topics = topics;
         this.service = service;
+        this.takeOver = new TakeOver(transport, cfg, topics);
         this.retryId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+:retry");
         this.legacyId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+");
     }
@@ -101,7 +100,7 @@ final class Members {
         }
     }
 
-    private static String text(byte[] payload) {
+    static String text(byte[] payload) {
         return new String(payload, StandardCharsets.UTF_8);
     }
 
@@ -217,7 +216,7 @@ final class Members {
             try {
                 if (!closing && claim(topic)) {
                     claimed = true;
-                    adopt(topic, clientId, filters.get(), mover);
+                    takeOver.run(topic, clientId, filters.get(), mover, inProgress, () -> closing);
                     claimed = false;
                 }
             } catch (Exception e) {
@@ -277,78 +276,6 @@ final class Members {
             CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("could not put every claimed hand-over record back: {}", e.toString());
-        }
-    }
-
-    private void adopt(String topic, String clientId, List<String> filters,
-                       Function<Wire.Incoming, CompletableFuture<Void>> mover) throws Exception {
-        String nonce = UUID.randomUUID().toString();
-        String fenceTopic = topics.fence(clientId);
-        CompletableFuture<Void> fence = new CompletableFuture<>();
-        List<CompletableFuture<Void>> moved = new CopyOnWriteArrayList<>();
-        AtomicBoolean foreign = new AtomicBoolean();
-        Wire.Dialed dialed = Wire.dial(cfg, clientId, m -> {
-            Topics.Route route = topics.route(m.topic());
-            if (route.kind() == Topics.Kind.FENCE) {
-                m.ack().run();
-                if (text(m.raw()).equals(nonce)) {
-                    fence.complete(null);
-                }
-                return;
-            }
-            CompletableFuture<Void> f = mover.apply(m);
-            if (f == null) {
-                foreign.set(true); // never acknowledged: we did not move it
-                log.warn("session '{}' holds a message on {} that a take-over cannot move; it stays there", clientId,
-                        m.topic());
-                return;
-            }
-            moved.add(f.thenRun(m.ack()));
-        }, Threads.orInline(transport.pools().aux), x -> { }, false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM);
-        Wire w = dialed.wire();
-        inProgress.put(topic, w);
-        boolean ended = false;
-        try {
-            if (closing) {
-                throw new java.io.IOException("the transport is closing");
-            }
-            Wire.Session s = dialed.session();
-            int count = 0;
-            if (s.present()) {
-                // leave the session's groups first, so nothing new is routed to the session we end
-                for (String f : filters) {
-                    try {
-                        w.unsubscribe(f).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (Exception e) {
-                        log.debug("could not unsubscribe {} from {}: {}", clientId, f, e.toString());
-                    }
-                }
-                w.subscribe(fenceTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                transport.publisher().publishRaw(fenceTopic, nonce.getBytes(StandardCharsets.UTF_8), false)
-                        .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                fence.get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                CompletableFuture.allOf(moved.toArray(new CompletableFuture[0])).get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                count = moved.size();
-            }
-            if (foreign.get()) {
-                inProgress.remove(topic);
-                w.disconnect(false).get(5, TimeUnit.SECONDS);
-                transport.publisher().publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
-                return;
-            }
-            if (inProgress.remove(topic) == null) {
-                throw new java.io.IOException("the transport closed during the take-over");
-            }
-            w.disconnect(true).get(5, TimeUnit.SECONDS);
-            ended = true;
-            transport.publisher().publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
-            if (count > 0) {
-                log.info("took over {} message(s) from the session of closed member '{}'", count, clientId);
-            }
-        } finally {
-            if (!ended && w.isConnected()) {
-                w.disconnect(false);
-            }
         }
     }
 }
