@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * pending future instead of a blocked thread. Closing the transport gives its unsettled deliveries
  * back to their queues, as a broker does when a connection drops; settling them afterwards fails.
  */
-public final class InMemoryTransport implements Transport {
+public final class InMemoryTransport implements Transport, dev.courier.spi.DeadLetterBrowsing {
     private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
 
     private final InMemoryBroker broker;
@@ -263,7 +263,7 @@ public final class InMemoryTransport implements Transport {
      * Settles once: the first of ack, reject and redeliverLater claims it with a compare-and-set;
      * later calls do nothing. Once the transport closed and gave it back, settling fails (stale).
      */
-    private static final class MemoryDelivery implements Delivery {
+    private static final class MemoryDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
         private static final int OPEN = 0;
         private static final int SETTLED = 1;
         private static final int TAKEN_BACK = 2;

@@ -47,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  * (MQTT 5 only). Publish futures complete on the transport's completion thread, never on the
  * client's network thread.
  */
-public final class MqttTransport implements Transport {
+public final class MqttTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
+        dev.courier.spi.WireDescription {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
     static final byte[] CLOSED = "closed".getBytes(StandardCharsets.UTF_8);
 

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * replaced): the hub has already given the message back, so settling it sends nothing and fails with
  * a {@link CourierException} saying so.
  */
-final class ClientDelivery implements Delivery {
+final class ClientDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
     private static final int OPEN = 0;
     private static final int CLAIMED = 1;
 

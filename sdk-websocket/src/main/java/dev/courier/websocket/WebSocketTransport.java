@@ -57,7 +57,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The token is sent as {@code Authorization: Bearer}; it can come from {@link Builder#token} or
  * from the URI's {@code token} query parameter (which is removed before connecting and never shown).
  */
-public final class WebSocketTransport implements Transport {
+public final class WebSocketTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
+        dev.courier.spi.WireDescription {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
     /**

@@ -1,6 +1,7 @@
 package dev.courier.spi.support;
 
 import dev.courier.spi.Address;
+import dev.courier.spi.DelayedRedelivery;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.Headers;
 import dev.courier.spi.StaleDeliveryException;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #sendRedeliverLater}) and when it is stale; it may return {@link #stale(String)} from a send
  * that finds the connection closed under it.
  */
-public abstract class SettleOnceDelivery implements Delivery {
+public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery {
     private static final int OPEN = 0;
     private static final int SETTLING = 1;
     private static final int SETTLED = 2;
