@@ -79,11 +79,8 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
     /** The protocol's limit for a topic name, in UTF-8 bytes. */
     public static final int MAX_TOPIC_BYTES = 65_535;
 
-    /**
-     * Checks every setting, fills the client id prefix, and copies the address list.
-     *
-     * @throws ConfigurationException naming every bad setting at once (never the password)
-     */
+    /** Checks every setting, fills the client id prefix, and copies the address list.
+     *  @throws ConfigurationException naming every bad setting at once (never the password) */
     public MqttConfig {
         List<String> bad = new ArrayList<>();
         if (addresses == null || addresses.isEmpty()) {
@@ -139,31 +136,22 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
         }
     }
 
-    /**
-     * A builder with the defaults: {@code localhost:1883}, MQTT 5, prefix {@code courier}, QoS 1.
-     *
-     * @return a new builder; nothing is checked until {@link Builder#build()}
-     */
+    /** A builder with the defaults: {@code localhost:1883}, MQTT 5, prefix {@code courier}, QoS 1.
+     *  @return a new builder; nothing is checked until {@link Builder#build()} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /**
-     * Reads an {@code mqtt://} or {@code mqtts://} URI (see the class comment).
-     *
-     * @param uri the URI; never null
-     * @return the configuration
-     * @throws ConfigurationException naming every bad part of the URI (redacted: never the password)
-     */
+    /** Reads an {@code mqtt://} or {@code mqtts://} URI (see the class comment).
+     *  @param uri the URI; never null
+     *  @return the configuration
+     *  @throws ConfigurationException naming every bad part of the URI (redacted: never the password) */
     public static MqttConfig parse(String uri) {
         return MqttUri.parse(uri).build();
     }
 
-    /**
-     * A builder starting from this configuration.
-     *
-     * @return a new builder with every setting of this configuration
-     */
+    /** A builder starting from this configuration.
+     *  @return a new builder with every setting of this configuration */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.addresses.addAll(addresses);
@@ -245,24 +233,18 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
         private Builder() {
         }
 
-        /**
-         * One broker host (default {@value MqttConfig#DEFAULT_HOST}); replaces any address list.
-         *
-         * @param host not blank
-         * @return this builder
-         */
+        /** One broker host (default {@value MqttConfig#DEFAULT_HOST}); replaces any address list.
+         *  @param host not blank
+         *  @return this builder */
         public Builder host(String host) {
             this.addresses.clear();
             this.host = host;
             return this;
         }
 
-        /**
-         * The port of {@link #host}; by default 1883, or 8883 with TLS. Replaces any address list.
-         *
-         * @param port 1 to 65535
-         * @return this builder
-         */
+        /** The port of {@link #host}; by default 1883, or 8883 with TLS. Replaces any address list.
+         *  @param port 1 to 65535
+         *  @return this builder */
         public Builder port(int port) {
             if (!addresses.isEmpty()) {
                 host = addresses.get(0).host();
@@ -272,205 +254,151 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
             return this;
         }
 
-        /**
-         * Several brokers (a cluster or fail-over pair), tried in order on every connect and reconnect.
-         *
-         * @param addresses at least one; replaces {@link #host}/{@link #port}
-         * @return this builder
-         */
+        /** Several brokers (a cluster or fail-over pair), tried in order on every connect and reconnect.
+         *  @param addresses at least one; replaces {@link #host}/{@link #port}
+         *  @return this builder */
         public Builder addresses(List<HostPort> addresses) {
             this.addresses.clear();
             this.addresses.addAll(addresses);
             return this;
         }
 
-        /**
-         * TLS with the JVM's default trust store ({@code mqtts://}), unless trust managers are set.
-         *
-         * @param tls true for TLS
-         * @return this builder
-         */
+        /** TLS with the JVM's default trust store ({@code mqtts://}), unless trust managers are set.
+         *  @param tls true for TLS
+         *  @return this builder */
         public Builder tls(boolean tls) {
             this.tls = tls;
             return this;
         }
 
-        /**
-         * Trust managers for TLS: trust a private CA (implies TLS).
-         *
-         * @param trustManagers initialised trust managers, or null for the JVM's default
-         * @return this builder
-         */
+        /** Trust managers for TLS: trust a private CA (implies TLS).
+         *  @param trustManagers initialised trust managers, or null for the JVM's default
+         *  @return this builder */
         public Builder trustManagerFactory(TrustManagerFactory trustManagers) {
             this.trustManagerFactory = trustManagers;
             return this;
         }
 
-        /**
-         * Key managers for TLS client authentication, mTLS (implies TLS).
-         *
-         * @param keyManagers initialised key managers holding the client certificate, or null for none
-         * @return this builder
-         */
+        /** Key managers for TLS client authentication, mTLS (implies TLS).
+         *  @param keyManagers initialised key managers holding the client certificate, or null for none
+         *  @return this builder */
         public Builder keyManagerFactory(KeyManagerFactory keyManagers) {
             this.keyManagerFactory = keyManagers;
             return this;
         }
 
-        /**
-         * How TLS checks the broker's host name (default: the client's HTTPS rules).
-         *
-         * @param verifier the verifier, or null for the default
-         * @return this builder
-         */
+        /** How TLS checks the broker's host name (default: the client's HTTPS rules).
+         *  @param verifier the verifier, or null for the default
+         *  @return this builder */
         public Builder hostnameVerifier(HostnameVerifier verifier) {
             this.hostnameVerifier = verifier;
             return this;
         }
 
-        /**
-         * The user name (default none). Never logged.
-         *
-         * @param username the name, or null for none
-         * @return this builder
-         */
+        /** The user name (default none). Never logged.
+         *  @param username the name, or null for none
+         *  @return this builder */
         public Builder username(String username) {
             this.username = username;
             return this;
         }
 
-        /**
-         * The password (default none); needs a user name. Never logged.
-         *
-         * @param password the password, or null for none
-         * @return this builder
-         */
+        /** The password (default none); needs a user name. Never logged.
+         *  @param password the password, or null for none
+         *  @return this builder */
         public Builder password(String password) {
             this.password = password;
             return this;
         }
 
-        /**
-         * The protocol version (default {@link Version#V5}).
-         *
-         * @param version never null
-         * @return this builder
-         */
+        /** The protocol version (default {@link Version#V5}).
+         *  @param version never null
+         *  @return this builder */
         public Builder version(Version version) {
             this.version = version;
             return this;
         }
 
-        /**
-         * The first topic levels of every Courier topic (default {@value MqttConfig#DEFAULT_TOPIC_PREFIX}).
-         *
-         * @param topicPrefix one or more levels, without wildcards, not starting with {@code $}
-         * @return this builder
-         */
+        /** The first topic levels of every Courier topic (default {@value MqttConfig#DEFAULT_TOPIC_PREFIX}).
+         *  @param topicPrefix one or more levels, without wildcards, not starting with {@code $}
+         *  @return this builder */
         public Builder topicPrefix(String topicPrefix) {
             this.topicPrefix = topicPrefix;
             return this;
         }
 
-        /**
-         * The publish QoS (default 1); Courier never publishes at QoS 0.
-         *
-         * @param qos 1 or 2
-         * @return this builder
-         */
+        /** The publish QoS (default 1); Courier never publishes at QoS 0.
+         *  @param qos 1 or 2
+         *  @return this builder */
         public Builder qos(int qos) {
             this.qos = qos;
             return this;
         }
 
-        /**
-         * How long the broker keeps an offline session (default 1 hour).
-         *
-         * @param sessionExpiry 1 second to 136 years
-         * @return this builder
-         */
+        /** How long the broker keeps an offline session (default 1 hour).
+         *  @param sessionExpiry 1 second to 136 years
+         *  @return this builder */
         public Builder sessionExpiry(Duration sessionExpiry) {
             this.sessionExpiry = sessionExpiry;
             return this;
         }
 
-        /**
-         * The start of every client id (default: the topic prefix with dots for slashes).
-         *
-         * @param clientIdPrefix non-empty, without {@code +}, {@code #} or {@code /}; null for the default
-         * @return this builder
-         */
+        /** The start of every client id (default: the topic prefix with dots for slashes).
+         *  @param clientIdPrefix non-empty, without {@code +}, {@code #} or {@code /}; null for the default
+         *  @return this builder */
         public Builder clientIdPrefix(String clientIdPrefix) {
             this.clientIdPrefix = clientIdPrefix;
             return this;
         }
 
-        /**
-         * A stable instance id for this process, overriding the bus's (useful when the bus's is random).
-         *
-         * @param instanceId non-empty, without {@code +}, {@code #} or {@code /}; null for the bus's
-         * @return this builder
-         */
+        /** A stable instance id for this process, overriding the bus's (useful when the bus's is random).
+         *  @param instanceId non-empty, without {@code +}, {@code #} or {@code /}; null for the bus's
+         *  @return this builder */
         public Builder instanceId(String instanceId) {
             this.instanceId = instanceId;
             return this;
         }
 
-        /**
-         * Publishes waiting for their acknowledgement at once (default {@value MqttConfig#DEFAULT_MAX_IN_FLIGHT}).
-         *
-         * @param maxInFlight 1 to 65535
-         * @return this builder
-         */
+        /** Publishes waiting for their acknowledgement at once (default {@value MqttConfig#DEFAULT_MAX_IN_FLIGHT}).
+         *  @param maxInFlight 1 to 65535
+         *  @return this builder */
         public Builder maxInFlight(int maxInFlight) {
             this.maxInFlight = maxInFlight;
             return this;
         }
 
-        /**
-         * The largest encoded message Courier must be able to send, in bytes (default 4 MiB).
-         *
-         * @param maxMessageSize at least 1024
-         * @return this builder
-         */
+        /** The largest encoded message Courier must be able to send, in bytes (default 4 MiB).
+         *  @param maxMessageSize at least 1024
+         *  @return this builder */
         public Builder maxMessageSize(int maxMessageSize) {
             this.maxMessageSize = maxMessageSize;
             return this;
         }
 
-        /**
-         * How long one connect attempt and each subscribe round trip may take (default 10 s). How long
-         * start keeps retrying is the bus's start timeout, not this.
-         *
-         * @param connectTimeout positive
-         * @return this builder
-         */
+        /** How long one connect attempt and each subscribe round trip may take (default 10 s). How long start keeps
+         *  retrying is the bus's start timeout, not this.
+         *  @param connectTimeout positive
+         *  @return this builder */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
             return this;
         }
 
-        /**
-         * A hook on the HiveMQ client builder, called for every client Courier builds — one per
-         * connection attempt — after Courier's own settings: a transport config (proxy, local address,
-         * MQTT over WebSocket), extra listeners. The client identifier, the server address, the
-         * executor config and automatic reconnect (off: Courier reconnects itself) are set back to
-         * Courier's afterwards. An exception from the hook fails the connect attempt.
-         *
-         * @param customizer called with each client builder ({@code Mqtt5ClientBuilder} or {@code Mqtt3ClientBuilder})
-         * @return this builder
-         */
+        /** A hook on the HiveMQ client builder, called for every client Courier builds — one per connection attempt —
+         *  after Courier's own settings: a transport config (proxy, local address, MQTT over WebSocket), extra
+         *  listeners. The client identifier, the executor config and automatic reconnect (off: Courier reconnects
+         *  itself) are set back to Courier's afterwards. An exception from the hook fails the connect attempt.
+         *  @param customizer called with each client builder ({@code Mqtt5ClientBuilder} or
+         *      {@code Mqtt3ClientBuilder})
+         *  @return this builder */
         public Builder clientCustomizer(Consumer<? super MqttClientBuilderBase<?>> customizer) {
             this.clientCustomizer = customizer;
             return this;
         }
 
-        /**
-         * Checks every setting and builds.
-         *
-         * @return the immutable configuration
-         * @throws ConfigurationException listing every bad setting by name
-         */
+        /** Checks every setting and builds.
+         *  @return the immutable configuration
+         *  @throws ConfigurationException listing every bad setting by name */
         public MqttConfig build() {
             boolean secure = tls || trustManagerFactory != null || keyManagerFactory != null;
             List<HostPort> list = addresses.isEmpty() && host != null && !host.isBlank()

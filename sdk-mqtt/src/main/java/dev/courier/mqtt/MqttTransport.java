@@ -196,17 +196,7 @@ public final class MqttTransport implements Transport, dev.courier.spi.DeadLette
     @Override
     public PublishWindow publishWindow() {
         Outbox o = outbox;
-        return o != null ? o.window() : new PublishWindow() {
-            @Override
-            public int inFlight() {
-                return 0;
-            }
-
-            @Override
-            public int capacity() {
-                return cfg.maxInFlight();
-            }
-        };
+        return o != null ? o.window() : new dev.courier.spi.support.PublishGate(cfg.maxInFlight()); // empty before start
     }
 
     // ---- the SPI -------------------------------------------------------------------------------------

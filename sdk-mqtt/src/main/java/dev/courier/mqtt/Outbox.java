@@ -162,8 +162,8 @@ final class Outbox {
 
     private void onAck(Wire w, long key, Wire.Outcome o, Throwable e) {
         if (e == null) {
-            Pending<Out> p = tracker.get(key);
-            if (p != null && o == Wire.Outcome.NO_SUBSCRIBERS && p.message().needsSubscriber()) {
+            Pending<Out> p = o == Wire.Outcome.NO_SUBSCRIBERS ? tracker.get(key) : null;
+            if (p != null && p.message().needsSubscriber()) {
                 if (inGrace() && p.deadlineNanos() - System.nanoTime() > RETRY_NO_SUBSCRIBERS_NANOS
                         && tracker.unsent(key) != null) {
                     synchronized (lock) {

@@ -66,7 +66,7 @@ final class Wire3 implements Wire {
         return client.subscribeWith().topicFilter(filter).qos(Wire5.qos(qos)).send().thenAccept(ack -> {
             for (Mqtt3SubAckReturnCode rc : ack.getReturnCodes()) {
                 if (rc.isError()) {
-                    throw new IllegalStateException("broker refused the subscription " + filter + ": " + rc);
+                    throw new dev.courier.CourierException("broker refused the subscription " + filter + ": " + rc);
                 }
             }
         });

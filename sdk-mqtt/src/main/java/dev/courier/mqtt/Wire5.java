@@ -97,7 +97,7 @@ final class Wire5 implements Wire {
         return client.subscribeWith().topicFilter(filter).qos(qos(qos)).send().thenAccept(ack -> {
             for (Mqtt5SubAckReasonCode rc : ack.getReasonCodes()) {
                 if (rc.isError()) {
-                    throw new IllegalStateException("broker refused the subscription " + filter + ": " + rc
+                    throw new dev.courier.CourierException("broker refused the subscription " + filter + ": " + rc
                             + ack.getReasonString().map(s -> " (" + s + ")").orElse(""));
                 }
             }
@@ -154,19 +154,19 @@ final class Wire5 implements Wire {
     private static Outcome outcome(Mqtt5PublishResult r) {
         if (r.getError().isPresent()) {
             Throwable t = r.getError().get();
-            throw t instanceof RuntimeException ? (RuntimeException) t : new IllegalStateException(t);
+            throw t instanceof RuntimeException ? (RuntimeException) t : new dev.courier.PublishException(t.toString(), t);
         }
         if (r instanceof Mqtt5PublishResult.Mqtt5Qos1Result) {
             Mqtt5PubAckReasonCode rc = ((Mqtt5PublishResult.Mqtt5Qos1Result) r).getPubAck().getReasonCode();
             if (rc.isError()) {
-                throw new IllegalStateException("broker refused the message: PUBACK " + rc);
+                throw new dev.courier.PublishException("broker refused the message: PUBACK " + rc);
             }
             return rc == Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS ? Outcome.NO_SUBSCRIBERS : Outcome.DELIVERED;
         }
         if (r instanceof Mqtt5PublishResult.Mqtt5Qos2Result) {
             Mqtt5PubRecReasonCode rc = ((Mqtt5PublishResult.Mqtt5Qos2Result) r).getPubRec().getReasonCode();
             if (rc.isError()) {
-                throw new IllegalStateException("broker refused the message: PUBREC " + rc);
+                throw new dev.courier.PublishException("broker refused the message: PUBREC " + rc);
             }
             return rc == Mqtt5PubRecReasonCode.NO_MATCHING_SUBSCRIBERS ? Outcome.NO_SUBSCRIBERS : Outcome.DELIVERED;
         }
