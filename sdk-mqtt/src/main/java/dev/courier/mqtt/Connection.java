@@ -88,6 +88,11 @@ final class Connection {
             }
 
             @Override
+            public boolean isOpen(Live c) {
+                return c.wire().isConnected();
+            }
+
+            @Override
             public void close(Live c) {
                 c.wire().disconnect(false);
             }

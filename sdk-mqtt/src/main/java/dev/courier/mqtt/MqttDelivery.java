@@ -90,7 +90,7 @@ final class MqttDelivery extends SettleOnceDelivery {
     }
 
     /** Gives the message back to its group now (republish, then PUBACK), whatever its subscription's state. */
-    void giveBack() {
+    void returnToGroup() {
         reject(true);
     }
 

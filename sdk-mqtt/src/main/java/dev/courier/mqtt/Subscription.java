@@ -254,7 +254,7 @@ final class Subscription implements TransportSubscription {
         }
         for (MqttDelivery d : kept) {
             if (d.origin() != c) {
-                d.giveBack(); // from the shared retry session: it must not wait there (PUBACKs go in order)
+                d.returnToGroup(); // from the shared retry session: it must not wait there (PUBACKs go in order)
             }
         }
         if (c != null) {

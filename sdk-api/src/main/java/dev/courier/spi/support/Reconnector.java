@@ -68,6 +68,19 @@ public final class Reconnector<C> implements AutoCloseable {
          * @param connection the connection
          */
         void close(C connection);
+
+        /**
+         * Whether a connection is still open. Asked once a new connection became current: a
+         * connection that dropped while {@link #up} ran (its loss report came before it was
+         * current, so {@link Reconnector#lost} ignored it) is then reported lost, and replaced.
+         *
+         * @param connection the connection
+         * @return false when it is known to be closed; the default says true (the transport reports
+         *         every loss through {@link Reconnector#lost} by itself)
+         */
+        default boolean isOpen(C connection) {
+            return true;
+        }
     }
 
     private final String broker;
@@ -113,6 +126,7 @@ public final class Reconnector<C> implements AutoCloseable {
             attempts++;
             C c = attempt(true);
             if (c != null) {
+                checkAlive(c);
                 return c;
             }
             long delay = TimeUnit.MILLISECONDS.toNanos(backoff.nextDelay().toMillis());
@@ -205,6 +219,13 @@ public final class Reconnector<C> implements AutoCloseable {
         }
     }
 
+    /** A connection that dropped while it was prepared is lost now that it is current (see Link.isOpen). */
+    private void checkAlive(C c) {
+        if (!link.isOpen(c)) {
+            lost(c, null);
+        }
+    }
+
     /** Waits up to nanos or until close; false when it woke because of close. */
     private boolean pause(long nanos) {
         lock.lock();
@@ -276,6 +297,7 @@ public final class Reconnector<C> implements AutoCloseable {
         if (c != null) {
             reconnecting = false;
             log.info("reconnected to {} after {} attempt(s)", broker, n);
+            checkAlive(c);
             return;
         }
         if (!closed) {

@@ -30,6 +30,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     private static final int OPEN = 0;
     private static final int SETTLING = 1;
     private static final int SETTLED = 2;
+    private static final int GIVEN_BACK = 3;
 
     private final Address address;
     private final String group;
@@ -127,6 +128,22 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
                 + "; nothing was sent and the broker delivers it again"));
     }
 
+    /**
+     * The transport gives the message back itself (its subscription or connection is closing and the
+     * message returns to the broker's queue): claims the delivery like a settle, runs
+     * {@link #settled()}, and from now on every settle fails with {@link StaleDeliveryException}.
+     *
+     * @return true when this call claimed the delivery (the caller then puts the message back); false
+     *         when it was already settled or given back
+     */
+    protected final boolean giveBack() {
+        if (state.compareAndSet(OPEN, GIVEN_BACK)) {
+            settled();
+            return true;
+        }
+        return false;
+    }
+
     /** @return whether a settle of this delivery was claimed (finished or in progress) */
     public final boolean isSettled() {
         return state.get() != OPEN;
@@ -144,7 +161,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
 
     private CompletableFuture<Void> settle(String what, java.util.function.Supplier<CompletableFuture<Void>> send) {
         if (!state.compareAndSet(OPEN, SETTLING)) {
-            return CompletableFuture.completedFuture(null);
+            return state.get() == GIVEN_BACK ? stale(what) : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -157,7 +174,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     @Override
     public final CompletableFuture<Void> redeliverLater(Map<String, String> newHeaders, Duration delay) {
         if (!state.compareAndSet(OPEN, SETTLING)) {
-            return CompletableFuture.completedFuture(null);
+            return state.get() == GIVEN_BACK ? stale("redeliverLater") : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -183,7 +200,10 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     }
 
     private void done() {
-        if (state.getAndSet(SETTLED) != SETTLED) {
+        int was = state.getAndSet(SETTLED);
+        if (was == GIVEN_BACK) {
+            state.set(GIVEN_BACK);
+        } else if (was != SETTLED) {
             settled();
         }
     }
