@@ -121,7 +121,11 @@ public final class ConfirmTracker<M> implements AutoCloseable {
             return note;
         }
 
-        /** @param note a transport's note about this publish, read when it settles */
+        /**
+         * @param note a transport's note about this publish, read when it settles; a text note (a
+         *             {@link CharSequence}, e.g. "held back by the broker's rate limit") is also added
+         *             to the {@link PublishTimeoutException} of a publish that times out
+         */
         public void note(Object note) {
             this.note = note;
         }
@@ -205,10 +209,23 @@ public final class ConfirmTracker<M> implements AutoCloseable {
      * @return the publishes to send again
      */
     public List<Pending<M>> resume() {
-        List<Pending<M>> out = new ArrayList<>();
+        return resume(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #resume()}, but takes at most {@code max} publishes to send (expired ones fail on
+     * the way and do not count); the rest stay parked, in order. For a transport whose protocol caps
+     * the publishes in flight per connection (an MQTT 5 broker's receive maximum), so each confirm can
+     * send the next few without going through the whole parked queue.
+     *
+     * @param max the most publishes to hand back; 0 hands back none
+     * @return the publishes to send, oldest first
+     */
+    public List<Pending<M>> resume(int max) {
+        List<Pending<M>> out = new ArrayList<>(Math.min(max, 64));
         long now = nanoTime.getAsLong();
         Pending<M> p;
-        while ((p = parked.poll()) != null) {
+        while (out.size() < max && (p = parked.poll()) != null) {
             if (p.deadline - now <= 0) {
                 timeOut(p, "the connection to " + broker + " was down");
             } else if (!p.isDone()) {
@@ -317,6 +334,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     private void timeOut(Pending<M> p, String why) {
         settle(List.of(p), new PublishTimeoutException("no confirm from " + broker + " for " + p.what
                 + " within the publish timeout of " + p.timeout + (why == null ? "" : " (" + why + ")")
+                + (p.note instanceof CharSequence n ? " (" + n + ")" : "")
                 + "; it may or may not have arrived, and publishing it again is safe"));
     }
 
