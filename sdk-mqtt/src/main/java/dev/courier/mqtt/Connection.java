@@ -54,6 +54,11 @@ final class Connection {
     private final Reconnector<Live> reconnector;
     private volatile Wire.Session session;
     private volatile boolean closing;
+    /**
+     * The epoch of the newest connection that is open (current, or being prepared: a resumed session's
+     * messages arrive before it is current and may be settled at once); -1 once it is lost.
+     */
+    private volatile long openEpoch = -1;
 
     /**
      * @param handler   gets every message with the epoch of its connection
@@ -73,10 +78,18 @@ final class Connection {
             public Live open() throws Exception {
                 long epoch = EPOCHS.incrementAndGet();
                 Live[] live = new Live[1];
-                Wire.Dialed d = Wire.dial(cfg, clientId, m -> handler.accept(new Received(m, epoch)), callbacks,
-                        w -> lost(self[0], live[0]), false, expiry, RECEIVE_MAXIMUM);
+                openEpoch = epoch; // a resumed session's messages come before dial returns
+                Wire.Dialed d;
+                try {
+                    d = Wire.dial(cfg, clientId, m -> handler.accept(new Received(m, epoch)), callbacks,
+                            w -> lost(self[0], live[0]), false, expiry, RECEIVE_MAXIMUM);
+                } catch (Exception e) {
+                    gone(new Live(null, epoch, null));
+                    throw e;
+                }
                 live[0] = new Live(d.wire(), epoch, d.session());
                 if (!d.wire().isConnected()) {
+                    gone(live[0]);
                     throw new java.io.IOException("the connection dropped right after CONNACK");
                 }
                 return live[0];
@@ -94,6 +107,7 @@ final class Connection {
 
             @Override
             public void close(Live c) {
+                gone(c);
                 c.wire().disconnect(false);
             }
         }, backoff, scheduler);
@@ -104,10 +118,17 @@ final class Connection {
         if (r == null || live == null || closing) {
             return;
         }
+        gone(live);
         if (outbox != null) {
             outbox.down(live.wire());
         }
         r.lost(live, null);
+    }
+
+    private void gone(Live c) {
+        if (openEpoch == c.epoch()) {
+            openEpoch = -1;
+        }
     }
 
     /** Subscribes again, then lets the outbox send what waited; runs before the connection is current. */
@@ -120,7 +141,7 @@ final class Connection {
                 .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         session = c.session();
         if (outbox != null) {
-            outbox.up(c.wire(), first);
+            outbox.up(c.wire(), c.session(), first);
         }
         if (!first) {
             log.info("MQTT client '{}' reconnected (session {})", clientId,
@@ -132,10 +153,9 @@ final class Connection {
         return clientId;
     }
 
-    /** The epoch of the current connection; -1 while down or closed. */
+    /** The epoch of the open connection (current or being prepared); -1 while down or closed. */
     long epoch() {
-        Live l = reconnector.current();
-        return l == null ? -1 : l.epoch();
+        return closing || reconnector.isClosed() ? -1 : openEpoch;
     }
 
     Wire.Session session() {

@@ -62,8 +62,17 @@ final class Outbox {
     private final ExecutorService sender;
     private final AtomicLong keys = new AtomicLong();
     private final Object lock = new Object();
-    /** The connection publishes go to; null while down. Guarded by lock. */
+    /** The connection publishes go to; null while down. Guarded by lock, like the fields below. */
     private Wire live;
+    /** PUBLISHes handed to the live connection's client and not answered yet. */
+    private int onWire;
+    /**
+     * The most PUBLISHes handed to the client at once: maxInFlight, and no more than the broker's
+     * receive maximum (CONNACK). Beyond that HiveMQ queues them itself and, once its queue is full,
+     * blocks the publishing thread (Object.wait in MqttPublishFlowables.add) for as long as no PUBACK
+     * comes: Courier parks them instead, where the publish timeout applies.
+     */
+    private int cap;
     private long reconnectedAt;
     private boolean reconnected;
     private long holdUntil;
@@ -117,7 +126,7 @@ final class Outbox {
             return p.future();
         }
         synchronized (lock) {
-            if (live != null && !holding() && retryFirst == null && !tracker.hasParked() && !graceBusy()) {
+            if (live != null && !holding() && retryFirst == null && !tracker.hasParked() && onWire < room()) {
                 send(live, p);
             } else {
                 tracker.park(p);
@@ -132,8 +141,9 @@ final class Outbox {
                 && System.nanoTime() - reconnectedAt < RESUBSCRIBE_GRACE.toNanos();
     }
 
-    private boolean graceBusy() {
-        return inGrace() && !tracker.inFlight().isEmpty();
+    /** How many PUBLISHes may be on the wire now: one at a time in the MQTT 5 grace after a reconnect. */
+    private int room() {
+        return inGrace() ? 1 : cap;
     }
 
     private boolean holding() {
@@ -144,11 +154,13 @@ final class Outbox {
         long key = keys.incrementAndGet();
         Out m = p.message();
         tracker.sent(key, p);
+        onWire++;
         CompletableFuture<Wire.Outcome> f;
         try {
             f = m.raw() ? w.publishRaw(m.topic(), m.body(), cfg.qos(), m.retain())
                     : w.publish(m.topic(), m.headers(), m.body(), cfg.qos(), m.responseTopic(), m.correlation());
         } catch (RuntimeException e) {
+            onWire--;
             if (tracker.unsent(key) != null) {
                 tracker.complete(p, new PublishException("the MQTT client refused " + p.what() + ": " + e.getMessage(), e));
             }
@@ -157,10 +169,18 @@ final class Outbox {
         if (inGrace()) {
             p.future().whenComplete((x, e) -> flush()); // one at a time in the grace: the next goes now
         }
+        // a PUBLISH the sweep timed out still counts against the cap until its PUBACK or its connection's loss
         f.whenComplete((o, e) -> onAck(w, key, o, e));
     }
 
     private void onAck(Wire w, long key, Wire.Outcome o, Throwable e) {
+        boolean more;
+        synchronized (lock) {
+            if (live == w) {
+                onWire--;
+            }
+            more = retryFirst != null || tracker.hasParked();
+        }
         if (e == null) {
             Pending<Out> p = o == Wire.Outcome.NO_SUBSCRIBERS ? tracker.get(key) : null;
             if (p != null && p.message().needsSubscriber()) {
@@ -189,7 +209,7 @@ final class Outbox {
                         + c.getMessage() + ")", c));
             } // else: the connection dropped before the PUBACK; down() parks it for the next connection
         }
-        if (tracker.hasParked()) {
+        if (more || tracker.hasParked()) {
             flush();
         }
     }
@@ -222,29 +242,22 @@ final class Outbox {
             retryFirst = null;
             if (!p.isDone()) {
                 send(w, p);
-                if (inGrace()) {
-                    return;
-                }
             }
         }
         if (!tracker.hasParked()) {
             return;
         }
-        List<Pending<Out>> ps = tracker.resume();
-        int room = inGrace() ? (tracker.inFlight().isEmpty() ? 1 : 0) : Integer.MAX_VALUE;
-        for (Pending<Out> p : ps) {
-            if (room-- > 0) {
-                send(w, p);
-            } else {
-                tracker.park(p); // still in order: every park happens under the lock
-            }
+        for (Pending<Out> p : tracker.resume(Math.max(0, room() - onWire))) {
+            send(w, p);
         }
     }
 
     /** A connection is up (its subscriptions renewed): sends what waited, unless a 3.1.1 hold applies. */
-    void up(Wire w, boolean first) {
+    void up(Wire w, Wire.Session session, boolean first) {
         synchronized (lock) {
             live = w;
+            onWire = 0;
+            cap = Math.max(1, Math.min(cfg.maxInFlight(), session.receiveMaximum()));
             if (!first) {
                 reconnected = true;
                 reconnectedAt = System.nanoTime();

@@ -16,31 +16,14 @@ public final class MqttTestSupport {
     private final Map<String, List<MqttTransport>> byNamespace = new ConcurrentHashMap<>();
 
     /**
-     * The kit's connection cases MQTT fails today (issue 13), with the failure: the to-do of the
-     * transport's move onto the shared support package. Remove an entry once the case passes.
+     * The kit's connection cases MQTT fails (issue 13): none since the transport moved onto the shared
+     * support package (Reconnector, ConfirmTracker + PublishGate, SettleOnceDelivery).
      *
-     * @param version which protocol version's kit asks (only MQTT 5 blocks on a full window)
-     * @return case method name to the failure
+     * @param version which protocol version's kit asks
+     * @return case method name to the failure; empty
      */
     static Map<String, String> knownDrift(MqttConfig.Version version) {
-        Map<String, String> drift = new java.util.HashMap<>(Map.of(
-                "startAgainstABrokerThatIsDownFailsWithTransportConnectException", "start tries once and throws"
-                        + " IllegalStateException ('could not connect to MQTT broker …: ConnectionClosedException /"
-                        + " ConnectionFailedException … Connection reset'), not TransportConnectException",
-                "startKeepsTryingUntilTheBrokerAccepts", "start gives up after the first refused attempt"
-                        + " (IllegalStateException: ConnectionFailedException … Connection reset by peer) instead of"
-                        + " retrying for TransportContext.startTimeout()",
-                "settlingADeliveryFromACutConnectionFailsStale", "an ack of a delivery from a cut connection fails with a"
-                        + " plain CourierException ('ack of a stale delivery … its connection is gone'), not"
-                        + " spi.StaleDeliveryException"));
-        if (version == MqttConfig.Version.V5) {
-            drift.put("aPublishPastAFullWindowWaitsAtMostThePublishTimeout", "with the network blackholed, publish 62 of"
-                    + " the first 1,000 (publishWindow().capacity() = maxInFlight 1,000) blocked the caller for 3"
-                    + " minutes, far past the publish timeout of 5 s: Connection.publish -> pump -> Wire5.publish ->"
-                    + " HiveMQ MqttAsyncClient.publish waits in MqttPublishFlowables.add (Object.wait) once HiveMQ's"
-                    + " own queue of unacknowledged publishes is full (3.1.1's Wire passes)");
-        }
-        return Map.copyOf(drift);
+        return Map.of(); // every connection case passes on MQTT 5 and 3.1.1 (issue 13)
     }
 
     public MqttTestSupport(MqttConfig.Version version) {
