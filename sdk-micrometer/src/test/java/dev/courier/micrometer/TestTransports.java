@@ -166,7 +166,7 @@ public final class TestTransports {
         URI uri = env != null && !env.isBlank() ? URI.create(env.trim()) : accepts("127.0.0.1", 1883) ? URI.create("mqtt://127.0.0.1:1883") : null;
         require(uri != null, "no MQTT broker: set COURIER_MQTT_URI or start Mosquitto on 127.0.0.1:1883 (bash .ci/mosquitto.sh)");
         String prefix = namespace();
-        MqttConfig cfg = MqttConfig.parse(uri.toString()).toBuilder().topicPrefix(prefix).clientIdPrefix(prefix)
+        MqttConfig cfg = MqttConfig.fromUri(uri.toString()).toBuilder().topicPrefix(prefix).clientIdPrefix(prefix)
                 .sessionExpiry(Duration.ofSeconds(30)).build();
         return new TestTransport() {
             @Override

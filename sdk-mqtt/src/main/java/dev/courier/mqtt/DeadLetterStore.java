@@ -116,15 +116,15 @@ final class DeadLetterStore implements DeadLetterChannel {
         Wire w = null;
         try {
             Wire.Dialed d = Wire.dial(cfg, clientId, m -> {
-            synchronized (got) {
-                if (m.topic().equals(dlTopic)) {
-                    got.add(m);
-                } else {
-                    m.ack().run();
+                synchronized (got) {
+                    if (m.topic().equals(dlTopic)) {
+                        got.add(m);
+                    } else {
+                        m.ack().run();
+                    }
+                    last[0] = System.currentTimeMillis();
+                    got.notifyAll();
                 }
-                last[0] = System.currentTimeMillis();
-                got.notifyAll();
-            }
             }, Threads.orInline(exec), x -> { }, false, null, Connection.RECEIVE_MAXIMUM);
             w = d.wire();
             Wire.Session s = d.session();

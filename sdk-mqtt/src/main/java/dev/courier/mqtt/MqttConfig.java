@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * The immutable settings of an {@link MqttTransport}: build one with {@link #builder()}, or read a URI
- * with {@link #parse(String)}. The constructor checks every setting and names each bad one in one
+ * with {@link #fromUri(String)}. The constructor checks every setting and names each bad one in one
  * {@link ConfigurationException}.
  *
  * <p>URI form (one parser, {@link TransportUri}): {@code mqtt[s]://[user[:password]@]host[:port][,host2[:port]...]
@@ -146,7 +146,7 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
      *  @param uri the URI; never null
      *  @return the configuration
      *  @throws ConfigurationException naming every bad part of the URI (redacted: never the password) */
-    public static MqttConfig parse(String uri) {
+    public static MqttConfig fromUri(String uri) {
         return MqttUri.parse(uri).build();
     }
 

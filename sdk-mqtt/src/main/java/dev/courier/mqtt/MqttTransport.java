@@ -91,7 +91,7 @@ public final class MqttTransport implements Transport, dev.courier.spi.DeadLette
      * @throws ConfigurationException naming every bad part of the URI
      */
     public static MqttTransport of(String uri) {
-        return of(MqttConfig.parse(uri));
+        return of(MqttConfig.fromUri(uri));
     }
 
     /**

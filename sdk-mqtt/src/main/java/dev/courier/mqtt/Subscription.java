@@ -264,13 +264,4 @@ final class Subscription implements TransportSubscription {
         log.debug("member session '{}' of {} handed over to the group '{}'", clientId, address, share);
         return transport.leaveRecord(this);
     }
-
-    /** Waits (bounded) until the callbacks already handed to this subscription's thread have run. */
-    void awaitCallbacks(Duration bound) {
-        try {
-            thread.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

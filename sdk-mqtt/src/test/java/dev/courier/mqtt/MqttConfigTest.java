@@ -57,7 +57,7 @@ class MqttConfigTest {
 
     @Test
     void uriWithParametersAndCredentials() {
-        MqttConfig c = MqttConfig.parse(
+        MqttConfig c = MqttConfig.fromUri(
                 "mqtts://svc:s3cr%40t@broker.example:9883?version=3&prefix=acme/prod&qos=2&sessionExpiry=PT10M");
         assertTrue(c.tls());
         assertEquals("broker.example", c.host());
@@ -77,21 +77,21 @@ class MqttConfigTest {
 
     @Test
     void durationsTakeCouriersOneSyntaxIso8601Included() {
-        MqttConfig c = MqttConfig.parse("mqtt://h?sessionExpiry=10m&connectTimeout=500ms");
+        MqttConfig c = MqttConfig.fromUri("mqtt://h?sessionExpiry=10m&connectTimeout=500ms");
         assertEquals(Duration.ofMinutes(10), c.sessionExpiry());
         assertEquals(Duration.ofMillis(500), c.connectTimeout());
-        assertEquals(Duration.ofSeconds(5), MqttConfig.parse("mqtt://h?connectTimeout=5s").connectTimeout());
-        assertEquals(Duration.ofSeconds(5), MqttConfig.parse("mqtt://h?connectTimeout=PT5S").connectTimeout());
+        assertEquals(Duration.ofSeconds(5), MqttConfig.fromUri("mqtt://h?connectTimeout=5s").connectTimeout());
+        assertEquals(Duration.ofSeconds(5), MqttConfig.fromUri("mqtt://h?connectTimeout=PT5S").connectTimeout());
     }
 
     @Test
     void anAddressListIsKeptInOrderWithDefaultPorts() {
-        MqttConfig c = MqttConfig.parse("mqtt://h1:1884,h2,[::1]:1885?prefix=x");
+        MqttConfig c = MqttConfig.fromUri("mqtt://h1:1884,h2,[::1]:1885?prefix=x");
         assertEquals(List.of(new HostPort("h1", 1884), new HostPort("h2", 1883), new HostPort("::1", 1885)),
                 c.addresses());
         assertEquals("h1:1884,h2:1883,[::1]:1885", c.brokers());
         assertEquals(List.of(new HostPort("a", 8883), new HostPort("b", 8884)),
-                MqttConfig.parse("mqtts://a,b:8884").addresses());
+                MqttConfig.fromUri("mqtts://a,b:8884").addresses());
         MqttTransport t = MqttTransport.of("mqtt://h1:1884,h2");
         assertTrue(t.describe().startsWith("mqtt://h1:1884,h2:1883 "), t.describe());
     }
@@ -99,11 +99,11 @@ class MqttConfigTest {
     @Test
     void badUriParametersAreNamedAtOnceWithoutThePassword() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
-                () -> MqttConfig.parse("mqtt://u:pw@h?version=4&bogus=1&connectTimeout=soon"));
+                () -> MqttConfig.fromUri("mqtt://u:pw@h?version=4&bogus=1&connectTimeout=soon"));
         assertTrue(e.getMessage().contains("version") && e.getMessage().contains("bogus")
                 && e.getMessage().contains("connectTimeout"), e.getMessage());
         assertFalse(e.getMessage().contains(":pw@"), "the password never appears in errors: " + e.getMessage());
-        assertThrows(ConfigurationException.class, () -> MqttConfig.parse("amqp://h"));
+        assertThrows(ConfigurationException.class, () -> MqttConfig.fromUri("amqp://h"));
         assertThrows(ConfigurationException.class, () -> MqttTransport.of("mqtt://h:99999"));
     }
 
@@ -129,7 +129,7 @@ class MqttConfigTest {
             assertEquals("broker.example", w.clientConfig().getServerHost());
             assertEquals(8883, w.clientConfig().getServerPort());
         }
-        MqttConfig plain = MqttConfig.parse("mqtts://b");
+        MqttConfig plain = MqttConfig.fromUri("mqtts://b");
         Wire w = Wire.open(plain, plain.addresses().get(0), "tls-default", m -> { }, Runnable::run, x -> { });
         assertTrue(w.clientConfig().getSslConfig().isPresent(), "mqtts:// alone: TLS with the JVM's trust store");
         assertFalse(w.clientConfig().getSslConfig().orElseThrow().getTrustManagerFactory().isPresent());

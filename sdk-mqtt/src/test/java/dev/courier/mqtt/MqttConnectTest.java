@@ -82,7 +82,7 @@ class MqttConnectTest {
         for (MqttConfig.Version v : MqttConfig.Version.values()) {
             String ns = namespace();
             MqttConfig base = MqttBroker.config(v, ns);
-            MqttConfig cfg = MqttConfig.parse("mqtt://127.0.0.1:" + dead + "," + live).toBuilder().version(v)
+            MqttConfig cfg = MqttConfig.fromUri("mqtt://127.0.0.1:" + dead + "," + live).toBuilder().version(v)
                     .topicPrefix(ns).clientIdPrefix(ns).sessionExpiry(base.sessionExpiry()).build();
             MqttTransport t = SUPPORT.newTransport(ns, cfg);
             try {

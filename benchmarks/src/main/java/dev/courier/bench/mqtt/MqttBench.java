@@ -41,7 +41,7 @@ final class MqttBench {
     }
 
     static MqttConfig config(Options o, String ns) {
-        return MqttConfig.parse(uri(o).toString()).toBuilder().topicPrefix(ns).clientIdPrefix(ns)
+        return MqttConfig.fromUri(uri(o).toString()).toBuilder().topicPrefix(ns).clientIdPrefix(ns)
                 .sessionExpiry(Duration.ofMinutes(10)).maxInFlight(o.getInt("inflight", 1000)).build();
     }
 
