@@ -54,6 +54,8 @@ final class Connection {
     private final Reconnector<Live> reconnector;
     private volatile Wire.Session session;
     private volatile boolean closing;
+    /** While {@link #start} runs: its deadline, which also ends a connect attempt; afterwards none. */
+    private volatile long startDeadline = Long.MAX_VALUE;
     /**
      * The epoch of the newest connection that is open (current, or being prepared: a resumed session's
      * messages arrive before it is current and may be settled at once); -1 once it is lost.
@@ -82,7 +84,7 @@ final class Connection {
                 Wire.Dialed d;
                 try {
                     d = Wire.dial(cfg, clientId, m -> handler.accept(new Received(m, epoch)), callbacks,
-                            w -> lost(self[0], live[0]), false, expiry, RECEIVE_MAXIMUM);
+                            w -> lost(self[0], live[0]), false, expiry, RECEIVE_MAXIMUM, startDeadline);
                 } catch (Exception e) {
                     gone(new Live(null, epoch, null));
                     throw e;
@@ -169,7 +171,12 @@ final class Connection {
      * @throws dev.courier.ConfigurationException    when a broker refused the credentials
      */
     Wire.Session start(Duration startTimeout) {
-        return reconnector.start(startTimeout).session();
+        startDeadline = System.nanoTime() + startTimeout.toNanos();
+        try {
+            return reconnector.start(startTimeout).session();
+        } finally {
+            startDeadline = Long.MAX_VALUE;
+        }
     }
 
     boolean isClosed() {

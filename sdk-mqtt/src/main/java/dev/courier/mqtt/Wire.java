@@ -83,6 +83,13 @@ interface Wire {
     static Dialed dial(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
                        Consumer<Wire> onDisconnected, boolean cleanStart, Duration expiry, int receiveMaximum)
             throws Exception {
+        return dial(cfg, clientId, onMessage, callbacks, onDisconnected, cleanStart, expiry, receiveMaximum, Long.MAX_VALUE);
+    }
+
+    /** As {@link #dial}, each attempt also ending at {@code deadlineNanos} ({@link System#nanoTime()}; start's timeout). */
+    static Dialed dial(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+                       Consumer<Wire> onDisconnected, boolean cleanStart, Duration expiry, int receiveMaximum,
+                       long deadlineNanos) throws Exception {
         Exception last = null;
         for (HostPort a : cfg.addresses()) {
             Wire[] self = new Wire[1];
@@ -99,7 +106,8 @@ interface Wire {
             }
             try {
                 Session s = w.connect(cleanStart, expiry, receiveMaximum)
-                        .get(cfg.connectTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        .get(Math.max(1, Math.min(cfg.connectTimeout().toNanos(), deadlineNanos - System.nanoTime())),
+                                java.util.concurrent.TimeUnit.NANOSECONDS);
                 self[0] = w;
                 if (!w.isConnected()) {
                     throw new java.io.IOException("the connection to " + a + " dropped right after CONNACK");

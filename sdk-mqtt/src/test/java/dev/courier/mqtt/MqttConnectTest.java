@@ -103,4 +103,56 @@ class MqttConnectTest {
             }
         }
     }
+
+    /**
+     * Evidence that Courier, not HiveMQ, must resend: a connection blackholed in the middle of a stream
+     * of publishes (PUBLISHes sent, no PUBACK), then cut; the reconnect is quick, so with Courier's
+     * park/resume every publish succeeds well within its publish timeout and arrives. (With
+     * {@code Outbox.down()} not parking, the publishes unconfirmed at the cut time out: the HiveMQ client
+     * that held them is discarded with its connection and nobody sends them again.)
+     */
+    @Test
+    void publishesUnconfirmedAtACutAreSentAgainAndAllSucceed() throws Exception {
+        for (MqttConfig.Version v : MqttConfig.Version.values()) {
+            String ns = namespace();
+            java.net.InetSocketAddress broker = MqttTestSupport.brokerAddress();
+            try (dev.courier.kit.NetworkFault fault = dev.courier.kit.NetworkFault.to(broker)) {
+                MqttTransport consumer = SUPPORT.newTransport(ns, b -> b.version(v));
+                MqttTransport t = SUPPORT.newTransport(ns, b -> b.version(v).host(fault.address().getHostString())
+                        .port(fault.address().getPort()));
+                try {
+                    consumer.start(new TransportContext("resendsvc", "c1", Duration.ofSeconds(20)));
+                    java.util.Set<String> got = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    consumer.subscribe(Address.event("v1.conn.resent"), "resendsvc", 64, (Delivery d) -> {
+                        got.add(d.headers().get(Headers.ID));
+                        d.ack();
+                    });
+                    t.start(new TransportContext("resendpub", "p1", Duration.ofSeconds(20)));
+                    List<String> ids = new java.util.ArrayList<>();
+                    List<CompletableFuture<Void>> fs = new java.util.ArrayList<>();
+                    for (int i = 0; i < 100; i++) {
+                        if (i == 50) {
+                            fault.blackhole(); // these are sent and never confirmed on this connection
+                        }
+                        String id = UUID.randomUUID().toString();
+                        ids.add(id);
+                        fs.add(t.publish(Address.event("v1.conn.resent"), Map.of(Headers.ID, id, Headers.SPECVERSION,
+                                "1.0", Headers.TYPE, "v1.conn.resent", Headers.SOURCE, "test"), "{}".getBytes()));
+                    }
+                    fault.cut();
+                    fault.heal();
+                    long t0 = System.nanoTime();
+                    CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+                    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertTrue(took < 19_000, v + ": confirmed after the reconnect, not at the publish timeout: " + took);
+                    dev.courier.kit.Await.until(Duration.ofSeconds(20), () -> got.containsAll(ids), () -> v
+                            + ": every confirmed publish arrives; missing "
+                            + ids.stream().filter(id -> !got.contains(id)).count());
+                } finally {
+                    t.close();
+                    consumer.close();
+                }
+            }
+        }
+    }
 }
