@@ -79,8 +79,29 @@ public record MqttConfig(List<HostPort> addresses, boolean tls, TrustManagerFact
     /** The protocol's limit for a topic name, in UTF-8 bytes. */
     public static final int MAX_TOPIC_BYTES = 65_535;
 
-    /** Checks every setting, fills the client id prefix, and copies the address list.
-     *  @throws ConfigurationException naming every bad setting at once (never the password) */
+    /**
+     * Checks every setting, fills the client id prefix, and copies the address list (each component is
+     * described in the class comment).
+     *
+     * @param addresses see the class comment
+     * @param tls see the class comment
+     * @param trustManagerFactory see the class comment
+     * @param keyManagerFactory see the class comment
+     * @param hostnameVerifier see the class comment
+     * @param username see the class comment
+     * @param password see the class comment
+     * @param version see the class comment
+     * @param topicPrefix see the class comment
+     * @param qos see the class comment
+     * @param sessionExpiry see the class comment
+     * @param clientIdPrefix see the class comment
+     * @param instanceId see the class comment
+     * @param maxInFlight see the class comment
+     * @param maxMessageSize see the class comment
+     * @param connectTimeout see the class comment
+     * @param clientCustomizer see the class comment
+     * @throws ConfigurationException naming every bad setting at once (never the password)
+     */
     public MqttConfig {
         List<String> bad = new ArrayList<>();
         if (addresses == null || addresses.isEmpty()) {
