@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.ConfigurationException;
@@ -45,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The client transport ({@code ws://host:port/} or {@code wss://}): a Courier service or tool
- * connected to a {@link WebSocketHub}. One WebSocket connection carries publishes (each confirmed by
+ * connected to a Courier WebSocket hub ({@code WebSocketHub}, module {@code courier-websocket-hub}). One WebSocket connection carries publishes (each confirmed by
  * the hub), subscriptions and their deliveries, and acks.
  *
  * <p>The connection comes back by itself: after a drop it reconnects with backoff, subscribes again
@@ -102,15 +103,19 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Duration publishTimeout = Duration.ofSeconds(10);
-    private volatile int hubMaxMessageBytes = WebSocketHub.DEFAULT_MAX_MESSAGE_BYTES;
-    private volatile int hubMaxAttributeBytes = WebSocketHub.DEFAULT_MAX_ATTRIBUTE_BYTES;
+    private volatile int hubMaxMessageBytes = Frames.DEFAULT_MAX_MESSAGE_BYTES;
+    private volatile int hubMaxAttributeBytes = Frames.DEFAULT_MAX_ATTRIBUTE_BYTES;
     private volatile String source = "/courier/client";
+    /** What the hub's backbone can do, as its welcome says; none until a welcome names them (issue 13). */
+    private volatile Set<Capability> hubCapabilities = Set.of();
+    /** What the hub's backbone can carry, as its welcome says; null when it did not say. */
+    private volatile Limits backboneLimits;
     private volatile CompletableFuture<Void> welcome = new CompletableFuture<>();
     /** The shared jittered backoff (issue 10.8): clients that lost one hub do not come back in step. */
     private final Backoff backoff;
     /** Tests: told every reconnect delay the client chose, before it waits. */
     private final java.util.function.LongConsumer reconnectScheduled;
-    private volatile double hubRate = WebSocketHub.DEFAULT_MESSAGES_PER_SECOND;
+    private volatile double hubRate = Frames.DEFAULT_MESSAGES_PER_SECOND;
     /** Publishes the hub refused as rate_limited, sent again one per rate interval in publish order. */
     private final java.util.concurrent.ConcurrentSkipListSet<Long> rateWaiting = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -275,14 +280,14 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
             String seqText = f.attr(Frames.SEQ);
             switch (f.type()) {
                 case Frames.WELCOME:
-                    onWelcome(c, f.control);
+                    onWelcome(c, f.control());
                     return;
                 case Frames.CONFIRM:
-                    settle(seqText, f.control, null);
+                    settle(seqText, f.control(), null, null);
                     return;
                 case Frames.ERROR: {
-                    String code = Frames.text(f.control, "code");
-                    String message = Frames.text(f.control, "message");
+                    String code = Frames.text(f.control(), "code");
+                    String message = Frames.text(f.control(), "message");
                     if ("rate_limited".equals(code) && seqText != null && seqText.startsWith("p")) {
                         rateLimited(seqText);
                         return;
@@ -290,7 +295,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
                     if (seqText == null) {
                         log.warn("hub {} reports {}: {}", describe(), code, message);
                     } else {
-                        settle(seqText, null, code + ": " + message);
+                        settle(seqText, null, code, message);
                     }
                     return;
                 }
@@ -311,7 +316,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
             }
             return;
         }
-        ClientDelivery d = new ClientDelivery(this, c, s.address, s.group, tag, Map.copyOf(f.headers), f.body,
+        ClientDelivery d = new ClientDelivery(this, c, s.address, s.group, tag, Map.copyOf(f.headers()), f.body(),
                 "true".equals(f.attr(Frames.REDELIVERED)));
         try {
             s.callback.onDelivery(d);
@@ -328,6 +333,8 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
         hubMaxMessageBytes = data.path("maxMessageBytes").asInt(hubMaxMessageBytes);
         hubRate = data.path("messagesPerSecond").asDouble(hubRate);
         hubMaxAttributeBytes = data.path("maxAttributeBytes").asInt(hubMaxAttributeBytes);
+        hubCapabilities = capabilitiesOf(data.get("capabilities"));
+        backboneLimits = limitsOf(data.get("limits"));
         connected = true;
         backoff.connected();
         if (started) {
@@ -347,6 +354,36 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
             c.sendText(p.text);
         }
         welcome.complete(null);
+    }
+
+    /** The welcome's {@code capabilities}: the names this client knows; none when the hub did not say (an old hub). */
+    private static Set<Capability> capabilitiesOf(JsonNode names) {
+        EnumSet<Capability> out = EnumSet.noneOf(Capability.class);
+        if (names != null && names.isArray()) {
+            for (JsonNode n : names) {
+                for (Capability c : Capability.values()) {
+                    if (c.name().equals(n.asText())) {
+                        out.add(c);
+                    }
+                }
+            }
+        }
+        return java.util.Collections.unmodifiableSet(out);
+    }
+
+    /** The welcome's {@code limits} (the hub's backbone's), or null when absent or not valid limits. */
+    private static Limits limitsOf(JsonNode l) {
+        if (l == null || !l.isObject()) {
+            return null;
+        }
+        try {
+            return new Limits(l.path("maxAttributeBytes").asInt(Integer.MAX_VALUE),
+                    l.path("maxHeaderValueBytes").asInt(Integer.MAX_VALUE), l.path("maxHeadersBytes").asInt(Integer.MAX_VALUE),
+                    l.path("maxBodyBytes").asInt(Integer.MAX_VALUE));
+        } catch (IllegalArgumentException e) {
+            log.warn("hub sent limits below Courier's minimums ({}); ignored", e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -401,7 +438,9 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
         }
     }
 
-    private void settle(String seqText, JsonNode ok, String error) {
+    /** Completes the publish or request {@code seqText}: with {@code ok}, or failed with the hub's error {@code code}. */
+    private void settle(String seqText, JsonNode ok, String code, String message) {
+        String error = code == null ? null : code + ": " + message;
         if (seqText == null || seqText.isEmpty()) {
             return;
         }
@@ -421,7 +460,9 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
                     if (error == null) {
                         p.future.complete(null);
                     } else {
-                        p.future.completeExceptionally(new PublishException("hub refused the message: " + error));
+                        p.future.completeExceptionally("unroutable".equals(code)
+                                ? new dev.courier.UnroutableException("hub refused the message: " + error)
+                                : new PublishException("hub refused the message: " + error));
                     }
                 });
             }
@@ -638,15 +679,18 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
      * {@code maxMessageBytes} (default 1 MiB + 64 KiB) less 8 KiB for the envelope — a JSON body
      * travels as it is. A body that is not one JSON value travels in base64 (4/3 of its size): the
      * exact frame is measured again before each send, and a publish over the hub's frame size fails
-     * then, naming the limit.
+     * then, naming the limit. Each limit is at most the hub's backbone's, when the welcome states them
+     * ({@code limits}).
      */
     @Override
     public Limits limits() {
         int frame = hubMaxMessageBytes;
         int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
         int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hubMaxAttributeBytes, headers));
-        return new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
+        Limits own = new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
                 Math.max(1, frame - 8 * 1024));
+        Limits backbone = backboneLimits;
+        return backbone == null ? own : own.min(backbone);
     }
 
     @Override
@@ -654,9 +698,15 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
         return connected && !closed;
     }
 
+    /**
+     * What the hub's backbone can do, as the hub's welcome says ({@code capabilities}; the client itself
+     * supports every capability, so this is the intersection). Learnt at {@link #start}; a reconnect to a
+     * hub that says otherwise changes it. A hub that does not say (one from before this field) gets the
+     * conservative default: no capability.
+     */
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.allOf(Capability.class);
+        return hubCapabilities;
     }
 
     @Override
@@ -943,7 +993,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
             if (!problems.isEmpty()) {
                 throw new ConfigurationException(problems);
             }
-            String t = token != null ? token : HubServer.queryParameter(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery(), "token");
+            String t = token != null ? token : Frames.queryParameter(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery(), "token");
             URI clean = URI.create(uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getRawAuthority()
                     + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()));
             return new WebSocketTransport(this, clean, t);

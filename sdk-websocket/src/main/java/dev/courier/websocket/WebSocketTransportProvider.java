@@ -7,7 +7,7 @@ import java.net.URI;
 
 /**
  * Provides {@code ws://host:port/} and {@code wss://host:port/}: a {@link WebSocketTransport} to a
- * {@link WebSocketHub}. The bearer token may be given as the {@code token} query parameter; it is
+ * Courier WebSocket hub ({@code courier-websocket-hub}). The bearer token may be given as the {@code token} query parameter; it is
  * sent in the {@code Authorization} header, never in the URL.
  */
 public final class WebSocketTransportProvider implements TransportProvider {
