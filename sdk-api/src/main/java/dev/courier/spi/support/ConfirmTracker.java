@@ -121,7 +121,11 @@ public final class ConfirmTracker<M> implements AutoCloseable {
             return note;
         }
 
-        /** @param note a transport's note about this publish, read when it settles */
+        /**
+         * @param note a transport's note about this publish, read when it settles; a text note (a
+         *             {@link CharSequence}, e.g. "held back by the broker's rate limit") is also added
+         *             to the {@link PublishTimeoutException} of a publish that times out
+         */
         public void note(Object note) {
             this.note = note;
         }
@@ -307,6 +311,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     private void timeOut(Pending<M> p, String why) {
         settle(List.of(p), new PublishTimeoutException("no confirm from " + broker + " for " + p.what
                 + " within the publish timeout of " + p.timeout + (why == null ? "" : " (" + why + ")")
+                + (p.note instanceof CharSequence n ? " (" + n + ")" : "")
                 + "; it may or may not have arrived, and publishing it again is safe"));
     }
 

@@ -77,6 +77,10 @@ public final class Reconnector<C> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile C current;
+    /** The connection being prepared by {@link Link#up}, not yet current; null otherwise. */
+    private volatile C preparing;
+    /** Set by {@link #lost} for {@link #preparing}: the connection dropped before it became current. */
+    private volatile boolean preparingLost;
     private volatile boolean closed;
     private volatile boolean reconnecting;
     private volatile Throwable lastFailure;
@@ -150,19 +154,33 @@ public final class Reconnector<C> implements AutoCloseable {
             }
             return null;
         }
+        lock.lock();
+        try {
+            preparing = c;
+            preparingLost = false;
+        } finally {
+            lock.unlock();
+        }
         try {
             link.up(c, first);
         } catch (ConfigurationException e) {
+            preparing = null;
             link.close(c);
             throw e;
         } catch (Exception e) {
+            preparing = null;
             lastFailure = e;
             link.close(c);
             return null;
         }
         lock.lock();
         try {
-            if (closed) {
+            preparing = null;
+            if (closed || preparingLost) {
+                if (preparingLost) {
+                    lastFailure = new java.io.IOException("the connection to " + broker + " dropped while it was"
+                            + " being prepared");
+                }
                 link.close(c);
                 return null;
             }
@@ -194,7 +212,9 @@ public final class Reconnector<C> implements AutoCloseable {
 
     /**
      * The transport saw {@code connection} drop. If it is the current one, it is no longer current
-     * and reconnect attempts start on the scheduler; otherwise (an old connection) nothing happens.
+     * and reconnect attempts start on the scheduler. If it is the one {@link Link#up} is preparing,
+     * it never becomes current: the attempt counts as failed (and is retried). Otherwise (an old
+     * connection) nothing happens.
      *
      * @param connection the connection that dropped
      * @param cause      why, for the log; may be null
@@ -202,6 +222,10 @@ public final class Reconnector<C> implements AutoCloseable {
     public void lost(C connection, Throwable cause) {
         lock.lock();
         try {
+            if (!closed && connection != null && preparing == connection) {
+                preparingLost = true;
+                return;
+            }
             if (closed || connection == null || current != connection) {
                 return;
             }

@@ -206,6 +206,19 @@ class SupportTest {
     }
 
     @Test
+    void aTextNoteIsNamedInTheTimeoutOfItsPublish() throws Exception {
+        PublishGate gate = new PublishGate(4);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
+            var p = t.open("a", "message a", Duration.ofMillis(100));
+            t.sent(1, p);
+            p.note("held back by the broker's rate limit of 0.5 messages/s");
+            Throwable e = failure(p.future());
+            assertInstanceOf(PublishTimeoutException.class, e);
+            assertTrue(e.getMessage().contains("held back by the broker's rate limit"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullWindowWaitsForThePublishTimeoutThenFailsTheFuture() throws Exception {
         PublishGate gate = new PublishGate(1);
         try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
@@ -351,6 +364,37 @@ class SupportTest {
             assertTrue(second != null && second != first);
             r.lost(first, null); // an old connection's late report changes nothing
             assertEquals(second, r.current());
+        }
+    }
+
+    /** A connection that drops while up() prepares it must not become current: the attempt is retried. */
+    @Test
+    void aConnectionLostWhileItIsPreparedIsReplacedNotKept() throws Exception {
+        AtomicReference<Reconnector<Conn>> ref = new AtomicReference<>();
+        AtomicInteger opens = new AtomicInteger();
+        Reconnector.Link<Conn> link = new Reconnector.Link<>() {
+            @Override
+            public Conn open() {
+                opens.incrementAndGet();
+                return new Conn();
+            }
+
+            @Override
+            public void up(Conn connection, boolean first) {
+                if (opens.get() == 1) {
+                    ref.get().lost(connection, new java.io.IOException("reset while subscribing again"));
+                }
+            }
+
+            @Override
+            public void close(Conn connection) {
+            }
+        };
+        try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
+            ref.set(r);
+            Conn c = r.start(Duration.ofSeconds(10));
+            assertEquals(2, opens.get(), "the connection lost during up() was not kept; a second one was opened");
+            assertEquals(c, r.current());
         }
     }
 
