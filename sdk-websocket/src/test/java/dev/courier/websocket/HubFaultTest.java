@@ -32,8 +32,8 @@ class HubFaultTest {
 
     private MessageBus.Builder builder(java.net.URI hubUri, String service) {
         return MessageBus.builder(service)
-                .transport(WebSocketTransport.builder(hubUri).token(TestHubs.SERVICE_TOKEN)
-                        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500)).build())
+                .transport(WebSocketTransport.of(WebSocketConfig.builder(hubUri).token(TestHubs.SERVICE_TOKEN)
+                        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500)).build()))
                 .retryPolicy(RetryPolicy.custom().maxAttempts(2).initialBackoff(Duration.ofMillis(10))
                         .redeliveryDelays(Duration.ofMillis(200)).build())
                 .publishTimeout(Duration.ofSeconds(20))

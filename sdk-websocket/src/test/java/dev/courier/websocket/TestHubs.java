@@ -26,6 +26,6 @@ final class TestHubs {
     }
 
     static WebSocketTransport client(WebSocketHub hub, String token) {
-        return WebSocketTransport.builder(hub.uri()).token(token).build();
+        return WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(token).build());
     }
 }

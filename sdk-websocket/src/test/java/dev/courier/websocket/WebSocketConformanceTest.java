@@ -60,7 +60,7 @@ class WebSocketConformanceTest extends TransportConformanceKit {
 
     @Override
     protected Transport newTransport(String namespace) {
-        return WebSocketTransport.builder(hubOf(namespace).uri()).token(TestHubs.SERVICE_TOKEN).build();
+        return WebSocketTransport.of(WebSocketConfig.builder(hubOf(namespace).uri()).token(TestHubs.SERVICE_TOKEN).build());
     }
 
     /** The hub's URI with the service token, for the bus the kit starts in a child JVM. */
