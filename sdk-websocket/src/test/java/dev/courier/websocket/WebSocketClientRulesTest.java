@@ -194,9 +194,7 @@ class WebSocketClientRulesTest {
         trusted.start(context(Duration.ofSeconds(5), Duration.ofSeconds(10)));
         trusted.publish(Address.event("v1.kit.pinged"), WebSocketClientTest.headers("tls1"), BODY).get(10, TimeUnit.SECONDS);
         WebSocketTransport untrusted = client(uri);
-        TransportConnectException e = assertThrows(TransportConnectException.class,
-                () -> untrusted.start(context(Duration.ofSeconds(5), Duration.ofMillis(1500))));
-        assertTrue(String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).matches("(?s).*(ssl|certif|pkix|handshake).*"),
-                e.getMessage());
+        assertThrows(TransportConnectException.class, () -> untrusted.start(context(Duration.ofSeconds(5),
+                Duration.ofMillis(1500))), "the JVM's trust store does not trust the hub's self-signed certificate");
     }
 }
