@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and deduplication absorbs it. Closing only the subscription keeps its channel open, so its
  * outstanding deliveries can still be settled. Internal.
  */
-final class AmqpDelivery implements Delivery {
+final class AmqpDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
     private static final int OPEN = 0;
     private static final int REDELIVERING = 1;
     private static final int SETTLED = 2;

@@ -65,7 +65,8 @@ import java.util.function.Consumer;
  *         .build())...
  * }</pre>
  */
-public final class AmqpTransport implements Transport {
+public final class AmqpTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
+        dev.courier.spi.WireDescription {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
 
     /** The queue type of Courier's durable queues. */

@@ -92,13 +92,13 @@ class AmqpSettleAndCloseTest extends AmqpTestSupport {
 
     @Test
     void concurrentRedeliverLatersBringTheMessageBackOnce() throws Exception {
-        racingSettlesTakeEffectOnce(d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)),
-                d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)));
+        racingSettlesTakeEffectOnce(d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(200)),
+                d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(200)));
     }
 
     @Test
     void aRejectDuringARedeliverLaterDoesNothing() throws Exception {
-        racingSettlesTakeEffectOnce(d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)), d -> d.reject(true));
+        racingSettlesTakeEffectOnce(d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(200)), d -> d.reject(true));
     }
 
     /** Both settles race on one delivery; the message must come back exactly once. */

@@ -189,7 +189,7 @@ public final class BusCore {
     private CompletableFuture<Void> outbound(Prepared p, dev.courier.Envelope parent, dev.courier.MessageKind kind,
                                              boolean outbox, java.util.function.Supplier<CompletableFuture<Void>> end) {
         return chains.outbound(p.headers(), parent, kind, kind == dev.courier.MessageKind.REPLY ? p.to().name() : p.type(),
-                s.service(), s.transport().protocol(), outbox, end);
+                s.service(), dev.courier.spi.WireDescription.of(s.transport()).protocol(), outbox, end);
     }
 
     static dev.courier.MessageKind kindOf(Address to) {
@@ -305,7 +305,8 @@ public final class BusCore {
     // ---- dead letters, health, close ------------------------------------------------------------------
 
     public DeadLetters deadLetters() {
-        return new DeadLettersImpl(this, s.transport().deadLetters(s.service()));
+        return new DeadLettersImpl(this, s.transport().ability(dev.courier.spi.DeadLetterBrowsing.class)
+                .map(b -> b.deadLetters(s.service())).orElse(null));
     }
 
     public Health health() {

@@ -72,7 +72,7 @@ final class Claims {
         log.debug("{} {} is being handled elsewhere; it comes back later", env.type(), env.id());
         Duration quarter = s.claimLease().dividedBy(4);
         Duration delay = quarter.compareTo(IN_PROGRESS_RETRY) < 0 && !quarter.isZero() ? quarter : IN_PROGRESS_RETRY;
-        return d.redeliverLater(d.headers(), delay).exceptionally(e -> {
+        return dev.courier.spi.support.Redeliveries.later(d, d.headers(), delay, s.transport(), s.scheduler()).exceptionally(e -> {
             log.warn("could not send {} {} (claimed elsewhere) back for later ({}); rejecting it to the broker",
                     env.type(), env.id(), Inbound.unwrap(e).toString());
             d.reject(true);
@@ -91,7 +91,7 @@ final class Claims {
                 env.id(), failures + 1, MAX_FAILURES + 1, delay, e.toString());
         Map<String, String> back = new HashMap<>(d.headers());
         back.put(Headers.CLAIM_FAILURES, Integer.toString(failures + 1));
-        return d.redeliverLater(back, delay).handle((x, e2) -> {
+        return dev.courier.spi.support.Redeliveries.later(d, back, delay, s.transport(), s.scheduler()).handle((x, e2) -> {
             if (e2 == null) {
                 return CompletableFuture.completedFuture(null);
             }

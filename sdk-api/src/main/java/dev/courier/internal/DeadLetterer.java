@@ -131,7 +131,7 @@ final class DeadLetterer {
         if (f.firstFailure() != null) {
             back.put(Headers.DL_FIRST_FAILURE, f.firstFailure());
         }
-        return d.redeliverLater(back, delay).exceptionally(e2 -> {
+        return dev.courier.spi.support.Redeliveries.later(d, back, delay, s.transport(), s.scheduler()).exceptionally(e2 -> {
             log.error("could not give {} {} back for a later dead-letter try either ({}); rejecting it to the broker",
                     typeName, id, Inbound.unwrap(e2).toString());
             d.reject(true);

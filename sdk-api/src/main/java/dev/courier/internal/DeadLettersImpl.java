@@ -23,7 +23,19 @@ final class DeadLettersImpl implements DeadLetters {
 
     DeadLettersImpl(BusCore core, DeadLetterChannel channel) {
         this.core = core;
-        this.channel = channel;
+        this.channel = channel != null ? channel : new DeadLetterChannel() {
+            @Override
+            public List<dev.courier.spi.RawMessage> browse(int max) {
+                throw new CourierException("the transport " + core.settings().transport().describe()
+                        + " cannot read dead letters back (it lacks the DeadLetterBrowsing ability); they are"
+                        + " written to it, read them with the broker's own tools");
+            }
+
+            @Override
+            public boolean remove(String messageId) {
+                return false;
+            }
+        };
     }
 
     @Override

@@ -75,7 +75,7 @@ final class Inbound {
         this.type = type;
         this.handler = handler;
         this.log = core.log();
-        this.protocol = s.transport().protocol();
+        this.protocol = dev.courier.spi.WireDescription.of(s.transport()).protocol();
         this.decoder = new Decoder(s.codec(), type);
         this.claims = new Claims(s, log);
         this.deadLetterer = new DeadLetterer(core, claims);
@@ -277,7 +277,7 @@ final class Inbound {
                     redelivery + 1, p.redeliveryDelays().size(), delay, error.toString());
             core.listeners().redelivering(env, attempts, error);
             claims.release(env);
-            return d.redeliverLater(h, delay).handle((x, e) -> {
+            return dev.courier.spi.support.Redeliveries.later(d, h, delay, s.transport(), s.scheduler()).handle((x, e) -> {
                 if (e == null) {
                     return CompletableFuture.completedFuture(null);
                 }

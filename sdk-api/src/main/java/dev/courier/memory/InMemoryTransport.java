@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * pending future instead of a blocked thread. Closing the transport gives its unsettled deliveries
  * back to their queues, as a broker does when a connection drops; settling them afterwards fails.
  */
-public final class InMemoryTransport implements Transport {
+public final class InMemoryTransport implements Transport, dev.courier.spi.DeadLetterBrowsing {
     private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
 
     private final InMemoryBroker broker;
@@ -260,110 +260,65 @@ public final class InMemoryTransport implements Transport {
     }
 
     /**
-     * Settles once: the first of ack, reject and redeliverLater claims it with a compare-and-set;
-     * later calls do nothing. Once the transport closed and gave it back, settling fails (stale).
+     * Settles once ({@link dev.courier.spi.support.SettleOnceDelivery}); once the transport closed and
+     * gave it back to its queue, settling it fails as stale.
      */
-    private static final class MemoryDelivery implements Delivery {
-        private static final int OPEN = 0;
-        private static final int SETTLED = 1;
-        private static final int TAKEN_BACK = 2;
-
+    private static final class MemoryDelivery extends dev.courier.spi.support.SettleOnceDelivery {
         private final MemorySubscription sub;
         private final MemoryQueue.Item item;
-        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean takenBack;
 
         MemoryDelivery(MemorySubscription sub, MemoryQueue.Item item) {
+            super(sub.address, sub.group, item.message.headers(), item.message.body(), item.deliveries > 0);
             this.sub = sub;
             this.item = item;
         }
 
         @Override
-        public Address address() {
-            return sub.address;
+        protected boolean isStale() {
+            return takenBack;
         }
 
         @Override
-        public String group() {
-            return sub.group;
+        protected String staleReason() {
+            return "its transport closed and gave it back to the queue, where it is delivered again";
         }
 
         @Override
-        public Map<String, String> headers() {
-            return item.message.headers();
-        }
-
-        @Override
-        public byte[] body() {
-            return item.message.body();
-        }
-
-        @Override
-        public boolean redelivered() {
-            return item.deliveries > 0;
-        }
-
-        private boolean settle() {
-            if (state.compareAndSet(OPEN, SETTLED)) {
-                sub.unsettled.remove(this);
-                sub.credits.release();
-                return true;
+        protected void settled() {
+            sub.unsettled.remove(this);
+            sub.credits.release();
+            if (!takenBack) {
+                sub.run(); // a credit is free: deliver the next message
             }
-            return false;
         }
 
         /** The transport closed: the message goes back to its queue, and settling it from now on fails. */
         void takeBack() {
-            if (state.compareAndSet(OPEN, TAKEN_BACK)) {
-                sub.unsettled.remove(this);
-                sub.credits.release();
+            takenBack = true;
+            if (giveBack()) {
                 sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
             }
         }
 
-        /** What a call that did not settle returns: nothing to do, or a stale delivery. */
-        private CompletableFuture<Void> notSettled(String what) {
-            if (state.get() == TAKEN_BACK) {
-                return CompletableFuture.failedFuture(new CourierException("cannot " + what + " message "
-                        + item.message.headers().get("id") + ": its transport closed and gave it back to the queue,"
-                        + " where it is delivered again (stale delivery)"));
-            }
-            return CompletableFuture.completedFuture(null);
-        }
-
-        private void more() {
-            sub.run();
-        }
-
         @Override
-        public CompletableFuture<Void> ack() {
-            if (!settle()) {
-                return notSettled("ack");
-            }
-            more();
+        protected CompletableFuture<Void> sendAck() {
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public CompletableFuture<Void> reject(boolean requeue) {
-            if (!settle()) {
-                return notSettled("reject");
-            }
+        protected CompletableFuture<Void> sendReject(boolean requeue) {
             if (requeue) {
                 sub.queue.requeueFront(new MemoryQueue.Item(item.message, item.deliveries + 1));
             }
-            more();
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay) {
-            if (!settle()) {
-                return notSettled("redeliver");
-            }
+        protected CompletableFuture<Void> sendRedeliverLater(Map<String, String> headers, Duration delay) {
             RawMessage again = new RawMessage(headers, item.message.body());
             Dispatch.TIMERS.schedule(() -> sub.queue.requeueBack(again, item.deliveries + 1), delay.toMillis(),
                     TimeUnit.MILLISECONDS);
-            more();
             return CompletableFuture.completedFuture(null);
         }
     }

@@ -1,6 +1,5 @@
 package dev.courier.spi;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -98,24 +97,4 @@ public interface Delivery {
      *         {@link dev.courier.CourierException} when the delivery is stale
      */
     CompletableFuture<Void> reject(boolean requeue);
-
-    /**
-     * Brings the message back to this group only, with {@code headers} instead of the original
-     * ones, after {@code delay}, and settles this delivery once that is durable. The consumer slot
-     * is free meanwhile: no thread waits for the delay. When the future fails, nothing was settled:
-     * the claim is given back and the caller may still settle the delivery (the bus then rejects it
-     * with requeue).
-     *
-     * <p>Thread: may be called from any thread; the future completes on the calling
-     * thread or a thread of the transport (the one that hands the settlement to the connection), or
-     * is already complete when returned (a repeated settle, a stale delivery, in memory).
-     *
-     * @param headers the headers of the copy that comes back (the bus adds its redelivery count);
-     *                never null
-     * @param delay   how long until the copy is delivered again; zero or positive
-     * @return a future that completes normally (with null) once the delayed copy is durable and this
-     *         delivery settled, or exceptionally (a {@link dev.courier.CourierException}: stale, broker
-     *         refused, publish timeout) with nothing settled
-     */
-    CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay);
 }

@@ -86,13 +86,6 @@ public interface Transport extends AutoCloseable {
      */
     TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback);
 
-    /**
-     * The durable dead-letter channel of one service, for listing and removing dead letters.
-     *
-     * @param service the service whose dead letters these are; never null
-     * @return the channel; never null
-     */
-    DeadLetterChannel deadLetters(String service);
 
     /**
      * True while the transport is connected to its broker (or, in memory, open). Cheap, any thread.
@@ -159,34 +152,18 @@ public interface Transport extends AutoCloseable {
     String describe();
 
     /**
-     * The protocol for contracts (AsyncAPI {@code servers}).
+     * An optional ability of this transport: {@link WireDescription} (how its addresses look on the
+     * wire, for contracts), {@link DeadLetterBrowsing} (list, get and remove dead letters), or a
+     * transport's own. The default answers with this transport when it implements {@code type}; a
+     * decorating transport (a test recorder, a metrics wrapper) forwards the question to the transport
+     * it wraps.
      *
-     * @return {@code amqp}, {@code mqtt}, {@code ws} or {@code memory} (the default)
+     * @param type the ability's interface
+     * @param <T>  the ability
+     * @return the ability, or empty when this transport lacks it
      */
-    default String protocol() {
-        return "memory";
-    }
-
-    /**
-     * The host and port (or address list) for contracts; never credentials.
-     *
-     * @return for example {@code broker:5672}, or null when there is none (the default)
-     */
-    default String host() {
-        return null;
-    }
-
-    /**
-     * How an address appears on this transport's wire, for contracts and docs: for example
-     * {@code exchange}/{@code routingKey}/{@code queue} on AMQP, {@code topic} on MQTT. {@code group}
-     * is the consuming service, or null for the publishing side.
-     *
-     * @param address the address to describe; never null
-     * @param group   the consuming service, or null for the publishing side
-     * @return the wire names by role; never null (default: {@code address} = the address's text)
-     */
-    default Map<String, String> wireAddress(Address address, String group) {
-        return Map.of("address", address.toString());
+    default <T> java.util.Optional<T> ability(Class<T> type) {
+        return type.isInstance(this) ? java.util.Optional.of(type.cast(this)) : java.util.Optional.empty();
     }
 
     /**

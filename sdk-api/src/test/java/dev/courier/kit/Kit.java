@@ -115,4 +115,21 @@ public final class Kit {
                     + " never throw", e);
         }
     }
+
+    /**
+     * The delivery's own delayed redelivery: every Courier transport's deliveries have it
+     * ({@link dev.courier.spi.DelayedRedelivery}); the kit fails a transport whose deliveries lack it.
+     *
+     * @param d       a delivery
+     * @param headers the copy's headers
+     * @param delay   the delay
+     * @return the delivery's future
+     */
+    public static java.util.concurrent.CompletableFuture<Void> later(dev.courier.spi.Delivery d,
+            java.util.Map<String, String> headers, java.time.Duration delay) {
+        if (!(d instanceof dev.courier.spi.DelayedRedelivery r)) {
+            throw new AssertionError("deliveries of this transport do not implement DelayedRedelivery: " + d.getClass());
+        }
+        return r.redeliverLater(headers, delay);
+    }
 }

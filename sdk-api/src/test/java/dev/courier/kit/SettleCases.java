@@ -69,8 +69,8 @@ public interface SettleCases extends KitHarness {
      */
     @KitCase
     default void redeliveringLaterTwiceBringsTheMessageBackOnce() {
-        secondSettleDoesNothing("redeliverLater, redeliverLater", d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)),
-                d -> d.redeliverLater(d.headers(), Duration.ofMillis(200)), 2);
+        secondSettleDoesNothing("redeliverLater, redeliverLater", d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(200)),
+                d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(200)), 2);
     }
 
     /**
@@ -139,7 +139,7 @@ public interface SettleCases extends KitHarness {
      */
     @KitCase
     default void concurrentRedeliverLatersBringTheMessageBackOnce() {
-        concurrentSettlesTakeEffectOnce("redeliverLater", i -> d -> d.redeliverLater(d.headers(), Duration.ofMillis(100)), true);
+        concurrentSettlesTakeEffectOnce("redeliverLater", i -> d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(100)), true);
     }
 
     /**
@@ -151,7 +151,7 @@ public interface SettleCases extends KitHarness {
         concurrentSettlesTakeEffectOnce("a mix of ack, reject(true) and redeliverLater", i -> switch (i % 3) {
             case 0 -> d -> d.ack();
             case 1 -> d -> d.reject(true);
-            default -> d -> d.redeliverLater(d.headers(), Duration.ofMillis(100));
+            default -> d -> dev.courier.kit.Kit.later(d, d.headers(), Duration.ofMillis(100));
         }, false);
     }
 
@@ -227,7 +227,7 @@ public interface SettleCases extends KitHarness {
         member.close();
         List<CompletableFuture<Void>> late = List.of(settle("ack after close", held.get(0)::ack),
                 settle("reject after close", () -> held.get(1).reject(true)),
-                settle("redeliverLater after close", () -> held.get(2).redeliverLater(held.get(2).headers(), Duration.ofMillis(100))));
+                settle("redeliverLater after close", () -> dev.courier.kit.Kit.later(held.get(2), held.get(2).headers(), Duration.ofMillis(100))));
         for (CompletableFuture<Void> f : late) {
             assertInstanceOf(CourierException.class, failure(f, patience()), "a settle of a delivery whose transport"
                     + " closed must fail with a CourierException saying the delivery is stale (the broker has taken"

@@ -85,7 +85,7 @@ public class FaultyTransport extends ForwardingTransport {
         return super.subscribe(address, group, prefetch, d -> callback.onDelivery(new Faulty(d)));
     }
 
-    private final class Faulty implements Delivery {
+    private final class Faulty implements Delivery, dev.courier.spi.DelayedRedelivery {
         private final Delivery d;
 
         Faulty(Delivery d) {
@@ -133,7 +133,7 @@ public class FaultyTransport extends ForwardingTransport {
                 return CompletableFuture.failedFuture(new PublishException("redelivery could not be scheduled (test)"));
             }
             requestedDelays.add(delay);
-            return d.redeliverLater(headers, requestedDelays.size() <= shortenFirst ? Duration.ofMillis(1) : delay);
+            return ((dev.courier.spi.DelayedRedelivery) d).redeliverLater(headers, requestedDelays.size() <= shortenFirst ? Duration.ofMillis(1) : delay);
         }
     }
 }

@@ -36,8 +36,8 @@ public class ForwardingTransport implements Transport {
     }
 
     @Override
-    public DeadLetterChannel deadLetters(String service) {
-        return delegate.deadLetters(service);
+    public <T> java.util.Optional<T> ability(Class<T> type) {
+        return delegate.ability(type);
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A delivery that records how it was settled, for unit tests of the pipeline's parts. */
-public final class RecordingDelivery implements Delivery {
+public final class RecordingDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
     private final Address address;
     private final Map<String, String> headers;
     private final byte[] body;

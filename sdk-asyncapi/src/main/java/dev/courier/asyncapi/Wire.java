@@ -25,12 +25,12 @@ final class Wire {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final Transport transport;
+    private final dev.courier.spi.WireDescription transport;
     private final String protocol;
 
     Wire(Transport transport) {
-        this.transport = transport;
-        String p = transport.protocol();
+        this.transport = dev.courier.spi.WireDescription.of(transport);
+        String p = this.transport.protocol();
         this.protocol = p == null || p.isBlank() ? "memory" : p;
     }
 

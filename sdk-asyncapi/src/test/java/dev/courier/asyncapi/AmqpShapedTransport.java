@@ -19,7 +19,8 @@ import java.util.concurrent.CompletableFuture;
  * The in-memory transport dressed as AMQP for the contract: protocol, host and the wire map the
  * AMQP transport reports (exchange, exchangeType, routingKey, queue, queueType), without a broker.
  */
-final class AmqpShapedTransport implements Transport {
+final class AmqpShapedTransport implements Transport, dev.courier.spi.WireDescription,
+        dev.courier.spi.DeadLetterBrowsing {
     private final Transport memory = new InMemoryTransportProvider().create(URI.create("memory:amqp-shaped"));
     private final String host;
 
@@ -75,7 +76,7 @@ final class AmqpShapedTransport implements Transport {
 
     @Override
     public DeadLetterChannel deadLetters(String service) {
-        return memory.deadLetters(service);
+        return ((dev.courier.spi.DeadLetterBrowsing) memory).deadLetters(service);
     }
 
     @Override

@@ -81,8 +81,8 @@ public final class RelayCrashChild {
         }
 
         @Override
-        public DeadLetterChannel deadLetters(String service) {
-            return delegate.deadLetters(service);
+        public <T> java.util.Optional<T> ability(Class<T> type) {
+            return delegate.ability(type);
         }
 
         @Override

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * transport closed, the session was handed over, or a reconnect replaced it): settling it then sends
  * nothing and fails, and the broker delivers the message again. Internal.
  */
-final class MqttDelivery implements Delivery {
+final class MqttDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
     private static final int OPEN = 0;
     private static final int SETTLING = 1;
     private static final int SETTLED = 2;

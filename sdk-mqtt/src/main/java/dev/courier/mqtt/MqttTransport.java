@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * matching subscribers" fails it (MQTT 5 only). Publishes keep their order (one FIFO queue); on a
  * thread the transport delivers on, {@code publish} never waits.
  */
-public final class MqttTransport implements Transport {
+public final class MqttTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
+        dev.courier.spi.WireDescription {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
     static final byte[] CLOSED = "closed".getBytes(StandardCharsets.UTF_8);
 

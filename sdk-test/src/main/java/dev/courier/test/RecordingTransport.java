@@ -2,7 +2,6 @@ package dev.courier.test;
 
 import dev.courier.spi.Address;
 import dev.courier.spi.Capability;
-import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliveryCallback;
 import dev.courier.spi.Limits;
@@ -58,8 +57,8 @@ final class RecordingTransport implements Transport {
     }
 
     @Override
-    public DeadLetterChannel deadLetters(String service) {
-        return delegate.deadLetters(service);
+    public <T> java.util.Optional<T> ability(Class<T> type) {
+        return delegate.ability(type);
     }
 
     @Override
@@ -83,21 +82,6 @@ final class RecordingTransport implements Transport {
     }
 
     @Override
-    public String protocol() {
-        return delegate.protocol();
-    }
-
-    @Override
-    public String host() {
-        return delegate.host();
-    }
-
-    @Override
-    public Map<String, String> wireAddress(Address address, String group) {
-        return delegate.wireAddress(address, group);
-    }
-
-    @Override
     public void close() {
         delegate.close();
     }
@@ -107,7 +91,7 @@ final class RecordingTransport implements Transport {
      * the same service when the test has advanced time past its delay — the in-memory broker's own
      * timer runs on wall time.
      */
-    private final class HeldRedelivery implements Delivery {
+    private final class HeldRedelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
         private final Delivery d;
 
         HeldRedelivery(Delivery d) {

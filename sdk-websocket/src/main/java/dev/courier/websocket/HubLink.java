@@ -145,12 +145,20 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
 
     @Override
     public void up(ClientConnection c, boolean first) {
+        if (!c.isOpen()) {
+            throw new CourierException("the connection to " + c.getURI() + " closed before it was ready"); // retried
+        }
         live = c;
         if (!first) {
             log.info("reconnected to hub {}", c.getURI());
             transport.subscriptions().resubscribe(c);
         }
         transport.publisher().resume(c);
+    }
+
+    @Override
+    public boolean isOpen(ClientConnection c) {
+        return c.isOpen();
     }
 
     @Override

@@ -35,6 +35,7 @@ final class HubServer extends WebSocketServer {
 
     final WebSocketHub.Settings s;
     final Transport backbone;
+    private final ScheduledExecutorService timer;
     final PersonalRouter personal;
     final Tickets tickets;
     private final CountDownLatch started = new CountDownLatch(1);
@@ -70,6 +71,7 @@ final class HubServer extends WebSocketServer {
         super(new InetSocketAddress(s.host, s.port), s.ioThreads, List.<Draft>of(new HubDraft(s.maxMessageBytes)));
         this.s = s;
         this.backbone = backbone;
+        this.timer = timer;
         this.tickets = tickets;
         this.personal = new PersonalRouter(backbone, s.hubId);
         setReuseAddr(true);
@@ -396,5 +398,15 @@ final class HubServer extends WebSocketServer {
     @Override
     public void onStart() {
         started.countDown();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** The backbone's dead letters of {@code service}; fails when the backbone cannot read them back. */
+    dev.courier.spi.DeadLetterChannel deadLetterChannel(String service) {
+        return backbone.ability(dev.courier.spi.DeadLetterBrowsing.class).orElseThrow(() -> new dev.courier.CourierException(
+                "the hub's backbone " + backbone.describe() + " cannot read dead letters back")).deadLetters(service);
     }
 }

@@ -427,7 +427,8 @@ final class HubSession {
             }
             h.fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
             long delay = Math.max(0, d.path("delayMs").asLong(0));
-            delivery.redeliverLater(headers, Duration.ofMillis(delay)).whenComplete((x, e) -> {
+            dev.courier.spi.support.Redeliveries.later(delivery, headers, Duration.ofMillis(delay), hub.backbone, hub.timer())
+                    .whenComplete((x, e) -> {
                 if (e == null) {
                     confirm(seq, null);
                     return;
@@ -465,14 +466,14 @@ final class HubSession {
         }
         if (type.equals(Frames.DL_REMOVE)) {
             String messageId = Frames.text(d, "id");
-            boolean removed = messageId != null && hub.backbone.deadLetters(service).remove(messageId);
+            boolean removed = messageId != null && hub.deadLetterChannel(service).remove(messageId);
             ObjectNode r = Frames.data();
             r.put("removed", removed);
             confirm(seq, r);
             return;
         }
         int max = Math.max(1, Math.min(1000, d.path("max").asInt(100)));
-        List<RawMessage> list = hub.backbone.deadLetters(service).browse(max);
+        List<RawMessage> list = hub.deadLetterChannel(service).browse(max);
         ObjectNode r = Frames.data();
         ArrayNode arr = r.putArray("messages");
         for (RawMessage m : list) {

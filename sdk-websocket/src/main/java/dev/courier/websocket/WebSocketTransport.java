@@ -48,7 +48,8 @@ import java.util.concurrent.TimeoutException;
  * confirms), {@link ClientSubscriptions} (subscriptions and deliveries), {@link ControlRequests}
  * (request/response of control frames), {@link WebSocketConfig} (settings).
  */
-public final class WebSocketTransport implements Transport {
+public final class WebSocketTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
+        dev.courier.spi.WireDescription {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
     private final WebSocketConfig config;

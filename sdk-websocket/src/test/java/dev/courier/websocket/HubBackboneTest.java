@@ -147,53 +147,64 @@ class HubBackboneTest {
         }
 
         private Delivery refusing(Delivery d) {
-            return new Delivery() {
-                @Override
-                public Address address() {
-                    return d.address();
-                }
+            return new RefusingDelivery(d);
+        }
 
-                @Override
-                public String group() {
-                    return d.group();
-                }
+        private abstract static class DelayedDelivery implements Delivery, dev.courier.spi.DelayedRedelivery {
+        }
 
-                @Override
-                public Map<String, String> headers() {
-                    return d.headers();
-                }
+        private final class RefusingDelivery extends DelayedDelivery {
+            private final Delivery d;
 
-                @Override
-                public byte[] body() {
-                    return d.body();
-                }
+            RefusingDelivery(Delivery d) {
+                this.d = d;
+            }
 
-                @Override
-                public boolean redelivered() {
-                    return d.redelivered();
-                }
+            @Override
+            public Address address() {
+                return d.address();
+            }
 
-                @Override
-                public CompletableFuture<Void> ack() {
-                    return d.ack();
-                }
+            @Override
+            public String group() {
+                return d.group();
+            }
 
-                @Override
-                public CompletableFuture<Void> reject(boolean requeue) {
-                    return d.reject(requeue);
-                }
+            @Override
+            public Map<String, String> headers() {
+                return d.headers();
+            }
 
-                @Override
-                public CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay) {
-                    refused.incrementAndGet();
-                    return CompletableFuture.failedFuture(new CourierException("test backbone: redelivery refused"));
-                }
-            };
+            @Override
+            public byte[] body() {
+                return d.body();
+            }
+
+            @Override
+            public boolean redelivered() {
+                return d.redelivered();
+            }
+
+            @Override
+            public CompletableFuture<Void> ack() {
+                return d.ack();
+            }
+
+            @Override
+            public CompletableFuture<Void> reject(boolean requeue) {
+                return d.reject(requeue);
+            }
+
+            @Override
+            public CompletableFuture<Void> redeliverLater(Map<String, String> headers, Duration delay) {
+                refused.incrementAndGet();
+                return CompletableFuture.failedFuture(new CourierException("test backbone: redelivery refused"));
+            }
         }
 
         @Override
-        public DeadLetterChannel deadLetters(String service) {
-            return inner.deadLetters(service);
+        public <T> java.util.Optional<T> ability(Class<T> type) {
+            return inner.ability(type);
         }
 
         @Override

@@ -106,8 +106,8 @@ class HubHostileInputTest {
         }
 
         @Override
-        public dev.courier.spi.DeadLetterChannel deadLetters(String service) {
-            return delegate.deadLetters(service);
+        public <T> java.util.Optional<T> ability(Class<T> type) {
+            return delegate.ability(type);
         }
 
         @Override

@@ -291,6 +291,16 @@ public final class ConfirmTracker<M> implements AutoCloseable {
         return Collections.unmodifiableCollection(sent.values());
     }
 
+    /**
+     * Whether any publish is parked. Cheap (constant time): a transport that keeps publish order parks
+     * a new publish too while older ones are parked, and sends them all in order when it may.
+     *
+     * @return whether {@link #resume} would hand back anything (or fail what expired)
+     */
+    public boolean hasParked() {
+        return !parked.isEmpty();
+    }
+
     /** @return how many publishes are sent or parked and not yet settled */
     public int size() {
         return sent.size() + parked.size();

@@ -68,6 +68,19 @@ public final class Reconnector<C> implements AutoCloseable {
          * @param connection the connection
          */
         void close(C connection);
+
+        /**
+         * Whether a connection is still open. Asked once a new connection became current: a
+         * connection that dropped while {@link #up} ran (its loss report came before it was
+         * current, so {@link Reconnector#lost} ignored it) is then reported lost, and replaced.
+         *
+         * @param connection the connection
+         * @return false when it is known to be closed; the default says true (the transport reports
+         *         every loss through {@link Reconnector#lost} by itself)
+         */
+        default boolean isOpen(C connection) {
+            return true;
+        }
     }
 
     private final String broker;
@@ -77,10 +90,9 @@ public final class Reconnector<C> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile C current;
-    /** The connection being prepared by {@link Link#up}, not yet current; null otherwise. */
-    private volatile C preparing;
-    /** Set by {@link #lost} for {@link #preparing}: the connection dropped before it became current. */
-    private volatile boolean preparingLost;
+    /** The connection an attempt is preparing ({@link Link#up}), and whether it was lost meanwhile. */
+    private C opening;
+    private boolean openingLost;
     private volatile boolean closed;
     private volatile boolean reconnecting;
     private volatile Throwable lastFailure;
@@ -114,6 +126,7 @@ public final class Reconnector<C> implements AutoCloseable {
             attempts++;
             C c = attempt(true);
             if (c != null) {
+                checkAlive(c);
                 return c;
             }
             long delay = TimeUnit.MILLISECONDS.toNanos(backoff.nextDelay().toMillis());
@@ -156,30 +169,31 @@ public final class Reconnector<C> implements AutoCloseable {
         }
         lock.lock();
         try {
-            preparing = c;
-            preparingLost = false;
+            opening = c;
+            openingLost = false;
         } finally {
             lock.unlock();
         }
         try {
             link.up(c, first);
         } catch (ConfigurationException e) {
-            preparing = null;
+            forget(c);
             link.close(c);
             throw e;
         } catch (Exception e) {
-            preparing = null;
             lastFailure = e;
+            forget(c);
             link.close(c);
             return null;
         }
         lock.lock();
         try {
-            preparing = null;
-            if (closed || preparingLost) {
-                if (preparingLost) {
-                    lastFailure = new java.io.IOException("the connection to " + broker + " dropped while it was"
-                            + " being prepared");
+            boolean lostWhileUp = openingLost;
+            opening = null;
+            openingLost = false;
+            if (closed || lostWhileUp) {
+                if (lostWhileUp) {
+                    lastFailure = new java.io.IOException("the connection dropped while it was being prepared");
                 }
                 link.close(c);
                 return null;
@@ -191,6 +205,25 @@ public final class Reconnector<C> implements AutoCloseable {
             lock.unlock();
         }
         return c;
+    }
+
+    private void forget(C c) {
+        lock.lock();
+        try {
+            if (opening == c) {
+                opening = null;
+                openingLost = false;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A connection that dropped while it was prepared is lost now that it is current (see Link.isOpen). */
+    private void checkAlive(C c) {
+        if (!link.isOpen(c)) {
+            lost(c, null);
+        }
     }
 
     /** Waits up to nanos or until close; false when it woke because of close. */
@@ -212,9 +245,10 @@ public final class Reconnector<C> implements AutoCloseable {
 
     /**
      * The transport saw {@code connection} drop. If it is the current one, it is no longer current
-     * and reconnect attempts start on the scheduler. If it is the one {@link Link#up} is preparing,
-     * it never becomes current: the attempt counts as failed (and is retried). Otherwise (an old
-     * connection) nothing happens.
+     * and reconnect attempts start on the scheduler. If it is the one an attempt is preparing
+     * ({@link Link#up} running), that attempt fails once {@code up} returns (the connection is closed
+     * and the next attempt follows the backoff), so a connection that dropped while it was prepared
+     * never becomes current. Otherwise (an old connection) nothing happens.
      *
      * @param connection the connection that dropped
      * @param cause      why, for the log; may be null
@@ -222,8 +256,8 @@ public final class Reconnector<C> implements AutoCloseable {
     public void lost(C connection, Throwable cause) {
         lock.lock();
         try {
-            if (!closed && connection != null && preparing == connection) {
-                preparingLost = true;
+            if (!closed && connection != null && connection == opening) {
+                openingLost = true;
                 return;
             }
             if (closed || connection == null || current != connection) {
@@ -263,6 +297,7 @@ public final class Reconnector<C> implements AutoCloseable {
         if (c != null) {
             reconnecting = false;
             log.info("reconnected to {} after {} attempt(s)", broker, n);
+            checkAlive(c);
             return;
         }
         if (!closed) {

@@ -1,6 +1,7 @@
 package dev.courier.spi.support;
 
 import dev.courier.spi.Address;
+import dev.courier.spi.DelayedRedelivery;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.Headers;
 import dev.courier.spi.StaleDeliveryException;
@@ -25,10 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #sendRedeliverLater}) and when it is stale; it may return {@link #stale(String)} from a send
  * that finds the connection closed under it.
  */
-public abstract class SettleOnceDelivery implements Delivery {
+public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery {
     private static final int OPEN = 0;
     private static final int SETTLING = 1;
     private static final int SETTLED = 2;
+    private static final int GIVEN_BACK = 3;
 
     private final Address address;
     private final String group;
@@ -126,6 +128,22 @@ public abstract class SettleOnceDelivery implements Delivery {
                 + "; nothing was sent and the broker delivers it again"));
     }
 
+    /**
+     * The transport gives the message back itself (its subscription or connection is closing and the
+     * message returns to the broker's queue): claims the delivery like a settle, runs
+     * {@link #settled()}, and from now on every settle fails with {@link StaleDeliveryException}.
+     *
+     * @return true when this call claimed the delivery (the caller then puts the message back); false
+     *         when it was already settled or given back
+     */
+    protected final boolean giveBack() {
+        if (state.compareAndSet(OPEN, GIVEN_BACK)) {
+            settled();
+            return true;
+        }
+        return false;
+    }
+
     /** @return whether a settle of this delivery was claimed (finished or in progress) */
     public final boolean isSettled() {
         return state.get() != OPEN;
@@ -143,7 +161,7 @@ public abstract class SettleOnceDelivery implements Delivery {
 
     private CompletableFuture<Void> settle(String what, java.util.function.Supplier<CompletableFuture<Void>> send) {
         if (!state.compareAndSet(OPEN, SETTLING)) {
-            return CompletableFuture.completedFuture(null);
+            return state.get() == GIVEN_BACK ? stale(what) : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -156,7 +174,7 @@ public abstract class SettleOnceDelivery implements Delivery {
     @Override
     public final CompletableFuture<Void> redeliverLater(Map<String, String> newHeaders, Duration delay) {
         if (!state.compareAndSet(OPEN, SETTLING)) {
-            return CompletableFuture.completedFuture(null);
+            return state.get() == GIVEN_BACK ? stale("redeliverLater") : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -182,7 +200,10 @@ public abstract class SettleOnceDelivery implements Delivery {
     }
 
     private void done() {
-        if (state.getAndSet(SETTLED) != SETTLED) {
+        int was = state.getAndSet(SETTLED);
+        if (was == GIVEN_BACK) {
+            state.set(GIVEN_BACK);
+        } else if (was != SETTLED) {
             settled();
         }
     }

@@ -163,6 +163,73 @@ class SupportTest {
         assertEquals(1, d.settledCalls.get());
     }
 
+    @Test
+    void aDeliveryGivenBackByItsTransportFailsEverySettleAsStale() throws Exception {
+        TestDelivery d = new TestDelivery();
+        assertTrue(d.giveBack(), "the first give-back claims it");
+        assertFalse(d.giveBack(), "only once");
+        assertEquals(1, d.settledCalls.get());
+        assertInstanceOf(StaleDeliveryException.class, failure(d.ack()));
+        assertInstanceOf(StaleDeliveryException.class, failure(d.redeliverLater(Map.of(), Duration.ZERO)));
+        assertEquals(0, d.sends.get(), "nothing reaches the broker after a give-back");
+        assertEquals(1, d.settledCalls.get());
+    }
+
+    @Test
+    void withoutANativeDelayTheFallbackHoldsThenCopiesToTheGroupAndAcks() throws Exception {
+        dev.courier.spi.Transport t = new dev.courier.memory.InMemoryTransportProvider()
+                .create(java.net.URI.create("memory:support-fallback"));
+        t.start(new dev.courier.spi.TransportContext("svc", "i1", Duration.ofSeconds(5)));
+        try {
+            java.util.concurrent.LinkedBlockingQueue<dev.courier.spi.Delivery> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            t.subscribe(Address.event("v1.thing.happened"), "svc", 4, got::add);
+            assertNull(failure(t.publish(Address.event("v1.thing.happened"), Map.of("id", "m1"), new byte[] {1})));
+            dev.courier.spi.Delivery original = got.poll(10, TimeUnit.SECONDS);
+            AtomicInteger acks = new AtomicInteger();
+            dev.courier.spi.Delivery plain = new dev.courier.spi.Delivery() { // no DelayedRedelivery
+                public Address address() {
+                    return original.address();
+                }
+
+                public String group() {
+                    return original.group();
+                }
+
+                public Map<String, String> headers() {
+                    return original.headers();
+                }
+
+                public byte[] body() {
+                    return original.body();
+                }
+
+                public boolean redelivered() {
+                    return original.redelivered();
+                }
+
+                public CompletableFuture<Void> ack() {
+                    acks.incrementAndGet();
+                    return original.ack();
+                }
+
+                public CompletableFuture<Void> reject(boolean requeue) {
+                    return original.reject(requeue);
+                }
+            };
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> later = Redeliveries.later(plain, Map.of("id", "m1", "courierredelivery", "1"),
+                    Duration.ofMillis(300), t, scheduler);
+            assertNull(failure(later));
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) >= 300, "held for the delay");
+            assertEquals(1, acks.get(), "the original is acked once the copy is durable");
+            dev.courier.spi.Delivery copy = got.poll(10, TimeUnit.SECONDS);
+            assertEquals("1", copy.headers().get("courierredelivery"), "the copy carries the new headers");
+            assertEquals("svc", copy.group());
+        } finally {
+            t.close();
+        }
+    }
+
     // ---- confirm tracker and gate
 
     @Test
@@ -279,7 +346,7 @@ class SupportTest {
     private static final class Conn {
     }
 
-    private static final class FlakyLink implements Reconnector.Link<Conn> {
+    private static class FlakyLink implements Reconnector.Link<Conn> {
         final AtomicInteger opens = new AtomicInteger();
         final AtomicInteger ups = new AtomicInteger();
         final AtomicInteger closes = new AtomicInteger();
@@ -367,34 +434,67 @@ class SupportTest {
         }
     }
 
-    /** A connection that drops while up() prepares it must not become current: the attempt is retried. */
     @Test
-    void aConnectionLostWhileItIsPreparedIsReplacedNotKept() throws Exception {
-        AtomicReference<Reconnector<Conn>> ref = new AtomicReference<>();
-        AtomicInteger opens = new AtomicInteger();
-        Reconnector.Link<Conn> link = new Reconnector.Link<>() {
-            @Override
-            public Conn open() {
-                opens.incrementAndGet();
-                return new Conn();
-            }
-
+    void aConnectionLostWhileItIsPreparedNeverBecomesCurrent() throws Exception {
+        AtomicReference<Reconnector<Conn>> self = new AtomicReference<>();
+        AtomicInteger ups = new AtomicInteger();
+        FlakyLink link = new FlakyLink() {
             @Override
             public void up(Conn connection, boolean first) {
-                if (opens.get() == 1) {
-                    ref.get().lost(connection, new java.io.IOException("reset while subscribing again"));
+                if (ups.incrementAndGet() == 1) {
+                    self.get().lost(connection, new java.io.IOException("dropped during up")); // the listener fired
+                }
+            }
+        };
+        try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
+            self.set(r);
+            Conn c = r.start(Duration.ofSeconds(10));
+            assertEquals(2, link.opens.get(), "the connection lost during up() was not used; the next attempt was");
+            assertEquals(c, r.current());
+            assertEquals(1, link.closes.get(), "the lost one was closed");
+        }
+    }
+
+    @Test
+    void hasParkedTellsWhetherAnythingWaitsForAConnection() throws Exception {
+        PublishGate gate = new PublishGate(4);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("b", gate, completions, scheduler, System::nanoTime)) {
+            assertFalse(t.hasParked());
+            ConfirmTracker.Pending<String> p = t.open("m", "m", Duration.ofSeconds(5));
+            t.park(p);
+            assertTrue(t.hasParked());
+            assertEquals(List.of(p), t.resume());
+            assertFalse(t.hasParked());
+            t.complete(p, null);
+            assertNull(failure(p.future()));
+        }
+    }
+
+    @Test
+    void aConnectionFoundClosedOnceCurrentIsReplaced() throws Exception {
+        java.util.Set<Conn> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicReference<Reconnector<Conn>> self = new AtomicReference<>();
+        FlakyLink link = new FlakyLink() {
+            @Override
+            public void up(Conn connection, boolean first) {
+                super.up(connection, first);
+                if (first) {
+                    dead.add(connection);
+                    // it dropped before the reconnector knew it, and its loss report never came
                 }
             }
 
             @Override
-            public void close(Conn connection) {
+            public boolean isOpen(Conn connection) {
+                return !dead.contains(connection);
             }
         };
         try (Reconnector<Conn> r = new Reconnector<>("test-broker", link, fast(), scheduler)) {
-            ref.set(r);
-            Conn c = r.start(Duration.ofSeconds(10));
-            assertEquals(2, opens.get(), "the connection lost during up() was not kept; a second one was opened");
-            assertEquals(c, r.current());
+            self.set(r);
+            Conn first = r.start(Duration.ofSeconds(5));
+            assertTrue(link.reconnected.await(10, TimeUnit.SECONDS), "the dead first connection was replaced");
+            Conn second = r.await(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            assertTrue(second != null && second != first, "a new connection is current");
         }
     }
 
