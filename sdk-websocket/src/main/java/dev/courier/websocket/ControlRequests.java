@@ -97,6 +97,25 @@ final class ControlRequests {
         }
     }
 
+    /**
+     * Waits for a request, for a synchronous SPI call.
+     *
+     * @return the confirm's data
+     * @throws CourierException naming {@code what} when it failed, timed out or the wait was interrupted
+     */
+    static JsonNode await(CompletableFuture<JsonNode> f, String what, Duration timeout) {
+        try {
+            return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CourierException("interrupted while " + what, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new CourierException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new CourierException(what + " timed out after " + timeout, e);
+        }
+    }
+
     private void complete(Pending r, JsonNode data, Throwable error) {
         Runnable run = () -> {
             if (error == null) {

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -283,8 +282,13 @@ public record WebSocketConfig(List<URI> hubs, String token, SSLContext sslContex
         }
     }
 
-    /** @return whether the hubs use TLS */
-    boolean tls() {
-        return hubs.get(0).getScheme().toLowerCase(Locale.ROOT).equals("wss");
+    /** @return the hubs as {@code host:port,host:port}, for contracts */
+    String hostList() {
+        StringBuilder b = new StringBuilder();
+        for (URI u : hubs) {
+            b.append(b.length() == 0 ? "" : ",").append(u.getHost()).append(':').append(u.getPort() > 0 ? u.getPort()
+                    : "wss".equalsIgnoreCase(u.getScheme()) ? 443 : 80);
+        }
+        return b.toString();
     }
 }

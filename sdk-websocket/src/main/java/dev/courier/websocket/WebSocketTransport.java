@@ -22,12 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The client transport ({@code ws://host:port/} or {@code wss://}, one hub or several tried in
@@ -146,16 +144,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
 
     /** Waits for a control request (a synchronous SPI call); its failure is thrown as a CourierException. */
     JsonNode await(CompletableFuture<JsonNode> f, String what) {
-        try {
-            return f.get(publishTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CourierException("interrupted while " + what, e);
-        } catch (ExecutionException e) {
-            throw new CourierException(what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new CourierException(what + " timed out after " + publishTimeout, e);
-        }
+        return ControlRequests.await(f, what, publishTimeout);
     }
 
     // ---- Transport ------------------------------------------------------------------------------
@@ -267,12 +256,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
 
     @Override
     public String host() {
-        StringBuilder b = new StringBuilder();
-        for (java.net.URI u : config.hubs()) {
-            b.append(b.length() == 0 ? "" : ",").append(u.getHost()).append(':').append(u.getPort() > 0 ? u.getPort()
-                    : "wss".equalsIgnoreCase(u.getScheme()) ? 443 : 80);
-        }
-        return b.toString();
+        return config.hostList();
     }
 
     /** {@code courierwsto} (the frame attribute naming the address) and, for consumers, the subscribe {@code group}. */
