@@ -84,7 +84,11 @@ final class ClientPublisher implements AutoCloseable {
         ConfirmTracker.Pending<Outgoing> p = tracker.open(new Outgoing(n, text), to + " id " + headers.get(Headers.ID),
                 timeout);
         if (!p.isDone()) {
-            send(p, link.live());
+            if (tracker.hasParked()) {
+                park(p, null); // behind the publishes waiting for a connection, in publish order
+            } else {
+                send(p, link.live());
+            }
         }
         return p.future();
     }
@@ -113,8 +117,11 @@ final class ClientPublisher implements AutoCloseable {
         }
     }
 
-    /** A connection is up: sends again, on {@code c}, every publish kept while none was. */
-    void resume(ClientConnection c) {
+    /**
+     * A connection is up: sends again, on {@code c}, every publish kept while none was, in publish
+     * order (one resume at a time).
+     */
+    synchronized void resume(ClientConnection c) {
         for (ConfirmTracker.Pending<Outgoing> p : tracker.resume()) {
             send(p, c);
         }
