@@ -75,7 +75,12 @@ final class ClientPublisher implements AutoCloseable {
         Map<String, String> fa = new LinkedHashMap<>(4);
         fa.put(Frames.TO, to.toString());
         fa.put(Frames.SEQ, "p" + n);
-        String text = Frames.message(headers, body, fa);
+        String text;
+        try {
+            text = Frames.message(headers, body, fa);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new PublishException("cannot encode the message to " + to + ": " + e, e));
+        }
         int limit = link.hub().maxMessageBytes();
         if ((long) text.length() * 3 > limit && text.getBytes(StandardCharsets.UTF_8).length > limit) {
             return CompletableFuture.failedFuture(new PublishException("message to " + to + " is larger than the hub's"

@@ -68,7 +68,11 @@ final class ClientSubscriptions {
         Sub s = subId == null ? null : subs.get(subId);
         if (s == null || s.closed) {
             if (tag != null) {
-                c.sendText(ClientDelivery.settleFrame(Frames.REJECT, tag, true, transport.source()));
+                try {
+                    c.sendText(ClientDelivery.settleFrame(Frames.REJECT, tag, true, transport.source()));
+                } catch (NumberFormatException e) {
+                    log.warn("hub {} sent a delivery with an unreadable tag '{}'", transport.describe(), tag);
+                }
             }
             return;
         }
