@@ -58,7 +58,7 @@ public final class ChildBus {
         watchdog.start();
     }
 
-    private static void reportLiveThreads() {
+    static void reportLiveThreads() {
         try {
             Thread.sleep(WATCHDOG_MILLIS); // a diagnostic timer, not synchronisation: it only reports
         } catch (InterruptedException e) {

@@ -105,4 +105,24 @@ public interface KitHarness {
      * @return the usable broker control
      */
     BrokerControl requireBrokerControl(String why);
+
+    /**
+     * A new {@link NetworkFault} proxy in front of this test's broker, accepting and forwarding; the
+     * kit heals it before the test's transports close and closes it after them. Skips the case, with
+     * the reason, when the transport's kit cannot route a transport through a proxy
+     * ({@code brokerAddress()} or {@code newTransportVia()} of {@link TransportConformanceKit} give null).
+     *
+     * @param why what the case checks, for the skip message
+     * @return the running proxy
+     */
+    NetworkFault networkFault(String why);
+
+    /**
+     * A new, unstarted transport in this test's namespace that reaches its broker through
+     * {@code fault} (the caller starts it; the kit closes it after the test).
+     *
+     * @param fault a proxy from {@link #networkFault}
+     * @return the transport
+     */
+    Transport unstartedTransportVia(NetworkFault fault);
 }

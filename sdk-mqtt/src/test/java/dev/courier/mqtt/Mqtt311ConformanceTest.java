@@ -5,6 +5,8 @@ import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +25,26 @@ class Mqtt311ConformanceTest extends TransportConformanceKit {
     @Override
     protected Transport newTransport(String namespace) {
         return SUPPORT.newTransport(namespace);
+    }
+
+    /** As {@link #newTransport}, connecting to {@code proxy} instead of the broker (the kit's NetworkFault). */
+    @Override
+    protected Transport newTransportVia(String namespace, InetSocketAddress proxy) {
+        return SUPPORT.newTransportVia(namespace, proxy);
+    }
+
+    @Override
+    protected InetSocketAddress brokerAddress() {
+        return MqttTestSupport.brokerAddress();
+    }
+
+    /**
+     * What MQTT 3.1.1 fails today of the kit's connection cases (issue 13): the to-do of the transport's
+     * move onto the shared support package. Remove an entry once the case passes.
+     */
+    @Override
+    protected Map<String, String> knownDrift() {
+        return MqttTestSupport.knownDrift(MqttConfig.Version.V3_1_1);
     }
 
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */

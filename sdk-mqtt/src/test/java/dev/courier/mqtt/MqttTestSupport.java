@@ -15,6 +15,34 @@ public final class MqttTestSupport {
     private final MqttConfig.Version version;
     private final Map<String, List<MqttTransport>> byNamespace = new ConcurrentHashMap<>();
 
+    /**
+     * The kit's connection cases MQTT fails today (issue 13), with the failure: the to-do of the
+     * transport's move onto the shared support package. Remove an entry once the case passes.
+     *
+     * @param version which protocol version's kit asks (only MQTT 5 blocks on a full window)
+     * @return case method name to the failure
+     */
+    static Map<String, String> knownDrift(MqttConfig.Version version) {
+        Map<String, String> drift = new java.util.HashMap<>(Map.of(
+                "startAgainstABrokerThatIsDownFailsWithTransportConnectException", "start tries once and throws"
+                        + " IllegalStateException ('could not connect to MQTT broker …: ConnectionClosedException /"
+                        + " ConnectionFailedException … Connection reset'), not TransportConnectException",
+                "startKeepsTryingUntilTheBrokerAccepts", "start gives up after the first refused attempt"
+                        + " (IllegalStateException: ConnectionFailedException … Connection reset by peer) instead of"
+                        + " retrying for TransportContext.startTimeout()",
+                "settlingADeliveryFromACutConnectionFailsStale", "an ack of a delivery from a cut connection fails with a"
+                        + " plain CourierException ('ack of a stale delivery … its connection is gone'), not"
+                        + " spi.StaleDeliveryException"));
+        if (version == MqttConfig.Version.V5) {
+            drift.put("aPublishPastAFullWindowWaitsAtMostThePublishTimeout", "with the network blackholed, publish 62 of"
+                    + " the first 1,000 (publishWindow().capacity() = maxInFlight 1,000) blocked the caller for 3"
+                    + " minutes, far past the publish timeout of 5 s: Connection.publish -> pump -> Wire5.publish ->"
+                    + " HiveMQ MqttAsyncClient.publish waits in MqttPublishFlowables.add (Object.wait) once HiveMQ's"
+                    + " own queue of unacknowledged publishes is full (3.1.1's Wire passes)");
+        }
+        return Map.copyOf(drift);
+    }
+
     public MqttTestSupport(MqttConfig.Version version) {
         this.version = version;
     }
@@ -28,6 +56,17 @@ public final class MqttTestSupport {
         MqttTransport t = MqttTransport.create(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
+    }
+
+    /** As {@link #newTransport(String)}, connecting to {@code proxy} instead of the broker (the kit's NetworkFault). */
+    public MqttTransport newTransportVia(String namespace, java.net.InetSocketAddress proxy) {
+        return newTransport(namespace, b -> b.host(proxy.getHostString()).port(proxy.getPort()));
+    }
+
+    /** The broker's host and port, from {@link MqttBroker#uri()} (1883 when it names none). */
+    public static java.net.InetSocketAddress brokerAddress() {
+        java.net.URI uri = MqttBroker.uri();
+        return new java.net.InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 1883 : uri.getPort());
     }
 
     /** A transport with these settings (their prefix must be {@code namespace}), removed with the namespace. */
