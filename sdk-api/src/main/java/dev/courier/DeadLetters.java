@@ -14,6 +14,7 @@ public interface DeadLetters {
      *
      * @param max at most this many
      * @return up to {@code max} dead letters, oldest first
+     * @throws CourierException when {@code max} is below 1 or the transport could not list them
      */
     List<DeadLetter> list(int max);
 
@@ -25,10 +26,12 @@ public interface DeadLetters {
      * the future then completes on the transport thread that completes the replayed message's
      * publish, after the dead letter was removed there — or is already failed when returned (no such
      * dead letter). It fails with a {@link PublishException} when the replay could not be published
-     * (the dead letter is then kept).
+     * (the dead letter is then kept). Never throws for a runtime condition: a transport that cannot
+     * browse its channel fails the future with a {@link CourierException} too.
      *
      * @param messageId the dead letter's message id (kept on replay)
      * @return completes when the transport has the replayed message and the dead letter is removed
+     * @throws NullPointerException when {@code messageId} is null
      */
     CompletableFuture<Void> replay(String messageId);
 
@@ -37,6 +40,7 @@ public interface DeadLetters {
      *
      * @param messageId the dead letter's message id
      * @return false if there is none
+     * @throws CourierException when the transport could not remove it
      */
     boolean discard(String messageId);
 }

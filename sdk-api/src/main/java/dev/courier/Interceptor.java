@@ -17,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Exceptions.</b> An inbound link that throws fails the attempt with its exception, exactly
  * like a handler that throws (retried or dead-lettered by the policy). An outbound link that throws
- * makes the publish throw to its caller — inside a handler, the handler attempt fails. Keep links
+ * fails the publish's future with a {@link PublishException} whose cause is its exception (Courier's
+ * own exceptions, such as {@link LimitExceededException}, pass unchanged); the publish itself never
+ * throws. Inside a handler the handler attempt fails too ({@link MessageContext#publish(Event)} throws).
+ * A chain step called twice ({@code proceed()}) fails with a {@link CourierException}. Keep links
  * fast: they run on every message.
  */
 public sealed interface Interceptor permits Interceptor.Inbound, Interceptor.Outbound {

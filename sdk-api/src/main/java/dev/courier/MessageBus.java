@@ -1,13 +1,6 @@
 package dev.courier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.courier.internal.BusCore;
-import dev.courier.internal.BusResources;
-import dev.courier.internal.BusSettings;
-import dev.courier.internal.JsonCodec;
-import dev.courier.internal.MessageType;
-import dev.courier.internal.NamingLint;
-import dev.courier.internal.Registry;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;
@@ -68,6 +61,8 @@ public final class MessageBus implements AutoCloseable {
      * Connects the transport and starts the handlers' subscriptions, on the calling thread. Idempotent.
      *
      * @return this bus
+     * @throws TransportConnectException when the broker could not be reached within the start timeout
+     * @throws CourierException          when the bus was closed (build a new one) or a subscription failed
      */
     public MessageBus start() {
         core.start();
@@ -83,16 +78,23 @@ public final class MessageBus implements AutoCloseable {
      * confirm within the publish timeout, and with {@link PublishException} when the broker refused
      * the message or the bus is closed or not started.
      *
+     * <p>Never throws for a runtime condition: a message that cannot be made fails the future, which is
+     * then already failed when returned — {@link LimitExceededException} (a size limit; nothing is sent),
+     * {@link CodecException} (the payload cannot be encoded), {@link ConfigurationException} (the type
+     * has no valid {@link MessageName}, or is undeclared on a {@code strictProduces} bus),
+     * {@link PublishException} (an invalid header, an outbound interceptor that threw — its exception is
+     * the cause). Only a null argument throws. See docs/architecture.md, "Errors".
+     *
      * <p>Blocking: the message is checked and encoded on the calling thread, which may then wait for
      * room (back-pressure) — never longer than the publish timeout — but never for the confirm.
      *
      * <p>Inside a handler the event is held back until the handler succeeds (the future completes when
-     * it is confirmed after that; do not join it in the handler).
+     * it is confirmed after that; do not join it in the handler). One that cannot be made fails its
+     * future and the handler attempt too, as {@link MessageContext#publish(Event)} would.
      *
-     * @throws LimitExceededException when the message breaks a size limit (see {@link dev.courier.spi.Limits});
-     *                                nothing is sent
      * @param event the event
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code event} is null
      */
     public CompletableFuture<Void> publish(Event event) {
         return core.publish(event, Map.of());
@@ -102,13 +104,13 @@ public final class MessageBus implements AutoCloseable {
      * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
      * characters; values count towards the size limits in UTF-8 bytes). An {@code id} header sets
      * the message id yourself (for idempotent re-publishing). Completes, blocks and fails like
-     * {@link #publish(Event)}.
+     * {@link #publish(Event)}; an invalid or reserved header name, a null value or a blank id fails
+     * the future with {@link PublishException}.
      *
-     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
-     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      * @param event   the event
      * @param headers extra headers by CloudEvents extension name
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code event} or {@code headers} is null
      */
     public CompletableFuture<Void> publish(Event event, Map<String, String> headers) {
         return core.publish(event, headers);
@@ -117,11 +119,12 @@ public final class MessageBus implements AutoCloseable {
     /**
      * Sends a command to the one service that handles it. Completes, blocks and fails like
      * {@link #publish(Event)}, and also fails with {@link PublishException} when nobody can take the
-     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}).
+     * command (where the transport can tell, see {@link dev.courier.spi.Capability#UNROUTABLE_DETECTED}):
+     * {@link UnroutableException}, a {@link PublishException}.
      *
-     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      * @param command the command
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code command} is null
      */
     public CompletableFuture<Void> send(Command command) {
         return core.publish(command, Map.of());
@@ -130,13 +133,12 @@ public final class MessageBus implements AutoCloseable {
     /**
      * Sends a command with extra headers. An {@code id} header gives the command your own id (an
      * idempotency key): sending it again with the same id has its effect once. Completes, blocks and
-     * fails like {@link #send(Command)}.
+     * fails like {@link #send(Command)} and {@link #publish(Event, Map)}.
      *
-     * @throws LimitExceededException   when the message breaks a size limit; nothing is sent
-     * @throws IllegalArgumentException for an invalid or reserved header name, a null value or a blank id
      * @param command the command
      * @param headers extra headers by CloudEvents extension name ({@code id}: your idempotency key)
      * @return completes when the broker has the message
+     * @throws NullPointerException when {@code command} or {@code headers} is null
      */
     public CompletableFuture<Void> send(Command command, Map<String, String> headers) {
         return core.publish(command, headers);
@@ -147,15 +149,18 @@ public final class MessageBus implements AutoCloseable {
      * (never a handler thread, so it is safe to join inside a handler). Fails with
      * {@link RequestTimeoutException} after {@code timeout}, with {@link RemoteHandlerException} when
      * the remote handler dead-lettered it, with {@link ReplyLostException} when the reply can no
-     * longer arrive, and with {@link PublishException} when it could not be sent. The handler does
-     * not run once the timeout has passed. Blocks like {@link #publish(Event)}.
+     * longer arrive (also when the bus closes first) — these three are {@link RequestException}s — and
+     * with {@link PublishException} when it could not be sent (a timeout that is not positive, too).
+     * The handler does not run once the timeout has passed. Blocks like {@link #publish(Event)}, and
+     * like it never throws for a runtime condition: a request that cannot be made (limits, codec,
+     * name) fails the future, already failed when returned.
      *
-     * @throws LimitExceededException when the message breaks a size limit; nothing is sent
      * @param command   the request
      * @param replyType the type the reply is decoded to
      * @param timeout   how long to wait for the reply
      * @param <R>       the reply type
      * @return the typed reply
+     * @throws NullPointerException when an argument is null
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
         return core.request(command, replyType, timeout, null);
@@ -195,9 +200,77 @@ public final class MessageBus implements AutoCloseable {
         core.close();
     }
 
-    /** @return the core, for modules of Courier itself (contracts, outbox); not for application code */
-    public Object internals() {
-        return core;
+    /**
+     * What this bus is, for tools that describe it (contracts, metrics): its service, its handled and
+     * produced message types, its codec, limits and what its transport says about the wire.
+     *
+     * @return a description; cheap, answers on the calling thread
+     */
+    public BusDescription description() {
+        BusSettings st = core.settings();
+        List<BusDescription.Message> handles = new ArrayList<>();
+        for (BusSettings.Subscription sub : st.subscriptions()) {
+            handles.add(describe(sub.type()));
+        }
+        List<BusDescription.Message> produced = new ArrayList<>();
+        for (String name : core.produces()) {
+            MessageType mt = st.registry().byName(name);
+            if (mt != null) {
+                produced.add(describe(mt));
+            }
+        }
+        return new BusDescription(st.service(), st.instanceId(), st.transport(), handles, produced, st.codec(),
+                core::limits);
+    }
+
+    private static BusDescription.Message describe(MessageType mt) {
+        return new BusDescription.Message(mt.name(), mt.javaType(),
+                mt.kind() == MessageType.Kind.EVENT ? MessageKind.EVENT : MessageKind.COMMAND);
+    }
+
+    /**
+     * For a transactional outbox (courier-jdbc): makes the wire form of an event or command without
+     * sending it, runs it through the outbound interceptors (they see {@link OutboundChain#outbox()}
+     * true and may add headers, e.g. a traceparent), checks it against the limits, and calls
+     * {@code store} with the final form — so what is stored carries what the interceptors added. Inside
+     * a handler the message is a child of the one being handled (its id derived, its correlation
+     * inherited). Everything runs on the calling thread; nothing is sent: store it, then hand it to
+     * {@link #sendPrepared} (typically from a relay).
+     *
+     * @param message the event or command
+     * @param headers extra headers by CloudEvents extension name (as for {@link #publish(Event, Map)})
+     * @param store   stores the prepared message (in your transaction) and returns what you need back
+     * @param <R>     what {@code store} returns
+     * @return what {@code store} returned
+     * @throws LimitExceededException when the message breaks a size limit; {@code store} is not called
+     * @throws CodecException         when the payload cannot be encoded
+     * @throws ConfigurationException when the type has no valid message name, or a header is invalid
+     * @throws PublishException       when an outbound interceptor did not pass the message on; {@code store} is not called
+     * @throws NullPointerException   when {@code message} or {@code store} is null
+     * @throws RuntimeException       whatever {@code store} threw (unchecked), unchanged
+     */
+    public <R> R prepareForOutbox(Object message, Map<String, String> headers,
+                                  java.util.function.Function<? super PreparedMessage, ? extends R> store) {
+        java.util.Objects.requireNonNull(message, "message");
+        java.util.Objects.requireNonNull(store, "store");
+        return core.prepareThrough(message, headers == null ? Map.of() : headers,
+                p -> store.apply(PreparedMessage.of(p.to(), p.headers(), p.body())));
+    }
+
+    /**
+     * Sends a message made by {@link #prepareForOutbox} (and stored) now, as it is: no interceptor
+     * runs again and the headers are not changed, so a message sent twice keeps its id and the
+     * receivers' deduplication makes its effect happen once. Never throws for runtime conditions: the
+     * future completes when the broker has the message, on a transport or Courier thread, and fails
+     * like {@link #publish(Event)}'s (closed or not started bus: {@link PublishException}).
+     *
+     * @param message the prepared message
+     * @return completes when the broker has the message
+     * @throws NullPointerException when {@code message} is null
+     */
+    public CompletableFuture<Void> sendPrepared(PreparedMessage message) {
+        java.util.Objects.requireNonNull(message, "message");
+        return core.sendPrepared(message.to(), message.headers(), message.body());
     }
 
     /**
@@ -682,7 +755,7 @@ public final class MessageBus implements AutoCloseable {
                 sched = s;
             }
             BusSettings settings = new BusSettings(service, instance, t, registry, subs,
-                    codec != null ? codec : new JsonCodec(objectMapper),
+                    codec != null ? codec : new dev.courier.spi.JsonPayloadCodec(objectMapper),
                     retryPolicy, deadLetterPolicy,
                     deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
                     claimLease, concurrency, pf, exec, sched, clock, publishTimeout, startTimeout, closeTimeout,

@@ -11,6 +11,12 @@ import java.util.concurrent.CompletableFuture;
  * service, this message's id and their position, so a handler that runs again produces the same ids
  * (and receivers deduplicate them) while two services handling one message never share an id.
  * {@link #request} is the exception: it goes out at once, with a fresh id on every attempt.
+ *
+ * <p>Errors: {@code publish}, {@code send} and {@code reply} are synchronous and throw when the
+ * message cannot be made ({@link LimitExceededException}, {@link CodecException},
+ * {@link ConfigurationException} for an unnamed type, {@link PublishException} for an invalid header
+ * or an outbound interceptor's refusal), which fails the handler attempt: a held message is all or
+ * nothing with its handler. {@link #request} never throws but for a null argument; it fails its future.
  */
 public interface MessageContext {
 
@@ -42,6 +48,7 @@ public interface MessageContext {
      * Publishes an event once this handler succeeds.
      *
      * @param event the event; its type must be declared with {@code @MessageName}
+     * @throws CourierException when the event cannot be made (see the class comment); the attempt fails
      */
     void publish(Event event);
 
@@ -50,6 +57,7 @@ public interface MessageContext {
      *
      * @param event   the event
      * @param headers extra headers (CloudEvents extension names: lower-case a–z and 0–9, at most 20 characters)
+     * @throws CourierException when the event cannot be made (see the class comment); the attempt fails
      */
     void publish(Event event, Map<String, String> headers);
 
@@ -57,6 +65,7 @@ public interface MessageContext {
      * Sends a command once this handler succeeds.
      *
      * @param command the command; one handler across all instances of the handling service gets it
+     * @throws CourierException when the command cannot be made (see the class comment); the attempt fails
      */
     void send(Command command);
 
@@ -82,8 +91,10 @@ public interface MessageContext {
      * @param replyType the type the reply is decoded to
      * @param timeout   how long to wait for the reply
      * @param <R>       the reply type
-     * @return the reply; fails with {@link RequestTimeoutException}, {@link RemoteHandlerException} or
-     *         {@link PublishException}
+     * @return the reply; fails with a {@link RequestException} ({@link RequestTimeoutException},
+     *         {@link RemoteHandlerException}, {@link ReplyLostException}), with {@link PublishException}
+     *         when it could not be sent, or like {@link MessageBus#request} when it cannot be made
+     * @throws NullPointerException when an argument is null
      */
     <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout);
 }

@@ -27,7 +27,7 @@ public interface OutboundChain {
     /**
      * The message's headers, mutable: add your own or replace {@code traceparent}/{@code tracestate}.
      * Courier's and CloudEvents' own names ({@link dev.courier.spi.Headers#RESERVED}) and invalid
-     * names are refused with {@link IllegalArgumentException}. The size limits are checked after the
+     * names are refused with {@link PublishException}. The size limits are checked after the
      * last interceptor.
      *
      * @return the outgoing headers, open to change
@@ -84,7 +84,8 @@ public interface OutboundChain {
      * hold it back inside a handler) and returns the future of its confirm: it completes when the
      * broker has the message — for a held message, after the handler succeeded — and fails when it
      * could not be sent or the handler attempt that made it failed. Throws
-     * {@link LimitExceededException} (nothing sent) and what a later interceptor throws.
+     * {@link LimitExceededException} (nothing sent), {@link PublishException} when called twice, and
+     * what a later interceptor throws; the bus turns what it throws into the publish's failed future.
      * Call it at most once; not calling it drops the message, and the future you return instead is
      * what the publisher gets.
      *

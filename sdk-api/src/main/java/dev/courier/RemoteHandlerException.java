@@ -1,7 +1,7 @@
 package dev.courier;
 
 /** The handler of a request failed for good: the request was dead-lettered by the remote service. */
-public class RemoteHandlerException extends CourierException {
+public class RemoteHandlerException extends RequestException {
     /** The class name of the remote handler's exception. */
     private final String remoteErrorType;
 

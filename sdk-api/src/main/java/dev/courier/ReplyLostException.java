@@ -5,7 +5,7 @@ package dev.courier;
  * example its connection dropped with an exclusive reply queue). The request may or may not have
  * been handled; send it again with the same id if the handler is idempotent.
  */
-public class ReplyLostException extends CourierException {
+public class ReplyLostException extends RequestException {
     /**
      * @param message what happened
      */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -186,7 +187,7 @@ class InterceptorTest {
             for (String own : List.of("id", "correlationid", "type")) {
                 try {
                     chain.headers().put(own, "x");
-                } catch (IllegalArgumentException e) {
+                } catch (PublishException e) {
                     refused.add(own);
                 }
             }
@@ -194,8 +195,10 @@ class InterceptorTest {
             assertNull(chain.parent(), "a root publish has no parent");
             return chain.proceed();
         })));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pub.publish(new Happened(0), Map.of("fail", "1")));
-        assertEquals("refused by an interceptor", e.getMessage());
+        CompletionException failed = assertThrows(CompletionException.class,
+                () -> pub.publish(new Happened(0), Map.of("fail", "1")).join()); // fails the future, never throws
+        assertInstanceOf(PublishException.class, failed.getCause());
+        assertEquals("refused by an interceptor", failed.getCause().getCause().getMessage());
         pub.publish(new Happened(1)).join();
         Envelope env = got.orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS).join();
         assertEquals("acme", env.header("tenant"));
@@ -211,7 +214,8 @@ class InterceptorTest {
             chain.headers().put("huge", "x".repeat(2 * 1024 * 1024));
             return chain.proceed();
         })));
-        assertThrows(LimitExceededException.class, () -> pub.publish(new Happened(1)));
+        CompletionException e = assertThrows(CompletionException.class, () -> pub.publish(new Happened(1)).join());
+        assertInstanceOf(LimitExceededException.class, e.getCause());
         Await.stays(Duration.ofMillis(200), () -> handled.get() == 0, () -> "nothing may be sent");
     }
 
@@ -306,14 +310,14 @@ class InterceptorTest {
                     chain.proceed();
                     try {
                         chain.proceed();
-                    } catch (IllegalStateException e) {
+                    } catch (CourierException e) {
                         error.complete(e);
                         throw e;
                     }
                 })).onEvent(Happened.class, (e, ctx) -> runs.incrementAndGet()));
         start(bus("pub")).publish(new Happened(1)).join();
         Throwable e = error.orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS).join();
-        assertInstanceOf(IllegalStateException.class, e);
+        assertInstanceOf(CourierException.class, e);
         assertTrue(e.getMessage().contains("at most once"), e.getMessage());
         assertEquals(1, runs.get(), "the handler ran once");
     }

@@ -1,8 +1,6 @@
 package dev.courier;
 
-import dev.courier.internal.MessageType;
-import dev.courier.internal.NamingLint;
-import dev.courier.internal.NamingLint.Tense;
+import dev.courier.NamingLint.Tense;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;

@@ -74,7 +74,7 @@ public final class InMemoryBroker {
      * @param queueCapacity      messages per queue, at least 1
      * @param deadLetterCapacity dead letters per service, at least 1
      * @return a new broker
-     * @throws IllegalArgumentException when a capacity is below 1
+     * @throws dev.courier.ConfigurationException when a capacity is below 1
      */
     public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity) {
         return create(queueCapacity, deadLetterCapacity, DEFAULT_QUEUE_BYTES);
@@ -87,11 +87,11 @@ public final class InMemoryBroker {
      * @param deadLetterCapacity dead letters per service, at least 1
      * @param maxQueueBytes      bytes per queue (bodies plus headers, approximately), at least 1
      * @return a new broker
-     * @throws IllegalArgumentException when a capacity is below 1
+     * @throws dev.courier.ConfigurationException when a capacity is below 1
      */
     public static InMemoryBroker create(int queueCapacity, int deadLetterCapacity, long maxQueueBytes) {
         if (queueCapacity < 1 || deadLetterCapacity < 1 || maxQueueBytes < 1) {
-            throw new IllegalArgumentException("memory broker capacities must be positive: queueCapacity="
+            throw new dev.courier.ConfigurationException("memory broker capacities must be positive: queueCapacity="
                     + queueCapacity + ", deadLetterCapacity=" + deadLetterCapacity + ", maxQueueBytes=" + maxQueueBytes);
         }
         return new InMemoryBroker("private", queueCapacity, deadLetterCapacity, maxQueueBytes);

@@ -115,7 +115,7 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
     @Override
     public TransportSubscription subscribe(Address address, String group, int prefetch, DeliveryCallback callback) {
         if (!open.get()) {
-            throw new IllegalStateException("memory transport is closed");
+            throw new dev.courier.CourierException("memory transport is closed");
         }
         MemorySubscription s = new MemorySubscription(broker.declare(address, group), address.withoutGroup(), group,
                 prefetch, callback);

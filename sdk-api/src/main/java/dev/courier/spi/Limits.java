@@ -44,7 +44,7 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
      * @param maxHeadersBytes     all headers together, at least {@link #MIN_HEADERS_BYTES} and
      *                            {@code maxHeaderValueBytes}
      * @param maxBodyBytes        the body, at least 1
-     * @throws IllegalArgumentException naming every limit that is too small at once
+     * @throws dev.courier.ConfigurationException naming every limit that is too small at once
      */
     public Limits {
         List<String> problems = new ArrayList<>();
@@ -63,7 +63,7 @@ public record Limits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHead
             problems.add("maxBodyBytes must be positive, was " + maxBodyBytes);
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid transport limits: " + String.join("; ", problems));
+            throw new dev.courier.ConfigurationException("invalid transport limits: " + String.join("; ", problems));
         }
     }
 

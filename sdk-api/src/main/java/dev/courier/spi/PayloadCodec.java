@@ -2,7 +2,6 @@ package dev.courier.spi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.CodecException;
-import dev.courier.internal.JsonCodec;
 
 /**
  * How message payloads (records) become bytes and back. Courier's default is Jackson 2
@@ -64,9 +63,9 @@ public interface PayloadCodec {
      * ISO-8601 strings, no default typing.
      *
      * @param mapper your Jackson 2 mapper, or null
-     * @return the codec
+     * @return the codec, a {@link JsonPayloadCodec}
      */
     static PayloadCodec jackson(ObjectMapper mapper) {
-        return new JsonCodec(mapper);
+        return new JsonPayloadCodec(mapper);
     }
 }

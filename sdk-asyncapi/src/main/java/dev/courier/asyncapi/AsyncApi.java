@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.courier.Command;
+import dev.courier.ConfigurationException;
 import dev.courier.MessageBus;
-import dev.courier.internal.BusCore;
-import dev.courier.internal.MessageType;
+import dev.courier.BusDescription;
 
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -52,14 +52,14 @@ public final class AsyncApi {
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build());
 
-    private final BusCore core;
+    private final BusDescription bus;
     private String version = DEFAULT_VERSION;
     private String description;
     private final Map<Class<?>, Class<?>> replies = new LinkedHashMap<>();
     private final Set<Class<?>> deprecated = new LinkedHashSet<>();
 
-    private AsyncApi(BusCore core) {
-        this.core = core;
+    private AsyncApi(BusDescription bus) {
+        this.bus = bus;
     }
 
     /**
@@ -70,7 +70,7 @@ public final class AsyncApi {
      */
     public static AsyncApi of(MessageBus bus) {
         Objects.requireNonNull(bus, "bus");
-        return new AsyncApi((BusCore) bus.internals());
+        return new AsyncApi(bus.description());
     }
 
     /**
@@ -101,7 +101,7 @@ public final class AsyncApi {
      * The reply's name is its {@code @MessageName}, or the request's name plus {@code .reply}, as on
      * the wire.
      *
-     * @throws IllegalArgumentException when the bus neither handles nor declares it produces {@code request}
+     * @throws ConfigurationException when the bus neither handles nor declares it produces {@code request}
      * @param <C> the request type
      * @param request the command answered with a reply
      * @param reply the reply's type
@@ -110,12 +110,9 @@ public final class AsyncApi {
     public <C extends Command> AsyncApi replies(Class<C> request, Class<?> reply) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(reply, "reply");
-        MessageType type = core.settings().registry().byClass(request);
-        boolean used = type != null && (core.produces().contains(type.name())
-                || core.settings().subscriptions().stream().anyMatch(s -> s.type().equals(type)));
-        if (!used) {
-            throw new IllegalArgumentException(request.getName() + " is not a message of the service '"
-                    + core.settings().service() + "': handle it with onCommand(...) or declare it with produces(...)");
+        if (bus.message(request).isEmpty()) {
+            throw new ConfigurationException(request.getName() + " is not a message of the service '"
+                    + bus.service() + "': handle it with onCommand(...) or declare it with produces(...)");
         }
         replies.put(request, reply);
         return this;
@@ -140,7 +137,7 @@ public final class AsyncApi {
      * @return the AsyncAPI 3.0 document; never null
      */
     public ObjectNode document() {
-        return new DocumentBuilder(core, Map.copyOf(replies), Set.copyOf(deprecated)).build(version, description);
+        return new DocumentBuilder(bus, Map.copyOf(replies), Set.copyOf(deprecated)).build(version, description);
     }
 
     /**
@@ -179,7 +176,7 @@ public final class AsyncApi {
 
     private static String requireText(String value, String what) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(what + " must not be blank");
+            throw new ConfigurationException(what + " must not be blank");
         }
         return value;
     }

@@ -5,16 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.MessageName;
-import dev.courier.internal.BusCore;
-import dev.courier.internal.BusSettings;
-import dev.courier.internal.MessageType;
-import dev.courier.spi.Address;
+import dev.courier.BusDescription;
+import dev.courier.BusDescription.Message;
+import dev.courier.MessageKind;
 import dev.courier.spi.Headers;
 
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Writes one service's AsyncAPI 3.0.0 document from its bus. Ids are chosen so they never clash:
@@ -31,8 +29,8 @@ final class DocumentBuilder {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final BusSettings settings;
-    private final Set<String> produces;
+    private final BusDescription bus;
+    private final Map<String, Message> produces = new TreeMap<>();
     private final Wire wire;
     private final PayloadSchemas schemas;
     private final Map<Class<?>, Class<?>> replies;
@@ -41,28 +39,24 @@ final class DocumentBuilder {
     private final Map<String, ObjectNode> operations = new TreeMap<>();
     private final Map<String, ObjectNode> messages = new TreeMap<>();
 
-    DocumentBuilder(BusCore core, Map<Class<?>, Class<?>> replies, Set<Class<?>> deprecated) {
-        this.settings = core.settings();
-        this.produces = new TreeSet<>(core.produces());
-        this.wire = new Wire(settings.transport());
-        this.schemas = new PayloadSchemas(!(settings.codec() instanceof dev.courier.spi.PayloadCodec.JsonSchemaHints hints)
+    DocumentBuilder(BusDescription bus, Map<Class<?>, Class<?>> replies, Set<Class<?>> deprecated) {
+        this.bus = bus;
+        bus.produces().forEach(m -> produces.put(m.name(), m));
+        this.wire = new Wire(bus);
+        this.schemas = new PayloadSchemas(!(bus.codec() instanceof dev.courier.spi.PayloadCodec.JsonSchemaHints hints)
                 || hints.writesDurationsAsNumbers());
         this.replies = replies;
         this.deprecated = deprecated;
     }
 
     ObjectNode build(String version, String description) {
-        String service = settings.service();
-        for (String name : produces) {
-            MessageType type = settings.registry().byName(name);
-            if (type != null) {
-                operation("send." + name, "send", type, publishChannel(type), wire.map(address(type), null));
-            }
+        String service = bus.service();
+        for (Message type : produces.values()) {
+            operation("send." + type.name(), "send", type, publishChannel(type), wire.map(type.address(), null));
         }
-        for (BusSettings.Subscription sub : settings.subscriptions()) {
-            MessageType type = sub.type();
-            Map<String, String> in = wire.map(address(type), service);
-            String channel = in.equals(wire.map(address(type), null)) ? publishChannel(type) : consumerChannel(type, in);
+        for (Message type : bus.handles()) {
+            Map<String, String> in = wire.map(type.address(), service);
+            String channel = in.equals(wire.map(type.address(), null)) ? publishChannel(type) : consumerChannel(type, in);
             operation("receive." + type.name(), "receive", type, channel, in);
         }
 
@@ -95,12 +89,12 @@ final class DocumentBuilder {
 
     // ---- channels ---------------------------------------------------------------------------------
 
-    private String publishChannel(MessageType type) {
+    private String publishChannel(Message type) {
         String id = type.name();
         if (!channels.containsKey(id)) {
-            Map<String, String> out = wire.map(address(type), null);
+            Map<String, String> out = wire.map(type.address(), null);
             ObjectNode ch = channel(Wire.address(out, false), type.name(), out, wire.channelBindings(out, false));
-            ch.put("description", (type.kind() == MessageType.Kind.EVENT
+            ch.put("description", (type.kind() == MessageKind.EVENT
                     ? "Where " + type.name() + " is published; every subscribing service gets its own copy."
                     : "Where " + type.name() + " is sent; one instance of the handling service takes each."));
             channels.put(id, ch);
@@ -108,10 +102,10 @@ final class DocumentBuilder {
         return id;
     }
 
-    private String consumerChannel(MessageType type, Map<String, String> in) {
+    private String consumerChannel(Message type, Map<String, String> in) {
         String id = "consumer." + type.name();
         ObjectNode ch = channel(Wire.address(in, true), type.name(), in, wire.channelBindings(in, true));
-        ch.put("description", "Where the service '" + settings.service() + "' takes " + type.name()
+        ch.put("description", "Where the service '" + bus.service() + "' takes " + type.name()
                 + " from; its instances compete for each message.");
         channels.put(id, ch);
         return id;
@@ -131,12 +125,12 @@ final class DocumentBuilder {
 
     // ---- operations -------------------------------------------------------------------------------
 
-    private void operation(String id, String action, MessageType type, String channel, Map<String, String> wireMap) {
+    private void operation(String id, String action, Message type, String channel, Map<String, String> wireMap) {
         message(type);
         ObjectNode op = JSON.objectNode();
         op.put("action", action);
         op.set("channel", ref("#/channels/" + channel));
-        op.put("summary", (action.equals("send") ? (type.kind() == MessageType.Kind.EVENT ? "Publishes " : "Sends ")
+        op.put("summary", (action.equals("send") ? (type.kind() == MessageKind.EVENT ? "Publishes " : "Sends ")
                 : "Handles ") + type.name() + ".");
         op.putArray("messages").add(ref("#/channels/" + channel + "/messages/" + type.name()));
         ObjectNode bindings = wire.operationBindings(wireMap);
@@ -150,7 +144,7 @@ final class DocumentBuilder {
         operations.put(id, op);
     }
 
-    private ObjectNode reply(MessageType request, Class<?> replyType) {
+    private ObjectNode reply(Message request, Class<?> replyType) {
         String replyName = replyName(request, replyType);
         String okKey = "reply." + replyName;
         String failedKey = "failed-reply." + request.name();
@@ -191,18 +185,18 @@ final class DocumentBuilder {
     }
 
     /** The type header of a reply, the way the bus writes it. */
-    static String replyName(MessageType request, Class<?> replyType) {
+    static String replyName(Message request, Class<?> replyType) {
         MessageName annotated = replyType.getAnnotation(MessageName.class);
         return annotated != null ? annotated.value() : request.name() + ".reply";
     }
 
     // ---- messages ---------------------------------------------------------------------------------
 
-    private void message(MessageType type) {
+    private void message(Message type) {
         if (messages.containsKey(type.name())) {
             return;
         }
-        boolean event = type.kind() == MessageType.Kind.EVENT;
+        boolean event = type.kind() == MessageKind.EVENT;
         messages.put(type.name(), messageNode(type.name(), type.javaType(),
                 event ? EnvelopeHeaders.Kind.EVENT : EnvelopeHeaders.Kind.COMMAND,
                 event ? "event" : "command",
@@ -229,10 +223,6 @@ final class DocumentBuilder {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
-
-    private static Address address(MessageType type) {
-        return type.kind() == MessageType.Kind.EVENT ? Address.event(type.name()) : Address.command(type.name());
-    }
 
     static ObjectNode ref(String pointer) {
         return JSON.objectNode().put("$ref", pointer);

@@ -86,7 +86,7 @@ public final class SystemContract {
      * @param title the system's name, not blank
      * @param documents the services' AsyncAPI documents (from {@link AsyncApi#document()}), none changed
      * @return the merged contract
-     * @throws IllegalArgumentException when the title is blank, a document names no service or two name the same one
+     * @throws dev.courier.ConfigurationException when the title is blank, a document names no service or two name the same one
      */
     public static SystemContract of(String title, JsonNode... documents) {
         return of(title, List.of(documents));
@@ -95,14 +95,14 @@ public final class SystemContract {
     /**
      * Merges {@code documents}, one per service, into the system called {@code title}.
      *
-     * @throws IllegalArgumentException when a document names no service or two name the same one
+     * @throws dev.courier.ConfigurationException when a document names no service or two name the same one
      * @param title the system's name, not blank
      * @param documents the services' AsyncAPI documents (from {@link AsyncApi#document()}), none changed
      * @return the merged contract
      */
     public static SystemContract of(String title, Collection<? extends JsonNode> documents) {
         if (title == null || title.isBlank()) {
-            throw new IllegalArgumentException("title must not be blank");
+            throw new dev.courier.ConfigurationException("title must not be blank");
         }
         return new Merge(title).run(documents);
     }
@@ -183,11 +183,11 @@ public final class SystemContract {
         private void add(JsonNode doc) {
             String service = text(doc.at("/info/x-courier-service"), text(doc.at("/info/title"), null));
             if (service == null || service.isBlank()) {
-                throw new IllegalArgumentException("a document names no service: it has neither"
+                throw new dev.courier.ConfigurationException("a document names no service: it has neither"
                         + " info.x-courier-service nor info.title");
             }
             if (!services.add(service)) {
-                throw new IllegalArgumentException("two documents are for the service '" + service + "'");
+                throw new dev.courier.ConfigurationException("two documents are for the service '" + service + "'");
             }
             Map<String, String> renames = new LinkedHashMap<>();
             doc.path("components").path("schemas").fields().forEachRemaining(e ->

@@ -3,14 +3,14 @@ package dev.courier.asyncapi;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.spi.Address;
-import dev.courier.spi.Transport;
+import dev.courier.BusDescription;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns what a transport says about its wire ({@link Transport#protocol()}, {@link Transport#host()},
- * {@link Transport#wireAddress}) into AsyncAPI servers, channel addresses and bindings.
+ * Turns what a bus's transport says about its wire ({@link BusDescription#protocol()},
+ * {@link BusDescription#host()}, {@link BusDescription#wireAddress}) into AsyncAPI servers, channel addresses and bindings.
  */
 final class Wire {
 
@@ -25,13 +25,12 @@ final class Wire {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final dev.courier.spi.WireDescription transport;
+    private final BusDescription bus;
     private final String protocol;
 
-    Wire(Transport transport) {
-        this.transport = dev.courier.spi.WireDescription.of(transport);
-        String p = this.transport.protocol();
-        this.protocol = p == null || p.isBlank() ? "memory" : p;
+    Wire(BusDescription bus) {
+        this.bus = bus;
+        this.protocol = bus.protocol();
     }
 
     String protocol() {
@@ -44,8 +43,8 @@ final class Wire {
      * guard: transports promise never to return credentials.
      */
     ObjectNode server() {
-        String host = transport.host();
-        if (host == null || host.isBlank()) {
+        String host = bus.host().orElse(null);
+        if (host == null) {
             return null;
         }
         int at = host.lastIndexOf('@');
@@ -71,8 +70,7 @@ final class Wire {
 
     /** The wire map of {@code address} as seen by a publisher (group null) or by consumer group {@code group}. */
     Map<String, String> map(Address address, String group) {
-        Map<String, String> m = transport.wireAddress(address, group);
-        return m == null || m.isEmpty() ? Map.of("address", address.toString()) : m;
+        return bus.wireAddress(address, group);
     }
 
     /** The AsyncAPI channel address: the topic, routing key or queue users would type into their client. */

@@ -102,7 +102,7 @@ class AsyncApiTest {
     @Test
     void repliesOfACommandTheServiceDoesNotUseIsAnError() {
         AsyncApi api = AsyncApi.of(bus(Shop.payment(transport)));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        dev.courier.ConfigurationException e = assertThrows(dev.courier.ConfigurationException.class,
                 () -> api.replies(PlaceOrder.class, OrderAccepted.class));
         assertTrue(e.getMessage().contains("is not a message of the service 'payment'"), e.getMessage());
     }

@@ -11,7 +11,6 @@ import dev.courier.MessageBus;
 import dev.courier.MessageName;
 import dev.courier.asyncapi.Shop.OrderAccepted;
 import dev.courier.asyncapi.Shop.PlaceOrder;
-import dev.courier.internal.BusCore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +47,7 @@ class PayloadSchemaTest {
             }
             DOCS.add(api.document());
         }
-        codec = ((dev.courier.internal.JsonCodec) ((BusCore) BUSES.get(0).internals()).settings().codec()).mapper();
+        codec = ((dev.courier.spi.JsonPayloadCodec) BUSES.get(0).description().codec()).mapper();
     }
 
     @AfterAll

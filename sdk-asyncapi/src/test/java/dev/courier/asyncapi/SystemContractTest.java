@@ -94,6 +94,6 @@ class SystemContractTest {
     @Test
     void twoDocumentsOfOneServiceAreAnError() {
         JsonNode ordering = shop().get(0);
-        assertThrows(IllegalArgumentException.class, () -> SystemContract.of("shop", ordering, ordering));
+        assertThrows(dev.courier.ConfigurationException.class, () -> SystemContract.of("shop", ordering, ordering));
     }
 }

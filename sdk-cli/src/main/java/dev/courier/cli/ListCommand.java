@@ -68,7 +68,7 @@ final class ListCommand extends DlqBase {
                 try {
                     out().println(Render.JSON.writeValueAsString(Render.summary(d)));
                 } catch (JsonProcessingException e) {
-                    throw new IllegalStateException(e);
+                    throw new dev.courier.CourierException("cannot write the dead letter as JSON: " + e.getMessage(), e);
                 }
             }
         } else if (shown.isEmpty()) {

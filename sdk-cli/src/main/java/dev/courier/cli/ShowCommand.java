@@ -56,7 +56,7 @@ final class ShowCommand extends DlqBase {
             try {
                 o.println(Render.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(Render.detail(d)));
             } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
+                throw new dev.courier.CourierException("cannot write the dead letter as JSON: " + e.getMessage(), e);
             }
             return ExitCodes.OK;
         }

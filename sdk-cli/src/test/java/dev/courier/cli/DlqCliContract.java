@@ -10,7 +10,6 @@ import dev.courier.MessageBus;
 import dev.courier.MessageName;
 import dev.courier.NonRetryableException;
 import dev.courier.RetryPolicy;
-import dev.courier.internal.BusResources;
 import dev.courier.kit.Await;
 import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
@@ -378,7 +377,7 @@ abstract class DlqCliContract {
     /** Puts a dead letter into billing's channel as another tool might: no dladdress, so it cannot be replayed. */
     private String injectForeignDeadLetter() throws Exception {
         String id = "foreign-" + ns;
-        Transport t = BusResources.loadTransport(uri(ns), getClass().getClassLoader());
+        Transport t = Transports.load(uri(ns));
         try {
             t.start(new TransportContext(SERVICE, "inject", Duration.ofSeconds(20)));
             Map<String, String> h = new HashMap<>();

@@ -6,7 +6,6 @@ import dev.courier.MessageName;
 import dev.courier.NonRetryableException;
 import dev.courier.PublishException;
 import dev.courier.RetryPolicy;
-import dev.courier.internal.BusResources;
 import dev.courier.kit.Await;
 import dev.courier.spi.Address;
 import dev.courier.spi.Headers;
@@ -82,7 +81,7 @@ class DlqConnectionLossCliTest {
             Await.until(Duration.ofSeconds(10), () -> billing.deadLetters().list(10).size() == 4, () -> "not dead-lettered");
             failing.set(false);
 
-            Cli.Result r = Cli.run(uri -> new Losing(BusResources.loadTransport(broker, getClass().getClassLoader()), 1),
+            Cli.Result r = Cli.run(uri -> new Losing(Transports.load(broker), 1),
                     Map.of(), Cli.FakeTerminal.none(), "dlq", "replay", "test://broker", "-s", "billing", "--all", "--yes");
             assertEquals(ExitCodes.FAILED, r.code(), r::toString);
             List<String> lines = r.outLines();
@@ -97,7 +96,7 @@ class DlqConnectionLossCliTest {
             Await.until(Duration.ofSeconds(10), () -> handled.containsKey("charge-1"), () -> "charge-1 not handled");
             assertEquals(3, billing.deadLetters().list(10).size());
 
-            Cli.Result again = Cli.run(uri -> BusResources.loadTransport(broker, getClass().getClassLoader()),
+            Cli.Result again = Cli.run(uri -> Transports.load(broker),
                     Map.of(), Cli.FakeTerminal.none(), "dlq", "replay", "test://broker", "-s", "billing", "--all", "--yes");
             assertEquals(0, again.code(), again::toString);
             assertTrue(again.out().contains("Replayed 3 of 3 dead letters"), again::toString);

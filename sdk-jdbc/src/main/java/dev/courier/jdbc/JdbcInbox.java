@@ -211,14 +211,14 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
      * @param service the bus's service name, 1 to 64 characters
      * @param handler the work to run in the transaction; never null
      * @return a handler to register on the bus; it runs {@code handler} on the bus's handler thread, with a connection from this inbox's DataSource, and rethrows what it throws after a rollback
-     * @throws IllegalArgumentException when {@code service} is empty or longer than 64 characters
+     * @throws dev.courier.ConfigurationException when {@code service} is empty or longer than 64 characters
      * @throws NullPointerException when an argument is null
      */
     public <T> Handler<T> transactional(String service, TransactionalHandler<? super T> handler) {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(handler, "handler");
         if (service.isEmpty() || service.length() > 64) {
-            throw new IllegalArgumentException("transactional: service must be the bus's service name (1 to 64 characters),"
+            throw new dev.courier.ConfigurationException("transactional: service must be the bus's service name (1 to 64 characters),"
                     + " was " + service.length() + " characters");
         }
         return (message, ctx) -> {

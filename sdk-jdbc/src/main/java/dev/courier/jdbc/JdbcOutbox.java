@@ -4,7 +4,7 @@ import dev.courier.Command;
 import dev.courier.ConfigurationException;
 import dev.courier.Event;
 import dev.courier.MessageBus;
-import dev.courier.internal.BusCore;
+import dev.courier.PreparedMessage;
 import dev.courier.spi.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The transactional outbox: {@link #publish} and {@link #send} write a message into the outbox
@@ -46,8 +47,8 @@ import java.util.Map;
  * delivered at commit. Thread safe.
  *
  * <p>Every write runs on the calling thread, in the caller's transaction, and checks the message
- * first: one that breaks a size limit (see docs/jdbc.md) throws {@link dev.courier.NonRetryableException}
- * and an aggregate key or explicit id the table cannot store throws {@link IllegalArgumentException},
+ * first: one that breaks a size limit (see docs/jdbc.md) throws {@link dev.courier.LimitExceededException}
+ * and an aggregate key or explicit id the table cannot store throws {@link dev.courier.PublishException},
  * both before anything reaches the database, so the transaction stays usable and no row that can
  * never be published is committed. A row the relay gives up on is kept as failed: {@link #failed},
  * {@link #retry}, {@link #discard}.
@@ -117,8 +118,8 @@ public final class JdbcOutbox {
      * @param event the event
      * @return the written message's id (its CloudEvents {@code id})
      * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
-     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
-     * @throws IllegalArgumentException when the message's explicit id cannot be stored (nothing written)
+     * @throws dev.courier.LimitExceededException when the message breaks a size limit (nothing written)
+     * @throws dev.courier.PublishException when the message's explicit id cannot be stored (nothing written)
      */
     public String publish(Connection connection, Event event) throws SQLException {
         return write(connection, event, null, Map.of());
@@ -132,8 +133,8 @@ public final class JdbcOutbox {
      * @param aggregateKey the ordering key, at most {@link #MAX_KEY_LENGTH} characters, or null for none
      * @return the written message's id (its CloudEvents {@code id})
      * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
-     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
-     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     * @throws dev.courier.LimitExceededException when the message breaks a size limit (nothing written)
+     * @throws dev.courier.PublishException when the aggregate key or the message's explicit id cannot be stored (nothing written)
      */
     public String publish(Connection connection, Event event, String aggregateKey) throws SQLException {
         return write(connection, event, aggregateKey, Map.of());
@@ -148,8 +149,8 @@ public final class JdbcOutbox {
      * @param headers extension attributes by CloudEvents name; never null
      * @return the written message's id (its CloudEvents {@code id})
      * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
-     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
-     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     * @throws dev.courier.LimitExceededException when the message breaks a size limit (nothing written)
+     * @throws dev.courier.PublishException when the aggregate key or the message's explicit id cannot be stored (nothing written)
      */
     public String publish(Connection connection, Event event, String aggregateKey, Map<String, String> headers)
             throws SQLException {
@@ -163,8 +164,8 @@ public final class JdbcOutbox {
      * @param command the command
      * @return the written message's id (its CloudEvents {@code id})
      * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
-     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
-     * @throws IllegalArgumentException when the message's explicit id cannot be stored (nothing written)
+     * @throws dev.courier.LimitExceededException when the message breaks a size limit (nothing written)
+     * @throws dev.courier.PublishException when the message's explicit id cannot be stored (nothing written)
      */
     public String send(Connection connection, Command command) throws SQLException {
         return write(connection, command, null, Map.of());
@@ -178,8 +179,8 @@ public final class JdbcOutbox {
      * @param aggregateKey the ordering key, at most {@link #MAX_KEY_LENGTH} characters, or null for none
      * @return the written message's id (its CloudEvents {@code id})
      * @throws SQLException when the insert fails; the caller's transaction decides what happens (usually a rollback)
-     * @throws dev.courier.NonRetryableException when the message breaks a size limit (nothing written)
-     * @throws IllegalArgumentException when the aggregate key or the message's explicit id cannot be stored (nothing written)
+     * @throws dev.courier.LimitExceededException when the message breaks a size limit (nothing written)
+     * @throws dev.courier.PublishException when the aggregate key or the message's explicit id cannot be stored (nothing written)
      */
     public String send(Connection connection, Command command, String aggregateKey) throws SQLException {
         return write(connection, command, aggregateKey, Map.of());
@@ -233,12 +234,12 @@ public final class JdbcOutbox {
      *
      * @param max at least 1
      * @return the failed rows, oldest first; empty when there are none
-     * @throws IllegalArgumentException when {@code max} is below 1
+     * @throws dev.courier.CourierException when {@code max} is below 1
      * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public List<FailedRow> failed(int max) {
         if (max < 1) {
-            throw new IllegalArgumentException("max must be positive, was " + max);
+            throw new dev.courier.CourierException("max must be positive, was " + max);
         }
         try {
             return Jdbc.autoCommit(dataSource, c -> {
@@ -319,8 +320,8 @@ public final class JdbcOutbox {
         return dataSource;
     }
 
-    BusCore core() {
-        return (BusCore) bus.internals();
+    MessageBus bus() {
+        return bus;
     }
 
     Dialect dialect() {
@@ -332,17 +333,15 @@ public final class JdbcOutbox {
     }
 
     private String write(Connection c, Object message, String key, Map<String, String> headers) throws SQLException {
-        if (c == null) {
-            throw new IllegalArgumentException("connection must not be null: pass the one of your transaction");
-        }
+        Objects.requireNonNull(c, "connection must not be null: pass the one of your transaction");
         if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !StoredId.isPlainText(key))) {
-            throw new IllegalArgumentException("aggregate key must be 1 to " + MAX_KEY_LENGTH + " characters without NUL"
+            throw new dev.courier.PublishException("aggregate key must be 1 to " + MAX_KEY_LENGTH + " characters without NUL"
                     + " or unpaired surrogates, or null for no order, was " + StoredId.show(key));
         }
         // through the bus's outbound chain: what its interceptors add (a traceparent) is stored with the row
-        BusCore.Prepared p;
+        PreparedMessage p;
         try {
-            p = core().prepareThrough(message, headers, prepared -> {
+            p = bus.prepareForOutbox(message, headers, prepared -> {
                 try {
                     insert(c, key, prepared);
                 } catch (SQLException e) {
@@ -353,7 +352,7 @@ public final class JdbcOutbox {
         } catch (Sql e) {
             throw e.getCause();
         }
-        String id = p.headers().get(Headers.ID);
+        String id = p.id();
         if (log.isTraceEnabled()) {
             log.trace("outbox {}: wrote {} {} (key {})", table, p.type(), id, key);
         }
@@ -361,10 +360,10 @@ public final class JdbcOutbox {
     }
 
     /** Writes one prepared message as a row (and notifies), in the caller's connection. */
-    private void insert(Connection c, String key, BusCore.Prepared p) throws SQLException {
-        String id = p.headers().get(Headers.ID);
+    private void insert(Connection c, String key, PreparedMessage p) throws SQLException {
+        String id = p.id();
         if (!StoredId.isPlainText(id)) {
-            throw new IllegalArgumentException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
+            throw new dev.courier.PublishException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
                     + " which the outbox's message_id column cannot store");
         }
         OutboxLimits.COURIER.check(p.type() + " " + StoredId.show(id), p.headers(), p.body());

@@ -1,6 +1,6 @@
 package dev.courier.jdbc;
 
-import dev.courier.NonRetryableException;
+import dev.courier.LimitExceededException;
 
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +24,7 @@ record OutboxLimits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHeade
             "subject", "correlationid", "causationid", "courierreplyto");
 
     /**
-     * Throws {@link NonRetryableException} naming the first limit that {@code what} breaks, in the
+     * Throws {@link LimitExceededException} naming the first limit that {@code what} breaks, in the
      * words of the bus: {@code <what> is N bytes; the limit maxHeadersBytes is 65536 bytes}.
      */
     void check(String what, Map<String, String> headers, byte[] body) {
@@ -47,8 +47,8 @@ record OutboxLimits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHeade
         }
     }
 
-    private static NonRetryableException broken(String what, String limit, long bytes, long max) {
-        return new NonRetryableException(what + " is " + bytes + " bytes; the limit " + limit + " is " + max + " bytes");
+    private static LimitExceededException broken(String what, String limit, long bytes, long max) {
+        return new LimitExceededException(what, limit, bytes, max);
     }
 
     /** UTF-8 bytes of {@code s} without encoding it (an unpaired surrogate counts as the 1-byte '?' written for it). */

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * again, with the same message id, for the receivers' inbox to drop. A row that fails is retried
  * after a jittered, growing delay ({@link Builder#retryBackoff}); rows after it in its key wait for
  * it. After {@link Builder#maxAttempts} failed attempts — at once for a row that cannot be read,
- * breaks a size limit, or fails with a {@link dev.courier.NonRetryableException} — the row is
+ * breaks a size limit ({@link dev.courier.LimitExceededException}), or cannot be encoded — the row is
  * marked failed ({@code failed_at}, logged at ERROR once): it is kept but never retried by itself,
  * and the rows behind it in its key are published without it (skip and go on: one poison row
  * never blocks its key). {@link JdbcOutbox#failed}, {@link JdbcOutbox#retry} and

@@ -1,7 +1,8 @@
 package dev.courier.jdbc;
 
 import dev.courier.NonRetryableException;
-import dev.courier.internal.BusCore;
+import dev.courier.MessageBus;
+import dev.courier.PreparedMessage;
 import dev.courier.spi.Address;
 
 import java.sql.Connection;
@@ -195,12 +196,12 @@ final class RelayBatch {
      * later, with the same id), and the rows behind it wait for a later batch.
      */
     private void publish(Map<Object, List<Ready>> lanes, List<Long> sent, Map<Row, Throwable> failures) {
-        BusCore core = outbox.core();
+        MessageBus bus = outbox.bus();
         Set<Row> inFlight = ConcurrentHashMap.newKeySet();
         AtomicBoolean over = new AtomicBoolean();
         List<CompletableFuture<Void>> all = new ArrayList<>(lanes.size());
         for (List<Ready> lane : lanes.values()) {
-            all.add(sendInOrder(core, lane, 0, sent, failures, inFlight, over));
+            all.add(sendInOrder(bus, lane, 0, sent, failures, inFlight, over));
         }
         try {
             CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
@@ -219,7 +220,7 @@ final class RelayBatch {
         }
     }
 
-    private CompletableFuture<Void> sendInOrder(BusCore core, List<Ready> lane, int i, List<Long> sent,
+    private CompletableFuture<Void> sendInOrder(MessageBus bus, List<Ready> lane, int i, List<Long> sent,
                                                 Map<Row, Throwable> failures, Set<Row> inFlight, AtomicBoolean over) {
         if (i == lane.size() || over.get()) {
             return CompletableFuture.completedFuture(null);
@@ -228,7 +229,7 @@ final class RelayBatch {
         inFlight.add(r.row);
         CompletableFuture<Void> f;
         try {
-            f = core.sendPrepared(r.to, r.headers, r.row.body);
+            f = bus.sendPrepared(PreparedMessage.of(r.to, r.headers, r.row.body));
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
@@ -246,7 +247,7 @@ final class RelayBatch {
                     sent.add(r.row.id);
                 }
             }
-            return sendInOrder(core, lane, i + 1, sent, failures, inFlight, over);
+            return sendInOrder(bus, lane, i + 1, sent, failures, inFlight, over);
         }).thenCompose(x -> x);
     }
 
@@ -277,7 +278,8 @@ final class RelayBatch {
         }
         String text = storable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
         int attempt = row.attempts + 1;
-        boolean hopeless = cause instanceof NonRetryableException;
+        boolean hopeless = cause instanceof NonRetryableException || cause instanceof dev.courier.LimitExceededException
+                || cause instanceof dev.courier.CodecException;
         if (hopeless || attempt >= config.maxAttempts) {
             try (PreparedStatement ps = c.prepareStatement(markGaveUp)) {
                 ps.setString(1, text);

@@ -1,6 +1,6 @@
 package dev.courier.jdbc;
 
-import dev.courier.NonRetryableException;
+import dev.courier.CourierException;
 
 /**
  * The inbox table cannot keep this message id for this service, so the message can never be
@@ -11,7 +11,7 @@ import dev.courier.NonRetryableException;
  * The message names the service, the id (shortened, control characters escaped) and the database's
  * reason.
  */
-public final class UnstorableIdException extends NonRetryableException {
+public final class UnstorableIdException extends CourierException {
     /**
      * The service whose inbox refused the id (serialized form).
      *

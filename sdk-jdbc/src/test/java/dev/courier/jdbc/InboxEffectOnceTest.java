@@ -1,7 +1,7 @@
 package dev.courier.jdbc;
 
 import dev.courier.MessageBus;
-import dev.courier.internal.BusCore;
+import dev.courier.PreparedMessage;
 import dev.courier.jdbc.TestMessages.Charged;
 import dev.courier.kit.Await;
 import dev.courier.memory.InMemoryBroker;
@@ -97,22 +97,21 @@ class InboxEffectOnceTest {
         MessageBus producer = MessageBus.builder("payments").transport("memory:" + broker).produces(Charged.class).build();
         toClose.add(producer);
         producer.start();
-        BusCore core = (BusCore) producer.internals();
-        List<BusCore.Prepared> prepared = new ArrayList<>(messages);
+        List<PreparedMessage> prepared = new ArrayList<>(messages);
         for (int i = 0; i < messages; i++) {
-            prepared.add(core.prepare(new Charged(i), Map.of()));
+            prepared.add(producer.prepareForOutbox(new Charged(i), Map.of(), p -> p));
         }
 
         long t0 = System.nanoTime();
         int half = messages / 2;
-        sendTwice(core, prepared.subList(0, half));
+        sendTwice(producer, prepared.subList(0, half));
         Await.until(Duration.ofMinutes(2), () -> db.count("SELECT COUNT(*) FROM " + biz) >= half / 2,
                 () -> "handlers made no progress: " + db.count("SELECT COUNT(*) FROM " + biz));
 
         a.close(); // restart instance a while messages are in flight; what it had not started goes to b or a'
         billing(db, broker, inboxTable, biz, "a2", transactional);
-        sendTwice(core, prepared.subList(half, messages));
-        sendTwice(core, prepared.subList(0, messages / 5)); // late duplicates after the restart
+        sendTwice(producer, prepared.subList(half, messages));
+        sendTwice(producer, prepared.subList(0, messages / 5)); // late duplicates after the restart
 
         Await.until(Duration.ofMinutes(3), () -> db.count("SELECT COUNT(*) FROM " + biz) >= messages
                         && InMemoryBroker.named(broker).depth(Address.event(Charged.class.getAnnotation(
@@ -128,13 +127,13 @@ class InboxEffectOnceTest {
     }
 
     /** Every message twice, at once (so the two copies race), in windows that fit the queue. */
-    private static void sendTwice(BusCore core, List<BusCore.Prepared> batch) {
+    private static void sendTwice(MessageBus bus, List<PreparedMessage> batch) {
         int window = 1000;
         for (int from = 0; from < batch.size(); from += window) {
             List<CompletableFuture<Void>> sent = new ArrayList<>();
-            for (BusCore.Prepared p : batch.subList(from, Math.min(batch.size(), from + window))) {
-                sent.add(core.sendPrepared(p.to(), p.headers(), p.body()));
-                sent.add(core.sendPrepared(p.to(), p.headers(), p.body()));
+            for (PreparedMessage p : batch.subList(from, Math.min(batch.size(), from + window))) {
+                sent.add(bus.sendPrepared(p));
+                sent.add(bus.sendPrepared(p));
             }
             CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).join();
         }

@@ -3,7 +3,7 @@ package dev.courier.jdbc;
 import dev.courier.BusListener;
 import dev.courier.Envelope;
 import dev.courier.MessageBus;
-import dev.courier.NonRetryableException;
+import dev.courier.CourierException;
 import dev.courier.jdbc.TestMessages.OrderPlaced;
 import dev.courier.kit.Await;
 import dev.courier.memory.InMemoryBroker;
@@ -164,7 +164,7 @@ class InboxHostileIdsTest {
         inboxes.add(inbox);
         String id = "order-\u0000-" + "9".repeat(300);
         UnstorableIdException e = assertThrows(UnstorableIdException.class, () -> inbox.claim("billing", id, LONG));
-        assertInstanceOf(NonRetryableException.class, e);
+        assertInstanceOf(CourierException.class, e);
         assertEquals(id, e.messageId());
         assertEquals("billing", e.service());
         assertTrue(e.getMessage().contains("'order-\\u0000-999"), e.getMessage());

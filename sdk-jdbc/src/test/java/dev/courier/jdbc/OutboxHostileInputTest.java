@@ -114,11 +114,11 @@ class OutboxHostileInputTest {
         OrderPlaced e = new OrderPlaced("o", 1);
         try (Connection c = db.dataSource.getConnection()) {
             c.setAutoCommit(false);
-            assertRefused(IllegalArgumentException.class, "aggregate key", () -> outbox.publish(c, e, "k\u0000"));
-            assertRefused(IllegalArgumentException.class, "aggregate key", () -> outbox.publish(c, e, "k\uD800"));
-            assertRefused(IllegalArgumentException.class, "aggregate key", () -> outbox.publish(c, e, "k".repeat(256)));
-            assertRefused(IllegalArgumentException.class, "aggregate key", () -> outbox.publish(c, e, ""));
-            assertRefused(IllegalArgumentException.class, "message id", () -> outbox.publish(c, e, null, Map.of("id", "a\u0000b")));
+            assertRefused(dev.courier.PublishException.class, "aggregate key", () -> outbox.publish(c, e, "k\u0000"));
+            assertRefused(dev.courier.PublishException.class, "aggregate key", () -> outbox.publish(c, e, "k\uD800"));
+            assertRefused(dev.courier.PublishException.class, "aggregate key", () -> outbox.publish(c, e, "k".repeat(256)));
+            assertRefused(dev.courier.PublishException.class, "aggregate key", () -> outbox.publish(c, e, ""));
+            assertRefused(dev.courier.PublishException.class, "message id", () -> outbox.publish(c, e, null, Map.of("id", "a\u0000b")));
             assertRefused(CourierException.class, "maxAttributeBytes", () -> outbox.publish(c, e, null, Map.of("id", "é".repeat(101))));
             assertRefused(CourierException.class, "maxHeaderValueBytes",
                     () -> outbox.publish(c, e, null, Map.of("note", "n".repeat(16 * 1024 + 1))));

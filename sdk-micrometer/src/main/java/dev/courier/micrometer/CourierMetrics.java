@@ -161,9 +161,9 @@ public final class CourierMetrics implements Interceptor.Inbound, Interceptor.Ou
         return bus;
     }
 
-    /** The publish window of a bus's transport (read through Courier's internals), or null. */
+    /** The publish window of a bus's transport, or null. */
     private static dev.courier.spi.Transport.PublishWindow window(MessageBus bus) {
-        return ((dev.courier.internal.BusCore) bus.internals()).settings().transport().publishWindow();
+        return bus.description().publishWindow().orElse(null);
     }
 
     // ---- inbound: around each handler attempt -------------------------------------------------------

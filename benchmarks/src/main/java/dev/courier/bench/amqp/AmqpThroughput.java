@@ -3,7 +3,7 @@ package dev.courier.bench.amqp;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +77,7 @@ public final class AmqpThroughput implements Scenario {
         row.put("scenario", name());
         row.put("transport", "amqp");
         row.put("messages", messages);
-        row.put("payload_bytes", JsonCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
+        row.put("payload_bytes", JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
         row.put("sdk_msgs_per_s", sdk.msgsPerSecond());
         row.put("baseline_msgs_per_s", raw.msgsPerSecond());
         row.put("ratio", sdk.msgsPerSecond() / raw.msgsPerSecond());

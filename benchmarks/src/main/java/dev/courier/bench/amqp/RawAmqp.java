@@ -10,7 +10,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.LongString;
 import dev.courier.bench.Options;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * (publish, consume) as Courier uses. No deduplication: that is the work Courier adds.
  */
 final class RawAmqp implements AutoCloseable {
-    private final ObjectMapper mapper = JsonCodec.defaultMapper();
+    private final ObjectMapper mapper = JsonPayloadCodec.defaultMapper();
     private final Connection pubConn;
     private final Connection subConn;
     private final Channel pub;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.bench.Options;
 import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
@@ -40,7 +40,7 @@ final class SpringPeer {
         String ns = AmqpBench.namespace("s");
         String exchange = ns + ".spring.events";
         String queue = ns + ".spring.sink." + AmqpBench.ROUTING_KEY;
-        ObjectMapper mapper = JsonCodec.defaultMapper();
+        ObjectMapper mapper = JsonPayloadCodec.defaultMapper();
         CachingConnectionFactory cf = new CachingConnectionFactory(URI.create(AmqpBench.uri(o).replaceFirst("/$", "")));
         cf.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
         cf.setPublisherConnectionFactory(new CachingConnectionFactory(URI.create(AmqpBench.uri(o).replaceFirst("/$", ""))));

@@ -7,7 +7,7 @@ import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
 import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import dev.courier.jdbc.JdbcInbox;
 import dev.courier.memory.InMemoryBroker;
 import dev.courier.memory.InMemoryDeduplicationStore;
@@ -56,7 +56,7 @@ public final class JdbcInboxBench implements Scenario {
             row.put("db", db.kind);
             row.put("messages", messages);
             row.put("concurrency", concurrency);
-            row.put("payload_bytes", JsonCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
+            row.put("payload_bytes", JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
             row.put("sdk_msgs_per_s", durable.rate);
             row.put("baseline_msgs_per_s", memory.rate);
             row.put("ratio", durable.rate / memory.rate);

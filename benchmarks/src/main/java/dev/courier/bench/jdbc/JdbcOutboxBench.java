@@ -7,7 +7,7 @@ import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
 import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import dev.courier.jdbc.JdbcOutbox;
 import dev.courier.jdbc.OutboxRelay;
 import dev.courier.memory.InMemoryBroker;
@@ -61,7 +61,7 @@ public final class JdbcOutboxBench implements Scenario {
             row.put("messages", messages);
             row.put("writers", writers);
             row.put("notify", notify);
-            row.put("payload_bytes", JsonCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
+            row.put("payload_bytes", JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
             row.put("sdk_msgs_per_s", outbox.rate);
             row.put("baseline_msgs_per_s", direct.rate);
             row.put("ratio", outbox.rate / direct.rate);

@@ -1,7 +1,7 @@
 package dev.courier.bench.jmh;
 
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class PipelineBenchmark {
-    private JsonCodec codec;
+    private JsonPayloadCodec codec;
     private DeduplicationStore store;
     private byte[] encoded;
     private BenchPayload payload;
@@ -38,7 +38,7 @@ public class PipelineBenchmark {
 
     @Setup
     public void setUp() {
-        codec = new JsonCodec(null);
+        codec = new JsonPayloadCodec(null);
         store = InMemoryDeduplicationStore.of(1_000_000, Duration.ofHours(1));
         payload = BenchPayload.of(1);
         encoded = codec.encode(payload);

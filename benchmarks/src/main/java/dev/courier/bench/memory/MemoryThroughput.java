@@ -7,7 +7,7 @@ import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.Stats;
 import dev.courier.bench.Tally;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import dev.courier.memory.InMemoryBroker;
 import dev.courier.memory.InMemoryDeduplicationStore;
 
@@ -76,7 +76,7 @@ public final class MemoryThroughput implements Scenario {
         row.put("scenario", name());
         row.put("transport", "memory");
         row.put("messages", messages);
-        row.put("payload_bytes", JsonCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
+        row.put("payload_bytes", JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
         row.put("sdk_msgs_per_s", sdk.rate);
         row.put("baseline_msgs_per_s", base);
         row.put("ratio", sdk.rate / base);
@@ -180,7 +180,7 @@ public final class MemoryThroughput implements Scenario {
 
     /** The same encode/decode work and headers, with a plain queue between two threads. */
     private double baseline(int messages) throws Exception {
-        ObjectMapper mapper = JsonCodec.defaultMapper();
+        ObjectMapper mapper = JsonPayloadCodec.defaultMapper();
         BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(65_536);
         AtomicLong consumed = new AtomicLong();
         Thread consumer = new Thread(() -> {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.bench.Stats;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.internal.JsonCodec;
+import dev.courier.spi.JsonPayloadCodec;
 import dev.courier.websocket.Authenticator;
 import dev.courier.websocket.WebSocketHub;
 import dev.courier.websocket.WebSocketPrincipal;
@@ -36,7 +36,7 @@ final class WsBench {
     }
 
     static final String TOKEN = "bench-token";
-    static final ObjectMapper JSON = JsonCodec.defaultMapper();
+    static final ObjectMapper JSON = JsonPayloadCodec.defaultMapper();
 
     /** A hub for benchmarks: loopback, limits opened up so they do not throttle the measurement. */
     static WebSocketHub hub(int connections) {

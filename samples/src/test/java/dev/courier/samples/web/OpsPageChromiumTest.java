@@ -164,6 +164,9 @@ class OpsPageChromiumTest {
                 browser.eval("document.getElementById('replay').click(), true");
                 browser.await(ROWS + ".length === 0 && document.getElementById('note').textContent.includes('Replayed 2 of 2')",
                         "the selection is replayed and gone");
+                // a replay completes when the broker has the message again; the handler runs after that
+                dev.courier.test.Await.until(java.time.Duration.ofSeconds(30), () -> invoiced.size() == 2,
+                        () -> "both ran again: " + invoiced);
                 assertEquals(List.of("o-1041", "o-1043"), invoiced.stream().sorted().toList(), "both ran again");
 
                 select(browser, "type", "");

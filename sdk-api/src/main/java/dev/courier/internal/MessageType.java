@@ -1,7 +1,0 @@
-package dev.courier.internal;
-
-/** A registered message type: its wire name, Java class and kind. Internal. */
-public record MessageType(String name, Class<?> javaType, Kind kind) {
-    /** Event or command. */
-    public enum Kind { EVENT, COMMAND }
-}
