@@ -95,9 +95,11 @@ public interface Transport extends AutoCloseable {
     boolean isConnected();
 
     /**
-     * What this transport can do; the conformance kit skips, with a reason, what it cannot.
+     * What this transport can do; the conformance kit skips, with a reason, what it cannot. A
+     * transport that learns what it can do only when it connects (a WebSocket client, from its hub's
+     * welcome) answers with what it can be sure of before {@link #start}.
      *
-     * @return the capabilities; never null, the same set on every call
+     * @return the capabilities; never null, the same set on every call once started
      */
     Set<Capability> capabilities();
 

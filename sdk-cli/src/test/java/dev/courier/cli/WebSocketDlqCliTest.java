@@ -1,8 +1,8 @@
 package dev.courier.cli;
 
-import dev.courier.websocket.Authenticator;
-import dev.courier.websocket.WebSocketHub;
-import dev.courier.websocket.WebSocketPrincipal;
+import dev.courier.websocket.hub.Authenticator;
+import dev.courier.websocket.hub.WebSocketHub;
+import dev.courier.websocket.hub.WebSocketPrincipal;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -11,9 +11,9 @@ import dev.courier.MessageBus;
 import dev.courier.amqp.AmqpTransport;
 import dev.courier.mqtt.MqttConfig;
 import dev.courier.mqtt.MqttTransport;
-import dev.courier.websocket.Authenticator;
-import dev.courier.websocket.WebSocketHub;
-import dev.courier.websocket.WebSocketPrincipal;
+import dev.courier.websocket.hub.Authenticator;
+import dev.courier.websocket.hub.WebSocketHub;
+import dev.courier.websocket.hub.WebSocketPrincipal;
 import dev.courier.websocket.WebSocketTransport;
 
 import java.io.IOException;

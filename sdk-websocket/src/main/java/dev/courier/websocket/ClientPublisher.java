@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
 import dev.courier.UnroutableException;

@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.CourierException;
 import dev.courier.spi.Address;
@@ -76,7 +77,7 @@ final class ClientSubscriptions {
             }
             return;
         }
-        ClientDelivery d = new ClientDelivery(transport, c, s.address, s.group, tag, Map.copyOf(f.headers), f.body,
+        ClientDelivery d = new ClientDelivery(transport, c, s.address, s.group, tag, Map.copyOf(f.headers()), f.body(),
                 "true".equals(f.attr(Frames.REDELIVERED)));
         try {
             s.callback.onDelivery(d);

@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.CourierException;

@@ -1,5 +1,6 @@
 package dev.courier.websocket;
 
+import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.courier.ConfigurationException;
 import dev.courier.CourierException;
@@ -10,8 +11,14 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Duration;
+import dev.courier.spi.Capability;
+import dev.courier.spi.Limits;
+
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -188,17 +195,17 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
         }
         String seq = f.attr(Frames.SEQ);
         switch (f.type()) {
-            case Frames.WELCOME -> c.welcome.complete(f.control);
+            case Frames.WELCOME -> c.welcome.complete(f.control());
             case Frames.CONFIRM -> {
                 if (seq != null && seq.startsWith("p")) {
                     transport.publisher().onConfirm(seq);
                 } else {
-                    transport.requests().onAnswer(seq, f.control, null, null);
+                    transport.requests().onAnswer(seq, f.control(), null, null);
                 }
             }
             case Frames.ERROR -> {
-                String code = Frames.text(f.control, "code");
-                String message = Frames.text(f.control, "message");
+                String code = Frames.text(f.control(), "code");
+                String message = Frames.text(f.control(), "message");
                 if (seq == null) {
                     log.warn("hub {} reports {}: {}", c.getURI(), code, message);
                 } else if (seq.startsWith("p")) {
@@ -244,14 +251,51 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
                 + (lastError != null ? " — " + lastError : "");
     }
 
-    /** What a hub's welcome says about it; defaults until the first welcome. */
-    record HubWelcome(int maxMessageBytes, int maxAttributeBytes, double messagesPerSecond) {
-        static final HubWelcome DEFAULTS = new HubWelcome(1024 * 1024 + 64 * 1024, 256, 100);
+    /**
+     * What a hub's welcome says about it; defaults until the first welcome. {@code capabilities} are
+     * its backbone's (none from a hub that does not say: an old hub); {@code backboneLimits} are what
+     * its backbone carries, or null when the welcome does not say.
+     */
+    record HubWelcome(int maxMessageBytes, int maxAttributeBytes, double messagesPerSecond,
+                      Set<Capability> capabilities, Limits backboneLimits) {
+        static final HubWelcome DEFAULTS = new HubWelcome(Frames.DEFAULT_MAX_MESSAGE_BYTES,
+                Frames.DEFAULT_MAX_ATTRIBUTE_BYTES, Frames.DEFAULT_MESSAGES_PER_SECOND, Set.of(), null);
 
         static HubWelcome of(JsonNode d) {
             return new HubWelcome(d.path("maxMessageBytes").asInt(DEFAULTS.maxMessageBytes),
                     d.path("maxAttributeBytes").asInt(DEFAULTS.maxAttributeBytes),
-                    d.path("messagesPerSecond").asDouble(DEFAULTS.messagesPerSecond));
+                    d.path("messagesPerSecond").asDouble(DEFAULTS.messagesPerSecond), capabilitiesOf(d.get("capabilities")),
+                    limitsOf(d.get("limits")));
+        }
+
+        /** The welcome's {@code capabilities}: the names this client knows; none when the hub did not say. */
+        private static Set<Capability> capabilitiesOf(JsonNode names) {
+            EnumSet<Capability> out = EnumSet.noneOf(Capability.class);
+            if (names != null && names.isArray()) {
+                for (JsonNode n : names) {
+                    for (Capability c : Capability.values()) {
+                        if (c.name().equals(n.asText())) {
+                            out.add(c);
+                        }
+                    }
+                }
+            }
+            return Collections.unmodifiableSet(out);
+        }
+
+        /** The welcome's {@code limits} (the hub's backbone's), or null when absent or below Courier's minimums. */
+        private static Limits limitsOf(JsonNode l) {
+            if (l == null || !l.isObject()) {
+                return null;
+            }
+            try {
+                return new Limits(l.path("maxAttributeBytes").asInt(Integer.MAX_VALUE),
+                        l.path("maxHeaderValueBytes").asInt(Integer.MAX_VALUE),
+                        l.path("maxHeadersBytes").asInt(Integer.MAX_VALUE), l.path("maxBodyBytes").asInt(Integer.MAX_VALUE));
+            } catch (IllegalArgumentException e) {
+                log.warn("hub sent limits below Courier's minimums ({}); ignored", e.getMessage());
+                return null;
+            }
         }
     }
 }

@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -215,7 +214,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
      * {@code maxMessageBytes} (default 1 MiB + 64 KiB) less 8 KiB for the envelope — a JSON body
      * travels as it is. A body that is not one JSON value travels in base64 (4/3 of its size): the
      * exact frame is measured again before each send, and a publish over the hub's frame size fails
-     * then, naming the limit.
+     * then, naming the limit. Each limit is at most the hub's backbone's, when the welcome states them.
      */
     @Override
     public Limits limits() {
@@ -223,8 +222,9 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
         int frame = hub.maxMessageBytes();
         int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
         int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hub.maxAttributeBytes(), headers));
-        return new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)), headers,
-                Math.max(1, frame - 8 * 1024));
+        Limits own = new Limits(attribute, Math.max(Limits.MIN_HEADER_VALUE_BYTES, Math.min(headers, 16 * 1024)),
+                headers, Math.max(1, frame - 8 * 1024));
+        return hub.backboneLimits() == null ? own : own.min(hub.backboneLimits());
     }
 
     @Override
@@ -232,9 +232,14 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
         return !closed && link.isConnected();
     }
 
+    /**
+     * What the hub's backbone can do, as the hub's welcome says (the client itself supports every
+     * capability, so this is the intersection). Learnt at {@link #start}; a reconnect to a hub that says
+     * otherwise changes it. A hub that does not say (one from before this field) gets none.
+     */
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.allOf(Capability.class);
+        return link.hub().capabilities();
     }
 
     /** @return the hub, or the address list; never the token */

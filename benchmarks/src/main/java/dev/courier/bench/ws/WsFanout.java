@@ -4,7 +4,7 @@ import dev.courier.MessageBus;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.websocket.WebSocketHub;
+import dev.courier.websocket.hub.WebSocketHub;
 import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import org.java_websocket.client.WebSocketClient;

@@ -8,7 +8,7 @@ import dev.courier.bench.Stats;
 import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.memory.InMemoryDeduplicationStore;
-import dev.courier.websocket.WebSocketHub;
+import dev.courier.websocket.hub.WebSocketHub;
 import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import org.java_websocket.client.WebSocketClient;

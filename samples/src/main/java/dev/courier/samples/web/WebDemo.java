@@ -1,6 +1,5 @@
 package dev.courier.samples.web;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.courier.MessageBus;
 import dev.courier.RetryPolicy;
 import dev.courier.memory.InMemoryBroker;
@@ -9,14 +8,14 @@ import dev.courier.samples.ordering.OrderingService;
 import dev.courier.samples.ordering.PaymentService;
 import dev.courier.samples.ordering.ShippingService;
 import dev.courier.samples.ordering.TrackingService;
-import dev.courier.websocket.Authenticator;
-import dev.courier.websocket.Operations;
-import dev.courier.websocket.WebSocketHub;
-import dev.courier.websocket.WebSocketPrincipal;
+import dev.courier.websocket.hub.Authenticator;
+import dev.courier.websocket.hub.HttpRoute;
+import dev.courier.websocket.hub.Operations;
+import dev.courier.websocket.hub.WebSocketHub;
+import dev.courier.websocket.hub.WebSocketPrincipal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -101,36 +100,33 @@ public final class WebDemo implements AutoCloseable {
                         operatorToken, WebSocketPrincipal.of("operator", "operate:*"))))
                 .operations(operations)
                 .backbone(broker.connect(), Duration.ofSeconds(5))
-                .httpHandler("/", ex -> servePage(ex, page, icon))
-                .httpHandler("/asyncapi/", this::serveContract)
+                .httpRoute("/", request -> servePage(request, page, icon))
+                .httpRoute("/asyncapi/", this::serveContract)
                 .build()
                 .start();
     }
 
-    private void servePage(HttpExchange ex, byte[] page, byte[] icon) throws IOException {
-        String path = ex.getRequestURI().getPath();
+    private HttpRoute.Response servePage(HttpRoute.Request request, byte[] page, byte[] icon) {
+        String path = request.path();
         boolean index = path.equals("/") || path.equals("/index.html");
         boolean favicon = path.equals("/favicon.svg") || path.equals("/favicon.ico"); // browsers ask for .ico unprompted
         byte[] body = index ? page : favicon ? icon : "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", index ? "text/html; charset=utf-8" : favicon ? "image/svg+xml" : "text/plain");
+        HttpRoute.Response r = HttpRoute.Response.of(index || favicon ? 200 : 404,
+                index ? "text/html; charset=utf-8" : favicon ? "image/svg+xml" : "text/plain", body);
         if (favicon) {
-            ex.getResponseHeaders().set("Cache-Control", "max-age=86400");
+            r = r.withHeader("Cache-Control", "max-age=86400");
         }
-        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws://"
+        return r.withHeader("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws://"
                 + hub.uri().getAuthority() + " ws://localhost:" + hub.port() + "; style-src 'self' 'unsafe-inline';"
                 + " script-src 'self' 'unsafe-inline'");
-        ex.sendResponseHeaders(index || favicon ? 200 : 404, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
     }
 
     /**
      * The services' contracts over HTTP: {@code /asyncapi/<service>.yaml} (or {@code .json}) and
      * {@code /asyncapi/system.yaml}, the merged view, always generated from the running buses.
      */
-    private void serveContract(HttpExchange ex) throws IOException {
-        String name = ex.getRequestURI().getPath().substring("/asyncapi/".length());
+    private HttpRoute.Response serveContract(HttpRoute.Request request) {
+        String name = request.path().substring("/asyncapi/".length());
         boolean json = name.endsWith(".json");
         String service = name.replaceAll("\\.(yaml|json)$", "");
         String body = null;
@@ -156,12 +152,8 @@ public final class WebDemo implements AutoCloseable {
         }
         byte[] bytes = (body != null ? body : "no such contract; try /asyncapi/ordering.yaml\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", body == null ? "text/plain"
-                : json ? "application/json" : "application/yaml");
-        ex.sendResponseHeaders(body != null ? 200 : 404, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+        return HttpRoute.Response.of(body != null ? 200 : 404, body == null ? "text/plain"
+                : json ? "application/json" : "application/yaml", bytes);
     }
 
     private static byte[] resource(String name) {
