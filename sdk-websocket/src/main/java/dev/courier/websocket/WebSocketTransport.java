@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client transport ({@code ws://host:port/} or {@code wss://}, one hub or several tried in
- * order): a Courier service or tool connected to a Courier WebSocket hub. One WebSocket connection
- * carries publishes (each confirmed by the hub), subscriptions and their deliveries, and settles.
- * Made with {@link #of(String)} or {@link #of(WebSocketConfig)}.
+ * order): a Courier service or tool connected to a Courier WebSocket hub ({@code WebSocketHub}, module
+ * {@code courier-websocket-hub}). One WebSocket connection carries publishes (each confirmed by the
+ * hub), subscriptions, deliveries and settles. Made with {@link #of(String)} or {@link #of(WebSocketConfig)}.
  *
  * <p>It builds on the support package like every transport: {@code start} retries with the
  * reconnect backoff until the context's start timeout, then throws
@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The parts: {@link HubLink} (connections and reconnects), {@link ClientPublisher} (publishes and
  * confirms), {@link ClientSubscriptions} (subscriptions and deliveries), {@link ControlRequests}
- * (request/response of control frames), {@link WebSocketConfig} (settings).
+ * (request/response of control frames), {@link HubWelcome} (what the hub said about itself),
+ * {@link WebSocketConfig} (settings).
  */
 public final class WebSocketTransport implements Transport, dev.courier.spi.DeadLetterBrowsing,
         dev.courier.spi.WireDescription {
@@ -218,7 +219,7 @@ public final class WebSocketTransport implements Transport, dev.courier.spi.Dead
      */
     @Override
     public Limits limits() {
-        HubLink.HubWelcome hub = link.hub();
+        HubWelcome hub = link.hub();
         int frame = hub.maxMessageBytes();
         int headers = Math.max(Limits.MIN_HEADERS_BYTES, Math.min(64 * 1024, frame / 2));
         int attribute = Math.max(Limits.MIN_ATTRIBUTE_BYTES, Math.min(hub.maxAttributeBytes(), headers));
