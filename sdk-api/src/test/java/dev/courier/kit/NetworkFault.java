@@ -65,6 +65,7 @@ public final class NetworkFault implements AutoCloseable {
     private final ReentrantReadWriteLock forwarding = new ReentrantReadWriteLock();
     /** Pumps wait on it while blackholed; notified by {@link #heal()}, {@link #cut()} and {@link #close()}. */
     private final Object gate = new Object();
+    private volatile long lastAcceptedNanos = Long.MIN_VALUE;
     private volatile boolean refusing;
     private volatile boolean blackholed;
     private volatile boolean closed;
@@ -184,6 +185,16 @@ public final class NetworkFault implements AutoCloseable {
     }
 
     /**
+     * When the latest connection was accepted and forwarded ({@link System#nanoTime()}), for a case
+     * that asks how long ago the client reconnected.
+     *
+     * @return the time of the latest accepted connection, or {@link Long#MIN_VALUE} when none was
+     */
+    public long lastAcceptedNanos() {
+        return lastAcceptedNanos;
+    }
+
+    /**
      * Connection attempts reset while refusing.
      *
      * @return the number of refused attempts since the start
@@ -242,6 +253,7 @@ public final class NetworkFault implements AutoCloseable {
                 continue;
             }
             accepted.incrementAndGet();
+            lastAcceptedNanos = System.nanoTime();
             Proxied p = new Proxied(client, seq.incrementAndGet());
             open.add(p);
             if (refusing || closed) { // refuse() or close() ran between the check and the add

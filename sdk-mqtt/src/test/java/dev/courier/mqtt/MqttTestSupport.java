@@ -39,6 +39,10 @@ public final class MqttTestSupport {
                     + " minutes, far past the publish timeout of 5 s: Connection.publish -> pump -> Wire5.publish ->"
                     + " HiveMQ MqttAsyncClient.publish waits in MqttPublishFlowables.add (Object.wait) once HiveMQ's"
                     + " own queue of unacknowledged publishes is full (3.1.1's Wire passes)");
+            drift.put("publishesCutMidStreamAreResentAfterTheReconnect", "publishes waiting for their PUBACK when the"
+                    + " connection was cut are not sent again: 12 of 200 time out after the publish timeout of 15 s"
+                    + " although the transport had reconnected 0.4 s after the cut (publish 41: 14.6 s of its timeout"
+                    + " left at the reconnect); the case took 136 s (3.1.1 passes)");
         }
         return Map.copyOf(drift);
     }
