@@ -230,7 +230,7 @@ public final class TestTransports {
         return new TestTransport() {
             @Override
             public MessageBus.Builder on(MessageBus.Builder b) {
-                return b.transport(WebSocketTransport.builder(hub.uri()).token(token).build());
+                return b.transport(WebSocketTransport.of(dev.courier.websocket.WebSocketConfig.builder(hub.uri()).token(token).build()));
             }
 
             @Override

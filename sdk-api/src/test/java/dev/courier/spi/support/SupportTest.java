@@ -273,6 +273,19 @@ class SupportTest {
     }
 
     @Test
+    void aTextNoteIsNamedInTheTimeoutOfItsPublish() throws Exception {
+        PublishGate gate = new PublishGate(4);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
+            var p = t.open("a", "message a", Duration.ofMillis(100));
+            t.sent(1, p);
+            p.note("held back by the broker's rate limit of 0.5 messages/s");
+            Throwable e = failure(p.future());
+            assertInstanceOf(PublishTimeoutException.class, e);
+            assertTrue(e.getMessage().contains("held back by the broker's rate limit"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullWindowWaitsForThePublishTimeoutThenFailsTheFuture() throws Exception {
         PublishGate gate = new PublishGate(1);
         try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
