@@ -30,7 +30,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
     @Override
     public List<RawMessage> browse(int max) {
         List<RawMessage> out = new ArrayList<>();
-        transport.withAdminChannel(ch -> {
+        withAdminChannel(ch -> {
             long count = depth(ch);
             for (long i = 0; i < Math.min(max, count); i++) {
                 GetResponse r = get(ch);
@@ -46,7 +46,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
     @Override
     public boolean remove(String messageId) {
         AtomicBoolean removed = new AtomicBoolean();
-        transport.withAdminChannel(ch -> {
+        withAdminChannel(ch -> {
             long count = depth(ch);
             for (long i = 0; i < count; i++) {
                 GetResponse r = get(ch);
@@ -68,6 +68,18 @@ final class AmqpDeadLetters implements DeadLetterChannel {
         return removed.get();
     }
 
+    /** Runs reads on a throw-away channel of the publishing connection, waiting up to the publish timeout. */
+    private void withAdminChannel(java.util.function.Consumer<Channel> work) {
+        transport.requireOpen();
+        com.rabbitmq.client.Connection c = transport.session().pubLink.reconnector().await(System.nanoTime()
+                + transport.context().publishTimeout().toNanos());
+        if (c == null) {
+            throw new dev.courier.PublishTimeoutException("RabbitMQ at " + transport.config().redactedUri()
+                    + " unreachable for the publish timeout");
+        }
+        AmqpConnections.withChannel(c, work);
+    }
+
     private long depth(Channel ch) {
         try {
             return ch.queueDeclarePassive(queue).getMessageCount();
@@ -80,7 +92,7 @@ final class AmqpDeadLetters implements DeadLetterChannel {
         try {
             return ch.basicGet(queue, false);
         } catch (IOException e) {
-            throw new CourierException("could not read the dead-letter queue " + queue + ": " + Link.describe(e), e);
+            throw new CourierException("could not read the dead-letter queue " + queue + ": " + AmqpConnections.describe(e), e);
         }
     }
 }

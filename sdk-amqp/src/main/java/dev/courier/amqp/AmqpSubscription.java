@@ -1,20 +1,15 @@
 package dev.courier.amqp;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.Consumer;
-import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.spi.Address;
 import dev.courier.spi.DeliveryCallback;
-import dev.courier.spi.Headers;
 import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -52,7 +47,7 @@ final class AmqpSubscription implements TransportSubscription {
         this.queue = queue;
         this.prefetch = prefetch;
         this.callback = callback;
-        this.reattach = AmqpTransport.backoff(transport.config());
+        this.reattach = AmqpConnections.backoff(transport.config());
     }
 
     /** Declares the queue and starts consuming on a new channel of {@code c}; throws when refused. */
@@ -72,7 +67,7 @@ final class AmqpSubscription implements TransportSubscription {
             Channel mine = ch;
             ch.addShutdownListener(sig -> channelClosed(mine, sig));
             channel = ch;
-            tag = ch.basicConsume(queue, false, new Receiver(ch));
+            tag = ch.basicConsume(queue, false, new Receiver(this, ch));
             consuming = true;
             reattach.connected();
         } catch (IOException | RuntimeException e) {
@@ -142,84 +137,31 @@ final class AmqpSubscription implements TransportSubscription {
         }
     }
 
-    /** The amqp-client consumer: hands deliveries to the bus without blocking. */
-    private final class Receiver implements Consumer {
-        private final Channel ch;
-
-        Receiver(Channel ch) {
-            this.ch = ch;
-        }
-
-        @Override
-        public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-            if (closed) {
-                try {
-                    ch.basicReject(env.getDeliveryTag(), true);
-                } catch (IOException | RuntimeException ignored) {
-                    // the channel's close gives it back too
-                }
-                return;
-            }
-            Map<String, String> headers = Wire.headers(props);
-            outstanding.incrementAndGet();
-            AmqpDelivery d = new AmqpDelivery(AmqpSubscription.this, ch, env.getDeliveryTag(), headers, body,
-                    env.isRedeliver());
-            Object dropped = props.getHeaders() == null ? null : props.getHeaders().get(HeaderFrame.DROPPED);
-            if (dropped != null) {
-                log.warn("message {} on queue {}: headers amqp-client could not have read were left out: {}",
-                        Wire.shortened(headers.get(Headers.ID)), queue, dropped);
-            }
-            String refusal = Edge.refusal(props, headers, transport.names(), transport.config().maxMessageSize());
-            if (refusal != null) {
-                transport.refuse(AmqpSubscription.this, d, props, refusal);
-                return;
-            }
-            if (address.kind() == Address.Kind.REPLY) {
-                transport.replyArrived(headers);
-            }
-            try {
-                callback.onDelivery(d);
-            } catch (RuntimeException e) {
-                // amqp-client would close the channel for an exception thrown here; give the message back instead
-                log.error("delivery callback failed on queue {}; message returned to the queue", queue, e);
-                d.reject(true);
-            }
-        }
-
-        @Override
-        public void handleCancel(String consumerTag) {
-            if (ch != channel) {
-                return;
-            }
-            consuming = false;
-            log.warn("RabbitMQ cancelled the consumer of queue {} (deleted?); declaring it again and resuming", queue);
-            try {
-                ch.abort();
-            } catch (IOException | RuntimeException ignored) {
-                // unacked messages of a deleted queue are gone anyway
-            }
-            reattachLater(0);
-        }
-
-        @Override
-        public void handleConsumeOk(String consumerTag) {
-        }
-
-        @Override
-        public void handleCancelOk(String consumerTag) {
-        }
-
-        @Override
-        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
-        }
-
-        @Override
-        public void handleRecoverOk(String consumerTag) {
-        }
-    }
-
     AmqpTransport transport() {
         return transport;
+    }
+
+    DeliveryCallback callback() {
+        return callback;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** The channel consuming now (a Receiver of an older one ignores its cancel). */
+    Channel channel() {
+        return channel;
+    }
+
+    /** RabbitMQ cancelled the consumer on {@code ch}, the current channel: it stops consuming until re-attached. */
+    void cancelled() {
+        consuming = false;
+    }
+
+    /** A delivery was handed out; {@link #settled()} follows once. */
+    void delivered() {
+        outstanding.incrementAndGet();
     }
 
     @Override
@@ -242,26 +184,15 @@ final class AmqpSubscription implements TransportSubscription {
         if (!closeClaimed.compareAndSet(false, true)) {
             return;
         }
-        transport.forget(this);
+        transport.subscriptions().forget(this);
         Channel ch = channel;
         String t = tag;
         if (ch != null && t != null && ch.isOpen() && !transport.isClosing()) {
-            Thread cancel = new Thread(() -> {
-                try {
-                    if (ch.isOpen()) {
-                        ch.basicCancel(t);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    log.debug("cancelling the consumer of {} failed: {}", queue, e.toString());
+            offThread("cancel", CANCEL_WAIT_MILLIS, () -> {
+                if (ch.isOpen()) {
+                    ch.basicCancel(t);
                 }
-            }, "courier-amqp-cancel");
-            cancel.setDaemon(true);
-            cancel.start();
-            try {
-                cancel.join(CANCEL_WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            });
         }
         if (outstanding.get() == 0) {
             closeChannelLater();
@@ -284,31 +215,14 @@ final class AmqpSubscription implements TransportSubscription {
             log.debug("queue {} not deleted: no connection to RabbitMQ", queue);
             return;
         }
-        Thread delete = new Thread(() -> {
-            Channel ch = null;
+        offThread("queue-delete", CANCEL_WAIT_MILLIS, () -> AmqpConnections.withChannel(c, ch -> {
             try {
-                ch = c.createChannel();
                 ch.queueDelete(queue, true, false);
                 log.debug("deleted queue {}", queue);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.debug("queue {} kept: {}", queue, e.getCause() != null ? e.getCause().getMessage() : e.toString());
-            } finally {
-                if (ch != null && ch.isOpen()) {
-                    try {
-                        ch.close();
-                    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
-                        // a refused delete closed it already
-                    }
-                }
             }
-        }, "courier-amqp-queue-delete");
-        delete.setDaemon(true);
-        delete.start();
-        try {
-            delete.join(CANCEL_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        }));
     }
 
     /** How long close() waits for RabbitMQ to confirm the cancel (bounded: it returns anyway). */
@@ -327,16 +241,38 @@ final class AmqpSubscription implements TransportSubscription {
         if (ch == null || !ch.isOpen() || transport.isClosing()) {
             return; // the transport's connection close takes it
         }
+        offThread("channel-close", 0, () -> {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+        });
+    }
+
+    private interface Io {
+        void run() throws IOException, java.util.concurrent.TimeoutException;
+    }
+
+    /**
+     * Runs a broker round trip on a daemon thread of its own and waits for it at most {@code waitMillis}
+     * (0: not at all), so no caller waits longer; a failure is logged at debug (the channel closed, the
+     * connection went: the broker gives unsettled messages back either way).
+     */
+    private void offThread(String what, long waitMillis, Io work) {
         Thread t = new Thread(() -> {
             try {
-                if (ch.isOpen()) {
-                    ch.close();
-                }
-            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException ignored) {
-                // already closing, or the connection went: the broker gives unsettled messages back either way
+                work.run();
+            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                log.debug("{} of queue {} failed: {}", what, queue, e.toString());
             }
-        }, "courier-amqp-channel-close");
+        }, "courier-amqp-" + what);
         t.setDaemon(true);
         t.start();
+        if (waitMillis > 0) {
+            try {
+                t.join(waitMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -9,7 +9,9 @@ import java.net.URI;
 /**
  * Makes {@code amqp://} and {@code amqps://} URIs work in {@code MessageBus.builder(..).transport(uri)}
  * once sdk-amqp is on the class path. Found by {@link java.util.ServiceLoader}; not for direct use
- * (use {@link AmqpTransport#builder()}).
+ * (use {@link AmqpTransport#of(String)} or {@link AmqpTransport#of(AmqpConfig)}). A bad URI fails with a
+ * {@link ConfigurationException} naming every bad part (never the password), like every Courier
+ * configuration error.
  */
 public final class AmqpTransportProvider implements TransportProvider {
 
@@ -23,12 +25,11 @@ public final class AmqpTransportProvider implements TransportProvider {
         return "amqp".equalsIgnoreCase(s) || "amqps".equalsIgnoreCase(s);
     }
 
+    /**
+     * @throws ConfigurationException naming every bad part of the URI
+     */
     @Override
     public Transport create(URI uri) {
-        try {
-            return AmqpTransport.builder().uri(uri).build();
-        } catch (ConfigurationException e) {
-            throw new IllegalArgumentException(String.join("; ", e.problems()), e);
-        }
+        return AmqpTransport.of(uri.toString());
     }
 }

@@ -4,10 +4,12 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.PublishException;
 import dev.courier.PublishTimeoutException;
+import dev.courier.spi.support.ConfirmTracker;
+import dev.courier.spi.support.ConfirmTracker.Pending;
+import dev.courier.spi.support.PublishGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,161 +18,63 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Publishes on one confirm-mode channel with asynchronous, pipelined publisher confirms and a
- * bounded in-flight window. A publish's future completes on the broker's ack and fails on a nack, a
- * return (mandatory and unroutable), the channel's close, or the publish timeout; none waits
- * forever. While the connection is away or blocked by a resource alarm, a publish waits for it up to
- * the publish timeout (the core's back-pressure policy), then fails with
- * {@link PublishTimeoutException}. A channel closed by a channel error is reopened at once.
- * Futures are completed on a Courier thread, never on the connection's I/O thread, so code that
- * publishes again from a completion cannot stall the confirms it waits for. Internal.
+ * What is AMQP about publishing: one confirm-mode channel, a message written with
+ * {@code basic.publish}, RabbitMQ's (multiple) acks and nacks, mandatory returns, the connection's
+ * {@code frame_max}. The rest is the support package's: the {@link PublishGate} (wait up to the
+ * publish timeout for room, then fail) and the {@link ConfirmTracker} (the deadline sweep, resend
+ * after a reconnect, completion on a Courier thread, never on the connection's I/O thread).
+ *
+ * <p>While no channel is up, or RabbitMQ blocks the connection (a resource alarm), a publish is
+ * parked and sent once a channel is up again, until its publish timeout. A returned mandatory
+ * message fails with {@link UnroutableException} when its confirm comes. A channel closed by a
+ * channel error fails what waits on it and is reopened (the topology declared again). When
+ * amqp-client refuses a message after counting it ("out of step"), confirms would no longer match
+ * their messages, so the channel is replaced and what waited on it is sent again. Confirm keys
+ * carry the channel's generation, so a late confirm of a replaced channel matches nothing. Internal.
  */
 final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
-
-    private final AmqpConfig cfg;
-    private final Topology topology;
-    private final Executor completions;
-    private final ScheduledExecutorService scheduler;
-    private final Semaphore window;
-    private final Runnable onChannelError;
-    private final Object publishLock = new Object();
-    private final Object chanMonitor = new Object();
-    private volatile Link link;
-    private volatile Chan chan;
-    private volatile boolean closing;
     /** RabbitMQ's default frame_max. */
     static final int DEFAULT_FRAME_MAX = 131_072;
+
+    private final String broker;
+    private final Topology topology;
+    private final ScheduledExecutorService scheduler;
+    private final Runnable onChannelError;
+    private final PublishGate gate;
+    private final ConfirmTracker<ConfirmChannel.Outgoing> tracker;
+    private final Object publishLock = new Object();
+    private final AtomicLong generations = new AtomicLong();
+    private volatile RabbitLink link;
+    private volatile ConfirmChannel chan;
+    private volatile boolean closing;
     /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
     private volatile int frameMax = DEFAULT_FRAME_MAX;
 
     Publisher(AmqpConfig cfg, Topology topology, Executor completions, ScheduledExecutorService scheduler,
               Runnable onChannelError) {
-        this.cfg = cfg;
-        this.onChannelError = onChannelError;
+        this.broker = "RabbitMQ at " + cfg.redactedUri();
         this.topology = topology;
-        this.completions = completions;
         this.scheduler = scheduler;
-        this.window = new Semaphore(cfg.confirmWindow());
-        scheduler.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
+        this.onChannelError = onChannelError;
+        this.gate = new PublishGate(cfg.confirmWindow());
+        this.tracker = new ConfirmTracker<>(broker, gate, completions, scheduler, System::nanoTime);
     }
 
-    void link(Link link) {
+    void link(RabbitLink link) {
         this.link = link;
+        link.onUnblocked(() -> later(this::drain));
     }
 
-    /** One message waiting for its confirm. */
-    private static final class Pending {
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-        final long deadline;
-        final String what;
-        final String messageId;
-        final String exchange;
-        final String routingKey;
-        final boolean mandatory;
-        final AMQP.BasicProperties props;
-        final byte[] body;
-        volatile String returned;
-
-        Pending(long deadline, String what, String exchange, String routingKey, boolean mandatory,
-                AMQP.BasicProperties props, byte[] body) {
-            this.props = props;
-            this.body = body;
-            this.messageId = Wire.idOf(props);
-            this.deadline = deadline;
-            this.what = what;
-            this.exchange = exchange;
-            this.routingKey = routingKey;
-            this.mandatory = mandatory;
-        }
-    }
-
-    /** A confirm-mode channel and the messages it has not confirmed yet, by sequence number. */
-    private final class Chan {
-        final Channel ch;
-        final ConcurrentSkipListMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
-        /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
-        volatile boolean outOfStep;
-
-        Chan(Channel ch) {
-            this.ch = ch;
-        }
-
-        void ack(long seq, boolean multiple) {
-            settle(take(seq, multiple), null);
-        }
-
-        void nack(long seq, boolean multiple) {
-            settle(take(seq, multiple), "RabbitMQ refused it (nack)");
-        }
-
-        private List<Pending> take(long seq, boolean multiple) {
-            List<Pending> out = new ArrayList<>();
-            if (multiple) {
-                ConcurrentNavigableMap<Long, Pending> head = pending.headMap(seq, true);
-                for (Long k : head.keySet()) {
-                    Pending p = pending.remove(k);
-                    if (p != null) {
-                        out.add(p);
-                    }
-                }
-            } else {
-                Pending p = pending.remove(seq);
-                if (p != null) {
-                    out.add(p);
-                }
-            }
-            return out;
-        }
-
-        void returned(Return r) {
-            String id = Wire.idOf(r.getProperties());
-            for (Pending p : pending.values()) {
-                if (p.mandatory && p.returned == null && Objects.equals(p.messageId, id)
-                        && p.exchange.equals(r.getExchange()) && p.routingKey.equals(r.getRoutingKey())) {
-                    p.returned = r.getReplyText();
-                    return;
-                }
-            }
-        }
-    }
-
-    private void settle(List<Pending> done, String nack) {
-        if (done.isEmpty()) {
-            return;
-        }
-        window.release(done.size());
-        completions.execute(() -> {
-            for (Pending p : done) {
-                if (nack != null) {
-                    p.future.completeExceptionally(new PublishException(p.what + " was not taken: " + nack));
-                } else if (p.returned != null) {
-                    p.future.completeExceptionally(new dev.courier.UnroutableException("unroutable: nobody consumes " + p.what
-                            + " (RabbitMQ returned it: " + p.returned + "; no queue bound yet, or it was deleted)"));
-                } else {
-                    p.future.complete(null);
-                }
-            }
-        });
-    }
-
-    /** Opens the confirm channel on a (new) connection; called by the link before it reports up. */
-    void connected(Connection c) {
-        withChannel(c, topology::declareExchanges);
-        if (c.getFrameMax() > 0) {
-            frameMax = c.getFrameMax();
-        }
-        openChannel(c);
+    PublishGate gate() {
+        return gate;
     }
 
     int frameMax() {
@@ -188,316 +92,219 @@ final class Publisher {
                 + " connection's frame_max of " + max + " bytes (RabbitMQ's frame_max setting): shorten the headers";
     }
 
-    private void openChannel(Connection c) {
+    /** Opens the confirm channel on a (new) connection and sends what waits; called before it is current. */
+    void connected(Connection c) {
+        AmqpConnections.withChannel(c, topology::declareExchanges);
+        if (c.getFrameMax() > 0) {
+            frameMax = c.getFrameMax();
+        }
         Channel ch;
         try {
             ch = c.createChannel();
             ch.confirmSelect();
         } catch (IOException e) {
-            throw new PublishException("could not open a publishing channel: " + Link.describe(e), e);
+            throw new PublishException("could not open a publishing channel: " + AmqpConnections.describe(e), e);
         }
-        Chan cs = new Chan(ch);
-        ch.addConfirmListener(cs::ack, cs::nack);
-        ch.addReturnListener(cs::returned);
+        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker);
         ch.addShutdownListener(sig -> channelClosed(cs, sig));
-        synchronized (chanMonitor) {
+        synchronized (publishLock) {
             chan = cs;
-            chanMonitor.notifyAll();
+            drain();
         }
     }
 
-    private void channelClosed(Chan cs, ShutdownSignalException sig) {
-        synchronized (chanMonitor) {
-            if (chan == cs) {
-                chan = null;
+    /** Sends every parked publish whose deadline has not passed, oldest first. */
+    private void drain() {
+        synchronized (publishLock) {
+            for (Pending<ConfirmChannel.Outgoing> p : tracker.resume()) {
+                write(p);
             }
         }
-        if (cs.outOfStep) {
-            if (!closing) {
-                scheduler.execute(this::reopen); // its unconfirmed messages were handed to resendLater already
-            }
-            return;
-        }
-        if (sig.isHardError() && !closing) {
-            resendLater(cs);
-            return; // the link recovers the connection; the resend waits for it
-        }
-        failAll(cs, "the channel closed before RabbitMQ confirmed it (" + sig.getMessage()
-                + "); it may or may not have arrived, and publishing it again is safe");
-        if (closing) {
-            return;
-        }
-        log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
-                sig.getMessage());
-        scheduler.execute(() -> {
-            reopen();
-            onChannelError.run();
-        });
     }
 
     /**
-     * The connection dropped before these messages were confirmed: they are published again, with
-     * the same id, on the next connection, each until its own publish timeout. The broker may then
-     * hold two copies; receivers deduplicate by id. Runs on its own thread: it waits for the link,
-     * which reconnects on the scheduler.
+     * Checks what AMQP cannot carry (body size, short-string properties, routing key, frame_max), then
+     * publishes; never throws: a message that does not fit fails its future with {@link PublishException}.
      */
-    private void resendLater(Chan cs) {
-        List<Pending> unconfirmed = new ArrayList<>();
-        for (Long k : cs.pending.keySet()) {
-            Pending p = cs.pending.remove(k);
-            if (p != null) {
-                unconfirmed.add(p);
-            }
+    CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, Map<String, String> headers,
+                                    byte[] body, String what, Duration timeout, int maxMessageSize) {
+        AMQP.BasicProperties props = Wire.properties(headers);
+        String problem = Wire.publishProblem(headers, body.length, routingKey, maxMessageSize);
+        if (problem == null) {
+            problem = frameProblem(props, headers, body.length);
         }
-        if (unconfirmed.isEmpty()) {
-            return;
+        if (problem != null) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish " + what + ": " + problem));
         }
-        log.debug("{} message(s) unconfirmed when the connection dropped; publishing them again once it is back",
-                unconfirmed.size());
-        Thread t = new Thread(() -> {
-            for (Pending p : unconfirmed) {
-                long left = p.deadline - System.nanoTime();
-                if (left <= 0) {
-                    window.release();
-                    completions.execute(() -> p.future.completeExceptionally(new PublishTimeoutException("no confirm"
-                            + " from RabbitMQ for " + p.what + " within the publish timeout (the connection dropped);"
-                            + " it may or may not have arrived")));
-                    continue;
-                }
-                CompletableFuture<Void> f = send(p, Duration.ofNanos(left));
-                if (f != p.future) {
-                    f.whenComplete((x, e) -> p.future.completeExceptionally(e)); // send gave up: its permit was released
-                }
-            }
-        }, "courier-amqp-resend");
-        t.setDaemon(true);
-        t.start();
+        return publish(exchange, routingKey, mandatory, props, body, what, timeout);
     }
 
-    private void reopen() {
-        Link l = link;
-        Connection c = l == null ? null : l.current();
-        if (c == null || closing || chan != null) {
-            return;
-        }
-        try {
-            connected(c);
-        } catch (RuntimeException e) {
-            log.warn("reopening the publishing channel failed ({}); retrying", e.getMessage());
-            scheduler.schedule(this::reopen, 500, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void failAll(Chan cs, String why) {
-        List<Pending> failed = new ArrayList<>();
-        for (Long k : cs.pending.keySet()) {
-            Pending p = cs.pending.remove(k);
-            if (p != null) {
-                failed.add(p);
-            }
-        }
-        if (failed.isEmpty()) {
-            return;
-        }
-        window.release(failed.size());
-        completions.execute(() -> {
-            for (Pending p : failed) {
-                p.future.completeExceptionally(new PublishException(p.what + " not confirmed: " + why));
-            }
-        });
-    }
-
-    /** Fails confirms that passed their deadline (a scan of at most the window, ten times a second). */
-    private void expire() {
-        Chan cs = chan;
-        if (cs == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        List<Pending> late = new ArrayList<>();
-        for (Map.Entry<Long, Pending> e : cs.pending.entrySet()) {
-            if (e.getValue().deadline - now > 0) {
-                continue; // not in strict deadline order: messages sent again after a reconnect keep theirs
-            }
-            Pending p = cs.pending.remove(e.getKey());
-            if (p != null) {
-                late.add(p);
-            }
-        }
-        if (late.isEmpty()) {
-            return;
-        }
-        window.release(late.size());
-        completions.execute(() -> {
-            for (Pending p : late) {
-                p.future.completeExceptionally(new PublishTimeoutException("no confirm from RabbitMQ for " + p.what
-                        + " within the publish timeout; it may or may not have arrived"));
-            }
-        });
-    }
-
-    /** Runs declarations on a throw-away channel of the current connection (a refusal closes it). */
-    void declare(java.util.function.Consumer<Channel> declarations, long deadlineNanos) {
-        Link l = link;
-        Connection c = l == null ? null : l.await(deadlineNanos);
-        if (c == null) {
-            throw new PublishTimeoutException("RabbitMQ at " + cfg.redactedUri() + " unreachable for the publish timeout");
-        }
-        withChannel(c, declarations);
-    }
-
-    static void withChannel(Connection c, java.util.function.Consumer<Channel> work) {
-        Channel ch = null;
-        try {
-            ch = c.createChannel();
-            work.accept(ch);
-        } catch (IOException e) {
-            throw Topology.translate(e, "a declaration");
-        } finally {
-            if (ch != null && ch.isOpen()) {
-                try {
-                    ch.close();
-                } catch (IOException | java.util.concurrent.TimeoutException | ShutdownSignalException e) {
-                    // the work is done; a failed close changes nothing
-                }
-            }
-        }
-    }
-
-    /** Publishes and returns the confirm future; never throws. */
+    /** Publishes and returns the confirm future; never throws. Blocks while the window is full. */
     CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props,
                                     byte[] body, String what, Duration timeout) {
-        if (closing) {
-            return CompletableFuture.failedFuture(new PublishException("AMQP transport is closed; cannot publish " + what));
+        Pending<ConfirmChannel.Outgoing> p = tracker.open(new ConfirmChannel.Outgoing(exchange, routingKey, mandatory, props, body), what, timeout);
+        if (!p.isDone()) {
+            send(p);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            if (!window.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return CompletableFuture.failedFuture(new PublishTimeoutException("no room to publish " + what + ": "
-                        + cfg.confirmWindow() + " messages waited for RabbitMQ's confirm for the whole publish timeout of "
-                        + timeout));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new PublishException("interrupted while publishing " + what, e));
-        }
-        Pending p = new Pending(deadline, what, exchange, routingKey, mandatory, props, body);
-        return send(p, timeout);
+        return p.future();
     }
 
-    /** Publishes {@code p} on the current channel, waiting for one up to its deadline; keeps its permit. */
-    private CompletableFuture<Void> send(Pending p, Duration timeout) {
-        String what = p.what;
-        long deadline = p.deadline;
-        while (true) {
-            Chan cs = awaitChan(deadline);
-            if (cs == null) {
-                window.release();
-                Link l = link;
-                String why = closing ? "the AMQP transport closed" : l != null && l.isBlocked()
-                        ? "RabbitMQ blocked publishing (" + l.blockedReason() + ")"
-                        : "RabbitMQ at " + cfg.redactedUri() + " was unreachable";
-                return CompletableFuture.failedFuture(new PublishTimeoutException("could not publish " + what + ": " + why
-                        + " for the whole publish timeout of " + timeout));
-            }
-            synchronized (publishLock) {
-                long seq = cs.ch.getNextPublishSeqNo();
-                p.returned = null;
-                cs.pending.put(seq, p);
-                try {
-                    cs.ch.basicPublish(p.exchange, p.routingKey, p.mandatory, p.props, p.body);
-                    return p.future;
-                } catch (IOException | AlreadyClosedException e) {
-                    if (cs.pending.remove(seq) == null) {
-                        return p.future; // failed by the channel's close listener already
-                    }
-                    log.debug("publish of {} hit a closing channel ({}); waiting for a new one", what, e.toString());
-                } catch (RuntimeException e) {
-                    return refused(cs, seq, p, e);
+    /** A new publish goes after those parked before it (publish order), then is written or parked. */
+    private void send(Pending<ConfirmChannel.Outgoing> p) {
+        synchronized (publishLock) {
+            if (tracker.hasParked()) {
+                tracker.park(p);
+                if (writable(chan)) {
+                    drain();
                 }
+                return;
+            }
+            write(p);
+        }
+    }
+
+    private boolean writable(ConfirmChannel cs) {
+        RabbitLink l = link;
+        return cs != null && cs.ch.isOpen() && (l == null || !l.isBlocked());
+    }
+
+    /** Writes {@code p} on the current channel, or parks it while there is none or the connection is blocked. */
+    private void write(Pending<ConfirmChannel.Outgoing> p) {
+        ConfirmChannel.Outgoing m = p.message();
+        synchronized (publishLock) {
+            ConfirmChannel cs = chan;
+            if (!writable(cs)) {
+                tracker.park(p);
+                return;
+            }
+            long seq = cs.ch.getNextPublishSeqNo();
+            long key = cs.key(seq);
+            m.key = key;
+            p.note(null);
+            tracker.sent(key, p);
+            try {
+                cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
+            } catch (IOException | AlreadyClosedException e) {
+                if (tracker.unsent(key) != null) {
+                    ShutdownSignalException why = cs.ch.getCloseReason();
+                    if (why == null || why.isHardError()) {
+                        tracker.parkAll(); // the older unconfirmed ones first: publish order survives the outage
+                    }
+                    tracker.park(p); // the channel is closing: sent again on the next one
+                }
+                log.debug("publish of {} hit a closing channel ({}); it waits for a new one", p.what(), e.toString());
+            } catch (RuntimeException e) {
+                refused(cs, seq, key, p, e);
             }
         }
     }
 
     /**
-     * amqp-client refused the message itself (a check the transport did not foresee). It may have
-     * counted the publish already: then every later confirm on this channel would settle the wrong
-     * message, so the channel is replaced and what waits on it is published again on the new one.
-     * Called under the publish lock.
+     * amqp-client refused the message itself (a check the transport did not foresee). If it counted
+     * the publish already, every later confirm on this channel would settle the wrong message, so
+     * the channel is replaced and what waits on it is sent again on the new one. Under the publish lock.
      */
-    private CompletableFuture<Void> refused(Chan cs, long seq, Pending p, RuntimeException e) {
-        boolean mine = cs.pending.remove(seq) != null;
+    private void refused(ConfirmChannel cs, long seq, long key, Pending<ConfirmChannel.Outgoing> p, RuntimeException e) {
+        Pending<ConfirmChannel.Outgoing> mine = tracker.unsent(key);
         if (cs.ch.getNextPublishSeqNo() != seq) {
             cs.outOfStep = true;
-            synchronized (chanMonitor) {
-                if (chan == cs) {
-                    chan = null;
-                }
-            }
+            chan = null;
             log.warn("amqp-client refused {} after counting it ({}); replacing the publishing channel so that"
-                    + " confirms stay matched", p.what, e.toString());
-            resendLater(cs);
+                    + " confirms stay matched", p.what(), e.toString());
+            tracker.parkAll();
             try {
                 cs.ch.abort();
             } catch (IOException | RuntimeException ignored) {
                 // closing it is all that matters
             }
         }
-        if (mine) {
-            window.release();
-            completions.execute(() -> p.future.completeExceptionally(new PublishException(p.what
-                    + " was refused by amqp-client: " + e.getMessage(), e)));
+        if (mine != null) {
+            tracker.complete(mine, new PublishException(p.what() + " was refused by amqp-client: " + e.getMessage(), e));
         }
-        return p.future;
     }
 
-    private Chan awaitChan(long deadline) {
-        synchronized (chanMonitor) {
-            while (true) {
-                Chan cs = chan;
-                Link l = link;
-                if (cs != null && cs.ch.isOpen() && (l == null || !l.isBlocked())) {
-                    return cs;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || closing) {
-                    return null;
-                }
-                try {
-                    chanMonitor.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
+    private void channelClosed(ConfirmChannel cs, ShutdownSignalException sig) {
+        synchronized (publishLock) {
+            if (chan == cs) {
+                chan = null;
+            }
+        }
+        if (closing) {
+            return;
+        }
+        if (cs.outOfStep) {
+            later(this::reopen); // what waited on it was parked already
+            return;
+        }
+        if (sig.isHardError()) {
+            tracker.parkAll(); // the connection dropped: sent again, same id, on the next one (receivers deduplicate)
+            return;
+        }
+        tracker.failUpTo(cs.key(ConfirmChannel.MAX_SEQ), new PublishException("a publish was not confirmed: the"
+                + " channel closed before RabbitMQ confirmed it (" + sig.getMessage() + "); it may or may not have"
+                + " arrived, and publishing it again is safe"));
+        log.warn("publishing channel closed by RabbitMQ ({}); reopening it and declaring the topology again",
+                sig.getMessage());
+        later(() -> {
+            reopen();
+            onChannelError.run();
+        });
+    }
+
+    /** Runs {@code r} on the scheduler, off amqp-client's threads; nothing once the transport has shut it down. */
+    private void later(Runnable r) {
+        try {
+            scheduler.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the transport is closing
+        }
+    }
+
+    private void reopen() {
+        RabbitLink l = link;
+        Connection c = l == null ? null : l.current();
+        if (c == null || closing || chan != null) {
+            return; // a lost connection gets its channel when the link reconnects
+        }
+        try {
+            connected(c);
+        } catch (RuntimeException e) {
+            log.warn("reopening the publishing channel failed ({}); retrying", e.getMessage());
+            try {
+                scheduler.schedule(this::reopen, 500, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the transport is closing
             }
         }
     }
 
-    int inFlight() {
-        Chan cs = chan;
-        return cs == null ? 0 : cs.pending.size();
+    /** Runs declarations on a throw-away channel of the current connection (a refusal closes it). */
+    void declare(java.util.function.Consumer<Channel> declarations, long deadlineNanos) {
+        RabbitLink l = link;
+        Connection c = l == null ? null : l.reconnector().await(deadlineNanos);
+        if (c == null) {
+            throw new PublishTimeoutException(broker + " was unreachable for the publish timeout");
+        }
+        AmqpConnections.withChannel(c, declarations);
     }
 
-    /** Waits for outstanding confirms up to {@code patience}, then fails what is left. */
+    /** Waits for the sent messages' confirms up to {@code patience}, then fails what is left. */
     void close(Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        Chan cs = chan;
-        while (cs != null && !cs.pending.isEmpty() && System.nanoTime() < deadline && cs.ch.isOpen()) {
-            synchronized (chanMonitor) {
-                try {
-                    chanMonitor.wait(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        for (Pending<ConfirmChannel.Outgoing> p : tracker.inFlight()) {
+            waiting.add(p.future());
+        }
+        if (!waiting.isEmpty() && chan != null) {
+            try {
+                CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0]))
+                        .get(patience.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // failed or late: failed below
             }
         }
         closing = true;
-        synchronized (chanMonitor) {
-            chanMonitor.notifyAll();
-        }
-        if (cs != null) {
-            failAll(cs, "the AMQP transport closed");
-        }
+        tracker.close();
     }
 }

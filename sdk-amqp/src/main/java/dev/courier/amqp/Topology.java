@@ -9,6 +9,9 @@ import dev.courier.CourierException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,13 +19,17 @@ import java.util.regex.Pattern;
  * Declares Courier's exchanges and queues, idempotently, with the arguments of the configured queue
  * type, and turns the broker's "inequivalent arg" refusal into an error naming the queue and the
  * argument. Every declaration uses a channel the caller throws away on failure (a refused
- * declaration closes its channel). Internal.
+ * declaration closes its channel). Remembers what it declared on the current publishing connection
+ * ({@link #ensure}), so a publish declares its queue once, not each time. Internal.
  */
 final class Topology {
     private static final Pattern INEQUIVALENT = Pattern.compile("inequivalent arg '([^']+)' for (queue|exchange) '([^']+)'[^:]*:\\s*(.*)");
 
     private final Names names;
     private final AmqpTransport.QueueType queueType;
+    private final Set<String> declared = ConcurrentHashMap.newKeySet();
+    /** Every name declared, for tests that clean up after themselves. */
+    private final Set<String> used = ConcurrentHashMap.newKeySet();
 
     Topology(Names names, AmqpTransport.QueueType queueType) {
         this.names = names;
@@ -31,6 +38,36 @@ final class Topology {
 
     Names names() {
         return names;
+    }
+
+    /**
+     * Declares {@code name} with {@code declaration} through the publisher's connection, unless it was
+     * declared since the last {@link #forgetDeclared()}.
+     *
+     * @throws RuntimeException a CourierException when refused, PublishTimeoutException when unreachable
+     */
+    void ensure(String name, Consumer<Channel> declaration, Publisher publisher, long deadlineNanos) {
+        if (declared.contains(name)) {
+            return;
+        }
+        publisher.declare(declaration, deadlineNanos);
+        declared.add(name);
+        used.add(name);
+    }
+
+    /** A new connection, or a channel error: everything is declared again when next used. */
+    void forgetDeclared() {
+        declared.clear();
+    }
+
+    /** @param name a queue a subscription reads, for {@link #used()} */
+    void used(String name) {
+        used.add(name);
+    }
+
+    /** @return every exchange and queue name declared so far */
+    Set<String> used() {
+        return used;
     }
 
     void declareExchanges(Channel ch) {

@@ -84,6 +84,25 @@ final class Wire {
     }
 
     /**
+     * Null when a publish fits what AMQP carries (body size, short strings, routing key); else why not.
+     * The frame_max check is the publisher's (it knows the connection's frame_max).
+     */
+    static String publishProblem(Map<String, String> h, int bodyBytes, String routingKey, int maxMessageSize) {
+        if (bodyBytes > maxMessageSize) {
+            return "it is " + bodyBytes + " bytes, over maxMessageSize " + maxMessageSize;
+        }
+        String tooLong = shortStringProblem(h);
+        if (tooLong != null) {
+            return tooLong;
+        }
+        if (utf8Length(routingKey) > SHORT_STRING_MAX) {
+            return "its routing key '" + routingKey + "' is " + utf8Length(routingKey) + " bytes; AMQP allows "
+                    + SHORT_STRING_MAX;
+        }
+        return null;
+    }
+
+    /**
      * The size of the content-header frame of these properties (what must fit {@code frame_max}):
      * the exact encoding when a cheap upper bound says it could be near {@code frameMax}.
      */

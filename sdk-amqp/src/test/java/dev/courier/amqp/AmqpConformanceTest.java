@@ -5,8 +5,6 @@ import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
 import org.junit.jupiter.api.BeforeAll;
 
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,41 +24,48 @@ class AmqpConformanceTest extends TransportConformanceKit {
 
     @Override
     protected Transport newTransport(String namespace) {
-        AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri()).namespace(namespace).build();
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.builder().uri(RabbitBroker.uri()).namespace(namespace).build());
         CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
-    }
-
-    /** As {@link #newTransport}, connecting to {@code proxy} instead of the broker (the kit's NetworkFault). */
-    @Override
-    protected Transport newTransportVia(String namespace, InetSocketAddress proxy) {
-        AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri()).addresses(proxy.getHostString() + ":"
-                + proxy.getPort()).namespace(namespace).build();
-        CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
-        return t;
-    }
-
-    /** The broker's host and port, from {@link RabbitBroker#uri()} (5672 when it names none). */
-    @Override
-    protected InetSocketAddress brokerAddress() {
-        URI uri = URI.create(RabbitBroker.uri());
-        return new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 5672 : uri.getPort());
     }
 
     /**
-     * What AMQP fails today of the kit's connection cases (issue 13): the to-do of the transport's
-     * move onto the shared support package. Remove an entry once the case passes.
+     * A transport in {@code namespace} that reaches RabbitMQ through the kit's in-JVM proxy (the
+     * connection cases: a broker that is down, a blackhole, a cut), with the test broker's credentials.
+     *
+     * @param namespace the test's namespace
+     * @param proxy     the proxy's address
+     * @return an unstarted transport
+     */
+    @Override
+    protected Transport newTransportVia(String namespace, java.net.InetSocketAddress proxy) {
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.fromUri(RabbitBroker.uri()).toBuilder()
+                .addresses(proxy.getHostString() + ":" + proxy.getPort()).namespace(namespace).build());
+        CREATED.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
+        return t;
+    }
+
+    /**
+     * The test broker's first node, for the kit's proxy to forward to.
+     *
+     * @return its host and port
+     */
+    @Override
+    protected java.net.InetSocketAddress brokerAddress() {
+        String first = AmqpConfig.fromUri(RabbitBroker.uri()).addresses().get(0);
+        int colon = first.lastIndexOf(':');
+        return new java.net.InetSocketAddress(first.substring(0, colon).replace("[", "").replace("]", ""),
+                Integer.parseInt(first.substring(colon + 1)));
+    }
+
+    /**
+     * None: AMQP passes every case of the kit, the connection cases included (it is built on the
+     * support package: start-up fails with TransportConnectException at TransportContext.startTimeout(),
+     * a stale settle with StaleDeliveryException).
      */
     @Override
     protected Map<String, String> knownDrift() {
-        return Map.of(
-                "startAgainstABrokerThatIsDownFailsWithTransportConnectException", "start retries for AmqpConfig's own"
-                        + " startTimeout (30 s), not TransportContext.startTimeout() (2 s), then throws a bare"
-                        + " CourierException ('could not connect to RabbitMQ at … within the startTimeout of PT30S'),"
-                        + " not TransportConnectException",
-                "settlingADeliveryFromACutConnectionFailsStale", "an ack of a delivery from a cut connection fails"
-                        + " with a plain CourierException ('the delivery is stale, its channel closed …'), not"
-                        + " spi.StaleDeliveryException");
+        return Map.of();
     }
 
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */

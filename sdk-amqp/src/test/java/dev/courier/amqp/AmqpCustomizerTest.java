@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ConnectionFactory hook (issue 15): it runs, its settings reach the connections, Courier's own stay. */
 class AmqpCustomizerTest {
@@ -30,7 +31,7 @@ class AmqpCustomizerTest {
         AtomicInteger opened = new AtomicInteger();
         List<ConnectionFactory> seen = new CopyOnWriteArrayList<>();
         String namespace = "custz" + System.nanoTime() % 100000;
-        AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri()).namespace(namespace)
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.builder().uri(RabbitBroker.uri()).namespace(namespace)
                 .connectionFactory(f -> {
                     seen.add(f);
                     f.setAutomaticRecoveryEnabled(true); // Courier recovers itself: set back
@@ -40,7 +41,7 @@ class AmqpCustomizerTest {
                             opened.incrementAndGet();
                         }
                     });
-                }).build();
+                }).build());
         try {
             t.start(new TransportContext("custz", "a", Duration.ofSeconds(10)));
             assertEquals(1, seen.size(), "called once, at start");
@@ -56,13 +57,13 @@ class AmqpCustomizerTest {
 
     @Test
     void aHookThatThrowsFailsStart() {
-        AmqpTransport t = AmqpTransport.builder().uri(RabbitBroker.uri())
+        AmqpTransport t = AmqpTransport.of(AmqpConfig.builder().uri(RabbitBroker.uri())
                 .connectionFactory(f -> {
                     throw new IllegalStateException("bad customizer");
-                }).build();
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+                }).build());
+        dev.courier.ConfigurationException e = assertThrows(dev.courier.ConfigurationException.class,
                 () -> t.start(new TransportContext("custz", "b", Duration.ofSeconds(10))));
-        assertNotNull(e.getMessage());
+        assertTrue(e.getMessage().contains("bad customizer"), e.getMessage());
         t.close();
     }
 }

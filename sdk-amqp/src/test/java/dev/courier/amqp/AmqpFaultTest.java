@@ -234,8 +234,8 @@ class AmqpFaultTest extends AmqpTestSupport {
             assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(1_500), "it waited for the broker first");
             Thread t = new Thread(() -> {
                 try {
-                    started.complete(start(bus("late", track(transportBuilder().startTimeout(Duration.ofSeconds(90))
-                            .build())).onEvent(Pinged.class, (e, ctx) -> { })));
+                    started.complete(start(bus("late", track(AmqpTransport.of(transportBuilder().startTimeout(Duration.ofSeconds(90))
+                            .build()))).onEvent(Pinged.class, (e, ctx) -> { })));
                 } catch (RuntimeException e) {
                     started.completeExceptionally(e);
                 }

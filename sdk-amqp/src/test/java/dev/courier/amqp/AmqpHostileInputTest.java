@@ -209,7 +209,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
 
     @Test
     void aBodyOverMaxMessageSizeIsDeadLetteredWithoutTouchingTheOtherQueues() throws Exception {
-        AmqpTransport t = track(transportBuilder().maxMessageSize(256 * 1024).build());
+        AmqpTransport t = track(AmqpTransport.of(transportBuilder().maxMessageSize(256 * 1024).build()));
         Set<Integer> hops = ConcurrentHashMap.newKeySet();
         AtomicInteger pinged = new AtomicInteger();
         MessageBus svc = start(bus("svc", t).onEvent(Pinged.class, (e, ctx) -> pinged.incrementAndGet())
@@ -218,7 +218,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         java.util.Arrays.fill(huge, (byte) ' ');
         huge[0] = '{';
         huge[huge.length - 1] = '}';
-        int connectsBefore = t.consumerConnects();
+        int connectsBefore = t.session().consumerConnects();
         foreignPublish(ns + ".courier.events", PINGED, props(Map.of("cloudEvents_id", "huge-1", "cloudEvents_type", PINGED,
                 "cloudEvents_specversion", "1.0", "cloudEvents_source", "foreign")), huge);
         MessageBus client = start(bus("client", transport()));
@@ -231,7 +231,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         assertEquals(0, dl.body().length, "the body was never read: it is not in memory, nor in the dead letter");
         assertTrue(dl.headers().get("dltruncatedheaders").contains(huge.length + " bytes"), dl.headers().toString());
         assertEquals(0, pinged.get(), "the handler never saw it");
-        assertEquals(connectsBefore, t.consumerConnects(), "the consuming connection was never dropped");
+        assertEquals(connectsBefore, t.session().consumerConnects(), "the consuming connection was never dropped");
         assertTrue(svc.health().isHealthy(), svc.health().toString());
     }
 
@@ -248,7 +248,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
                 "cloudEvents_specversion", "1.0", "cloudEvents_source", "foreign"));
         h.put("cloudEvents_deep", nested);
         h.put("x-nested", nested);
-        int connectsBefore = t.consumerConnects();
+        int connectsBefore = t.session().consumerConnects();
         Object[] failure = new Object[1];
         Thread bigStack = new Thread(null, () -> { // amqp-client writes nested tables recursively too
             try {
@@ -261,7 +261,7 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         bigStack.join();
         assertNull(failure[0]);
         Map<String, String> headers = got.get(60, TimeUnit.SECONDS);
-        assertEquals(connectsBefore, t.consumerConnects(), "the consuming connection was never dropped");
+        assertEquals(connectsBefore, t.session().consumerConnects(), "the consuming connection was never dropped");
         assertEquals("deep-1", headers.get(Headers.ID));
         assertFalse(headers.containsKey("deep"), "a nested table is not a CloudEvents attribute value: " + headers.keySet());
     }
@@ -285,11 +285,11 @@ class AmqpHostileInputTest extends AmqpTestSupport {
         d.writeBytes("x-unsigned");
         d.writeByte('L'); // unsigned 64-bit: RabbitMQ takes it, amqp-client 5.x fails the whole connection on it
         d.writeLong(7);
-        int connectsBefore = t.consumerConnects();
+        int connectsBefore = t.session().consumerConnects();
         foreignPublish(ns + ".courier.events", PINGED, new HeaderFrameTest.RawTable(table.toByteArray()),
                 json("{\"n\":1,\"text\":\"L\"}"));
         Map<String, String> headers = got.get(30, TimeUnit.SECONDS);
-        assertEquals(connectsBefore, t.consumerConnects(), "the consuming connection was never dropped");
+        assertEquals(connectsBefore, t.session().consumerConnects(), "the consuming connection was never dropped");
         assertEquals("typed-L", headers.get(Headers.ID));
     }
 

@@ -4,6 +4,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.courier.ConfigurationException;
 import dev.courier.CourierException;
+import dev.courier.TransportConnectException;
 import dev.courier.MessageBus;
 import dev.courier.PublishException;
 import dev.courier.kit.Await;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,9 +83,9 @@ class AmqpRecoveryTest extends AmqpTestSupport {
         t.start(new TransportContext("svc", "i", Duration.ofSeconds(5)));
         java.util.List<Long> connectedAt = new java.util.ArrayList<>();
         for (int drop = 0; drop < 6; drop++) {
-            int before = t.consumerConnects();
-            t.dropConsumerConnection(); // something breaks the connection right after each connect
-            Await.until(Duration.ofSeconds(30), () -> t.consumerConnects() > before, () -> "reconnects");
+            int before = t.session().consumerConnects();
+            t.session().dropConsumerConnection(); // something breaks the connection right after each connect
+            Await.until(Duration.ofSeconds(30), () -> t.session().consumerConnects() > before, () -> "reconnects");
             connectedAt.add(System.nanoTime());
         }
         long lastGapMillis = (connectedAt.get(5) - connectedAt.get(4)) / 1_000_000;
@@ -94,21 +96,34 @@ class AmqpRecoveryTest extends AmqpTestSupport {
 
     @Test
     void startKeepsRetryingTheFirstConnectThenFailsClearly() {
-        AmqpTransport t = track(AmqpTransport.builder().addresses("127.0.0.1:1").startTimeout(Duration.ofMillis(800))
-                .namespace(ns).build());
+        AmqpTransport t = track(AmqpTransport.of(AmqpConfig.builder().addresses("127.0.0.1:1").startTimeout(Duration.ofMillis(800))
+                .namespace(ns).build()));
         long t0 = System.nanoTime();
-        CourierException e = assertThrows(CourierException.class,
+        TransportConnectException e = assertThrows(TransportConnectException.class,
                 () -> t.start(new TransportContext("svc", "i", Duration.ofSeconds(5))));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(300), "it retried before giving up");
-        assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains("startTimeout"), e.getMessage());
+        assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains("start timeout of PT0.8S"),
+                e.getMessage());
+    }
+
+    @Test
+    void withoutItsOwnStartTimeoutStartUsesTheBussStartTimeout() {
+        AmqpTransport t = track(AmqpTransport.of(AmqpConfig.builder().addresses("127.0.0.1:1").namespace(ns).build()));
+        long t0 = System.nanoTime();
+        TransportConnectException e = assertThrows(TransportConnectException.class, () -> t.start(
+                new TransportContext("svc", "i", Duration.ofSeconds(5)).withStartTimeout(Duration.ofMillis(700))));
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(took >= 500 && took < 10_000, "gave up at the bus's start timeout, took " + took + " ms");
+        assertTrue(e.getMessage().contains("start timeout of PT0.7S"), e.getMessage());
+        assertFalse(t.isConnected());
     }
 
     @Test
     void anAddressListSkipsANodeThatIsDown() {
         String uri = RabbitBroker.uri();
         java.net.URI u = java.net.URI.create(uri);
-        AmqpTransport t = track(AmqpTransport.builder().uri(uri).addresses("127.0.0.1:1", u.getHost() + ":"
-                + (u.getPort() > 0 ? u.getPort() : 5672)).namespace(ns).build());
+        AmqpTransport t = track(AmqpTransport.of(AmqpConfig.builder().uri(uri).addresses("127.0.0.1:1", u.getHost() + ":"
+                + (u.getPort() > 0 ? u.getPort() : 5672)).namespace(ns).build()));
         t.start(new TransportContext("svc", "i", Duration.ofSeconds(5)));
         assertTrue(t.isConnected(), t.describe());
         assertTrue(t.host().startsWith("127.0.0.1:1,"), t.host());
@@ -117,7 +132,7 @@ class AmqpRecoveryTest extends AmqpTestSupport {
     @Test
     void refusedCredentialsFailAtOnceWithoutThePassword() {
         String uri = RabbitBroker.uri().replaceFirst("//[^@/]*@", "//courier-nobody:wrong-secret@");
-        AmqpTransport t = track(AmqpTransport.builder().uri(uri).namespace(ns).build());
+        AmqpTransport t = track(AmqpTransport.of(AmqpConfig.builder().uri(uri).namespace(ns).build()));
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> t.start(new TransportContext("svc", "i", Duration.ofSeconds(5))));
         assertTrue(e.getMessage().contains("courier-nobody") && !e.getMessage().contains("wrong-secret"), e.getMessage());

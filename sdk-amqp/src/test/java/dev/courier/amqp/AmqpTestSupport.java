@@ -45,12 +45,12 @@ abstract class AmqpTestSupport {
         RabbitBroker.delete(names);
     }
 
-    protected AmqpTransport.Builder transportBuilder() {
-        return AmqpTransport.builder().uri(RabbitBroker.uri()).namespace(ns);
+    protected AmqpConfig.Builder transportBuilder() {
+        return AmqpConfig.builder().uri(RabbitBroker.uri()).namespace(ns);
     }
 
     protected AmqpTransport transport() {
-        return track(transportBuilder().build());
+        return track(AmqpTransport.of(transportBuilder().build()));
     }
 
     protected AmqpTransport track(AmqpTransport t) {

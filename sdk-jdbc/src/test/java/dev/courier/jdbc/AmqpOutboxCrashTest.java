@@ -5,6 +5,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import dev.courier.BusListener;
 import dev.courier.Envelope;
 import dev.courier.MessageBus;
+import dev.courier.amqp.AmqpConfig;
 import dev.courier.amqp.AmqpTransport;
 import dev.courier.jdbc.TestMessages.OrderPlaced;
 import dev.courier.kit.Await;
@@ -82,7 +83,7 @@ class AmqpOutboxCrashTest {
                 .build().createSchema();
         toClose.add(inbox);
         AtomicInteger duplicates = new AtomicInteger();
-        MessageBus shipping = MessageBus.builder("shipping").transport(AmqpTransport.builder().uri(uri).namespace(ns).build())
+        MessageBus shipping = MessageBus.builder("shipping").transport(AmqpTransport.of(AmqpConfig.builder().uri(uri).namespace(ns).build()))
                 .deduplicationStore(inbox)
                 .listener(new BusListener() {
                     @Override
@@ -99,7 +100,7 @@ class AmqpOutboxCrashTest {
                 })).build();
         toClose.add(shipping);
         shipping.start();
-        MessageBus ordering = MessageBus.builder("ordering").transport(AmqpTransport.builder().uri(uri).namespace(ns).build())
+        MessageBus ordering = MessageBus.builder("ordering").transport(AmqpTransport.of(AmqpConfig.builder().uri(uri).namespace(ns).build()))
                 .produces(OrderPlaced.class).build();
         toClose.add(ordering);
         JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, ordering).table(table).build().createSchema();

@@ -3,6 +3,7 @@ package dev.courier.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.courier.MessageBus;
+import dev.courier.amqp.AmqpConfig;
 import dev.courier.amqp.AmqpTransport;
 import dev.courier.jdbc.TestMessages.OrderPlaced;
 import dev.courier.spi.Address;
@@ -39,7 +40,7 @@ public final class RelayCrashChild {
         config.setJdbcUrl(System.getenv("COURIER_CHILD_URL"));
         config.setMaximumPoolSize(3);
         HikariDataSource ds = new HikariDataSource(config);
-        Transport amqp = AmqpTransport.builder().uri(System.getenv("COURIER_CHILD_AMQP")).namespace(namespace).build();
+        Transport amqp = AmqpTransport.of(AmqpConfig.builder().uri(System.getenv("COURIER_CHILD_AMQP")).namespace(namespace).build());
         MessageBus bus = MessageBus.builder("ordering").transport(new HaltAfter(amqp, 3)).produces(OrderPlaced.class).build();
         JdbcOutbox outbox = JdbcOutbox.builder(ds, bus).table(table).build();
         try (Connection c = ds.getConnection()) {

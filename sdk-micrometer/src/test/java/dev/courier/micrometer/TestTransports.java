@@ -8,6 +8,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.courier.MessageBus;
+import dev.courier.amqp.AmqpConfig;
 import dev.courier.amqp.AmqpTransport;
 import dev.courier.mqtt.MqttConfig;
 import dev.courier.mqtt.MqttTransport;
@@ -83,7 +84,7 @@ public final class TestTransports {
         return new TestTransport() {
             @Override
             public MessageBus.Builder on(MessageBus.Builder b) {
-                return b.transport(AmqpTransport.builder().uri(uri).namespace(ns).build());
+                return b.transport(AmqpTransport.of(AmqpConfig.builder().uri(uri).namespace(ns).build()));
             }
 
             @Override

@@ -3,6 +3,7 @@ package dev.courier.bench.amqp;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.courier.amqp.AmqpConfig;
 import dev.courier.amqp.AmqpTransport;
 import dev.courier.bench.Options;
 
@@ -27,7 +28,7 @@ final class AmqpBench {
     }
 
     static AmqpTransport transport(Options o, String namespace, int window) {
-        return AmqpTransport.builder().uri(uri(o)).namespace(namespace).confirmWindow(window).build();
+        return AmqpTransport.of(AmqpConfig.builder().uri(uri(o)).namespace(namespace).confirmWindow(window).build());
     }
 
     static Connection connect(Options o, String name) throws Exception {

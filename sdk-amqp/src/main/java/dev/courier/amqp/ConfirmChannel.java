@@ -1,0 +1,117 @@
+package dev.courier.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Return;
+import dev.courier.PublishException;
+import dev.courier.UnroutableException;
+import dev.courier.spi.support.ConfirmTracker;
+import dev.courier.spi.support.ConfirmTracker.Pending;
+
+import java.util.Objects;
+
+/**
+ * One confirm-mode publishing channel and what RabbitMQ says on it: acks and nacks (single or
+ * multiple) and returns of mandatory messages, turned into {@link ConfirmTracker} calls. A confirm
+ * key is the channel's generation and its publish sequence number ({@link #key}), so a late confirm
+ * of a replaced channel matches nothing, and a multiple ack never reaches a newer channel's publishes. A
+ * returned message is noted on its publish ({@link Pending#note}) and fails with
+ * {@link UnroutableException} when its confirm comes (RabbitMQ sends the return first). Internal.
+ */
+final class ConfirmChannel {
+    /** Bits of a key that hold the sequence number; the generation is above them. */
+    private static final int SEQ_BITS = 40;
+    /** The largest sequence number a channel uses before it would reach into the next generation. */
+    static final long MAX_SEQ = (1L << SEQ_BITS) - 1;
+
+    /** A message as sent: all a resend needs, and its confirm key on the current channel. */
+    static final class Outgoing {
+        final String exchange;
+        final String routingKey;
+        final boolean mandatory;
+        final AMQP.BasicProperties props;
+        final byte[] body;
+        final String messageId;
+        volatile long key;
+
+        Outgoing(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
+            this.exchange = exchange;
+            this.routingKey = routingKey;
+            this.mandatory = mandatory;
+            this.props = props;
+            this.body = body;
+            this.messageId = Wire.idOf(props);
+        }
+    }
+
+    final Channel ch;
+    private final long generation;
+    private final ConfirmTracker<Outgoing> tracker;
+    /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
+    volatile boolean outOfStep;
+
+    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker) {
+        this.ch = ch;
+        this.generation = generation;
+        this.tracker = tracker;
+        ch.addConfirmListener(this::ack, this::nack);
+        ch.addReturnListener(this::returned);
+    }
+
+    /** @return the confirm key of sequence number {@code seq} on this channel */
+    long key(long seq) {
+        return (generation << SEQ_BITS) | seq;
+    }
+
+    private void ack(long seq, boolean multiple) {
+        long key = key(seq);
+        if (!multiple) {
+            Pending<Outgoing> p = tracker.get(key);
+            if (p != null && p.note() != null) {
+                tracker.fail(key, unroutable(p));
+            } else {
+                tracker.confirm(key);
+            }
+            return;
+        }
+        for (Pending<Outgoing> p : tracker.inFlight()) {
+            long k = p.message().key;
+            if (k > key) {
+                break;
+            }
+            if (p.note() != null) {
+                tracker.fail(k, unroutable(p));
+            }
+        }
+        tracker.confirmUpTo(key);
+    }
+
+    private void nack(long seq, boolean multiple) {
+        long key = key(seq);
+        Pending<Outgoing> p = multiple ? null : tracker.get(key);
+        PublishException e = new PublishException((p == null ? "the publish" : p.what()) + " was not taken:"
+                + " RabbitMQ refused it (nack)");
+        if (multiple) {
+            tracker.failUpTo(key, e);
+        } else {
+            tracker.fail(key, e);
+        }
+    }
+
+    private void returned(Return r) {
+        String id = Wire.idOf(r.getProperties());
+        for (Pending<Outgoing> p : tracker.inFlight()) {
+            Outgoing m = p.message();
+            if (m.mandatory && p.note() == null && Objects.equals(m.messageId, id)
+                    && m.exchange.equals(r.getExchange()) && m.routingKey.equals(r.getRoutingKey())) {
+                p.note(r.getReplyText());
+                return;
+            }
+        }
+    }
+
+    private static UnroutableException unroutable(Pending<Outgoing> p) {
+        return new UnroutableException("unroutable: nobody consumes " + p.what() + " (RabbitMQ returned it: "
+                + p.note() + "; no queue bound yet, or it was deleted)");
+    }
+}
