@@ -163,7 +163,8 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
      * large, a header AMQP cannot carry, not started or closed), {@code UnroutableException} (a
      * mandatory message nobody consumes), or {@code PublishTimeoutException} (no room in the window,
      * or no confirm, within the publish timeout). It completes on RabbitMQ's confirm, on the
-     * transport's confirm thread. Blocks the caller while the confirm window is full.
+     * transport's confirm thread. Blocks the caller while the confirm window is full (at most the
+     * publish timeout), never on the socket: the transport's writer thread sends the message.
      */
     @Override
     public CompletableFuture<Void> publish(Address to, Map<String, String> headers, byte[] body) {

@@ -60,12 +60,11 @@ final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
     /** RabbitMQ's default frame_max. */
     static final int DEFAULT_FRAME_MAX = 131_072;
-
-    private final String broker;
-    private final Topology topology;
     /** How often the publisher looks for a channel that stopped confirming. */
     private static final long WATCH_MILLIS = 250;
 
+    private final String broker;
+    private final Topology topology;
     private final ScheduledExecutorService scheduler;
     private final Executor writer;
     private final Runnable onChannelError;
