@@ -44,16 +44,27 @@ final class ConfirmChannel {
         }
     }
 
+    /** Publishes nacked in a row, with no ack between, after which the channel is taken for poisoned and replaced. */
+    static final int NACKS_TO_REPLACE = 64;
+
     final Channel ch;
     private final long generation;
     private final ConfirmTracker<Outgoing> tracker;
+    private final Runnable poisoned;
+    private int nacksInARow;
     /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
     volatile boolean outOfStep;
 
-    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker) {
+    /**
+     * @param poisoned called (on amqp-client's thread, once) when {@link #NACKS_TO_REPLACE} nacks came in a
+     *                 row: a channel RabbitMQ refuses everything on (a quorum queue whose recorded leader died,
+     *                 RabbitMQ before 3.11) is replaced rather than kept until the process restarts
+     */
+    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker, Runnable poisoned) {
         this.ch = ch;
         this.generation = generation;
         this.tracker = tracker;
+        this.poisoned = poisoned;
         ch.addConfirmListener(this::ack, this::nack);
         ch.addReturnListener(this::returned);
     }
@@ -63,7 +74,13 @@ final class ConfirmChannel {
         return (generation << SEQ_BITS) | seq;
     }
 
+    /** @return the generation of this channel (1 for the first channel of a transport) */
+    long generation() {
+        return generation;
+    }
+
     private void ack(long seq, boolean multiple) {
+        nacksInARow = 0; // confirms come on one thread (the connection's), in order
         long key = key(seq);
         if (!multiple) {
             Pending<Outgoing> p = tracker.get(key);
@@ -91,10 +108,22 @@ final class ConfirmChannel {
         Pending<Outgoing> p = multiple ? null : tracker.get(key);
         PublishException e = new PublishException((p == null ? "the publish" : p.what()) + " was not taken:"
                 + " RabbitMQ refused it (nack)");
+        int n = multiple ? 0 : 1;
         if (multiple) {
+            for (Pending<Outgoing> q : tracker.inFlight()) {
+                if (q.message().key > key) {
+                    break;
+                }
+                n++;
+            }
             tracker.failUpTo(key, e);
         } else {
             tracker.fail(key, e);
+        }
+        int before = nacksInARow;
+        nacksInARow += n;
+        if (before < NACKS_TO_REPLACE && nacksInARow >= NACKS_TO_REPLACE) {
+            poisoned.run();
         }
     }
 

@@ -105,7 +105,10 @@ final class Publisher {
         } catch (IOException e) {
             throw new PublishException("could not open a publishing channel: " + AmqpConnections.describe(e), e);
         }
-        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker);
+        ConfirmChannel[] self = new ConfirmChannel[1];
+        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker, () -> later(() -> retire(self[0],
+                "RabbitMQ refused " + ConfirmChannel.NACKS_TO_REPLACE + " publishes in a row on it (nack)")));
+        self[0] = cs;
         ch.addShutdownListener(sig -> channelClosed(cs, sig));
         synchronized (publishLock) {
             chan = cs;
@@ -221,6 +224,33 @@ final class Publisher {
         if (mine != null) {
             tracker.complete(mine, new PublishException(p.what() + " was refused by amqp-client: " + e.getMessage(), e));
         }
+    }
+
+    /**
+     * Replaces the channel {@code cs}: what waits on it is sent again on the next one. Used for a channel
+     * RabbitMQ keeps refusing (see {@link ConfirmChannel#NACKS_TO_REPLACE}).
+     */
+    private void retire(ConfirmChannel cs, String why) {
+        synchronized (publishLock) {
+            if (chan != cs || closing) {
+                return;
+            }
+            cs.outOfStep = true;
+            chan = null;
+            log.warn("replacing the publishing channel: {}", why);
+            tracker.parkAll();
+            try {
+                cs.ch.abort();
+            } catch (IOException | RuntimeException ignored) {
+                // closing it is all that matters
+            }
+        }
+    }
+
+    /** @return the generation of the current publishing channel, 0 when none; for tests */
+    long channelGeneration() {
+        ConfirmChannel cs = chan;
+        return cs == null ? 0 : cs.generation();
     }
 
     private void channelClosed(ConfirmChannel cs, ShutdownSignalException sig) {
