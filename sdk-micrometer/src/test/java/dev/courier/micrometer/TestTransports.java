@@ -167,12 +167,12 @@ public final class TestTransports {
         URI uri = env != null && !env.isBlank() ? URI.create(env.trim()) : accepts("127.0.0.1", 1883) ? URI.create("mqtt://127.0.0.1:1883") : null;
         require(uri != null, "no MQTT broker: set COURIER_MQTT_URI or start Mosquitto on 127.0.0.1:1883 (bash .ci/mosquitto.sh)");
         String prefix = namespace();
-        MqttConfig cfg = MqttConfig.fromUri(uri).toBuilder().topicPrefix(prefix).clientIdPrefix(prefix)
+        MqttConfig cfg = MqttConfig.fromUri(uri.toString()).toBuilder().topicPrefix(prefix).clientIdPrefix(prefix)
                 .sessionExpiry(Duration.ofSeconds(30)).build();
         return new TestTransport() {
             @Override
             public MessageBus.Builder on(MessageBus.Builder b) {
-                return b.transport(MqttTransport.create(cfg)).instanceId("i1");
+                return b.transport(MqttTransport.of(cfg)).instanceId("i1");
             }
 
             @Override
@@ -231,7 +231,7 @@ public final class TestTransports {
         return new TestTransport() {
             @Override
             public MessageBus.Builder on(MessageBus.Builder b) {
-                return b.transport(WebSocketTransport.builder(hub.uri()).token(token).build());
+                return b.transport(WebSocketTransport.of(dev.courier.websocket.WebSocketConfig.builder(hub.uri()).token(token).build()));
             }
 
             @Override

@@ -1,5 +1,6 @@
 package dev.courier.mqtt;
 
+import dev.courier.CourierException;
 import dev.courier.spi.DeadLetterChannel;
 import dev.courier.spi.Headers;
 import dev.courier.spi.RawMessage;
@@ -58,7 +59,7 @@ final class DeadLetterStore implements DeadLetterChannel {
                 last = e; // another instance may hold the session right now
             }
         }
-        throw new IllegalStateException("could not create the dead-letter session '" + clientId + "': " + last, last);
+        throw new CourierException("could not create the dead-letter session '" + clientId + "': " + last, last);
     }
 
     @Override
@@ -91,8 +92,8 @@ final class DeadLetterStore implements DeadLetterChannel {
             String topic = topics.deadLetter(service);
             for (Wire.Incoming m : got) {
                 if (m != target) {
-                    transport.mainConnection().publish(topic, m.headers(), m.body(), false, false, null, null,
-                            transport.publishTimeout()).get(transport.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    transport.publisher().again(topic, m.headers(), m.body())
+                            .get(transport.publishTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
                 }
             }
             for (Wire.Incoming m : got) {
@@ -110,21 +111,23 @@ final class DeadLetterStore implements DeadLetterChannel {
     private <T> T withSession(int max, long quietMs, Reader<T> reader) {
         List<Wire.Incoming> got = new ArrayList<>();
         long[] last = {System.currentTimeMillis()};
-        ExecutorService exec = transport.aux();
+        ExecutorService exec = transport.pools().aux;
         String dlTopic = topics.deadLetter(service);
-        Wire w = Wire.open(cfg, clientId, m -> {
-            synchronized (got) {
-                if (m.topic().equals(dlTopic)) {
-                    got.add(m);
-                } else {
-                    m.ack().run();
-                }
-                last[0] = System.currentTimeMillis();
-                got.notifyAll();
-            }
-        }, Threads.orInline(exec), () -> { });
+        Wire w = null;
         try {
-            Wire.Session s = w.connect(false, null, Connection.RECEIVE_MAXIMUM).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Wire.Dialed d = Wire.dial(cfg, clientId, m -> {
+                synchronized (got) {
+                    if (m.topic().equals(dlTopic)) {
+                        got.add(m);
+                    } else {
+                        m.ack().run();
+                    }
+                    last[0] = System.currentTimeMillis();
+                    got.notifyAll();
+                }
+            }, Threads.orInline(exec), x -> { }, false, null, Connection.RECEIVE_MAXIMUM);
+            w = d.wire();
+            Wire.Session s = d.session();
             if (!s.present() || quietMs == 0) {
                 w.subscribe(dlTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -147,13 +150,17 @@ final class DeadLetterStore implements DeadLetterChannel {
             return reader.read(w, snapshot);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading dead letters of " + service, e);
+            throw new CourierException("interrupted while reading dead letters of " + service, e);
+        } catch (CourierException e) {
+            throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("could not read the dead letters of service '" + service + "' (session '"
+            throw new CourierException("could not read the dead letters of service '" + service + "' (session '"
                     + clientId + "'): " + e, e);
         } finally {
             try {
-                w.disconnect(false).get(5, TimeUnit.SECONDS);
+                if (w != null) {
+                    w.disconnect(false).get(5, TimeUnit.SECONDS);
+                }
             } catch (Exception e) {
                 log.debug("dead-letter session '{}' did not disconnect cleanly: {}", clientId, e.toString());
             }
@@ -162,7 +169,13 @@ final class DeadLetterStore implements DeadLetterChannel {
 
     /** Ends the dead-letter session (tests and tools only: the dead letters are gone after this). */
     static CompletableFuture<Void> endSession(MqttConfig cfg, String clientId) {
-        Wire w = Wire.open(cfg, clientId, m -> { }, Runnable::run, () -> { });
-        return w.connect(true, java.time.Duration.ofSeconds(1), 16).thenCompose(s -> w.disconnect(true));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Wire.dial(cfg, clientId, m -> { }, Runnable::run, x -> { }, true, java.time.Duration.ofSeconds(1), 16)
+                        .wire();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }).thenCompose(w -> w.disconnect(true));
     }
 }

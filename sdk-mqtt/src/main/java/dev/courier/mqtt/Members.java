@@ -10,10 +10,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -45,7 +43,6 @@ final class Members {
     private static final Logger log = LoggerFactory.getLogger(MqttTransport.class);
     private static final long ADOPT_DELAY_MS = 500;
     private static final long CLAIM_SETTLE_MS = 300;
-    private static final long FENCE_TIMEOUT_MS = 60_000;
     /** A claim older than this is taken as abandoned (its adopter died): the record can be claimed again. */
     private static final long CLAIM_EXPIRY_MS = 120_000;
     static final String CLOSED = "closed";
@@ -66,19 +63,27 @@ final class Members {
     /** Record topics this transport has claimed and is taking over now, with the client of each take-over. */
     private final Map<String, Wire> inProgress = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private final TakeOver takeOver;
 
     Members(MqttTransport transport, MqttConfig cfg, Topics topics, String service) {
         this.transport = transport;
         this.cfg = cfg;
         this.topics = topics;
         this.service = service;
+        this.takeOver = new TakeOver(transport, cfg, topics);
         this.retryId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+:retry");
         this.legacyId = Pattern.compile(Pattern.quote(cfg.clientIdPrefix() + ":" + service + ":") + "[^:/+#]+");
     }
 
     /** Clears this instance's own retry record (it is back) and starts watching the service's records. */
     void start() {
-        transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), new byte[0], true).join();
+        try {
+            transport.publisher().publishRaw(topics.member(service, transport.clientId() + ":retry"), new byte[0], true)
+                    .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new dev.courier.CourierException("could not clear the hand-over record of '" + transport.clientId()
+                    + ":retry': " + (e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e), e);
+        }
         transport.mainConnection().subscribe(topics.membersFilter(service), cfg.connectTimeout());
     }
 
@@ -88,14 +93,14 @@ final class Members {
             return;
         }
         try {
-            transport.publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true)
+            transport.publisher().publishRaw(topics.member(service, transport.clientId() + ":retry"), MqttTransport.CLOSED, true)
                     .get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("could not leave the closed record for '{}': {}", transport.clientId(), e.toString());
         }
     }
 
-    private static String text(byte[] payload) {
+    static String text(byte[] payload) {
         return new String(payload, StandardCharsets.UTF_8);
     }
 
@@ -142,16 +147,16 @@ final class Members {
                 // they close, so there is nothing to claim, now or ever; clearing it harms nobody
                 log.debug("cleared the hand-over record {} an earlier version left for main session '{}'", topic,
                         clientId);
-                transport.publishRaw(topic, new byte[0], true);
+                transport.publisher().publishRaw(topic, new byte[0], true);
                 return;
             }
             warnOnce(topic, "ignored a hand-over record for '{}' under {}: not a retry session of service '{}'",
                     clientId, topic, service);
             return;
         }
-        later(topic, clientId, () -> transport.retryFilters(), m -> {
+        later(topic, clientId, () -> transport.subscriptions().retryFilters(), m -> {
             Topics.Route r = topics.route(m.topic());
-            return r.kind() == Topics.Kind.RETRY ? transport.toDirect(r.service(), r.name(), m.headers(), m.body()) : null;
+            return r.kind() == Topics.Kind.RETRY ? transport.publisher().toDirect(r.service(), r.name(), m.headers(), m.body()) : null;
         });
     }
 
@@ -160,7 +165,7 @@ final class Members {
         String topic;
         try {
             topic = topics.memberRecord(share, name, clientId);
-        } catch (IllegalArgumentException e) {
+        } catch (dev.courier.ConfigurationException e) {
             return;
         }
         String p = text(payload);
@@ -179,14 +184,14 @@ final class Members {
                     clientId, topic, share, name);
             return;
         }
-        if (transport.live(share, name) == null) {
+        if (transport.subscriptions().live(share, name) == null) {
             return; // not a member of that group: another one takes it over, or the next one when it subscribes
         }
         later(topic, clientId, () -> List.of(topics.filter(addressOf(share, name), share),
                 topics.directFilter(share, name)), m -> {
             Topics.Route r = topics.route(m.topic());
             boolean ours = (r.kind() == Topics.Kind.MESSAGE || r.kind() == Topics.Kind.DIRECT) && r.name().equals(name);
-            return ours ? transport.toDirect(share, name, m.headers(), m.body()) : null;
+            return ours ? transport.publisher().toDirect(share, name, m.headers(), m.body()) : null;
         });
     }
 
@@ -197,7 +202,7 @@ final class Members {
     /** A record names one of this transport's live sessions: it is void (hostile, or left over). */
     private void void_(String topic, String clientId) {
         warnOnce(topic, "a hand-over record names live session '{}' ({}); voiding it", clientId, topic);
-        transport.publishRaw(topic, new byte[0], true);
+        transport.publisher().publishRaw(topic, new byte[0], true);
     }
 
     private void later(String topic, String clientId, java.util.function.Supplier<List<String>> filters,
@@ -211,7 +216,7 @@ final class Members {
             try {
                 if (!closing && claim(topic)) {
                     claimed = true;
-                    adopt(topic, clientId, filters.get(), mover);
+                    takeOver.run(topic, clientId, filters.get(), mover, inProgress, () -> closing);
                     claimed = false;
                 }
             } catch (Exception e) {
@@ -232,7 +237,7 @@ final class Members {
             return false;
         }
         String mine = ADOPTING + UUID.randomUUID() + " " + System.currentTimeMillis();
-        transport.publishRaw(topic, mine.getBytes(StandardCharsets.UTF_8), true).get(5, TimeUnit.SECONDS);
+        transport.publisher().publishRaw(topic, mine.getBytes(StandardCharsets.UTF_8), true).get(5, TimeUnit.SECONDS);
         long deadline = System.currentTimeMillis() + 5_000;
         while (!mine.equals(latest.get(topic)) && System.currentTimeMillis() < deadline) {
             if (latest.getOrDefault(topic, "").startsWith(ADOPTING) && !mine.equals(latest.get(topic))) {
@@ -247,7 +252,7 @@ final class Members {
     /** Puts a record this transport claimed back to {@code closed}, so another member takes it over. */
     private CompletableFuture<?> release(String topic) {
         try {
-            return transport.publishRaw(topic, MqttTransport.CLOSED, true);
+            return transport.publisher().publishRaw(topic, MqttTransport.CLOSED, true);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(null);
         }
@@ -271,78 +276,6 @@ final class Members {
             CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("could not put every claimed hand-over record back: {}", e.toString());
-        }
-    }
-
-    private void adopt(String topic, String clientId, List<String> filters,
-                       Function<Wire.Incoming, CompletableFuture<Void>> mover) throws Exception {
-        String nonce = UUID.randomUUID().toString();
-        String fenceTopic = topics.fence(clientId);
-        CompletableFuture<Void> fence = new CompletableFuture<>();
-        List<CompletableFuture<Void>> moved = new CopyOnWriteArrayList<>();
-        AtomicBoolean foreign = new AtomicBoolean();
-        Wire w = Wire.open(cfg, clientId, m -> {
-            Topics.Route route = topics.route(m.topic());
-            if (route.kind() == Topics.Kind.FENCE) {
-                m.ack().run();
-                if (text(m.raw()).equals(nonce)) {
-                    fence.complete(null);
-                }
-                return;
-            }
-            CompletableFuture<Void> f = mover.apply(m);
-            if (f == null) {
-                foreign.set(true); // never acknowledged: we did not move it
-                log.warn("session '{}' holds a message on {} that a take-over cannot move; it stays there", clientId,
-                        m.topic());
-                return;
-            }
-            moved.add(f.thenRun(m.ack()));
-        }, Threads.orInline(transport.aux()), () -> { });
-        inProgress.put(topic, w);
-        if (closing) {
-            throw new IllegalStateException("the transport is closing");
-        }
-        boolean ended = false;
-        try {
-            Wire.Session s = w.connect(false, cfg.sessionExpiry(), Connection.RECEIVE_MAXIMUM)
-                    .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            int count = 0;
-            if (s.present()) {
-                // leave the session's groups first, so nothing new is routed to the session we end
-                for (String f : filters) {
-                    try {
-                        w.unsubscribe(f).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (Exception e) {
-                        log.debug("could not unsubscribe {} from {}: {}", clientId, f, e.toString());
-                    }
-                }
-                w.subscribe(fenceTopic, cfg.qos()).get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                transport.publishRaw(fenceTopic, nonce.getBytes(StandardCharsets.UTF_8), false)
-                        .get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                fence.get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                CompletableFuture.allOf(moved.toArray(new CompletableFuture[0])).get(FENCE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                count = moved.size();
-            }
-            if (foreign.get()) {
-                inProgress.remove(topic);
-                w.disconnect(false).get(5, TimeUnit.SECONDS);
-                transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
-                return;
-            }
-            if (inProgress.remove(topic) == null) {
-                throw new IllegalStateException("the transport closed during the take-over");
-            }
-            w.disconnect(true).get(5, TimeUnit.SECONDS);
-            ended = true;
-            transport.publishRaw(topic, new byte[0], true).get(5, TimeUnit.SECONDS);
-            if (count > 0) {
-                log.info("took over {} message(s) from the session of closed member '{}'", count, clientId);
-            }
-        } finally {
-            if (!ended && w.isConnected()) {
-                w.disconnect(false);
-            }
         }
     }
 }

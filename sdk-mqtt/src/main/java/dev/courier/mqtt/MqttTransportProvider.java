@@ -20,6 +20,6 @@ public final class MqttTransportProvider implements TransportProvider {
 
     @Override
     public Transport create(URI uri) {
-        return MqttTransport.create(MqttConfig.fromUri(uri));
+        return MqttTransport.of(uri.toString());
     }
 }

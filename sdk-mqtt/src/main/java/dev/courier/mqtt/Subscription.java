@@ -90,14 +90,14 @@ final class Subscription implements TransportSubscription {
     }
 
     /** Connects the member session (or, for replies, subscribes the main connection); fails clearly. */
-    void start(Connection c) {
+    void start(Connection c, Duration startTimeout) {
         this.connection = c;
         if (!member) {
             c.subscribe(filter, transport.config().connectTimeout());
             return;
         }
         try {
-            c.start();
+            c.start(startTimeout);
             c.subscribe(filter, transport.config().connectTimeout());
             if (directFilter != null) {
                 c.subscribe(directFilter, transport.config().connectTimeout());
@@ -197,7 +197,7 @@ final class Subscription implements TransportSubscription {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        transport.forget(this);
+        transport.subscriptions().forget(this);
         boolean now;
         synchronized (this) {
             now = outstanding == 0;
@@ -254,7 +254,7 @@ final class Subscription implements TransportSubscription {
         }
         for (MqttDelivery d : kept) {
             if (d.origin() != c) {
-                d.giveBack(); // from the shared retry session: it must not wait there (PUBACKs go in order)
+                d.returnToGroup(); // from the shared retry session: it must not wait there (PUBACKs go in order)
             }
         }
         if (c != null) {
@@ -263,14 +263,5 @@ final class Subscription implements TransportSubscription {
         // the rest stays unacknowledged in the session, for the member that takes it over
         log.debug("member session '{}' of {} handed over to the group '{}'", clientId, address, share);
         return transport.leaveRecord(this);
-    }
-
-    /** Waits (bounded) until the callbacks already handed to this subscription's thread have run. */
-    void awaitCallbacks(Duration bound) {
-        try {
-            thread.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

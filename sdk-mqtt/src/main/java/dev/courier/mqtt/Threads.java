@@ -62,4 +62,41 @@ final class Threads {
         Thread t = Thread.currentThread();
         return t instanceof TransportThread || t.getName().startsWith("com.hivemq.client.mqtt");
     }
+
+    /** The executors of one started transport; all daemon transport threads, all stopped on close. */
+    static final class Pools {
+        /** Timers: confirm sweeps, reconnect attempts, due retries, hand-over bounds. */
+        final java.util.concurrent.ScheduledExecutorService scheduler;
+        /**
+         * Publish futures complete here, in order, never on the client's network thread; one thread is
+         * cheaper than a pool hand-off per message, and a blocking user continuation cannot stall the network.
+         */
+        final java.util.concurrent.ExecutorService completions;
+        /** The retry session's messages. */
+        final java.util.concurrent.ExecutorService retryIncoming;
+        /** Callbacks of short-lived connections (dead-letter reads, session take-overs), in order. */
+        final java.util.concurrent.ExecutorService aux;
+        /** Work that blocks (session take-overs, hand-overs). */
+        final java.util.concurrent.ExecutorService tasks;
+        /** Publishes made on transport threads, which never wait for room themselves. */
+        final java.util.concurrent.ExecutorService sender;
+
+        Pools(String tag) {
+            scheduler = java.util.concurrent.Executors.newScheduledThreadPool(1, daemon("courier-mqtt-timer-" + tag));
+            completions = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("courier-mqtt-io-" + tag));
+            retryIncoming = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("courier-mqtt-retry-" + tag));
+            aux = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("courier-mqtt-aux-" + tag));
+            tasks = java.util.concurrent.Executors.newCachedThreadPool(daemon("courier-mqtt-task-" + tag));
+            sender = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("courier-mqtt-send-" + tag));
+        }
+
+        void shutdown() {
+            scheduler.shutdownNow();
+            retryIncoming.shutdown();
+            aux.shutdown();
+            tasks.shutdown();
+            sender.shutdown();
+            completions.shutdown();
+        }
+    }
 }

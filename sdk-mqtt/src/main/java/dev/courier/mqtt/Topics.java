@@ -73,12 +73,12 @@ final class Topics {
     /** A message name or service as topic levels; fails with a clear message on a name MQTT cannot carry. */
     static String levels(String what, String name) {
         if (name.startsWith("$")) {
-            throw new IllegalArgumentException(what + " '" + name + "' must not start with '$' on MQTT");
+            throw new dev.courier.ConfigurationException(what + " '" + name + "' must not start with '$' on MQTT");
         }
         String l = name.replace('.', '/');
         String p = checkLevels(l);
         if (p != null || name.indexOf('/') >= 0) {
-            throw new IllegalArgumentException(what + " '" + name + "' cannot be an MQTT topic: "
+            throw new dev.courier.ConfigurationException(what + " '" + name + "' cannot be an MQTT topic: "
                     + (p != null ? p : "it must not contain '/'") + " (dots become levels)");
         }
         return l;
@@ -87,7 +87,7 @@ final class Topics {
     /** A name used as a single level (service, instance, reply address). */
     static String level(String what, String name) {
         if (name.isEmpty() || hasWildcardOrSlash(name) || name.startsWith("$")) {
-            throw new IllegalArgumentException(what + " '" + name + "' cannot be used on MQTT: it must be non-empty"
+            throw new dev.courier.ConfigurationException(what + " '" + name + "' cannot be used on MQTT: it must be non-empty"
                     + " and contain no '+', '#', '/' or leading '$'");
         }
         return name;
@@ -95,7 +95,7 @@ final class Topics {
 
     private static String checked(String topic) {
         if (topic.getBytes(StandardCharsets.UTF_8).length > MqttConfig.MAX_TOPIC_BYTES) {
-            throw new IllegalArgumentException("topic is longer than MQTT's 65,535-byte limit: "
+            throw new dev.courier.ConfigurationException("topic is longer than MQTT's 65,535-byte limit: "
                     + topic.substring(0, 80) + "...");
         }
         return topic;
@@ -124,7 +124,7 @@ final class Topics {
             case DEAD_LETTER:
                 return deadLetter(to.name());
             default:
-                throw new IllegalArgumentException("unknown address kind " + to.kind());
+                throw new dev.courier.ConfigurationException("unknown address kind " + to.kind());
         }
     }
 
@@ -138,7 +138,7 @@ final class Topics {
             case REPLY:
                 return reply(address.name());
             default:
-                throw new IllegalArgumentException("cannot subscribe to " + address);
+                throw new dev.courier.ConfigurationException("cannot subscribe to " + address);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.courier.mqtt;
 
+import dev.courier.spi.support.TransportUri.HostPort;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,11 +55,78 @@ interface Wire {
 
     boolean isConnected();
 
-    /** Builds the Wire for the configured protocol version. */
-    static Wire open(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
-                     Runnable onDisconnected) {
+    /** @return the HiveMQ client's configuration (what Courier and the hook built) */
+    com.hivemq.client.mqtt.MqttClientConfig clientConfig();
+
+    /**
+     * Builds the Wire of one broker address for the configured protocol version; not connected.
+     * {@code onDisconnected} gets the cause when the connection drops or a connect fails.
+     */
+    static Wire open(MqttConfig cfg, HostPort address, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+                     Consumer<Throwable> onDisconnected) {
         return cfg.version() == MqttConfig.Version.V5
-                ? new Wire5(cfg, clientId, onMessage, callbacks, onDisconnected)
-                : new Wire3(cfg, clientId, onMessage, callbacks, onDisconnected);
+                ? new Wire5(cfg, address, clientId, onMessage, callbacks, onDisconnected)
+                : new Wire3(cfg, address, clientId, onMessage, callbacks, onDisconnected);
+    }
+
+    /** A connected Wire and what its CONNACK said. */
+    record Dialed(Wire wire, Session session) {
+    }
+
+    /**
+     * Connects {@code clientId} to the first broker of the address list that accepts, trying them in
+     * order, each attempt bounded by the connect timeout. Blocks the caller.
+     *
+     * @throws dev.courier.ConfigurationException when a broker refused the credentials (retrying cannot help)
+     * @throws Exception the last broker's failure when none accepted
+     */
+    static Dialed dial(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+                       Consumer<Wire> onDisconnected, boolean cleanStart, Duration expiry, int receiveMaximum)
+            throws Exception {
+        return dial(cfg, clientId, onMessage, callbacks, onDisconnected, cleanStart, expiry, receiveMaximum, Long.MAX_VALUE);
+    }
+
+    /** As {@link #dial}, each attempt also ending at {@code deadlineNanos} ({@link System#nanoTime()}; start's timeout). */
+    static Dialed dial(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+                       Consumer<Wire> onDisconnected, boolean cleanStart, Duration expiry, int receiveMaximum,
+                       long deadlineNanos) throws Exception {
+        Exception last = null;
+        for (HostPort a : cfg.addresses()) {
+            Wire[] self = new Wire[1];
+            Wire w;
+            try {
+                w = open(cfg, a, clientId, onMessage, callbacks, cause -> {
+                    if (self[0] != null) {
+                        onDisconnected.accept(self[0]);
+                    }
+                });
+            } catch (RuntimeException e) {
+                throw new dev.courier.ConfigurationException("could not build the MQTT client for " + a
+                        + " (the client customizer or the TLS settings failed): " + e);
+            }
+            try {
+                Session s = w.connect(cleanStart, expiry, receiveMaximum)
+                        .get(Math.max(1, Math.min(cfg.connectTimeout().toNanos(), deadlineNanos - System.nanoTime())),
+                                java.util.concurrent.TimeUnit.NANOSECONDS);
+                self[0] = w;
+                if (!w.isConnected()) {
+                    throw new java.io.IOException("the connection to " + a + " dropped right after CONNACK");
+                }
+                return new Dialed(w, s);
+            } catch (java.util.concurrent.ExecutionException e) {
+                last = Refusals.classify(a, e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                last = new java.util.concurrent.TimeoutException("no CONNACK from " + a + " within " + cfg.connectTimeout());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                w.disconnect(false);
+                throw e;
+            }
+            w.disconnect(false);
+            if (last instanceof dev.courier.ConfigurationException) {
+                throw last;
+            }
+        }
+        throw last;
     }
 }

@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 
+import dev.courier.spi.support.TransportUri.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -21,21 +22,20 @@ import java.util.function.Consumer;
 final class Wire3 implements Wire {
     private final Mqtt3AsyncClient client;
     private final MqttConfig cfg;
+    private final HostPort address;
     private final String clientId;
     private final Consumer<Incoming> onMessage;
     private final Executor callbacks;
 
-    Wire3(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks, Runnable onDisconnected) {
+    Wire3(MqttConfig cfg, HostPort address, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+          Consumer<Throwable> onDisconnected) {
         this.cfg = cfg;
+        this.address = address;
         this.clientId = clientId;
         this.onMessage = onMessage;
         this.callbacks = callbacks;
-        Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
-                .executorConfig(Threads.EXECUTORS)
-                .addDisconnectedListener(ctx -> onDisconnected.run());
-        if (cfg.tls()) {
-            b = b.sslWithDefaultConfig();
-        }
+        Mqtt3ClientBuilder b = Customizers.base(cfg, Mqtt3Client.builder(), address, clientId)
+                .addDisconnectedListener(ctx -> onDisconnected.accept(ctx.getCause()));
         if (cfg.username() != null) {
             b = b.simpleAuth().username(cfg.username())
                     .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
@@ -66,7 +66,7 @@ final class Wire3 implements Wire {
         return client.subscribeWith().topicFilter(filter).qos(Wire5.qos(qos)).send().thenAccept(ack -> {
             for (Mqtt3SubAckReturnCode rc : ack.getReturnCodes()) {
                 if (rc.isError()) {
-                    throw new IllegalStateException("broker refused the subscription " + filter + ": " + rc);
+                    throw new dev.courier.CourierException("broker refused the subscription " + filter + ": " + rc);
                 }
             }
         });
@@ -98,11 +98,7 @@ final class Wire3 implements Wire {
         }
         // 3.1.1 ends a session only by connecting with clean session: do that with a throwaway client.
         return d.handle((x, e) -> null).thenCompose(x -> {
-            Mqtt3ClientBuilder b = Mqtt3Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
-                    .executorConfig(Threads.EXECUTORS);
-            if (cfg.tls()) {
-                b = b.sslWithDefaultConfig();
-            }
+            Mqtt3ClientBuilder b = Customizers.base(cfg, Mqtt3Client.builder(), address, clientId);
             if (cfg.username() != null) {
                 b = b.simpleAuth().username(cfg.username())
                         .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
@@ -111,6 +107,11 @@ final class Wire3 implements Wire {
             Mqtt3AsyncClient c = Customizers.apply(cfg, b, clientId).buildAsync();
             return c.connectWith().cleanSession(true).send().thenCompose(a -> c.disconnect());
         });
+    }
+
+    @Override
+    public com.hivemq.client.mqtt.MqttClientConfig clientConfig() {
+        return client.getConfig();
     }
 
     @Override

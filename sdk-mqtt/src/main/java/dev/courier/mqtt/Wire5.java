@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.courier.spi.Headers;
+import dev.courier.spi.support.TransportUri.HostPort;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,14 +31,11 @@ final class Wire5 implements Wire {
     private final Mqtt5AsyncClient client;
     private final MqttConfig cfg;
 
-    Wire5(MqttConfig cfg, String clientId, Consumer<Incoming> onMessage, Executor callbacks, Runnable onDisconnected) {
+    Wire5(MqttConfig cfg, HostPort address, String clientId, Consumer<Incoming> onMessage, Executor callbacks,
+          Consumer<Throwable> onDisconnected) {
         this.cfg = cfg;
-        Mqtt5ClientBuilder b = Mqtt5Client.builder().identifier(clientId).serverHost(cfg.host()).serverPort(cfg.port())
-                .executorConfig(Threads.EXECUTORS)
-                .addDisconnectedListener(ctx -> onDisconnected.run());
-        if (cfg.tls()) {
-            b = b.sslWithDefaultConfig();
-        }
+        Mqtt5ClientBuilder b = Customizers.base(cfg, Mqtt5Client.builder(), address, clientId)
+                .addDisconnectedListener(ctx -> onDisconnected.accept(ctx.getCause()));
         if (cfg.username() != null) {
             b = b.simpleAuth().username(cfg.username())
                     .password(cfg.password() == null ? new byte[0] : cfg.password().getBytes(StandardCharsets.UTF_8))
@@ -99,7 +97,7 @@ final class Wire5 implements Wire {
         return client.subscribeWith().topicFilter(filter).qos(qos(qos)).send().thenAccept(ack -> {
             for (Mqtt5SubAckReasonCode rc : ack.getReasonCodes()) {
                 if (rc.isError()) {
-                    throw new IllegalStateException("broker refused the subscription " + filter + ": " + rc
+                    throw new dev.courier.CourierException("broker refused the subscription " + filter + ": " + rc
                             + ack.getReasonString().map(s -> " (" + s + ")").orElse(""));
                 }
             }
@@ -156,19 +154,19 @@ final class Wire5 implements Wire {
     private static Outcome outcome(Mqtt5PublishResult r) {
         if (r.getError().isPresent()) {
             Throwable t = r.getError().get();
-            throw t instanceof RuntimeException ? (RuntimeException) t : new IllegalStateException(t);
+            throw t instanceof RuntimeException ? (RuntimeException) t : new dev.courier.PublishException(t.toString(), t);
         }
         if (r instanceof Mqtt5PublishResult.Mqtt5Qos1Result) {
             Mqtt5PubAckReasonCode rc = ((Mqtt5PublishResult.Mqtt5Qos1Result) r).getPubAck().getReasonCode();
             if (rc.isError()) {
-                throw new IllegalStateException("broker refused the message: PUBACK " + rc);
+                throw new dev.courier.PublishException("broker refused the message: PUBACK " + rc);
             }
             return rc == Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS ? Outcome.NO_SUBSCRIBERS : Outcome.DELIVERED;
         }
         if (r instanceof Mqtt5PublishResult.Mqtt5Qos2Result) {
             Mqtt5PubRecReasonCode rc = ((Mqtt5PublishResult.Mqtt5Qos2Result) r).getPubRec().getReasonCode();
             if (rc.isError()) {
-                throw new IllegalStateException("broker refused the message: PUBREC " + rc);
+                throw new dev.courier.PublishException("broker refused the message: PUBREC " + rc);
             }
             return rc == Mqtt5PubRecReasonCode.NO_MATCHING_SUBSCRIBERS ? Outcome.NO_SUBSCRIBERS : Outcome.DELIVERED;
         }
@@ -181,6 +179,11 @@ final class Wire5 implements Wire {
             return CompletableFuture.completedFuture(null);
         }
         return endSession ? client.disconnectWith().sessionExpiryInterval(0).send() : client.disconnect();
+    }
+
+    @Override
+    public com.hivemq.client.mqtt.MqttClientConfig clientConfig() {
+        return client.getConfig();
     }
 
     @Override

@@ -52,7 +52,7 @@ public final class MqttBroker {
 
     /** Settings for the test broker under a topic prefix, with a short session expiry. */
     public static MqttConfig config(MqttConfig.Version version, String prefix) {
-        return MqttConfig.fromUri(uri()).toBuilder().version(version).topicPrefix(prefix)
+        return MqttConfig.fromUri(uri().toString()).toBuilder().version(version).topicPrefix(prefix)
                 .clientIdPrefix(prefix).sessionExpiry(Duration.ofMinutes(2)).build();
     }
 

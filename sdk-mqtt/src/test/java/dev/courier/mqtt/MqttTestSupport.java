@@ -16,35 +16,14 @@ public final class MqttTestSupport {
     private final Map<String, List<MqttTransport>> byNamespace = new ConcurrentHashMap<>();
 
     /**
-     * The kit's connection cases MQTT fails today (issue 13), with the failure: the to-do of the
-     * transport's move onto the shared support package. Remove an entry once the case passes.
+     * The kit's connection cases MQTT fails (issue 13): none since the transport moved onto the shared
+     * support package (Reconnector, ConfirmTracker + PublishGate, SettleOnceDelivery).
      *
-     * @param version which protocol version's kit asks (only MQTT 5 blocks on a full window)
-     * @return case method name to the failure
+     * @param version which protocol version's kit asks
+     * @return case method name to the failure; empty
      */
     static Map<String, String> knownDrift(MqttConfig.Version version) {
-        Map<String, String> drift = new java.util.HashMap<>(Map.of(
-                "startAgainstABrokerThatIsDownFailsWithTransportConnectException", "start tries once and throws"
-                        + " IllegalStateException ('could not connect to MQTT broker …: ConnectionClosedException /"
-                        + " ConnectionFailedException … Connection reset'), not TransportConnectException",
-                "startKeepsTryingUntilTheBrokerAccepts", "start gives up after the first refused attempt"
-                        + " (IllegalStateException: ConnectionFailedException … Connection reset by peer) instead of"
-                        + " retrying for TransportContext.startTimeout()",
-                "settlingADeliveryFromACutConnectionFailsStale", "an ack of a delivery from a cut connection fails with a"
-                        + " plain CourierException ('ack of a stale delivery … its connection is gone'), not"
-                        + " spi.StaleDeliveryException"));
-        if (version == MqttConfig.Version.V5) {
-            drift.put("aPublishPastAFullWindowWaitsAtMostThePublishTimeout", "with the network blackholed, publish 62 of"
-                    + " the first 1,000 (publishWindow().capacity() = maxInFlight 1,000) blocked the caller for 3"
-                    + " minutes, far past the publish timeout of 5 s: Connection.publish -> pump -> Wire5.publish ->"
-                    + " HiveMQ MqttAsyncClient.publish waits in MqttPublishFlowables.add (Object.wait) once HiveMQ's"
-                    + " own queue of unacknowledged publishes is full (3.1.1's Wire passes)");
-            drift.put("publishesCutMidStreamAreResentAfterTheReconnect", "publishes waiting for their PUBACK when the"
-                    + " connection was cut are not sent again: 12 of 200 time out after the publish timeout of 15 s"
-                    + " although the transport had reconnected 0.4 s after the cut (publish 41: 14.6 s of its timeout"
-                    + " left at the reconnect); the case took 136 s (3.1.1 passes)");
-        }
-        return Map.copyOf(drift);
+        return Map.of(); // every connection case passes on MQTT 5 and 3.1.1 (issue 13)
     }
 
     public MqttTestSupport(MqttConfig.Version version) {
@@ -57,7 +36,7 @@ public final class MqttTestSupport {
 
     /** A transport whose configuration {@code adjust} changes first (the namespace's names stay). */
     public MqttTransport newTransport(String namespace, java.util.function.UnaryOperator<MqttConfig.Builder> adjust) {
-        MqttTransport t = MqttTransport.create(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
+        MqttTransport t = MqttTransport.of(adjust.apply(MqttBroker.config(version, namespace).toBuilder()).build());
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }
@@ -75,7 +54,7 @@ public final class MqttTestSupport {
 
     /** A transport with these settings (their prefix must be {@code namespace}), removed with the namespace. */
     public MqttTransport newTransport(String namespace, MqttConfig cfg) {
-        MqttTransport t = MqttTransport.create(cfg);
+        MqttTransport t = MqttTransport.of(cfg);
         byNamespace.computeIfAbsent(namespace, n -> new CopyOnWriteArrayList<>()).add(t);
         return t;
     }
@@ -86,7 +65,7 @@ public final class MqttTestSupport {
             DeadLetterStore.endSession(cfg, id).get(10, TimeUnit.SECONDS);
         }
         Topics topics = new Topics(cfg.topicPrefix());
-        Wire w = Wire.open(cfg, cfg.clientIdPrefix() + ":cleaner", m -> { }, Runnable::run, () -> { });
+        Wire w = Wire.open(cfg, cfg.addresses().get(0), cfg.clientIdPrefix() + ":cleaner", m -> { }, Runnable::run, x -> { });
         w.connect(true, java.time.Duration.ofSeconds(1), 16).get(10, TimeUnit.SECONDS);
         for (String id : List.of(clientId, clientId + ":retry")) {
             w.publishRaw(topics.member(service, id), new byte[0], 1, true).get(10, TimeUnit.SECONDS);
@@ -166,7 +145,7 @@ public final class MqttTestSupport {
             }
         }
         if (!records.isEmpty()) {
-            Wire w = Wire.open(cfg, namespace + ":cleaner", m -> { }, Runnable::run, () -> { });
+            Wire w = Wire.open(cfg, cfg.addresses().get(0), namespace + ":cleaner", m -> { }, Runnable::run, x -> { });
             try {
                 w.connect(true, java.time.Duration.ofSeconds(1), 16).get(10, TimeUnit.SECONDS);
                 for (String r : records) {

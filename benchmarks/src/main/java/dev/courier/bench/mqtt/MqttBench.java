@@ -41,12 +41,12 @@ final class MqttBench {
     }
 
     static MqttConfig config(Options o, String ns) {
-        return MqttConfig.fromUri(uri(o)).toBuilder().topicPrefix(ns).clientIdPrefix(ns)
+        return MqttConfig.fromUri(uri(o).toString()).toBuilder().topicPrefix(ns).clientIdPrefix(ns)
                 .sessionExpiry(Duration.ofMinutes(10)).maxInFlight(o.getInt("inflight", 1000)).build();
     }
 
     static MqttTransport transport(Options o, String ns) {
-        return MqttTransport.create(config(o, ns));
+        return MqttTransport.of(config(o, ns));
     }
 
     /** Ends every session a run created (Courier's and the raw clients'), so nothing stays on the broker. */

@@ -5,6 +5,7 @@ import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.websocket.hub.WebSocketHub;
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import org.java_websocket.client.WebSocketClient;
 
@@ -60,7 +61,7 @@ public final class WsFanout implements Scenario {
         try (WebSocketHub hub = WsBench.hub(subscribers + 4)) {
             subs.connect(hub.uri(), subscribers, true);
             MessageBus pub = MessageBus.builder("bench-pub")
-                    .transport(WebSocketTransport.builder(hub.uri()).token(WsBench.TOKEN).build())
+                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).build()))
                     .publishTimeout(Duration.ofSeconds(60)).produces(BenchPayload.class).build().start();
             long expected = (long) messages * subscribers;
             long t0 = System.nanoTime();

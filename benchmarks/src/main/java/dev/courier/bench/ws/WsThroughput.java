@@ -9,6 +9,7 @@ import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.websocket.hub.WebSocketHub;
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import org.java_websocket.client.WebSocketClient;
 
@@ -67,14 +68,14 @@ public final class WsThroughput implements Scenario {
         try (WebSocketHub hub = WsBench.hub(4)) {
             Tally tally = new Tally(messages);
             MessageBus sink = MessageBus.builder("bench-sink")
-                    .transport(WebSocketTransport.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build())
+                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build()))
                     .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                     .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1000)
                     .onEvent(BenchPayload.class, (p, ctx) -> {
                         tally.record(p);
                     }).build().start();
             MessageBus pub = MessageBus.builder("bench-pub")
-                    .transport(WebSocketTransport.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build())
+                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build()))
                     .publishTimeout(Duration.ofSeconds(120)).produces(BenchPayload.class).build().start();
             long t0 = System.nanoTime();
             CompletableFuture<Void> last = null;

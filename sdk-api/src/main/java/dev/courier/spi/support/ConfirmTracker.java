@@ -209,10 +209,23 @@ public final class ConfirmTracker<M> implements AutoCloseable {
      * @return the publishes to send again
      */
     public List<Pending<M>> resume() {
-        List<Pending<M>> out = new ArrayList<>();
+        return resume(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #resume()}, but takes at most {@code max} publishes to send (expired ones fail on
+     * the way and do not count); the rest stay parked, in order. For a transport whose protocol caps
+     * the publishes in flight per connection (an MQTT 5 broker's receive maximum), so each confirm can
+     * send the next few without going through the whole parked queue.
+     *
+     * @param max the most publishes to hand back; 0 hands back none
+     * @return the publishes to send, oldest first
+     */
+    public List<Pending<M>> resume(int max) {
+        List<Pending<M>> out = new ArrayList<>(Math.min(max, 64));
         long now = nanoTime.getAsLong();
         Pending<M> p;
-        while ((p = parked.poll()) != null) {
+        while (out.size() < max && (p = parked.poll()) != null) {
             if (p.deadline - now <= 0) {
                 timeOut(p, "the connection to " + broker + " was down");
             } else if (!p.isDone()) {

@@ -273,6 +273,19 @@ class SupportTest {
     }
 
     @Test
+    void aTextNoteIsNamedInTheTimeoutOfItsPublish() throws Exception {
+        PublishGate gate = new PublishGate(4);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
+            var p = t.open("a", "message a", Duration.ofMillis(100));
+            t.sent(1, p);
+            p.note("held back by the broker's rate limit of 0.5 messages/s");
+            Throwable e = failure(p.future());
+            assertInstanceOf(PublishTimeoutException.class, e);
+            assertTrue(e.getMessage().contains("held back by the broker's rate limit"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullWindowWaitsForThePublishTimeoutThenFailsTheFuture() throws Exception {
         PublishGate gate = new PublishGate(1);
         try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
@@ -482,6 +495,23 @@ class SupportTest {
             assertTrue(link.reconnected.await(10, TimeUnit.SECONDS), "the dead first connection was replaced");
             Conn second = r.await(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
             assertTrue(second != null && second != first, "a new connection is current");
+        }
+    }
+
+    @Test
+    void resumeWithAMaximumHandsBackTheOldestAndKeepsTheRestInOrder() throws Exception {
+        PublishGate gate = new PublishGate(8);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("b", gate, completions, scheduler, System::nanoTime)) {
+            List<ConfirmTracker.Pending<String>> ps = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                ConfirmTracker.Pending<String> p = t.open("m" + i, "m" + i, Duration.ofSeconds(5));
+                t.park(p);
+                ps.add(p);
+            }
+            assertEquals(ps.subList(0, 2), t.resume(2));
+            assertEquals(List.of(), t.resume(0));
+            assertEquals(ps.subList(2, 5), t.resume(10));
+            assertFalse(t.hasParked());
         }
     }
 

@@ -62,7 +62,7 @@ class HubCapabilitiesTest {
     }
 
     private static WebSocketTransport started(URI uri) {
-        WebSocketTransport client = WebSocketTransport.builder(uri).token(TestHubs.SERVICE_TOKEN).build();
+        WebSocketTransport client = WebSocketTransport.of(dev.courier.websocket.WebSocketConfig.builder(uri).token(TestHubs.SERVICE_TOKEN).build());
         client.start(new TransportContext("caps", "c1", Duration.ofSeconds(10)));
         return client;
     }

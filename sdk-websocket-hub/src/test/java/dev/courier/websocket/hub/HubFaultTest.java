@@ -1,5 +1,6 @@
 package dev.courier.websocket.hub;
 
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import dev.courier.MessageBus;
 import dev.courier.RetryPolicy;
@@ -33,8 +34,8 @@ class HubFaultTest {
 
     private MessageBus.Builder builder(java.net.URI hubUri, String service) {
         return MessageBus.builder(service)
-                .transport(WebSocketTransport.builder(hubUri).token(TestHubs.SERVICE_TOKEN)
-                        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500)).build())
+                .transport(WebSocketTransport.of(WebSocketConfig.builder(hubUri).token(TestHubs.SERVICE_TOKEN)
+                        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500)).build()))
                 .retryPolicy(RetryPolicy.custom().maxAttempts(2).initialBackoff(Duration.ofMillis(10))
                         .redeliveryDelays(Duration.ofMillis(200)).build())
                 .publishTimeout(Duration.ofSeconds(20))

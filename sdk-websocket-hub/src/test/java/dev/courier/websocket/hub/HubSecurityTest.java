@@ -1,5 +1,6 @@
 package dev.courier.websocket.hub;
 
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import dev.courier.websocket.protocol.Frames;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -361,7 +362,7 @@ class HubSecurityTest {
         javax.net.ssl.SSLContext[] ctx = TestTls.serverAndClient(dir);
         WebSocketHub hub = hub(TestHubs.builder().sslContext(ctx[0]));
         assertEquals("wss", hub.uri().getScheme());
-        try (WebSocketTransport t = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN).sslContext(ctx[1]).build()) {
+        try (WebSocketTransport t = WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN).sslContext(ctx[1]).build())) {
             t.start(new dev.courier.spi.TransportContext("tls", "t1", Duration.ofSeconds(5)));
             assertTrue(t.isConnected());
             java.util.concurrent.CompletableFuture<String> got = new java.util.concurrent.CompletableFuture<>();

@@ -1,5 +1,6 @@
 package dev.courier.websocket.hub;
 
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import java.util.Map;
 
@@ -27,6 +28,6 @@ public final class TestHubs {
     }
 
     public static WebSocketTransport client(WebSocketHub hub, String token) {
-        return WebSocketTransport.builder(hub.uri()).token(token).build();
+        return WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(token).build());
     }
 }

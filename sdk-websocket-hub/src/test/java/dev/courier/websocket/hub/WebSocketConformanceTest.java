@@ -1,5 +1,6 @@
 package dev.courier.websocket.hub;
 
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import dev.courier.kit.BrokerControl;
 import dev.courier.kit.TransportConformanceKit;
@@ -62,7 +63,7 @@ class WebSocketConformanceTest extends TransportConformanceKit {
 
     @Override
     protected Transport newTransport(String namespace) {
-        return WebSocketTransport.builder(hubOf(namespace).uri()).token(TestHubs.SERVICE_TOKEN).build();
+        return WebSocketTransport.of(WebSocketConfig.builder(hubOf(namespace).uri()).token(TestHubs.SERVICE_TOKEN).build());
     }
 
     /**
@@ -73,8 +74,8 @@ class WebSocketConformanceTest extends TransportConformanceKit {
      */
     @Override
     protected Transport newTransportVia(String namespace, InetSocketAddress proxy) {
-        return WebSocketTransport.builder(java.net.URI.create("ws://" + proxy.getHostString() + ":" + proxy.getPort() + "/"))
-                .token(TestHubs.SERVICE_TOKEN).maxInFlight(1_000).build();
+        return WebSocketTransport.of(WebSocketConfig.builder("ws://" + proxy.getHostString() + ":" + proxy.getPort() + "/")
+                .token(TestHubs.SERVICE_TOKEN).maxInFlight(1_000).build());
     }
 
     /** This test's hub. */
@@ -82,26 +83,6 @@ class WebSocketConformanceTest extends TransportConformanceKit {
     protected InetSocketAddress brokerAddress() {
         java.net.URI uri = hubOf(namespace()).uri();
         return new InetSocketAddress(uri.getHost(), uri.getPort());
-    }
-
-    /**
-     * What the WebSocket client fails today of the kit's connection cases (issue 13): the to-do of
-     * the transport's move onto the shared support package. Remove an entry once the case passes.
-     */
-    @Override
-    protected Map<String, String> knownDrift() {
-        return Map.of(
-                "startAgainstABrokerThatIsDownFailsWithTransportConnectException", "start tries once and throws a bare"
-                        + " CourierException ('cannot connect to the hub ws://…: connection to hub closed (-1: Connection"
-                        + " reset by peer)'), not TransportConnectException",
-                "startKeepsTryingUntilTheBrokerAccepts", "start gives up after the first refused attempt (CourierException"
-                        + " 'cannot connect to the hub') instead of retrying for TransportContext.startTimeout()",
-                "aPublishPastAFullWindowWaitsAtMostThePublishTimeout", "the publish past a full window fails at once with"
-                        + " a plain PublishException ('1000 publishes are waiting for the hub's confirm (limit 1000); …"
-                        + " refused') instead of waiting up to the publish timeout for room, then PublishTimeoutException",
-                "settlingADeliveryFromACutConnectionFailsStale", "an ack of a delivery from a cut connection fails with a"
-                        + " plain CourierException ('ack of a stale delivery … connection replaced'), not"
-                        + " spi.StaleDeliveryException");
     }
 
     /** The hub's URI with the service token, for the bus the kit starts in a child JVM. */

@@ -1,5 +1,6 @@
 package dev.courier.websocket.hub;
 
+import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import dev.courier.CourierException;
 import dev.courier.spi.TransportContext;
@@ -42,11 +43,11 @@ class WebSocketCustomizerTest {
         List<String> tokensSeen = new CopyOnWriteArrayList<>();
         List<WebSocketClient> customised = new CopyOnWriteArrayList<>();
         WebSocketHub hub = hub(tokensSeen);
-        WebSocketTransport t = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
+        WebSocketTransport t = WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
                 .clientCustomizer(c -> {
                     customised.add(c);
                     c.addHeader("Authorization", "Bearer " + GATEWAY_TOKEN); // e.g. a gateway's credentials
-                }).build();
+                }).build());
         toClose.add(t::close);
         t.start(new TransportContext("custsvc", "i1", Duration.ofSeconds(10)));
         assertTrue(t.isConnected());
@@ -57,18 +58,21 @@ class WebSocketCustomizerTest {
     @Test
     void withoutTheHookTheSameTransportIsRefusedAndAHookThatThrowsFailsStart() {
         WebSocketHub hub = hub(new CopyOnWriteArrayList<>());
-        WebSocketTransport plain = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        WebSocketTransport plain = WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
+                .connectTimeout(Duration.ofSeconds(5)).build());
         toClose.add(plain::close);
-        assertThrows(CourierException.class, () -> plain.start(new TransportContext("custsvc", "i2", Duration.ofSeconds(5))),
-                "the hub refuses the transport's own token");
-        WebSocketTransport throwing = WebSocketTransport.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
+        long t0 = System.nanoTime();
+        assertThrows(dev.courier.ConfigurationException.class, () -> plain.start(new TransportContext("custsvc", "i2",
+                Duration.ofSeconds(5)).withStartTimeout(Duration.ofSeconds(30))), "the hub refuses the transport's own token");
+        assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(10), "a refused token ends start"
+                + " at once: retrying cannot help");
+        WebSocketTransport throwing = WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(TestHubs.SERVICE_TOKEN)
                 .clientCustomizer(c -> {
                     throw new IllegalStateException("bad customizer");
-                }).build();
+                }).build());
         toClose.add(throwing::close);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        CourierException e = assertThrows(dev.courier.ConfigurationException.class,
                 () -> throwing.start(new TransportContext("custsvc", "i3", Duration.ofSeconds(5))));
-        assertEquals("bad customizer", e.getMessage());
+        assertTrue(e.getMessage().contains("bad customizer"), e.getMessage());
     }
 }
