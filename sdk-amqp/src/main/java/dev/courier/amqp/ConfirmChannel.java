@@ -8,11 +8,8 @@ import dev.courier.UnroutableException;
 import dev.courier.spi.support.ConfirmTracker;
 import dev.courier.spi.support.ConfirmTracker.Pending;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One confirm-mode publishing channel and what RabbitMQ says on it: acks and nacks (single or
@@ -22,21 +19,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * returned message is noted on its publish ({@link Pending#note}) and fails with
  * {@link UnroutableException} when its confirm comes (RabbitMQ sends the return first).
  *
- * <p>It also judges whether the channel still works: {@link #NACKS_BEFORE_DISTRUST} nacks in a row
- * without an ack make it {@linkplain #distrust untrusted} (RabbitMQ 3.10 leaves a channel that published
- * to a quorum queue whose leader node had just crashed nacking every publish for good), and the
- * {@link Publisher} distrusts it when no confirm came for a long time while publishes waited. A nack on
- * an untrusted channel does not fail its publish: it is parked and sent again, same id, on the next
- * channel. Internal.
+ * <p>It also tells whether the channel still works: after {@link #NACKS_TO_REPLACE} nacks in a row
+ * without an ack it reports itself poisoned (RabbitMQ 3.10 leaves a channel that published to a quorum
+ * queue whose leader node had just crashed nacking every publish for good) and the {@link Publisher}
+ * replaces it; it keeps the time of its last confirm, and the publisher {@linkplain #distrust
+ * distrusts} it when none came for a long time while publishes waited. Internal.
  */
 final class ConfirmChannel {
     /** Bits of a key that hold the sequence number; the generation is above them. */
     private static final int SEQ_BITS = 40;
     /** The largest sequence number a channel uses before it would reach into the next generation. */
     static final long MAX_SEQ = (1L << SEQ_BITS) - 1;
-    /** Nacks in a row, without an ack between them, after which the channel is not trusted any more. */
-    static final int NACKS_BEFORE_DISTRUST = 10;
-
     /** Told once when the channel is found not to work any more. */
     interface Distrust {
         /**
@@ -72,21 +65,33 @@ final class ConfirmChannel {
         }
     }
 
+    /** Publishes nacked in a row, with no ack between, after which the channel is taken for poisoned and replaced. */
+    static final int NACKS_TO_REPLACE = 64;
+
     final Channel ch;
     private final long generation;
     private final ConfirmTracker<Outgoing> tracker;
+    private final Runnable poisoned;
+    private int nacksInARow;
     /** amqp-client counted a publish it then refused: confirms no longer match; the channel is replaced. */
     volatile boolean outOfStep;
     private final Distrust onDistrust;
     private final AtomicBoolean distrusted = new AtomicBoolean();
-    private final AtomicInteger nacksInARow = new AtomicInteger();
     /** When RabbitMQ last confirmed (ack or nack) anything on this channel, or it was opened. */
     private volatile long lastConfirmNanos = System.nanoTime();
 
-    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker, Distrust onDistrust) {
+    /**
+     * @param poisoned   called (on amqp-client's thread, once) when {@link #NACKS_TO_REPLACE} nacks came in a
+     *                   row: a channel RabbitMQ refuses everything on (a quorum queue whose recorded leader died,
+     *                   RabbitMQ before 3.11) is replaced rather than kept until the process restarts
+     * @param onDistrust told when the publisher finds the channel stalled ({@link #distrust})
+     */
+    ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker, Runnable poisoned,
+                   Distrust onDistrust) {
         this.ch = ch;
         this.generation = generation;
         this.tracker = tracker;
+        this.poisoned = poisoned;
         this.onDistrust = onDistrust;
         ch.addConfirmListener(this::ack, this::nack);
         ch.addReturnListener(this::returned);
@@ -126,9 +131,14 @@ final class ConfirmChannel {
         return (generation << SEQ_BITS) | seq;
     }
 
+    /** @return the generation of this channel (1 for the first channel of a transport) */
+    long generation() {
+        return generation;
+    }
+
     private void ack(long seq, boolean multiple) {
         lastConfirmNanos = System.nanoTime();
-        nacksInARow.set(0);
+        nacksInARow = 0; // confirms come on one thread (the connection's), in order
         long key = key(seq);
         if (!multiple) {
             Pending<Outgoing> p = tracker.get(key);
@@ -154,37 +164,25 @@ final class ConfirmChannel {
     private void nack(long seq, boolean multiple) {
         lastConfirmNanos = System.nanoTime();
         long key = key(seq);
-        List<Long> keys = new ArrayList<>();
-        if (multiple) {
-            for (Pending<Outgoing> q : tracker.inFlight()) {
-                long k = q.message().key;
-                if (k > key) {
-                    break;
-                }
-                keys.add(k);
-            }
-        } else {
-            keys.add(key);
-        }
-        if (!distrusted.get() && nacksInARow.addAndGet(keys.size()) >= NACKS_BEFORE_DISTRUST) {
-            distrust(nacksInARow.get() + " nacks in a row and no ack");
-        }
-        if (distrusted.get()) {
-            for (long k : keys) {
-                Pending<Outgoing> q = tracker.unsent(k);
-                if (q != null) {
-                    tracker.park(q); // sent again, same id, on the next channel
-                }
-            }
-            return;
-        }
         Pending<Outgoing> p = multiple ? null : tracker.get(key);
         PublishException e = new PublishException((p == null ? "the publish" : p.what()) + " was not taken:"
                 + " RabbitMQ refused it (nack)");
+        int n = multiple ? 0 : 1;
         if (multiple) {
+            for (Pending<Outgoing> q : tracker.inFlight()) {
+                if (q.message().key > key) {
+                    break;
+                }
+                n++;
+            }
             tracker.failUpTo(key, e);
         } else {
             tracker.fail(key, e);
+        }
+        int before = nacksInARow;
+        nacksInARow += n;
+        if (before < NACKS_TO_REPLACE && nacksInARow >= NACKS_TO_REPLACE) {
+            poisoned.run();
         }
     }
 

@@ -48,13 +48,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Only the publisher's own writer thread writes to the socket: {@link #publish} queues the message
  * (as a parked publish of the {@link ConfirmTracker}) and returns, so a broker that stops reading the
  * socket (a connection in flow that never ends) blocks the writer, never the caller, whose future
- * times out with the publish timeout. A channel that no longer works is {@linkplain
- * ConfirmChannel#distrust distrusted} and replaced together with its connection: after
- * {@link ConfirmChannel#NACKS_BEFORE_DISTRUST} nacks in a row, or when no confirm came for
- * {@code stallAfter} while a publish waited (and RabbitMQ did not say it blocks the connection). Its
- * socket is closed at once ({@link FrameGuard#sever}, which also wakes a writer blocked on it), and
- * what it had not confirmed is sent again, same id, on the next connection, within each publish's
- * timeout. Internal.
+ * times out with the publish timeout. A channel RabbitMQ nacked {@link ConfirmChannel#NACKS_TO_REPLACE}
+ * publishes on in a row is replaced. A channel that confirmed nothing for {@code stallAfter} while a
+ * publish waited (and RabbitMQ did not say it blocks the connection) is {@linkplain
+ * ConfirmChannel#distrust distrusted} and given up with its connection: its socket is closed at once
+ * ({@link FrameGuard#sever}, which also wakes a writer blocked on it), and what it had not confirmed
+ * is sent again, same id, on the next connection, within each publish's timeout. Internal.
  */
 final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -141,7 +140,11 @@ final class Publisher {
         } catch (IOException e) {
             throw new PublishException("could not open a publishing channel: " + AmqpConnections.describe(e), e);
         }
-        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker, this::distrusted);
+        ConfirmChannel[] self = new ConfirmChannel[1];
+        ConfirmChannel cs = new ConfirmChannel(ch, generations.incrementAndGet(), tracker, () -> onWriter(() -> retire(
+                self[0], "RabbitMQ refused " + ConfirmChannel.NACKS_TO_REPLACE + " publishes in a row on it (nack)")),
+                this::distrusted);
+        self[0] = cs;
         ch.addShutdownListener(sig -> channelClosed(cs, sig));
         chan.set(cs);
         kick();
@@ -322,6 +325,39 @@ final class Publisher {
         if (mine != null) {
             tracker.complete(mine, new PublishException(p.what() + " was refused by amqp-client: " + e.getMessage(), e));
         }
+    }
+
+    /**
+     * Replaces the channel {@code cs}: what waits on it is sent again on the next one. Used for a channel
+     * RabbitMQ keeps refusing (see {@link ConfirmChannel#NACKS_TO_REPLACE}).
+     */
+    private void retire(ConfirmChannel cs, String why) {
+        if (closing || !chan.compareAndSet(cs, null)) {
+            return;
+        }
+        cs.outOfStep = true;
+        log.warn("replacing the publishing channel: {}", why);
+        tracker.parkAll();
+        try {
+            cs.ch.abort(); // on the writer: should the socket be stuck, the stall watch severs it and this returns
+        } catch (IOException | RuntimeException ignored) {
+            // closing it is all that matters
+        }
+    }
+
+    /** Runs {@code r} on the writer thread (the one that may block on the socket); nothing once it is shut down. */
+    private void onWriter(Runnable r) {
+        try {
+            writer.execute(r);
+        } catch (RejectedExecutionException closed) {
+            // the transport is closing
+        }
+    }
+
+    /** @return the generation of the current publishing channel, 0 when none; for tests */
+    long channelGeneration() {
+        ConfirmChannel cs = chan.get();
+        return cs == null ? 0 : cs.generation();
     }
 
     private void channelClosed(ConfirmChannel cs, ShutdownSignalException sig) {

@@ -99,9 +99,10 @@ class AmqpClusterFaultTest {
      * its machine version ({@code rabbit_fifo_client:enqueue/3}, an {@code rpc:call} without timeout); the broker then
      * either nacks every publish on that channel for good ({@code {badrpc, nodedown}} → {@code reject_publish}) or
      * blocks the channel, which puts the whole connection in flow (RabbitMQ stops reading its socket). Fixed in
-     * RabbitMQ by rabbitmq-server#9221 / #9241 (3.11.x, 3.12.x). Courier copes: a publishing channel that nacks ten
-     * times in a row, or confirms nothing for half the publish timeout while publishes wait, is replaced with its
-     * connection, and what it had not confirmed is published again on a channel opened after the election. Before
+     * RabbitMQ by rabbitmq-server#9221 / #9241 (3.11.x, 3.12.x). Courier copes: a publishing channel that nacks 64
+     * times in a row is replaced; one that confirms nothing for half the publish timeout while publishes wait is
+     * given up with its connection; what it had not confirmed is published again on a channel opened after the
+     * election. Before
      * that (3 runs of 3) the stream never resumed: 1,514 confirmed, then 58,352 nacks in 90 s.
      */
     @Test

@@ -137,4 +137,33 @@ class AmqpRecoveryTest extends AmqpTestSupport {
                 () -> t.start(new TransportContext("svc", "i", Duration.ofSeconds(5))));
         assertTrue(e.getMessage().contains("courier-nobody") && !e.getMessage().contains("wrong-secret"), e.getMessage());
     }
+
+    @Test
+    void aPublishingChannelThatRabbitMqOnlyNacksIsReplaced() throws Exception {
+        AmqpTransport t = transport();
+        t.start(new TransportContext("svc", "i", Duration.ofSeconds(10)));
+        String full = ns + ".always-full";
+        try (Connection c = RabbitBroker.connect()) {
+            Channel ch = c.createChannel();
+            ch.queueDeclare(full, false, false, false, java.util.Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
+        }
+        try {
+            long before = t.publisher().channelGeneration();
+            java.util.List<java.util.concurrent.CompletableFuture<Void>> nacked = new java.util.ArrayList<>();
+            for (int i = 0; i < ConfirmChannel.NACKS_TO_REPLACE; i++) {
+                nacked.add(t.publisher().publish("", full, false, java.util.Map.of(dev.courier.spi.Headers.ID, "n-" + i),
+                        new byte[0], "nack " + i, Duration.ofSeconds(10), 1024));
+            }
+            for (java.util.concurrent.CompletableFuture<Void> f : nacked) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().contains("nack"), e.getCause().toString());
+            }
+            Await.until(Duration.ofSeconds(10), () -> t.publisher().channelGeneration() > before,
+                    () -> "a channel that only nacks should be replaced");
+            t.publish(dev.courier.spi.Address.event("v1.kit.pinged"), java.util.Map.of(dev.courier.spi.Headers.ID, "after",
+                    dev.courier.spi.Headers.TYPE, "v1.kit.pinged"), new byte[0]).get(10, TimeUnit.SECONDS);
+        } finally {
+            RabbitBroker.delete(java.util.List.of(full));
+        }
+    }
 }
