@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class HubServer extends WebSocketServer {
     private static final Logger log = LoggerFactory.getLogger(WebSocketHub.class);
 
-    final WebSocketHub.Settings s;
+    final HubConfig s;
     final Transport backbone;
     private final ScheduledExecutorService timer;
     final PersonalRouter personal;
@@ -71,19 +71,19 @@ final class HubServer extends WebSocketServer {
         }
     }
 
-    HubServer(WebSocketHub.Settings s, Transport backbone, ScheduledExecutorService timer, Tickets tickets) {
-        super(new InetSocketAddress(s.host, s.port), s.ioThreads, List.<Draft>of(new HubDraft(s.maxMessageBytes)));
+    HubServer(HubConfig s, Transport backbone, ScheduledExecutorService timer, Tickets tickets) {
+        super(new InetSocketAddress(s.host(), s.port()), s.ioThreads(), List.<Draft>of(new HubDraft(s.maxMessageBytes())));
         this.s = s;
         this.backbone = backbone;
         this.timer = timer;
         this.tickets = tickets;
-        this.personal = new PersonalRouter(backbone, s.hubId);
+        this.personal = new PersonalRouter(backbone, s.hubId());
         setReuseAddr(true);
         setTcpNoDelay(true);
         setDaemon(true);
-        setConnectionLostTimeout((int) Math.max(1, s.idleTimeout.toSeconds()));
-        setWebSocketFactory(new HubSocketFactory(s.sslContext, timer, WebSocketHub.millis(s.handshakeTimeout),
-                s.maxHandshakeBytes));
+        setConnectionLostTimeout((int) Math.max(1, s.idleTimeout().toSeconds()));
+        setWebSocketFactory(new HubSocketFactory(s.sslContext(), timer, WebSocketHub.millis(s.handshakeTimeout()),
+                s.maxHandshakeBytes()));
     }
 
     /**
@@ -94,11 +94,11 @@ final class HubServer extends WebSocketServer {
     void backboneStarted() {
         java.util.EnumSet<dev.courier.spi.Capability> c = java.util.EnumSet.noneOf(dev.courier.spi.Capability.class);
         c.addAll(backbone.capabilities());
-        if (s.maxMessageBytes < 1024 * 1024 + 8 * 1024) {
+        if (s.maxMessageBytes() < 1024 * 1024 + 8 * 1024) {
             c.remove(dev.courier.spi.Capability.LARGE_MESSAGES);
         }
         capabilities = java.util.Collections.unmodifiableSet(c);
-        backboneLimits = s.backbone != null ? backbone.limits() : null;
+        backboneLimits = s.backbone() != null ? backbone.limits() : null;
     }
 
     Set<dev.courier.spi.Capability> capabilities() {
@@ -117,7 +117,7 @@ final class HubServer extends WebSocketServer {
         start();
         try {
             if (!started.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("WebSocket hub did not start listening on " + s.host + ":" + s.port
+                throw new IllegalStateException("WebSocket hub did not start listening on " + s.host() + ":" + s.port()
                         + " within 10 s");
             }
         } catch (InterruptedException e) {
@@ -125,7 +125,7 @@ final class HubServer extends WebSocketServer {
             throw new IllegalStateException("interrupted while starting the hub", e);
         }
         if (startError != null) {
-            throw new IllegalStateException("WebSocket hub cannot listen on " + s.host + ":" + s.port + ": " + startError,
+            throw new IllegalStateException("WebSocket hub cannot listen on " + s.host() + ":" + s.port() + ": " + startError,
                     startError);
         }
     }
@@ -211,13 +211,13 @@ final class HubServer extends WebSocketServer {
         try {
             refusal = admit(conn, request);
         } catch (RuntimeException e) {
-            log.warn("hub {}: handshake check failed: {}", s.hubId, e.toString());
+            log.warn("hub {}: handshake check failed: {}", s.hubId(), e.toString());
             refusal = "500 Internal Server Error";
         }
         if (refusal != null) {
             conn.setAttachment(new Refusal(refusal));
             response.put(HubDraft.REFUSE, refusal);
-            log.debug("hub {}: handshake from {} refused: {}", s.hubId, conn.getRemoteSocketAddress(), refusal);
+            log.debug("hub {}: handshake from {} refused: {}", s.hubId(), conn.getRemoteSocketAddress(), refusal);
         }
         return response;
     }
@@ -239,10 +239,10 @@ final class HubServer extends WebSocketServer {
             return "400 Subprotocol cloudevents.json required";
         }
         String origin = request.getFieldValue("Origin");
-        if (!origin.isEmpty() && !s.allowedOrigins.contains(origin) && !(s.allowOwnOrigin && ownOrigins.contains(origin))) {
+        if (!origin.isEmpty() && !s.allowedOrigins().contains(origin) && !(s.allowOwnOrigin() && ownOrigins.contains(origin))) {
             return "403 Origin not allowed";
         }
-        if (sessions.get() >= s.maxConnections) {
+        if (sessions.get() >= s.maxConnections()) {
             return "503 Too many connections";
         }
         WebSocketPrincipal principal = null;
@@ -254,7 +254,7 @@ final class HubServer extends WebSocketServer {
             token = tokenFromProtocol;
         }
         if (token != null && !token.isEmpty()) {
-            principal = s.authenticator.authenticate(token);
+            principal = s.authenticator().authenticate(token);
         } else {
             String ticket = Frames.queryParameter(request.getResourceDescriptor(), "ticket");
             if (ticket != null) {
@@ -265,10 +265,10 @@ final class HubServer extends WebSocketServer {
             return "401 Unauthorized";
         }
         AtomicInteger mine = perPrincipal.get(principal.name());
-        if (mine != null && mine.get() >= s.maxConnectionsPerPrincipal) {
+        if (mine != null && mine.get() >= s.maxConnectionsPerPrincipal()) {
             return "429 Too many connections for this principal";
         }
-        TokenBucket bucket = buckets.computeIfAbsent(principal.name(), n -> new TokenBucket(s.messagesPerSecond, s.burst));
+        TokenBucket bucket = buckets.computeIfAbsent(principal.name(), n -> new TokenBucket(s.messagesPerSecond(), s.burst()));
         conn.setAttachment(new HubSession(this, conn, principal, bucket));
         return null;
     }
@@ -362,7 +362,7 @@ final class HubServer extends WebSocketServer {
                 // it (issue 10.9). Nothing was subscribed yet: forget it.
                 removeConnection(conn);
                 session.cleanUp();
-                log.debug("hub {}: {} went away during its handshake", s.hubId, conn.getRemoteSocketAddress());
+                log.debug("hub {}: {} went away during its handshake", s.hubId(), conn.getRemoteSocketAddress());
                 return;
             }
             if (!session.markCounted()) {
@@ -408,7 +408,7 @@ final class HubServer extends WebSocketServer {
             started.countDown();
             return;
         }
-        log.debug("hub {}: connection {} error: {}", s.hubId, conn.getRemoteSocketAddress(), ex.toString());
+        log.debug("hub {}: connection {} error: {}", s.hubId(), conn.getRemoteSocketAddress(), ex.toString());
     }
 
     @Override

@@ -134,7 +134,7 @@ final class HubSession {
         this.conn = conn;
         this.principal = principal;
         this.bucket = bucket;
-        this.source = "/courier/hub/" + hub.s.hubId;
+        this.source = "/courier/hub/" + hub.s.hubId();
         Set<String> patterns = new java.util.HashSet<>();
         for (String g : principal.grants()) {
             if (g.startsWith("subject:")) {
@@ -147,14 +147,14 @@ final class HubSession {
     void opened() {
         ObjectNode d = Frames.data();
         d.put("protocol", "courier.ws/1");
-        d.put("hub", hub.s.hubId);
+        d.put("hub", hub.s.hubId());
         d.put("session", id);
         d.put("principal", principal.name());
         d.put("replyPrefix", Authorizer.personalReplyPrefix(principal));
-        d.put("maxMessageBytes", hub.s.maxMessageBytes);
-        d.put("maxAttributeBytes", hub.s.maxAttributeBytes);
-        d.put("messagesPerSecond", hub.s.messagesPerSecond);
-        d.put("burst", hub.s.burst);
+        d.put("maxMessageBytes", hub.s.maxMessageBytes());
+        d.put("maxAttributeBytes", hub.s.maxAttributeBytes());
+        d.put("messagesPerSecond", hub.s.messagesPerSecond());
+        d.put("burst", hub.s.burst());
         // what the backbone can do and carry (issue 13): the client reports no more than this
         ArrayNode capabilities = d.putArray("capabilities");
         hub.capabilities().forEach(c -> capabilities.add(c.name()));
@@ -167,7 +167,7 @@ final class HubSession {
             limits.put("maxBodyBytes", l.maxBodyBytes());
         }
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
-        log.debug("hub {}: {} connected from {}", hub.s.hubId, principal, conn.getRemoteSocketAddress());
+        log.debug("hub {}: {} connected from {}", hub.s.hubId(), principal, conn.getRemoteSocketAddress());
     }
 
     // ---- inbound ---------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ final class HubSession {
         String type = f.type();
         boolean settle = type.equals(Frames.ACK) || type.equals(Frames.REJECT) || type.equals(Frames.REDELIVER);
         if (!settle && !bucket.tryTake()) {
-            error(seq, "rate_limited", "rate limit of " + hub.s.messagesPerSecond + " frames/s (burst " + hub.s.burst
+            error(seq, "rate_limited", "rate limit of " + hub.s.messagesPerSecond() + " frames/s (burst " + hub.s.burst()
                     + ") for " + principal.name() + " exceeded; the frame was refused");
             return;
         }
@@ -206,7 +206,7 @@ final class HubSession {
                 publish(f, seq);
             }
         } catch (RuntimeException e) {
-            log.warn("hub {}: frame {} from {} failed: {}", hub.s.hubId, type, principal, e.toString());
+            log.warn("hub {}: frame {} from {} failed: {}", hub.s.hubId(), type, principal, e.toString());
             error(seq, "internal", "the hub could not process the frame: " + e.getClass().getSimpleName());
         }
     }
@@ -226,9 +226,9 @@ final class HubSession {
         for (String attribute : dev.courier.spi.Limits.ATTRIBUTES) {
             String v = f.headers().get(attribute);
             // a char is at most 3 UTF-8 bytes: count bytes only when the length alone does not decide
-            if (v != null && v.length() * 3L > hub.s.maxAttributeBytes
-                    && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > hub.s.maxAttributeBytes) {
-                error(seq, "too_large", "attribute '" + attribute + "' is longer than " + hub.s.maxAttributeBytes
+            if (v != null && v.length() * 3L > hub.s.maxAttributeBytes()
+                    && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > hub.s.maxAttributeBytes()) {
+                error(seq, "too_large", "attribute '" + attribute + "' is longer than " + hub.s.maxAttributeBytes()
                         + " bytes (UTF-8); the message was refused");
                 return;
             }
@@ -277,7 +277,7 @@ final class HubSession {
     }
 
     private boolean mayPublish(Address a) {
-        Authorizer z = hub.s.authorizer;
+        Authorizer z = hub.s.authorizer();
         switch (a.kind()) {
             case EVENT:
                 return a.group() == null ? z.allows(principal, Operation.PUBLISH, a.name())
@@ -335,15 +335,15 @@ final class HubSession {
             error(seq, "duplicate", "subscription '" + subId + "' already exists on this connection");
             return;
         }
-        if (subs.size() >= hub.s.maxSubscriptionsPerConnection) {
-            error(seq, "too_many_subscriptions", "at most " + hub.s.maxSubscriptionsPerConnection
+        if (subs.size() >= hub.s.maxSubscriptionsPerConnection()) {
+            error(seq, "too_many_subscriptions", "at most " + hub.s.maxSubscriptionsPerConnection()
                     + " subscriptions per connection");
             return;
         }
         String group = Frames.text(d, "group");
         boolean personal = d.path("personal").asBoolean(false) || (group == null && address.kind() == Address.Kind.EVENT);
-        int prefetch = Math.max(1, Math.min(hub.s.maxPrefetch, d.path("prefetch").asInt(32)));
-        Authorizer z = hub.s.authorizer;
+        int prefetch = Math.max(1, Math.min(hub.s.maxPrefetch(), d.path("prefetch").asInt(32)));
+        Authorizer z = hub.s.authorizer();
         if (personal) {
             if (address.kind() != Address.Kind.EVENT) {
                 error(seq, "malformed", "only events can be subscribed to personally; commands need a service group");
@@ -450,7 +450,7 @@ final class HubSession {
                 // cleanUp has run and the message is given back here.
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 log.warn("hub {}: the backbone could not schedule the redelivery of message {} for {} ({}); the delivery"
-                        + " stays unsettled under tag {}", hub.s.hubId, delivery.headers().get(Headers.ID), principal,
+                        + " stays unsettled under tag {}", hub.s.hubId(), delivery.headers().get(Headers.ID), principal,
                         c.toString(), tag);
                 unsettled.put(tag, delivery);
                 if (closed && unsettled.remove(tag) != null) {
@@ -469,7 +469,7 @@ final class HubSession {
 
     private void deadLetters(String type, JsonNode d, String seq) {
         String service = Frames.text(d, "service");
-        if (service == null || !hub.s.authorizer.allows(principal, Operation.SERVICE, service)) {
+        if (service == null || !hub.s.authorizer().allows(principal, Operation.SERVICE, service)) {
             error(seq, "forbidden", principal.name() + " may not read the dead letters of '" + service + "'");
             return;
         }
@@ -550,8 +550,8 @@ final class HubSession {
         if (backlog != null) {
             // counted by the hub itself (SendBacklog), never by reading the library's send queue
             int frames = backlog.frames(!conn.hasBufferedData());
-            if (frames > 32 && (frames > hub.s.maxQueuedFrames || backlog.bytes() > hub.s.maxQueuedBytes)) {
-                log.warn("hub {}: {} at {} reads too slowly ({} frames, {} bytes queued); connection cut", hub.s.hubId,
+            if (frames > 32 && (frames > hub.s.maxQueuedFrames() || backlog.bytes() > hub.s.maxQueuedBytes())) {
+                log.warn("hub {}: {} at {} reads too slowly ({} frames, {} bytes queued); connection cut", hub.s.hubId(),
                         principal, conn.getRemoteSocketAddress(), frames, backlog.bytes());
                 conn.closeConnection(CloseFrame.TRY_AGAIN_LATER, "send queue full: slow reader cut off");
                 return false;
@@ -635,7 +635,7 @@ final class HubSession {
                 d.reject(true);
             }
         }
-        log.debug("hub {}: {} disconnected", hub.s.hubId, principal);
+        log.debug("hub {}: {} disconnected", hub.s.hubId(), principal);
         return true;
     }
 
@@ -647,7 +647,7 @@ final class HubSession {
         try {
             s.backbone.close();
         } catch (RuntimeException e) {
-            log.debug("hub {}: closing a backbone subscription failed: {}", hub.s.hubId, e.toString());
+            log.debug("hub {}: closing a backbone subscription failed: {}", hub.s.hubId(), e.toString());
         }
         s.inbound.stop();
         if (s.address.kind() == Address.Kind.REPLY) {
