@@ -1,6 +1,5 @@
 package dev.courier.websocket.hub;
 
-import dev.courier.websocket.protocol.Frames;
 import dev.courier.spi.Transport;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
@@ -15,15 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Java-WebSocket server under a hub: admission at the handshake (protocol, origin, limits,
@@ -37,16 +32,16 @@ final class HubServer extends WebSocketServer {
     final Transport backbone;
     private final ScheduledExecutorService timer;
     final PersonalRouter personal;
-    final Tickets tickets;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile Exception startError;
-    private final AtomicInteger sessions = new AtomicInteger();
-    private final Map<String, AtomicInteger> perPrincipal = new ConcurrentHashMap<>();
-    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
-    private final Map<String, ReplyOwner> replyOwners = new ConcurrentHashMap<>();
-    /** Message id → the principal whose connections sent it (counted per connection). */
-    private final Map<String, ReplyOwner> claimedIds = new java.util.HashMap<>();
-    private volatile Set<String> ownOrigins = Set.of();
+    private final Admission admission;
+    /**
+     * Message id → the principal whose connections sent it, counted per connection that holds it; freed when
+     * the last one lets it go (its 1024 most recent ids, or disconnect).
+     */
+    final Claims messageIds = new Claims();
+    /** Reply address → the principal that consumes it: the first to subscribe owns it. */
+    final Claims replyAddresses = new Claims();
     /** What the backbone can do, as the hub offers it to clients; known once the backbone started. */
     private volatile Set<dev.courier.spi.Capability> capabilities = Set.of();
     /** A bridged backbone's limits; null standalone (the hub's own in-memory broker carries what the hub takes). */
@@ -61,22 +56,12 @@ final class HubServer extends WebSocketServer {
         }
     }
 
-    /** Who owns a name (a reply address, a message id), and how many subscriptions/connections hold it. */
-    private static final class ReplyOwner {
-        final String principal;
-        int subscriptions;
-
-        ReplyOwner(String principal) {
-            this.principal = principal;
-        }
-    }
-
     HubServer(HubConfig s, Transport backbone, ScheduledExecutorService timer, Tickets tickets) {
         super(new InetSocketAddress(s.host(), s.port()), s.ioThreads(), List.<Draft>of(new HubDraft(s.maxMessageBytes())));
         this.s = s;
         this.backbone = backbone;
         this.timer = timer;
-        this.tickets = tickets;
+        this.admission = new Admission(s, tickets);
         this.personal = new PersonalRouter(backbone, s.hubId());
         setReuseAddr(true);
         setTcpNoDelay(true);
@@ -110,7 +95,7 @@ final class HubServer extends WebSocketServer {
     }
 
     void ownOrigins(Set<String> origins) {
-        this.ownOrigins = Set.copyOf(origins);
+        admission.ownOrigins(origins);
     }
 
     void startAndWait() {
@@ -135,7 +120,7 @@ final class HubServer extends WebSocketServer {
     }
 
     int sessionCount() {
-        return sessions.get();
+        return admission.count();
     }
 
     /**
@@ -177,7 +162,7 @@ final class HubServer extends WebSocketServer {
             }
             b.append(a instanceof HubSession ? " session " + ((HubSession) a).describe() : " " + a);
         }
-        return "sessions " + sessions.get() + ", library connections " + getConnections().size() + b;
+        return "sessions " + admission.count() + ", library connections " + getConnections().size() + b;
     }
 
     void shutdown() {
@@ -185,7 +170,7 @@ final class HubServer extends WebSocketServer {
         for (WebSocket c : getConnections()) {
             Object a = c.getAttachment();
             if (a instanceof HubSession && ((HubSession) a).cleanUp() && ((HubSession) a).counted()) {
-                release((HubSession) a);
+                admission.release((HubSession) a);
             }
         }
         try {
@@ -224,121 +209,11 @@ final class HubServer extends WebSocketServer {
 
     /** Null when admitted (a session is attached; it is counted once open); else the HTTP status line to answer. */
     private String admit(WebSocket conn, ClientHandshake request) {
-        String protocols = request.getFieldValue("Sec-WebSocket-Protocol");
-        String tokenFromProtocol = null;
-        boolean cloudEvents = false;
-        for (String p : protocols.split(",")) {
-            String t = p.trim();
-            if (t.equals(Frames.PROTOCOL)) {
-                cloudEvents = true;
-            } else if (t.startsWith(Frames.TOKEN_PROTOCOL_PREFIX)) {
-                tokenFromProtocol = t.substring(Frames.TOKEN_PROTOCOL_PREFIX.length());
-            }
+        Admission.Decision d = admission.decide(request);
+        if (d.refusal() == null) {
+            conn.setAttachment(new HubSession(this, conn, d.principal(), d.bucket()));
         }
-        if (!cloudEvents) {
-            return "400 Subprotocol cloudevents.json required";
-        }
-        String origin = request.getFieldValue("Origin");
-        if (!origin.isEmpty() && !s.allowedOrigins().contains(origin) && !(s.allowOwnOrigin() && ownOrigins.contains(origin))) {
-            return "403 Origin not allowed";
-        }
-        if (sessions.get() >= s.maxConnections()) {
-            return "503 Too many connections";
-        }
-        WebSocketPrincipal principal = null;
-        String auth = request.getFieldValue("Authorization");
-        String token = null;
-        if (auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = auth.substring(7).trim();
-        } else if (tokenFromProtocol != null) {
-            token = tokenFromProtocol;
-        }
-        if (token != null && !token.isEmpty()) {
-            principal = s.authenticator().authenticate(token);
-        } else {
-            String ticket = Frames.queryParameter(request.getResourceDescriptor(), "ticket");
-            if (ticket != null) {
-                principal = tickets.redeem(ticket);
-            }
-        }
-        if (principal == null) {
-            return "401 Unauthorized";
-        }
-        AtomicInteger mine = perPrincipal.get(principal.name());
-        if (mine != null && mine.get() >= s.maxConnectionsPerPrincipal()) {
-            return "429 Too many connections for this principal";
-        }
-        TokenBucket bucket = buckets.computeIfAbsent(principal.name(), n -> new TokenBucket(s.messagesPerSecond(), s.burst()));
-        conn.setAttachment(new HubSession(this, conn, principal, bucket));
-        return null;
-    }
-
-    private void release(HubSession session) {
-        sessions.decrementAndGet();
-        String name = session.principal.name();
-        AtomicInteger mine = perPrincipal.get(name);
-        if (mine != null && mine.decrementAndGet() <= 0) {
-            perPrincipal.remove(name, mine);
-            if (!perPrincipal.containsKey(name)) {
-                buckets.remove(name);
-            }
-        }
-    }
-
-    // ---- message ids claimed by principals ----------------------------------------------------------
-
-    /**
-     * True when {@code principal} may use {@code messageId} (whose events its connections then see):
-     * it is unclaimed or already this principal's. Counted per connection that holds it; freed when
-     * the last one lets it go (its 1024 most recent ids, or disconnect).
-     */
-    boolean claimId(String messageId, String principal) {
-        synchronized (claimedIds) {
-            ReplyOwner o = claimedIds.computeIfAbsent(messageId, a -> new ReplyOwner(principal));
-            if (!o.principal.equals(principal)) {
-                return false;
-            }
-            o.subscriptions++;
-            return true;
-        }
-    }
-
-    void releaseId(String messageId) {
-        synchronized (claimedIds) {
-            ReplyOwner o = claimedIds.get(messageId);
-            if (o != null && --o.subscriptions <= 0) {
-                claimedIds.remove(messageId);
-            }
-        }
-    }
-
-    int claimedIdCount() {
-        synchronized (claimedIds) {
-            return claimedIds.size();
-        }
-    }
-
-    // ---- reply address ownership ------------------------------------------------------------------
-
-    /** True when {@code principal} may consume {@code replyAddress}: the first principal to subscribe owns it. */
-    boolean claimReplyAddress(String replyAddress, String principal) {
-        synchronized (replyOwners) {
-            ReplyOwner o = replyOwners.computeIfAbsent(replyAddress, a -> new ReplyOwner(principal));
-            if (!o.principal.equals(principal)) {
-                return false;
-            }
-            o.subscriptions++;
-            return true;
-        }
-    }
-
-    void releaseReplyAddress(String replyAddress) {
-        synchronized (replyOwners) {
-            ReplyOwner o = replyOwners.get(replyAddress);
-            if (o != null && --o.subscriptions <= 0) {
-                replyOwners.remove(replyAddress);
-            }
-        }
+        return d.refusal();
     }
 
     // ---- Java-WebSocket callbacks -----------------------------------------------------------------
@@ -368,8 +243,7 @@ final class HubServer extends WebSocketServer {
             if (!session.markCounted()) {
                 return; // closed meanwhile on another thread: its onClose saw an uncounted session
             }
-            sessions.incrementAndGet();
-            perPrincipal.computeIfAbsent(session.principal.name(), n -> new AtomicInteger()).incrementAndGet();
+            admission.opened(session);
             session.opened();
         }
     }
@@ -380,7 +254,7 @@ final class HubServer extends WebSocketServer {
         if (a instanceof HubSession) {
             HubSession session = (HubSession) a;
             if (session.cleanUp() && session.counted()) {
-                release(session);
+                admission.release(session);
             }
         }
     }

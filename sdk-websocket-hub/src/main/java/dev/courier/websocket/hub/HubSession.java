@@ -57,7 +57,7 @@ final class HubSession {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
             if (size() > MAX_CORRELATIONS) {
-                hub.releaseId(eldest.getKey());
+                hub.messageIds.release(eldest.getKey());
                 return true;
             }
             return false;
@@ -244,7 +244,7 @@ final class HubSession {
             // when the publish fails: a refused send registers nothing (issue 11.10)
             synchronized (correlations) {
                 if (!correlations.contains(messageId)) {
-                    if (!hub.claimId(messageId, principal.name())) {
+                    if (!hub.messageIds.claim(messageId, principal.name())) {
                         error(seq, "forbidden", "message id " + messageId + " is in use by another principal;"
                                 + " ids must be unique");
                         return;
@@ -259,7 +259,7 @@ final class HubSession {
             if (e != null && release) {
                 synchronized (correlations) {
                     if (correlations.remove(messageId)) {
-                        hub.releaseId(messageId);
+                        hub.messageIds.release(messageId);
                     }
                 }
             }
@@ -384,7 +384,7 @@ final class HubSession {
                             + " (its own reply addresses start with " + Authorizer.personalReplyPrefix(principal) + ")");
                     return;
                 }
-                if (!hub.claimReplyAddress(address.name(), principal.name())) {
+                if (!hub.replyAddresses.claim(address.name(), principal.name())) {
                     error(seq, "forbidden", "reply address " + address.name() + " belongs to another principal");
                     return;
                 }
@@ -399,7 +399,7 @@ final class HubSession {
             backbone = hub.backbone.subscribe(address, group, prefetch, inbound);
         } catch (RuntimeException e) {
             if (address.kind() == Address.Kind.REPLY) {
-                hub.releaseReplyAddress(address.name());
+                hub.replyAddresses.release(address.name());
             }
             error(seq, "refused", "cannot subscribe to " + address + ": " + e.getMessage());
             return;
@@ -625,7 +625,7 @@ final class HubSession {
         }
         synchronized (correlations) {
             for (String messageId : correlations) {
-                hub.releaseId(messageId);
+                hub.messageIds.release(messageId);
             }
             correlations.clear();
         }
@@ -651,7 +651,7 @@ final class HubSession {
         }
         s.inbound.stop();
         if (s.address.kind() == Address.Kind.REPLY) {
-            hub.releaseReplyAddress(s.address.name());
+            hub.replyAddresses.release(s.address.name());
         }
     }
 

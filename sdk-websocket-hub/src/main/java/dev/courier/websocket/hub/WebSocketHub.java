@@ -218,7 +218,7 @@ public final class WebSocketHub implements AutoCloseable {
 
     /** Message ids claimed by connected principals; for tests. */
     int claimedIdCount() {
-        return server.claimedIdCount();
+        return server.messageIds.size();
     }
 
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
