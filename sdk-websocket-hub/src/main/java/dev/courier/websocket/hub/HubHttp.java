@@ -130,7 +130,8 @@ final class HubHttp {
         }
     }
 
-    private static byte[] resource(String name) {
+    /** A file of this module's resources (next to these classes), read whole. */
+    static byte[] resource(String name) {
         try (InputStream in = HubHttp.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + name + " missing from sdk-websocket-hub");

@@ -168,9 +168,9 @@ final class HubServer extends WebSocketServer {
     void shutdown() {
         personal.close();
         for (WebSocket c : getConnections()) {
-            Object a = c.getAttachment();
-            if (a instanceof HubSession && ((HubSession) a).cleanUp() && ((HubSession) a).counted()) {
-                admission.release((HubSession) a);
+            HubSession session = session(c);
+            if (session != null && session.cleanUp() && session.counted()) {
+                admission.release(session);
             }
         }
         try {
@@ -250,29 +250,32 @@ final class HubServer extends WebSocketServer {
 
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            HubSession session = (HubSession) a;
-            if (session.cleanUp() && session.counted()) {
-                admission.release(session);
-            }
+        HubSession session = session(conn);
+        if (session != null && session.cleanUp() && session.counted()) {
+            admission.release(session);
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, String message) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            ((HubSession) a).onText(message);
+        HubSession session = session(conn);
+        if (session != null) {
+            session.onText(message);
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, ByteBuffer message) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            ((HubSession) a).onBinary();
+        HubSession session = session(conn);
+        if (session != null) {
+            session.onBinary();
         }
+    }
+
+    /** The connection's session; null while refused or before its handshake was admitted. */
+    private static HubSession session(WebSocket conn) {
+        Object a = conn.getAttachment();
+        return a instanceof HubSession ? (HubSession) a : null;
     }
 
     @Override

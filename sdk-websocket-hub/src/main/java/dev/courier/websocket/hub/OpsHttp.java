@@ -12,8 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,7 +46,7 @@ final class OpsHttp implements HttpHandler {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
         this.hubId = hubId;
-        this.page = resource("ops.html");
+        this.page = HubHttp.resource("ops.html");
     }
 
     @Override
@@ -256,16 +254,5 @@ final class OpsHttp implements HttpHandler {
 
     private static void text(HttpExchange ex, int status, String msg) throws IOException {
         HubHttp.respond(ex, status, "text/plain; charset=utf-8", (msg + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = OpsHttp.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " missing from sdk-websocket-hub");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
