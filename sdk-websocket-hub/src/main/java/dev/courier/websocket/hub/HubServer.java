@@ -123,27 +123,9 @@ final class HubServer extends WebSocketServer {
         return admission.count();
     }
 
-    /**
-     * Gives write interest back to connections whose frames wait without it. Java-WebSocket 1.6.0's selector,
-     * after writing a connection's queue empty, sets its interest to read only: a frame a worker queued (and
-     * asked write interest for) in between loses it and waits until the next frame to that connection - a
-     * publish confirm then never arrives and the client times out (seen under load: HubSecurityTest's slow-reader
-     * case, the publisher's confirm stuck with 1 frame queued on an idle hub). Run on the hub's timer.
-     */
+    /** Gives write interest back to connections whose frames wait without it ({@link WriteNudge}); run on the hub's timer. */
     void nudgeWrites() {
-        for (WebSocket c : getConnections()) {
-            if (c instanceof WebSocketImpl && c.hasBufferedData()) {
-                java.nio.channels.SelectionKey k = ((WebSocketImpl) c).getSelectionKey();
-                try {
-                    if (k != null && k.isValid() && (k.interestOps() & java.nio.channels.SelectionKey.OP_WRITE) == 0) {
-                        k.interestOps(java.nio.channels.SelectionKey.OP_READ | java.nio.channels.SelectionKey.OP_WRITE);
-                        k.selector().wakeup();
-                    }
-                } catch (java.nio.channels.CancelledKeyException closed) {
-                    // closed meanwhile: nothing to write
-                }
-            }
-        }
+        WriteNudge.nudge(getConnections());
     }
 
     /** For tests and diagnostics: every connection the library holds, with its state. */
