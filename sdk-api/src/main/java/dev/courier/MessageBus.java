@@ -163,7 +163,7 @@ public final class MessageBus implements AutoCloseable {
      * @throws NullPointerException when an argument is null
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
-        return core.request(command, replyType, timeout, null);
+        return core.requests().request(command, replyType, timeout, null);
     }
 
     /** @return this service's dead letters: list, replay to this service only, discard */
