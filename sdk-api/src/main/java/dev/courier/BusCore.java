@@ -8,7 +8,6 @@ import dev.courier.spi.TransportSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
- * The bus behind {@link dev.courier.MessageBus}: outgoing headers, publishing, request/reply,
- * subscriptions and close. The per-message consume pipeline is {@link Inbound}. Internal.
+ * The bus behind {@link dev.courier.MessageBus}: start and subscriptions, publishing (through
+ * {@link Outgoing} and the outbound chain), the outbox seam, health and close. Request/reply is
+ * {@link Requests}; the per-message consume pipeline is {@link Inbound}. Internal.
  */
 final class BusCore {
     private static final Logger log = LoggerFactory.getLogger("dev.courier.MessageBus");
@@ -26,6 +26,7 @@ final class BusCore {
     private final BusSettings s;
     private final String replyAddress;
     private final Replies replies;
+    private final Requests requests;
     private final Outgoing outgoing;
     private final Chains chains;
     private final List<Inbound> inbounds = new ArrayList<>();
@@ -43,6 +44,7 @@ final class BusCore {
         this.replyAddress = settings.service() + "." + settings.instanceId();
         this.replies = new Replies(this);
         this.outgoing = new Outgoing(settings, this.produces, log);
+        this.requests = new Requests(this, replies, outgoing);
         this.chains = new Chains(settings.interceptors(), settings.listeners());
     }
 
@@ -60,6 +62,11 @@ final class BusCore {
 
     Chains chains() {
         return chains;
+    }
+
+    /** Request/reply: sends requests and matches their replies. */
+    Requests requests() {
+        return requests;
     }
 
     String replyAddress() {
@@ -264,69 +271,6 @@ final class BusCore {
             h.sent().completeExceptionally(new PublishException("not sent: the handler attempt that produced "
                     + h.type() + " failed", why));
         }
-    }
-
-    // ---- request/reply ------------------------------------------------------------------------------
-
-    /** Sends a request; never throws but for a null argument: what cannot be sent fails the future. */
-    public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout, HandlerContext parent) {
-        java.util.Objects.requireNonNull(command, "command");
-        java.util.Objects.requireNonNull(replyType, "replyType");
-        java.util.Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            return CompletableFuture.failedFuture(new PublishException("request " + command.getClass().getName()
-                    + " was not sent: its timeout must be positive, was " + timeout));
-        }
-        try {
-            return requestNow(command, replyType, timeout, parent);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(notSent("request " + command.getClass().getName(), e));
-        }
-    }
-
-    private <R> CompletableFuture<R> requestNow(Command command, Class<R> replyType, Duration timeout, HandlerContext parent) {
-        if (parent == null) {
-            parent = HandlerContext.current();
-        }
-        MessageType type = outgoing.typeOf(command);
-        // Always a fresh id, also inside a handler: a retried attempt must ask again and get an answer,
-        // and a derived id would be suppressed as a duplicate by the responder (docs/guarantees.md).
-        String id = Ids.random();
-        Map<String, String> h = outgoing.headers(type.name(), id, parent, Map.of());
-        long deadline = s.clock().millis() + timeout.toMillis();
-        h.put(Headers.REPLY_TO, replyAddress);
-        h.put(Headers.DEADLINE, Long.toString(deadline));
-        byte[] body = codec().encode(command);
-        Prepared p = new Prepared(Address.command(type.name()), h, body, type.name());
-        List<CompletableFuture<R>> reply = new ArrayList<>(1);
-        long t0 = System.nanoTime();
-        outbound(p, parent != null ? parent.envelope() : null, dev.courier.MessageKind.REQUEST, () -> {
-            outgoing.check(type.name(), h, body);
-            reply.add(replies.register(id, type.name(), replyType, timeout));
-            CompletableFuture<Void> sent = send(p.to(), h, body, type.name());
-            sent.whenComplete((x, e) -> {
-                if (e != null) {
-                    replies.fail(id, new PublishException("request " + type.name() + " " + id + " was not sent: "
-                            + e.getMessage(), e));
-                }
-            });
-            return sent;
-        });
-        if (reply.isEmpty()) {
-            return CompletableFuture.failedFuture(new PublishException("request " + type.name() + " " + id
-                    + " was not sent: an outbound interceptor did not pass it on"));
-        }
-        CompletableFuture<R> r = reply.get(0);
-        Listeners l = chains.listeners();
-        if (!l.isEmpty()) {
-            r.whenComplete((x, e) -> l.replied(s.service(), type.name(), java.time.Duration.ofNanos(System.nanoTime() - t0),
-                    e == null ? null : Inbound.unwrap(e)));
-        }
-        return r;
-    }
-
-    RequestTimeoutException timeout(String type, String id, Duration timeout) {
-        return new RequestTimeoutException("no reply to " + type + " " + id + " within " + timeout);
     }
 
     // ---- dead letters, health, close ------------------------------------------------------------------

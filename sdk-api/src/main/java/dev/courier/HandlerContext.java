@@ -104,7 +104,7 @@ final class HandlerContext implements MessageContext {
 
     @Override
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
-        return core.request(command, replyType, timeout, this);
+        return core.requests().request(command, replyType, timeout, this);
     }
 
     /**

@@ -4,24 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.spi.DeduplicationStore;
 import dev.courier.spi.Transport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.regex.Pattern;
 
 /**
  * A service's connection to its messages: publish events, send commands, make requests, and
@@ -45,7 +38,7 @@ public final class MessageBus implements AutoCloseable {
 
     private final BusCore core;
 
-    private MessageBus(BusCore core) {
+    MessageBus(BusCore core) {
         this.core = core;
     }
 
@@ -163,7 +156,7 @@ public final class MessageBus implements AutoCloseable {
      * @throws NullPointerException when an argument is null
      */
     public <R> CompletableFuture<R> request(Command command, Class<R> replyType, Duration timeout) {
-        return core.request(command, replyType, timeout, null);
+        return core.requests().request(command, replyType, timeout, null);
     }
 
     /** @return this service's dead letters: list, replay to this service only, discard */
@@ -286,37 +279,34 @@ public final class MessageBus implements AutoCloseable {
         public static final Duration DEFAULT_CLAIM_LEASE = Duration.ofMinutes(5);
         /** Messages handled at once per handler unless set: 4. */
         public static final int DEFAULT_CONCURRENCY = 4;
-        private static final Logger log = LoggerFactory.getLogger(MessageBus.class);
-        private static final Pattern SERVICE = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-        private static final Pattern INSTANCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
 
-        private final String service;
-        private String instanceId;
-        private Transport transport;
-        private String transportUri;
-        private ObjectMapper objectMapper;
-        private dev.courier.spi.PayloadCodec codec;
-        private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
-        private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
-        private DeduplicationStore deduplicationStore;
-        private Duration claimLease = DEFAULT_CLAIM_LEASE;
-        private int concurrency = DEFAULT_CONCURRENCY;
-        private Integer prefetch;
-        private Executor handlerExecutor;
-        private ScheduledExecutorService scheduler;
-        private Clock clock = Clock.systemUTC();
-        private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
-        private Duration startTimeout = dev.courier.spi.TransportContext.DEFAULT_START_TIMEOUT;
-        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        private final List<BusListener> listeners = new ArrayList<>();
-        private final List<Interceptor> interceptors = new ArrayList<>();
-        private boolean strictNaming;
-        private boolean strictProduces;
-        private final Map<Class<?>, String> explicitNames = new LinkedHashMap<>();
-        private final List<Class<?>> produced = new ArrayList<>();
-        private final Map<Class<?>, Handler<?>> eventHandlers = new LinkedHashMap<>();
-        private final Map<Class<?>, Handler<?>> commandHandlers = new LinkedHashMap<>();
-        private final List<String> early = new ArrayList<>();
+        final String service;
+        String instanceId;
+        Transport transport;
+        String transportUri;
+        ObjectMapper objectMapper;
+        dev.courier.spi.PayloadCodec codec;
+        RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
+        DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.ofDefaults();
+        DeduplicationStore deduplicationStore;
+        Duration claimLease = DEFAULT_CLAIM_LEASE;
+        int concurrency = DEFAULT_CONCURRENCY;
+        Integer prefetch;
+        Executor handlerExecutor;
+        ScheduledExecutorService scheduler;
+        Clock clock = Clock.systemUTC();
+        Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+        Duration startTimeout = dev.courier.spi.TransportContext.DEFAULT_START_TIMEOUT;
+        Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        final List<BusListener> listeners = new ArrayList<>();
+        final List<Interceptor> interceptors = new ArrayList<>();
+        boolean strictNaming;
+        boolean strictProduces;
+        final Map<Class<?>, String> explicitNames = new LinkedHashMap<>();
+        final List<Class<?>> produced = new ArrayList<>();
+        final Map<Class<?>, Handler<?>> eventHandlers = new LinkedHashMap<>();
+        final Map<Class<?>, Handler<?>> commandHandlers = new LinkedHashMap<>();
+        final List<String> early = new ArrayList<>();
 
         private Builder(String service) {
             this.service = service;
@@ -653,122 +643,8 @@ public final class MessageBus implements AutoCloseable {
          * @return the bus; call {@link MessageBus#start()}
          * @throws ConfigurationException naming every invalid setting
          */
-        @SuppressWarnings("unchecked")
         public MessageBus build() {
-            List<String> problems = new ArrayList<>(early);
-            if (service == null || !SERVICE.matcher(service).matches()) {
-                problems.add("service must match [a-z][a-z0-9-]{0,62} (it names queues and topics), was '" + service + "'");
-            }
-            if (instanceId != null && !INSTANCE.matcher(instanceId).matches()) {
-                problems.add("instanceId must match [A-Za-z0-9][A-Za-z0-9_-]{0,62}, was '" + instanceId + "'");
-            }
-            if (concurrency < 1 || concurrency > 1024) {
-                problems.add("concurrency must be between 1 and 1024, was " + concurrency);
-            }
-            int pf = prefetch != null ? prefetch : Math.min(65_535, concurrency * 8);
-            if (pf < 1 || pf > 65_535) {
-                problems.add("prefetch must be between 1 and 65535, was " + pf);
-            } else if (pf < concurrency) {
-                problems.add("prefetch (" + pf + ") must be at least concurrency (" + concurrency + ")");
-            }
-            checkPositive(problems, "publishTimeout", publishTimeout);
-            checkPositive(problems, "startTimeout", startTimeout);
-            checkPositive(problems, "closeTimeout", closeTimeout);
-            checkPositive(problems, "claimLease", claimLease);
-            if (retryPolicy == null) {
-                problems.add("retryPolicy must not be null");
-            }
-            if (deadLetterPolicy == null) {
-                problems.add("deadLetterPolicy must not be null");
-            }
-            if (clock == null) {
-                problems.add("clock must not be null");
-            }
-            if (codec != null && objectMapper != null) {
-                problems.add("set either codec(...) or objectMapper(...), not both: objectMapper configures the default"
-                        + " Jackson 2 codec");
-            }
-
-            Registry registry = new Registry();
-            explicitNames.forEach((type, name) -> registry.register(type, name, problems));
-            List<BusSettings.Subscription> subs = new ArrayList<>();
-            eventHandlers.forEach((type, h) -> {
-                MessageType mt = registry.register(type, null, problems);
-                if (mt != null) {
-                    subs.add(new BusSettings.Subscription(mt, (Handler<Object>) h));
-                }
-            });
-            commandHandlers.forEach((type, h) -> {
-                MessageType mt = registry.register(type, null, problems);
-                if (mt != null) {
-                    subs.add(new BusSettings.Subscription(mt, (Handler<Object>) h));
-                }
-            });
-            Set<String> produces = new LinkedHashSet<>();
-            for (Class<?> type : produced) {
-                MessageType mt = registry.register(type, null, problems);
-                if (mt != null) {
-                    produces.add(mt.name());
-                }
-            }
-            for (MessageType mt : registry.all()) {
-                String lint = NamingLint.check(mt);
-                if (lint != null) {
-                    if (strictNaming) {
-                        problems.add(lint);
-                    } else {
-                        log.warn("{} (strictNaming(true) makes this an error)", lint);
-                    }
-                }
-            }
-            Transport t = transport;
-            if (t == null && transportUri == null) {
-                // The default stays (tests and demos), but never silently: production must choose.
-                log.warn("bus '{}' has no transport: it runs on the in-process memory: broker, which only this JVM"
-                        + " sees and which keeps nothing across a restart; call transport(\"memory:\") to choose it,"
-                        + " or transport(\"amqp://...\") (mqtt://, ws://) for a broker", service);
-            }
-            if (t == null) {
-                String uri = transportUri != null ? transportUri : "memory:";
-                try {
-                    t = BusResources.loadTransport(uri, MessageBus.class.getClassLoader());
-                } catch (RuntimeException e) {
-                    problems.add("transport: " + e.getMessage());
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new ConfigurationException(problems);
-            }
-
-            String instance = instanceId != null ? instanceId : UUID.randomUUID().toString().substring(0, 8);
-            List<ExecutorService> owned = new ArrayList<>();
-            Executor exec = handlerExecutor;
-            if (exec == null) {
-                ExecutorService pool = BusResources.handlerPool(service, concurrency, subs.size());
-                owned.add(pool);
-                exec = pool;
-            }
-            ScheduledExecutorService sched = scheduler;
-            if (sched == null) {
-                ScheduledThreadPoolExecutor s = BusResources.scheduler(service);
-                owned.add(s);
-                sched = s;
-            }
-            BusSettings settings = new BusSettings(service, instance, t, registry, subs,
-                    codec != null ? codec : new dev.courier.spi.JsonPayloadCodec(objectMapper),
-                    retryPolicy, deadLetterPolicy,
-                    deduplicationStore != null ? deduplicationStore : InMemoryDeduplicationStore.ofDefaults(),
-                    claimLease, concurrency, pf, exec, sched, clock, publishTimeout, startTimeout, closeTimeout,
-                    List.copyOf(listeners),
-                    List.copyOf(interceptors),
-                    strictProduces);
-            return new MessageBus(new BusCore(settings, produces, owned));
-        }
-
-        private static void checkPositive(List<String> problems, String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                problems.add(name + " must be positive, was " + d);
-            }
+            return BusAssembly.build(this);
         }
     }
 }

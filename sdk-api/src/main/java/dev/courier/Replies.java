@@ -50,7 +50,8 @@ final class Replies {
         pending.put(id, p);
         p.timer = core.settings().scheduler().schedule(() -> {
             if (pending.remove(id, p)) {
-                completions.execute(() -> p.future.completeExceptionally(core.timeout(type, id, timeout)));
+                completions.execute(() -> p.future.completeExceptionally(
+                        new RequestTimeoutException("no reply to " + type + " " + id + " within " + timeout)));
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         return p.future;

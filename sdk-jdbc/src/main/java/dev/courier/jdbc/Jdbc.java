@@ -103,4 +103,16 @@ final class Jdbc {
             problems.add(setting + " must be positive, was " + d);
         }
     }
+
+    /** The purge settings the inbox and the relay share: retention positive, interval positive or zero (off), batch 1..100,000. */
+    static void checkPurge(List<String> problems, String owner, java.time.Duration retention,
+                           java.time.Duration purgeInterval, int purgeBatchSize) {
+        checkPositive(problems, owner + " retention", retention);
+        if (purgeInterval == null || purgeInterval.isNegative()) {
+            problems.add(owner + " purgeInterval must be positive or zero (off), was " + purgeInterval);
+        }
+        if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
+            problems.add(owner + " purgeBatchSize must be between 1 and 100000, was " + purgeBatchSize);
+        }
+    }
 }

@@ -371,13 +371,7 @@ public final class JdbcInbox implements DeduplicationStore, AutoCloseable {
                 problems.add("inbox dataSource must not be null");
             }
             Jdbc.checkTable(problems, "inbox table", table);
-            Jdbc.checkPositive(problems, "inbox retention", retention);
-            if (purgeInterval == null || purgeInterval.isNegative()) {
-                problems.add("inbox purgeInterval must be positive or zero (off), was " + purgeInterval);
-            }
-            if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
-                problems.add("inbox purgeBatchSize must be between 1 and 100000, was " + purgeBatchSize);
-            }
+            Jdbc.checkPurge(problems, "inbox", retention, purgeInterval, purgeBatchSize);
             if (!problems.isEmpty()) {
                 throw new ConfigurationException(problems);
             }

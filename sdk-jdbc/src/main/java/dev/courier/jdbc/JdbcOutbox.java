@@ -12,9 +12,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +68,7 @@ public final class JdbcOutbox {
     private final boolean notify;
     private final String channel;
     private final Lazy<Dialect> dialect;
+    private final FailedRows rows;
 
     private JdbcOutbox(Builder b) {
         this.dataSource = b.dataSource;
@@ -78,6 +77,7 @@ public final class JdbcOutbox {
         this.notify = b.notify;
         this.channel = table.replace('.', '_').toLowerCase(Locale.ROOT);
         this.dialect = new Lazy<>(() -> Jdbc.autoCommit(dataSource, Dialect::of));
+        this.rows = new FailedRows(dataSource, table, dialect);
     }
 
     /**
@@ -203,17 +203,7 @@ public final class JdbcOutbox {
      * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public long pending() {
-        try {
-            return Jdbc.autoCommit(dataSource, c -> {
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table
-                        + " WHERE sent_at IS NULL AND failed_at IS NULL")) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            });
-        } catch (SQLException e) {
-            throw Jdbc.failure("could not count the pending rows of outbox " + table, e);
-        }
+        return rows.pending();
     }
 
     /**
@@ -238,28 +228,7 @@ public final class JdbcOutbox {
      * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public List<FailedRow> failed(int max) {
-        if (max < 1) {
-            throw new dev.courier.CourierException("max must be positive, was " + max);
-        }
-        try {
-            return Jdbc.autoCommit(dataSource, c -> {
-                List<FailedRow> out = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT id, message_id, message_type, aggregate_key, attempts,"
-                        + " last_error, failed_at FROM " + table + " WHERE failed_at IS NOT NULL AND sent_at IS NULL"
-                        + " ORDER BY id LIMIT ?")) {
-                    ps.setInt(1, max);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            out.add(new FailedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                                    rs.getString(6), dialect.get().instant(rs, 7)));
-                        }
-                    }
-                }
-                return out;
-            });
-        } catch (SQLException e) {
-            throw Jdbc.failure("could not list the failed rows of outbox " + table, e);
-        }
+        return rows.failed(max);
     }
 
     /**
@@ -273,8 +242,7 @@ public final class JdbcOutbox {
      * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public boolean retry(long rowId) {
-        return updateFailed("UPDATE " + table + " SET failed_at = NULL, attempts = 0, next_attempt_at = NULL"
-                + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL", rowId, "retry");
+        return rows.retry(rowId);
     }
 
     /**
@@ -286,25 +254,7 @@ public final class JdbcOutbox {
      * @throws dev.courier.CourierException when the database fails (wrapping the SQLException, with its SQLState)
      */
     public boolean discard(long rowId) {
-        return updateFailed("DELETE FROM " + table + " WHERE id = ? AND failed_at IS NOT NULL AND sent_at IS NULL",
-                rowId, "discard");
-    }
-
-    private boolean updateFailed(String sql, long rowId, String what) {
-        try {
-            boolean changed = Jdbc.autoCommit(dataSource, c -> {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    ps.setLong(1, rowId);
-                    return ps.executeUpdate() == 1;
-                }
-            });
-            if (changed) {
-                log.info("outbox {}: failed row {} {}", table, rowId, what.equals("retry") ? "is pending again" : "discarded");
-            }
-            return changed;
-        } catch (SQLException e) {
-            throw Jdbc.failure("could not " + what + " row " + rowId + " of outbox " + table, e);
-        }
+        return rows.discard(rowId);
     }
 
     /**

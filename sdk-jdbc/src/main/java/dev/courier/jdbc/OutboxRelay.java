@@ -395,13 +395,7 @@ public final class OutboxRelay implements AutoCloseable {
             if (maxAttempts < 1 || maxAttempts > 1000) {
                 problems.add("relay maxAttempts must be between 1 and 1000, was " + maxAttempts);
             }
-            Jdbc.checkPositive(problems, "relay retention", retention);
-            if (purgeInterval == null || purgeInterval.isNegative()) {
-                problems.add("relay purgeInterval must be positive or zero (off), was " + purgeInterval);
-            }
-            if (purgeBatchSize < 1 || purgeBatchSize > 100_000) {
-                problems.add("relay purgeBatchSize must be between 1 and 100000, was " + purgeBatchSize);
-            }
+            Jdbc.checkPurge(problems, "relay", retention, purgeInterval, purgeBatchSize);
             if (!problems.isEmpty()) {
                 throw new ConfigurationException(problems);
             }

@@ -26,13 +26,13 @@ import java.util.concurrent.Executors;
 final class HubHttp {
     private static final Logger log = LoggerFactory.getLogger(WebSocketHub.class);
 
-    private final WebSocketHub.Settings s;
+    private final HubConfig s;
     private final HubServer hub;
     private final Tickets tickets;
     private HttpServer server;
     private ExecutorService pool;
 
-    HubHttp(WebSocketHub.Settings s, HubServer hub, Tickets tickets) {
+    HubHttp(HubConfig s, HubServer hub, Tickets tickets) {
         this.s = s;
         this.hub = hub;
         this.tickets = tickets;
@@ -40,12 +40,12 @@ final class HubHttp {
 
     void start() {
         try {
-            server = HttpServer.create(new InetSocketAddress(s.host, s.httpPort), 64);
+            server = HttpServer.create(new InetSocketAddress(s.host(), s.httpPort()), 64);
         } catch (IOException e) {
-            throw new UncheckedIOException("hub HTTP server cannot listen on " + s.host + ":" + s.httpPort, e);
+            throw new UncheckedIOException("hub HTTP server cannot listen on " + s.host() + ":" + s.httpPort(), e);
         }
         pool = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "courier-hub-http-" + s.hubId);
+            Thread t = new Thread(r, "courier-hub-http-" + s.hubId());
             t.setDaemon(true);
             return t;
         });
@@ -53,13 +53,13 @@ final class HubHttp {
         byte[] js = resource("courier.js");
         server.createContext("/courier.js", ex -> respond(ex, 200, "application/javascript; charset=utf-8", js));
         server.createContext("/health", ex -> respond(ex, 200, "application/json",
-                ("{\"status\":\"UP\",\"hub\":\"" + s.hubId + "\",\"connections\":" + hub.sessionCount() + "}")
+                ("{\"status\":\"UP\",\"hub\":\"" + s.hubId() + "\",\"connections\":" + hub.sessionCount() + "}")
                         .getBytes(StandardCharsets.UTF_8)));
         server.createContext("/courier/ticket", this::ticket);
-        if (s.operations != null) {
-            server.createContext("/ops", new OpsHttp(s.operations, s.authenticator, s.authorizer, s.hubId));
+        if (s.operations() != null) {
+            server.createContext("/ops", new OpsHttp(s.operations(), s.authenticator(), s.authorizer(), s.hubId()));
         }
-        s.httpRoutes.forEach((path, route) -> server.createContext(path, ex -> serve(ex, route)));
+        s.httpRoutes().forEach((path, route) -> server.createContext(path, ex -> serve(ex, route)));
         server.start();
     }
 
@@ -72,9 +72,9 @@ final class HubHttp {
         WebSocketPrincipal p = null;
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             try {
-                p = s.authenticator.authenticate(auth.substring(7).trim());
+                p = s.authenticator().authenticate(auth.substring(7).trim());
             } catch (RuntimeException e) {
-                log.warn("hub {}: authenticator failed: {}", s.hubId, e.toString());
+                log.warn("hub {}: authenticator failed: {}", s.hubId(), e.toString());
             }
         }
         if (p == null) {
@@ -104,7 +104,7 @@ final class HubHttp {
                 throw new IllegalStateException("the route answered null");
             }
         } catch (IOException | RuntimeException e) {
-            log.warn("hub {}: HTTP route for {} failed: {}", s.hubId, ex.getRequestURI().getPath(), e.toString());
+            log.warn("hub {}: HTTP route for {} failed: {}", s.hubId(), ex.getRequestURI().getPath(), e.toString());
             respond(ex, 500, "text/plain", "Internal Server Error\n".getBytes(StandardCharsets.UTF_8));
             return;
         }
@@ -130,7 +130,8 @@ final class HubHttp {
         }
     }
 
-    private static byte[] resource(String name) {
+    /** A file of this module's resources (next to these classes), read whole. */
+    static byte[] resource(String name) {
         try (InputStream in = HubHttp.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + name + " missing from sdk-websocket-hub");
@@ -146,7 +147,7 @@ final class HubHttp {
     }
 
     URI uri() {
-        String h = s.host.equals("0.0.0.0") || s.host.equals("::") ? "127.0.0.1" : s.host;
+        String h = s.host().equals("0.0.0.0") || s.host().equals("::") ? "127.0.0.1" : s.host();
         return URI.create("http://" + h + ":" + port() + "/");
     }
 
@@ -154,8 +155,8 @@ final class HubHttp {
     Set<String> origins() {
         Set<String> o = new LinkedHashSet<>();
         int p = port();
-        o.add("http://" + s.host + ":" + p);
-        if (s.host.equals("127.0.0.1") || s.host.equals("0.0.0.0") || s.host.equals("localhost") || s.host.equals("::")) {
+        o.add("http://" + s.host() + ":" + p);
+        if (s.host().equals("127.0.0.1") || s.host().equals("0.0.0.0") || s.host().equals("localhost") || s.host().equals("::")) {
             o.add("http://127.0.0.1:" + p);
             o.add("http://localhost:" + p);
         }
@@ -169,8 +170,8 @@ final class HubHttp {
         if (pool != null) {
             pool.shutdownNow();
         }
-        if (s.operations != null) {
-            s.operations.close();
+        if (s.operations() != null) {
+            s.operations().close();
         }
     }
 }

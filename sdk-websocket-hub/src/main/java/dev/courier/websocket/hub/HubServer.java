@@ -1,6 +1,5 @@
 package dev.courier.websocket.hub;
 
-import dev.courier.websocket.protocol.Frames;
 import dev.courier.spi.Transport;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
@@ -15,15 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Java-WebSocket server under a hub: admission at the handshake (protocol, origin, limits,
@@ -33,20 +28,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class HubServer extends WebSocketServer {
     private static final Logger log = LoggerFactory.getLogger(WebSocketHub.class);
 
-    final WebSocketHub.Settings s;
+    final HubConfig s;
     final Transport backbone;
     private final ScheduledExecutorService timer;
     final PersonalRouter personal;
-    final Tickets tickets;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile Exception startError;
-    private final AtomicInteger sessions = new AtomicInteger();
-    private final Map<String, AtomicInteger> perPrincipal = new ConcurrentHashMap<>();
-    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
-    private final Map<String, ReplyOwner> replyOwners = new ConcurrentHashMap<>();
-    /** Message id → the principal whose connections sent it (counted per connection). */
-    private final Map<String, ReplyOwner> claimedIds = new java.util.HashMap<>();
-    private volatile Set<String> ownOrigins = Set.of();
+    private final Admission admission;
+    /**
+     * Message id → the principal whose connections sent it, counted per connection that holds it; freed when
+     * the last one lets it go (its 1024 most recent ids, or disconnect).
+     */
+    final Claims messageIds = new Claims();
+    /** Reply address → the principal that consumes it: the first to subscribe owns it. */
+    final Claims replyAddresses = new Claims();
     /** What the backbone can do, as the hub offers it to clients; known once the backbone started. */
     private volatile Set<dev.courier.spi.Capability> capabilities = Set.of();
     /** A bridged backbone's limits; null standalone (the hub's own in-memory broker carries what the hub takes). */
@@ -61,29 +56,19 @@ final class HubServer extends WebSocketServer {
         }
     }
 
-    /** Who owns a name (a reply address, a message id), and how many subscriptions/connections hold it. */
-    private static final class ReplyOwner {
-        final String principal;
-        int subscriptions;
-
-        ReplyOwner(String principal) {
-            this.principal = principal;
-        }
-    }
-
-    HubServer(WebSocketHub.Settings s, Transport backbone, ScheduledExecutorService timer, Tickets tickets) {
-        super(new InetSocketAddress(s.host, s.port), s.ioThreads, List.<Draft>of(new HubDraft(s.maxMessageBytes)));
+    HubServer(HubConfig s, Transport backbone, ScheduledExecutorService timer, Tickets tickets) {
+        super(new InetSocketAddress(s.host(), s.port()), s.ioThreads(), List.<Draft>of(new HubDraft(s.maxMessageBytes())));
         this.s = s;
         this.backbone = backbone;
         this.timer = timer;
-        this.tickets = tickets;
-        this.personal = new PersonalRouter(backbone, s.hubId);
+        this.admission = new Admission(s, tickets);
+        this.personal = new PersonalRouter(backbone, s.hubId());
         setReuseAddr(true);
         setTcpNoDelay(true);
         setDaemon(true);
-        setConnectionLostTimeout((int) Math.max(1, s.idleTimeout.toSeconds()));
-        setWebSocketFactory(new HubSocketFactory(s.sslContext, timer, WebSocketHub.millis(s.handshakeTimeout),
-                s.maxHandshakeBytes));
+        setConnectionLostTimeout((int) Math.max(1, s.idleTimeout().toSeconds()));
+        setWebSocketFactory(new HubSocketFactory(s.sslContext(), timer, WebSocketHub.millis(s.handshakeTimeout()),
+                s.maxHandshakeBytes()));
     }
 
     /**
@@ -94,11 +79,11 @@ final class HubServer extends WebSocketServer {
     void backboneStarted() {
         java.util.EnumSet<dev.courier.spi.Capability> c = java.util.EnumSet.noneOf(dev.courier.spi.Capability.class);
         c.addAll(backbone.capabilities());
-        if (s.maxMessageBytes < 1024 * 1024 + 8 * 1024) {
+        if (s.maxMessageBytes() < 1024 * 1024 + 8 * 1024) {
             c.remove(dev.courier.spi.Capability.LARGE_MESSAGES);
         }
         capabilities = java.util.Collections.unmodifiableSet(c);
-        backboneLimits = s.backbone != null ? backbone.limits() : null;
+        backboneLimits = s.backbone() != null ? backbone.limits() : null;
     }
 
     Set<dev.courier.spi.Capability> capabilities() {
@@ -110,14 +95,14 @@ final class HubServer extends WebSocketServer {
     }
 
     void ownOrigins(Set<String> origins) {
-        this.ownOrigins = Set.copyOf(origins);
+        admission.ownOrigins(origins);
     }
 
     void startAndWait() {
         start();
         try {
             if (!started.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("WebSocket hub did not start listening on " + s.host + ":" + s.port
+                throw new IllegalStateException("WebSocket hub did not start listening on " + s.host() + ":" + s.port()
                         + " within 10 s");
             }
         } catch (InterruptedException e) {
@@ -125,7 +110,7 @@ final class HubServer extends WebSocketServer {
             throw new IllegalStateException("interrupted while starting the hub", e);
         }
         if (startError != null) {
-            throw new IllegalStateException("WebSocket hub cannot listen on " + s.host + ":" + s.port + ": " + startError,
+            throw new IllegalStateException("WebSocket hub cannot listen on " + s.host() + ":" + s.port() + ": " + startError,
                     startError);
         }
     }
@@ -135,30 +120,12 @@ final class HubServer extends WebSocketServer {
     }
 
     int sessionCount() {
-        return sessions.get();
+        return admission.count();
     }
 
-    /**
-     * Gives write interest back to connections whose frames wait without it. Java-WebSocket 1.6.0's selector,
-     * after writing a connection's queue empty, sets its interest to read only: a frame a worker queued (and
-     * asked write interest for) in between loses it and waits until the next frame to that connection - a
-     * publish confirm then never arrives and the client times out (seen under load: HubSecurityTest's slow-reader
-     * case, the publisher's confirm stuck with 1 frame queued on an idle hub). Run on the hub's timer.
-     */
+    /** Gives write interest back to connections whose frames wait without it ({@link WriteNudge}); run on the hub's timer. */
     void nudgeWrites() {
-        for (WebSocket c : getConnections()) {
-            if (c instanceof WebSocketImpl && c.hasBufferedData()) {
-                java.nio.channels.SelectionKey k = ((WebSocketImpl) c).getSelectionKey();
-                try {
-                    if (k != null && k.isValid() && (k.interestOps() & java.nio.channels.SelectionKey.OP_WRITE) == 0) {
-                        k.interestOps(java.nio.channels.SelectionKey.OP_READ | java.nio.channels.SelectionKey.OP_WRITE);
-                        k.selector().wakeup();
-                    }
-                } catch (java.nio.channels.CancelledKeyException closed) {
-                    // closed meanwhile: nothing to write
-                }
-            }
-        }
+        WriteNudge.nudge(getConnections());
     }
 
     /** For tests and diagnostics: every connection the library holds, with its state. */
@@ -177,15 +144,15 @@ final class HubServer extends WebSocketServer {
             }
             b.append(a instanceof HubSession ? " session " + ((HubSession) a).describe() : " " + a);
         }
-        return "sessions " + sessions.get() + ", library connections " + getConnections().size() + b;
+        return "sessions " + admission.count() + ", library connections " + getConnections().size() + b;
     }
 
     void shutdown() {
         personal.close();
         for (WebSocket c : getConnections()) {
-            Object a = c.getAttachment();
-            if (a instanceof HubSession && ((HubSession) a).cleanUp() && ((HubSession) a).counted()) {
-                release((HubSession) a);
+            HubSession session = session(c);
+            if (session != null && session.cleanUp() && session.counted()) {
+                admission.release(session);
             }
         }
         try {
@@ -211,134 +178,24 @@ final class HubServer extends WebSocketServer {
         try {
             refusal = admit(conn, request);
         } catch (RuntimeException e) {
-            log.warn("hub {}: handshake check failed: {}", s.hubId, e.toString());
+            log.warn("hub {}: handshake check failed: {}", s.hubId(), e.toString());
             refusal = "500 Internal Server Error";
         }
         if (refusal != null) {
             conn.setAttachment(new Refusal(refusal));
             response.put(HubDraft.REFUSE, refusal);
-            log.debug("hub {}: handshake from {} refused: {}", s.hubId, conn.getRemoteSocketAddress(), refusal);
+            log.debug("hub {}: handshake from {} refused: {}", s.hubId(), conn.getRemoteSocketAddress(), refusal);
         }
         return response;
     }
 
     /** Null when admitted (a session is attached; it is counted once open); else the HTTP status line to answer. */
     private String admit(WebSocket conn, ClientHandshake request) {
-        String protocols = request.getFieldValue("Sec-WebSocket-Protocol");
-        String tokenFromProtocol = null;
-        boolean cloudEvents = false;
-        for (String p : protocols.split(",")) {
-            String t = p.trim();
-            if (t.equals(Frames.PROTOCOL)) {
-                cloudEvents = true;
-            } else if (t.startsWith(Frames.TOKEN_PROTOCOL_PREFIX)) {
-                tokenFromProtocol = t.substring(Frames.TOKEN_PROTOCOL_PREFIX.length());
-            }
+        Admission.Decision d = admission.decide(request);
+        if (d.refusal() == null) {
+            conn.setAttachment(new HubSession(this, conn, d.principal(), d.bucket()));
         }
-        if (!cloudEvents) {
-            return "400 Subprotocol cloudevents.json required";
-        }
-        String origin = request.getFieldValue("Origin");
-        if (!origin.isEmpty() && !s.allowedOrigins.contains(origin) && !(s.allowOwnOrigin && ownOrigins.contains(origin))) {
-            return "403 Origin not allowed";
-        }
-        if (sessions.get() >= s.maxConnections) {
-            return "503 Too many connections";
-        }
-        WebSocketPrincipal principal = null;
-        String auth = request.getFieldValue("Authorization");
-        String token = null;
-        if (auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = auth.substring(7).trim();
-        } else if (tokenFromProtocol != null) {
-            token = tokenFromProtocol;
-        }
-        if (token != null && !token.isEmpty()) {
-            principal = s.authenticator.authenticate(token);
-        } else {
-            String ticket = Frames.queryParameter(request.getResourceDescriptor(), "ticket");
-            if (ticket != null) {
-                principal = tickets.redeem(ticket);
-            }
-        }
-        if (principal == null) {
-            return "401 Unauthorized";
-        }
-        AtomicInteger mine = perPrincipal.get(principal.name());
-        if (mine != null && mine.get() >= s.maxConnectionsPerPrincipal) {
-            return "429 Too many connections for this principal";
-        }
-        TokenBucket bucket = buckets.computeIfAbsent(principal.name(), n -> new TokenBucket(s.messagesPerSecond, s.burst));
-        conn.setAttachment(new HubSession(this, conn, principal, bucket));
-        return null;
-    }
-
-    private void release(HubSession session) {
-        sessions.decrementAndGet();
-        String name = session.principal.name();
-        AtomicInteger mine = perPrincipal.get(name);
-        if (mine != null && mine.decrementAndGet() <= 0) {
-            perPrincipal.remove(name, mine);
-            if (!perPrincipal.containsKey(name)) {
-                buckets.remove(name);
-            }
-        }
-    }
-
-    // ---- message ids claimed by principals ----------------------------------------------------------
-
-    /**
-     * True when {@code principal} may use {@code messageId} (whose events its connections then see):
-     * it is unclaimed or already this principal's. Counted per connection that holds it; freed when
-     * the last one lets it go (its 1024 most recent ids, or disconnect).
-     */
-    boolean claimId(String messageId, String principal) {
-        synchronized (claimedIds) {
-            ReplyOwner o = claimedIds.computeIfAbsent(messageId, a -> new ReplyOwner(principal));
-            if (!o.principal.equals(principal)) {
-                return false;
-            }
-            o.subscriptions++;
-            return true;
-        }
-    }
-
-    void releaseId(String messageId) {
-        synchronized (claimedIds) {
-            ReplyOwner o = claimedIds.get(messageId);
-            if (o != null && --o.subscriptions <= 0) {
-                claimedIds.remove(messageId);
-            }
-        }
-    }
-
-    int claimedIdCount() {
-        synchronized (claimedIds) {
-            return claimedIds.size();
-        }
-    }
-
-    // ---- reply address ownership ------------------------------------------------------------------
-
-    /** True when {@code principal} may consume {@code replyAddress}: the first principal to subscribe owns it. */
-    boolean claimReplyAddress(String replyAddress, String principal) {
-        synchronized (replyOwners) {
-            ReplyOwner o = replyOwners.computeIfAbsent(replyAddress, a -> new ReplyOwner(principal));
-            if (!o.principal.equals(principal)) {
-                return false;
-            }
-            o.subscriptions++;
-            return true;
-        }
-    }
-
-    void releaseReplyAddress(String replyAddress) {
-        synchronized (replyOwners) {
-            ReplyOwner o = replyOwners.get(replyAddress);
-            if (o != null && --o.subscriptions <= 0) {
-                replyOwners.remove(replyAddress);
-            }
-        }
+        return d.refusal();
     }
 
     // ---- Java-WebSocket callbacks -----------------------------------------------------------------
@@ -362,43 +219,45 @@ final class HubServer extends WebSocketServer {
                 // it (issue 10.9). Nothing was subscribed yet: forget it.
                 removeConnection(conn);
                 session.cleanUp();
-                log.debug("hub {}: {} went away during its handshake", s.hubId, conn.getRemoteSocketAddress());
+                log.debug("hub {}: {} went away during its handshake", s.hubId(), conn.getRemoteSocketAddress());
                 return;
             }
             if (!session.markCounted()) {
                 return; // closed meanwhile on another thread: its onClose saw an uncounted session
             }
-            sessions.incrementAndGet();
-            perPrincipal.computeIfAbsent(session.principal.name(), n -> new AtomicInteger()).incrementAndGet();
+            admission.opened(session);
             session.opened();
         }
     }
 
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            HubSession session = (HubSession) a;
-            if (session.cleanUp() && session.counted()) {
-                release(session);
-            }
+        HubSession session = session(conn);
+        if (session != null && session.cleanUp() && session.counted()) {
+            admission.release(session);
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, String message) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            ((HubSession) a).onText(message);
+        HubSession session = session(conn);
+        if (session != null) {
+            session.onText(message);
         }
     }
 
     @Override
     public void onMessage(WebSocket conn, ByteBuffer message) {
-        Object a = conn.getAttachment();
-        if (a instanceof HubSession) {
-            ((HubSession) a).onBinary();
+        HubSession session = session(conn);
+        if (session != null) {
+            session.onBinary();
         }
+    }
+
+    /** The connection's session; null while refused or before its handshake was admitted. */
+    private static HubSession session(WebSocket conn) {
+        Object a = conn.getAttachment();
+        return a instanceof HubSession ? (HubSession) a : null;
     }
 
     @Override
@@ -408,7 +267,7 @@ final class HubServer extends WebSocketServer {
             started.countDown();
             return;
         }
-        log.debug("hub {}: connection {} error: {}", s.hubId, conn.getRemoteSocketAddress(), ex.toString());
+        log.debug("hub {}: connection {} error: {}", s.hubId(), conn.getRemoteSocketAddress(), ex.toString());
     }
 
     @Override

@@ -8,40 +8,32 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.courier.DeadLetter;
 import dev.courier.DeadLetters;
-import dev.courier.spi.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP side of {@link Operations} at {@code /ops/}: the page ({@code /ops/}) and its JSON API
- * ({@code /ops/api/...}), every API call authenticated with the hub's {@link Authenticator} and
- * authorized per service with the hub's {@link Authorizer} ({@link Authorizer.Operation#OPERATE}).
+ * The HTTP side of {@link Operations} at {@code /ops/}: the page ({@code /ops/}) and the routes of its JSON
+ * API ({@code /ops/api/...}), every API call authenticated with the hub's {@link Authenticator} and
+ * authorized per service with the hub's {@link Authorizer} ({@link Authorizer.Operation#OPERATE}); replay
+ * and discard run here. What the API answers is rendered by {@link OpsViews}.
  */
 final class OpsHttp implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(WebSocketHub.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Dead letters read per service per call, at most. */
-    static final int SCAN = 1000;
+    private static final ObjectMapper JSON = OpsViews.JSON;
+    private static final int SCAN = OpsViews.SCAN;
     /** Ids per replay or discard call, at most. */
     static final int MAX_SELECTION = 500;
-    /** Payload characters shown in the detail view, at most. */
-    static final int MAX_PAYLOAD_CHARS = 64 * 1024;
 
     private final Operations ops;
     private final Authenticator authenticator;
@@ -54,7 +46,7 @@ final class OpsHttp implements HttpHandler {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
         this.hubId = hubId;
-        this.page = resource("ops.html");
+        this.page = HubHttp.resource("ops.html");
     }
 
     @Override
@@ -139,20 +131,7 @@ final class OpsHttp implements HttpHandler {
     }
 
     private void services(HttpExchange ex, WebSocketPrincipal p, List<String> allowed) throws IOException {
-        ObjectNode out = JSON.createObjectNode();
-        out.put("principal", p.name());
-        out.put("hub", hubId);
-        ArrayNode arr = out.putArray("services");
-        for (String s : allowed) {
-            ObjectNode n = arr.addObject();
-            n.put("name", s);
-            try {
-                n.put("deadLetters", ops.deadLetters(s).list(SCAN).size());
-            } catch (RuntimeException e) {
-                n.put("error", describe(e));
-            }
-        }
-        json(ex, out);
+        json(ex, OpsViews.services(ops, p, hubId, allowed));
     }
 
     private void letters(HttpExchange ex, Map<String, String> q, List<String> allowed) throws IOException {
@@ -160,58 +139,8 @@ final class OpsHttp implements HttpHandler {
         if (service == null) {
             return;
         }
-        String type = blankToNull(q.get("type"));
-        String error = blankToNull(q.get("error"));
-        List<DeadLetter> all = ops.deadLetters(service).list(SCAN);
-        ObjectNode out = JSON.createObjectNode();
-        out.put("service", service);
-        out.put("total", all.size());
-        out.put("truncated", all.size() >= SCAN);
-        ArrayNode arr = out.putArray("letters");
-        ArrayNode types = out.putArray("types");
-        ArrayNode errors = out.putArray("errors");
-        java.util.Set<String> ts = new java.util.TreeSet<>();
-        java.util.Set<String> es = new java.util.TreeSet<>();
-        for (DeadLetter d : all) {
-            if (d.messageType() != null) {
-                ts.add(d.messageType());
-            }
-            if (d.errorType() != null) {
-                es.add(simple(d.errorType()));
-            }
-            if (matches(d, type, error)) {
-                summary(arr.addObject(), d);
-            }
-        }
-        ts.forEach(types::add);
-        es.forEach(errors::add);
-        json(ex, out);
-    }
-
-    /** The CLI's filter rule: type exactly; error by full or simple class name. */
-    static boolean matches(DeadLetter d, String type, String error) {
-        if (type != null && !type.equals(d.messageType())) {
-            return false;
-        }
-        if (error != null) {
-            String e = d.errorType();
-            return e != null && (e.equals(error) || e.endsWith("." + error) || e.endsWith("$" + error));
-        }
-        return true;
-    }
-
-    private static void summary(ObjectNode n, DeadLetter d) {
-        n.put("id", d.messageId());
-        n.put("type", d.messageType());
-        n.put("errorType", d.errorType());
-        n.put("error", simple(d.errorType()));
-        n.put("errorMessage", d.errorMessage());
-        n.put("attempts", d.attempts());
-        n.put("address", d.address());
-        n.put("firstFailure", d.headers().get(Headers.DL_FIRST_FAILURE));
-        n.put("lastFailure", d.headers().get(Headers.DL_LAST_FAILURE));
-        n.put("correlationId", d.headers().get(Headers.CORRELATION_ID));
-        n.put("causationId", d.headers().get(Headers.CAUSATION_ID));
+        json(ex, OpsViews.letters(service, ops.deadLetters(service).list(SCAN), blankToNull(q.get("type")),
+                blankToNull(q.get("error"))));
     }
 
     private void letter(HttpExchange ex, Map<String, String> q, List<String> allowed) throws IOException {
@@ -231,59 +160,7 @@ final class OpsHttp implements HttpHandler {
             text(ex, 404, "no such dead letter (already replayed or discarded?)");
             return;
         }
-        ObjectNode out = JSON.createObjectNode();
-        out.put("service", service);
-        summary(out.putObject("letter"), found);
-        ObjectNode headers = out.putObject("headers");
-        new java.util.TreeMap<>(found.headers()).forEach((k, v) -> {
-            if (!k.equals(Headers.DL_STACK_TRACE)) {
-                headers.put(k, v);
-            }
-        });
-        out.put("stackTrace", found.headers().get(Headers.DL_STACK_TRACE));
-        out.put("contentType", found.headers().get("datacontenttype"));
-        out.put("payloadBytes", found.body().length);
-        out.put("payload", payload(found.body()));
-        // the correlation chain: every dead letter of the same conversation in the services this principal may operate
-        String corr = found.headers().get(Headers.CORRELATION_ID);
-        ArrayNode chain = out.putArray("chain");
-        if (corr != null) {
-            for (String s : allowed) {
-                List<DeadLetter> list;
-                try {
-                    list = ops.deadLetters(s).list(SCAN);
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                for (DeadLetter d : list) {
-                    if (corr.equals(d.headers().get(Headers.CORRELATION_ID))) {
-                        ObjectNode c = chain.addObject();
-                        c.put("service", s);
-                        summary(c, d);
-                    }
-                }
-            }
-        }
-        json(ex, out);
-    }
-
-    /** The payload as text when it is UTF-8 (pretty JSON when it parses), else a note with its size. */
-    static String payload(byte[] body) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            return "(" + body.length + " bytes, not UTF-8 text)";
-        }
-        try {
-            JsonNode n = JSON.readTree(text);
-            if (n != null && (n.isObject() || n.isArray())) {
-                text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
-            }
-        } catch (IOException e) {
-            // not JSON: as is
-        }
-        return text.length() > MAX_PAYLOAD_CHARS ? text.substring(0, MAX_PAYLOAD_CHARS) + "\n… (truncated)" : text;
+        json(ex, OpsViews.letter(ops, service, found, allowed));
     }
 
     private void act(HttpExchange ex, boolean replay, WebSocketPrincipal p, List<String> allowed) throws IOException {
@@ -336,7 +213,7 @@ final class OpsHttp implements HttpHandler {
                 Thread.currentThread().interrupt();
                 r.put("ok", false).put("error", "interrupted");
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                r.put("ok", false).put("error", e instanceof TimeoutException ? "timed out" : describe(e));
+                r.put("ok", false).put("error", e instanceof TimeoutException ? "timed out" : OpsViews.describe(e));
             }
             if (r.path("ok").asBoolean()) {
                 done++;
@@ -349,38 +226,7 @@ final class OpsHttp implements HttpHandler {
     }
 
     private void traffic(HttpExchange ex, List<String> allowed) throws IOException {
-        ObjectNode out = JSON.createObjectNode();
-        out.put("windowSeconds", OpsTraffic.WINDOW);
-        ArrayNode arr = out.putArray("rows");
-        for (String s : allowed) {
-            ops.trafficView().snapshot(s).forEach((type, v) -> {
-                ObjectNode n = arr.addObject();
-                n.put("service", s);
-                n.put("type", type);
-                n.put("perSecond", v[0] / (double) OpsTraffic.WINDOW);
-                n.put("failuresPerSecond", v[1] / (double) OpsTraffic.WINDOW);
-                n.put("handled", v[2]);
-                n.put("failures", v[3]);
-            });
-        }
-        json(ex, out);
-    }
-
-    private static String describe(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
-
-    private static String simple(String errorType) {
-        if (errorType == null) {
-            return null;
-        }
-        // the simple name, also of a nested class (Outer$Declined to Declined), which the error filter accepts
-        int dot = Math.max(errorType.lastIndexOf('.'), errorType.lastIndexOf('$'));
-        return dot < 0 ? errorType : errorType.substring(dot + 1);
+        json(ex, OpsViews.traffic(ops, allowed));
     }
 
     private static String blankToNull(String s) {
@@ -408,16 +254,5 @@ final class OpsHttp implements HttpHandler {
 
     private static void text(HttpExchange ex, int status, String msg) throws IOException {
         HubHttp.respond(ex, status, "text/plain; charset=utf-8", (msg + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = OpsHttp.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " missing from sdk-websocket-hub");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

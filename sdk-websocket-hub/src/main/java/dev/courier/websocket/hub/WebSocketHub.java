@@ -11,14 +11,8 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -112,25 +106,25 @@ public final class WebSocketHub implements AutoCloseable {
      */
     public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
 
-    private final Settings s;
+    private final HubConfig s;
     private final ScheduledExecutorService timer;
     private final Transport backbone;
     private final HubServer server;
     private final HubHttp http;
     private volatile boolean closed;
 
-    private WebSocketHub(Settings s) {
+    private WebSocketHub(HubConfig s) {
         this.s = s;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "courier-hub-timer-" + s.hubId);
+            Thread t = new Thread(r, "courier-hub-timer-" + s.hubId());
             t.setDaemon(true);
             return t;
         });
-        this.backbone = s.backbone != null ? s.backbone
-                : (s.broker != null ? s.broker : InMemoryBroker.create(s.queueCapacity, s.deadLetterCapacity)).connect();
-        Tickets tickets = new Tickets(s.ticketTtl);
+        this.backbone = s.backbone() != null ? s.backbone()
+                : (s.broker() != null ? s.broker() : InMemoryBroker.create(s.queueCapacity(), s.deadLetterCapacity())).connect();
+        Tickets tickets = new Tickets(s.ticketTtl());
         this.server = new HubServer(s, backbone, timer, tickets);
-        this.http = s.httpPort >= 0 ? new HubHttp(s, server, tickets) : null;
+        this.http = s.httpPort() >= 0 ? new HubHttp(s, server, tickets) : null;
     }
 
     /**
@@ -152,8 +146,8 @@ public final class WebSocketHub implements AutoCloseable {
      */
     public WebSocketHub start() {
         // standalone: publishes never wait for room; a full queue refuses at once with a clear error
-        Duration wait = s.backbone != null ? s.backbonePublishTimeout : Duration.ZERO;
-        backbone.start(new TransportContext("courierhub", s.hubId, wait));
+        Duration wait = s.backbone() != null ? s.backbonePublishTimeout() : Duration.ZERO;
+        backbone.start(new TransportContext("courierhub", s.hubId(), wait));
         server.backboneStarted();
         if (http != null) {
             http.start();
@@ -161,8 +155,8 @@ public final class WebSocketHub implements AutoCloseable {
         }
         server.startAndWait();
         timer.scheduleWithFixedDelay(server::nudgeWrites, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
-        log.info("WebSocket hub {} listening on {}{} ({})", s.hubId, uri(),
-                http != null ? ", HTTP on " + http.uri() : "", s.backbone != null ? "bridged to " + backbone.describe()
+        log.info("WebSocket hub {} listening on {}{} ({})", s.hubId(), uri(),
+                http != null ? ", HTTP on " + http.uri() : "", s.backbone() != null ? "bridged to " + backbone.describe()
                         : "standalone");
         return this;
     }
@@ -173,7 +167,7 @@ public final class WebSocketHub implements AutoCloseable {
      * @return the URI, with the bound port
      */
     public URI uri() {
-        return URI.create((s.sslContext != null ? "wss" : "ws") + "://" + hostForUri() + ":" + port() + "/");
+        return URI.create((s.sslContext() != null ? "wss" : "ws") + "://" + hostForUri() + ":" + port() + "/");
     }
 
     /**
@@ -200,7 +194,7 @@ public final class WebSocketHub implements AutoCloseable {
      * @return the id
      */
     public String id() {
-        return s.hubId;
+        return s.hubId();
     }
 
     /**
@@ -224,7 +218,7 @@ public final class WebSocketHub implements AutoCloseable {
 
     /** Message ids claimed by connected principals; for tests. */
     int claimedIdCount() {
-        return server.claimedIdCount();
+        return server.messageIds.size();
     }
 
     /** Cuts every client connection without a close handshake, as a network failure would; for tests. */
@@ -233,7 +227,7 @@ public final class WebSocketHub implements AutoCloseable {
     }
 
     private String hostForUri() {
-        String h = s.host;
+        String h = s.host();
         return h.equals("0.0.0.0") || h.equals("::") ? "127.0.0.1" : h.contains(":") ? "[" + h + "]" : h;
     }
 
@@ -251,52 +245,15 @@ public final class WebSocketHub implements AutoCloseable {
         try {
             backbone.close();
         } catch (RuntimeException e) {
-            log.warn("hub {}: closing the backbone failed: {}", s.hubId, e.toString());
+            log.warn("hub {}: closing the backbone failed: {}", s.hubId(), e.toString());
         }
         timer.shutdownNow();
-        log.info("WebSocket hub {} closed", s.hubId);
-    }
-
-    /** Settings, immutable once built. */
-    static final class Settings {
-        String host = "127.0.0.1";
-        int port;
-        int httpPort;
-        String hubId = UUID.randomUUID().toString().substring(0, 8);
-        Authenticator authenticator;
-        Authorizer authorizer = Authorizer.GRANTS;
-        Set<String> allowedOrigins = new LinkedHashSet<>();
-        boolean allowOwnOrigin = true;
-        int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        int maxAttributeBytes = DEFAULT_MAX_ATTRIBUTE_BYTES;
-        int maxHandshakeBytes = 16 * 1024;
-        int maxConnections = DEFAULT_MAX_CONNECTIONS;
-        int maxConnectionsPerPrincipal = DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL;
-        double messagesPerSecond = DEFAULT_MESSAGES_PER_SECOND;
-        int burst = DEFAULT_BURST;
-        Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
-        Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-        int maxQueuedFrames = DEFAULT_MAX_QUEUED_FRAMES;
-        long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
-        int maxPrefetch = 1000;
-        int maxSubscriptionsPerConnection = 256;
-        int queueCapacity = DEFAULT_QUEUE_CAPACITY;
-        int deadLetterCapacity = DEFAULT_QUEUE_CAPACITY;
-        Transport backbone;
-        /** Standalone: the in-memory broker to route through (tests keep one across hub restarts). */
-        InMemoryBroker broker;
-        Duration backbonePublishTimeout = Duration.ofSeconds(5);
-        SSLContext sslContext;
-        int ioThreads = Math.max(4, Runtime.getRuntime().availableProcessors());
-        Duration ticketTtl = Duration.ofSeconds(30);
-        Map<String, HttpRoute> httpRoutes = new LinkedHashMap<>();
-        /** The operations page at /ops/, or null. */
-        Operations operations;
+        log.info("WebSocket hub {} closed", s.hubId());
     }
 
     /** Builds a hub; {@link #build()} reports every problem at once, naming the setting. */
     public static final class Builder {
-        private final Settings s = new Settings();
+        private final HubConfig.Draft s = new HubConfig.Draft();
 
         private Builder() {
         }
@@ -581,68 +538,12 @@ public final class WebSocketHub implements AutoCloseable {
          * @throws dev.courier.ConfigurationException naming every invalid setting at once (an authenticator is required)
          */
         public WebSocketHub build() {
-            List<String> problems = new ArrayList<>();
-            if (s.authenticator == null) {
-                problems.add("authenticator is required: the hub refuses anonymous connections");
-            }
-            if (s.authorizer == null) {
-                problems.add("authorizer must not be null");
-            }
-            if (s.host == null || s.host.isEmpty()) {
-                problems.add("host must not be empty");
-            }
-            if (s.port < 0 || s.port > 65535) {
-                problems.add("port must be 0..65535, was " + s.port);
-            }
-            if (s.httpPort < -1 || s.httpPort > 65535) {
-                problems.add("httpPort must be -1 (off) or 0..65535, was " + s.httpPort);
-            }
-            if (s.maxMessageBytes < 1024) {
-                problems.add("maxMessageBytes must be at least 1024, was " + s.maxMessageBytes);
-            }
-            if (s.maxAttributeBytes < dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES || s.maxAttributeBytes > s.maxMessageBytes / 4) {
-                problems.add("maxAttributeBytes must be at least " + dev.courier.spi.Limits.MIN_ATTRIBUTE_BYTES
-                        + " and at most a quarter of maxMessageBytes, was " + s.maxAttributeBytes);
-            }
-            if (s.maxConnections < 1 || s.maxConnectionsPerPrincipal < 1) {
-                problems.add("maxConnections must be positive, was " + s.maxConnections + " / " + s.maxConnectionsPerPrincipal);
-            }
-            if (!(s.messagesPerSecond > 0) || s.burst < 1) {
-                problems.add("rateLimit must be positive, was " + s.messagesPerSecond + "/s burst " + s.burst);
-            }
-            positive(problems, "handshakeTimeout", s.handshakeTimeout);
-            positive(problems, "idleTimeout", s.idleTimeout);
-            positive(problems, "ticketTtl", s.ticketTtl);
-            if (s.backbone != null) {
-                positive(problems, "backbone publishTimeout", s.backbonePublishTimeout);
-            }
-            if (s.maxQueuedFrames < 1 || s.maxQueuedBytes < 1) {
-                problems.add("maxQueued must be positive, was " + s.maxQueuedFrames + " frames / " + s.maxQueuedBytes + " bytes");
-            }
-            if (s.queueCapacity < 1 || s.deadLetterCapacity < 1) {
-                problems.add("retention must be positive, was " + s.queueCapacity + " / " + s.deadLetterCapacity);
-            }
-            if (s.ioThreads < 1) {
-                problems.add("ioThreads must be positive, was " + s.ioThreads);
-            }
-            for (String path : s.httpRoutes.keySet()) {
-                if (!path.startsWith("/")) {
-                    problems.add("httpRoute path must start with '/', was '" + path + "'");
-                }
-            }
-            if (s.hubId == null || s.hubId.isEmpty() || !s.hubId.matches("[A-Za-z0-9_.-]+")) {
-                problems.add("id must be letters, digits, '.', '_' or '-', was '" + s.hubId + "'");
-            }
+            HubConfig config = s.freeze();
+            List<String> problems = config.problems();
             if (!problems.isEmpty()) {
                 throw new ConfigurationException(problems);
             }
-            return new WebSocketHub(s);
-        }
-
-        private static void positive(List<String> problems, String name, Duration d) {
-            if (d == null || d.isZero() || d.isNegative()) {
-                problems.add(name + " must be positive, was " + d);
-            }
+            return new WebSocketHub(config);
         }
     }
 
