@@ -45,6 +45,8 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
     /** How long a closed subscription stays in its group waiting for its open deliveries to settle. */
     static final Duration LINGER = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How long a member giving partitions up in a rebalance waits for their open deliveries to settle. */
+    static final Duration REVOKE_GRACE = Duration.ofSeconds(15);
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     /** One assigned partition; {@code revoked} makes its deliveries stale. */
@@ -68,6 +70,8 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
     private final Address address;
     private final String group;
     private final int prefetch;
+    /** Records fetched and not yet handed out, at most this many; beyond, the partitions are paused. */
+    private final int bufferCap;
     private final DeliveryCallback callback;
     private final List<String> topics;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -98,6 +102,7 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
         this.callback = callback;
         this.topics = topics;
         this.consumer = consumer;
+        this.bufferCap = Math.max(prefetch, 500);
         this.thread = new Thread(this, "courier-kafka-" + address.kind().name().toLowerCase(java.util.Locale.ROOT) + "-"
                 + address.name() + "-" + SEQ.incrementAndGet());
         thread.setDaemon(true);
@@ -251,14 +256,14 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
         if (assigned.isEmpty()) {
             return;
         }
-        boolean hold = closing || !buffer.isEmpty() || outstanding.get() >= prefetch;
+        starved = !closing && !buffer.isEmpty() && outstanding.get() >= prefetch;
+        if (starved && outstanding.get() < prefetch) {
+            starved = false; // a settle raced with this check: deliver on the next turn without a wakeup
+        }
+        boolean hold = closing || buffer.size() >= bufferCap;
         if (hold) {
-            starved = !closing && outstanding.get() >= prefetch;
             if (consumer.paused().size() < assigned.size()) {
                 consumer.pause(assigned);
-            }
-            if (starved && outstanding.get() < prefetch) {
-                starved = false; // a settle raced with the pause: do not wait for a wakeup that was missed
             }
         } else if (!consumer.paused().isEmpty()) {
             consumer.resume(consumer.paused());
@@ -369,6 +374,7 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            awaitOpenSettled(revoked);
             commitSync(revoked);
             giveBack(revoked);
         }
@@ -385,6 +391,27 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
             }
             startNewPartitionsAtSubscribeTime(assigned);
             assignedOnce = true;
+        }
+    }
+
+    /**
+     * Before giving partitions up in a rebalance, lets the deliveries open on them be settled (up to
+     * {@link #REVOKE_GRACE}; never when the transport closes): handlers that finish meanwhile commit
+     * instead of having their records handled again by the partition's next owner.
+     */
+    private void awaitOpenSettled(Collection<TopicPartition> revoked) {
+        long deadline = System.nanoTime() + REVOKE_GRACE.toNanos();
+        while (!stopped && System.nanoTime() - deadline < 0) {
+            boolean open = false;
+            for (TopicPartition tp : revoked) {
+                Part p = parts.get(tp);
+                open |= p != null && !p.open.isEmpty();
+            }
+            if (!open) {
+                return;
+            }
+            applySettles();
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
         }
     }
 

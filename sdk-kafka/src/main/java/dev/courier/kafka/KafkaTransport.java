@@ -259,8 +259,8 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     }
 
     /**
-     * Waits (at most {@link #SETTLE}) until the group has given this new member its share: every member
-     * holds its target assignment. So a publish right after subscribe reaches a settled group, and
+     * Waits (at most {@link #SETTLE}) until the group has given this new member its share: it holds its
+     * target assignment of the group's current epoch (the partitions it takes were given up by the others). So a publish right after subscribe reaches a settled group, and
      * instances started together share the work from the first message.
      */
     private void awaitSettled(KafkaSubscription s, String groupId) {
@@ -270,9 +270,16 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
                 try {
                     var d = admin.describeConsumerGroups(List.of(groupId)).all().get(ADMIN.toMillis(), TimeUnit.MILLISECONDS)
                             .get(groupId);
-                    boolean present = d.members().stream().anyMatch(m -> s.clientId().equals(m.clientId()));
-                    boolean reconciled = d.members().stream().allMatch(m -> m.targetAssignment().isEmpty()
-                            || m.targetAssignment().get().topicPartitions().equals(m.assignment().topicPartitions()));
+                    int target = d.targetAssignmentEpoch().orElse(-1);
+                    boolean present = false;
+                    boolean reconciled = d.groupEpoch().orElse(-2) == target;
+                    for (var m : d.members()) {
+                        if (s.clientId().equals(m.clientId())) {
+                            present = true;
+                            reconciled &= m.memberEpoch().orElse(-1) == target && (m.targetAssignment().isEmpty()
+                                    || m.targetAssignment().get().topicPartitions().equals(m.assignment().topicPartitions()));
+                        }
+                    }
                     if (present && reconciled) {
                         return;
                     }
@@ -410,6 +417,10 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         if (groupId != null) {
             p.put("group.id", groupId);
             p.put("group.protocol", "consumer");
+            // each topic's partitions spread over the members that read it (the uniform assignor balances
+            // counts across topics, and could give one member all of an event topic and another its idle
+            // direct topic)
+            p.putIfAbsent("group.remote.assignor", "range");
         }
         p.put("enable.auto.commit", "false");
         p.put("auto.offset.reset", "earliest");
@@ -506,13 +517,23 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         return config.bootstrapServers();
     }
 
-    /** The topic and, for a consumer, its consumer group. */
+    /**
+     * The topic ({@code topic}) and, for a consumer, its consumer group ({@code groupId}) and, for an event,
+     * the service's direct topic it also reads ({@code directTopic}: replays and requeues).
+     */
     @Override
     public Map<String, String> wireAddress(Address address, String group) {
         if (group == null) {
             return Map.of("topic", topics.publishTopic(address));
         }
-        return Map.of("topic", String.join(",", topics.subscribed(address, group)), "groupId", topics.group(address, group));
+        List<String> read = topics.subscribed(address, group);
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("topic", read.get(0));
+        if (read.size() > 1) {
+            m.put("directTopic", read.get(1));
+        }
+        m.put("groupId", topics.group(address, group));
+        return m;
     }
 
     @Override
