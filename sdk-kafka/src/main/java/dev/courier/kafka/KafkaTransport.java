@@ -438,7 +438,7 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         p.put("linger.ms", Long.toString(config.linger().toMillis()));
         p.put("request.timeout.ms", Long.toString(Math.min(timeout, 30_000) - 1000 + 1000));
         p.put("delivery.timeout.ms", Long.toString(timeout + config.linger().toMillis() + Math.min(timeout, 30_000)));
-        p.put("max.block.ms", "10000");
+        p.put("max.block.ms", Long.toString(timeout)); // metadata of a new topic while the broker is away
         p.putIfAbsent("max.request.size", Integer.toString(MAX_RECORD_BYTES));
         p.put("key.serializer", ByteArraySerializer.class.getName());
         p.put("value.serializer", ByteArraySerializer.class.getName());
