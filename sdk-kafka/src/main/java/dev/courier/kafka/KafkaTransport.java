@@ -78,6 +78,8 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     private final Map<String, DeadLetters> deadLetters = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong sequence = new AtomicLong();
+    /** Sends waiting on (or running in) the sender thread; a caller sends directly only when it is 0. */
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
     private final String clientId = "courier-" + INSTANCES.incrementAndGet();
     private volatile TransportContext context;
     private volatile ScheduledExecutorService scheduler;
@@ -314,6 +316,18 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     private CompletableFuture<RecordMetadata> sendRecord(String topic, byte[] key, Map<String, String> ce, byte[] value,
                                                          Map<String, String> extra, boolean create) {
         CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
+        if (create && knownTopics.contains(topic) && queued.get() == 0
+                && !Thread.currentThread().getName().startsWith("courier-kafka-")) {
+            // the topic exists and nothing waits on the sender thread (so nothing sent earlier by this
+            // thread can be overtaken): hand the record to the producer here, without a thread hop
+            try {
+                producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
+            } catch (RuntimeException e) {
+                complete(f, null, e);
+            }
+            return f;
+        }
+        queued.incrementAndGet();
         try {
             sender.execute(() -> {
                 try {
@@ -323,17 +337,25 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
                         throw new UnroutableException("the reply topic " + topic + " does not exist on " + describe()
                                 + " (the requester is gone)");
                     }
-                    RecordHeaders h = ce == null ? new RecordHeaders() : CloudEventsBinding.toKafka(ce);
-                    extra.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
-                    producer.send(new ProducerRecord<>(topic, null, key, value, h), (md, e) -> complete(f, md, e));
+                    producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
                 } catch (RuntimeException e) {
                     complete(f, null, e);
+                } finally {
+                    queued.decrementAndGet();
                 }
             });
         } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
             f.completeExceptionally(new PublishException("the transport to " + describe() + " is closed"));
         }
         return f;
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(String topic, byte[] key, Map<String, String> ce, byte[] value,
+                                                         Map<String, String> extra) {
+        RecordHeaders h = ce == null ? new RecordHeaders() : CloudEventsBinding.toKafka(ce);
+        extra.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        return new ProducerRecord<>(topic, null, key, value, h);
     }
 
     private void complete(CompletableFuture<RecordMetadata> f, RecordMetadata md, Exception e) {
