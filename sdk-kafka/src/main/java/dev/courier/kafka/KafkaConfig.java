@@ -42,6 +42,17 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
     /**
      * Checks every field and names every problem at once.
      *
+     * @param bootstrap         {@code host:port} of one or more brokers
+     * @param prefix            the first segment of every topic and group name
+     * @param partitions        partitions of each topic Courier creates
+     * @param replicationFactor replicas of each topic Courier creates, -1 for the broker's default
+     * @param username          SASL user, or null
+     * @param password          SASL password, or null
+     * @param saslMechanism     the SASL mechanism, or null without a user
+     * @param tls               whether to speak TLS
+     * @param publishWindow     publishes that may wait for their acknowledgement at once
+     * @param linger            the producer's {@code linger.ms}
+     * @param properties        raw kafka-clients properties
      * @throws ConfigurationException listing what is wrong
      */
     public KafkaConfig {
@@ -176,19 +187,34 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
             this.bootstrap = new ArrayList<>(bootstrap);
         }
 
-        /** @param prefix the first segment of every topic and group name @return this */
+        /**
+         * Sets prefix.
+         *
+         * @param prefix the first segment of every topic and group name
+         * @return this builder
+         */
         public Builder prefix(String prefix) {
             this.prefix = prefix;
             return this;
         }
 
-        /** @param partitions partitions of each topic Courier creates @return this */
+        /**
+         * Sets partitions.
+         *
+         * @param partitions partitions of each topic Courier creates
+         * @return this builder
+         */
         public Builder partitions(int partitions) {
             this.partitions = partitions;
             return this;
         }
 
-        /** @param replicationFactor replicas of each topic Courier creates, -1 for the broker's default @return this */
+        /**
+         * Sets replicationFactor.
+         *
+         * @param replicationFactor replicas of each topic Courier creates, -1 for the broker's default
+         * @return this builder
+         */
         public Builder replicationFactor(int replicationFactor) {
             this.replicationFactor = replicationFactor;
             return this;
@@ -210,25 +236,45 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
             return this;
         }
 
-        /** @param mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 @return this */
+        /**
+         * Sets mechanism.
+         *
+         * @param mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+         * @return this builder
+         */
         public Builder saslMechanism(String mechanism) {
             this.saslMechanism = mechanism;
             return this;
         }
 
-        /** @param tls whether to speak TLS @return this */
+        /**
+         * Sets tls.
+         *
+         * @param tls whether to speak TLS
+         * @return this builder
+         */
         public Builder tls(boolean tls) {
             this.tls = tls;
             return this;
         }
 
-        /** @param publishWindow how many publishes may wait for their acknowledgement @return this */
+        /**
+         * Sets publishWindow.
+         *
+         * @param publishWindow how many publishes may wait for their acknowledgement
+         * @return this builder
+         */
         public Builder publishWindow(int publishWindow) {
             this.publishWindow = publishWindow;
             return this;
         }
 
-        /** @param linger the producer's {@code linger.ms} @return this */
+        /**
+         * Sets linger.
+         *
+         * @param linger the producer's {@code linger.ms}
+         * @return this builder
+         */
         public Builder linger(Duration linger) {
             this.linger = linger;
             return this;
