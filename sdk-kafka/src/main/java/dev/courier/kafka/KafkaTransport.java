@@ -85,6 +85,7 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     private volatile ScheduledExecutorService scheduler;
     private volatile ExecutorService completions;
     private volatile ExecutorService sender;
+    private volatile Thread senderThread;
     private volatile PublishGate gate;
     private volatile ConfirmTracker<Void> tracker;
     private volatile Reconnector<Admin> reconnector;
@@ -127,7 +128,11 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         this.context = context;
         scheduler = Executors.newSingleThreadScheduledExecutor(daemon("courier-kafka-timer"));
         completions = Executors.newSingleThreadExecutor(daemon("courier-kafka-confirms"));
-        sender = Executors.newSingleThreadExecutor(daemon("courier-kafka-sender"));
+        sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon("courier-kafka-sender").newThread(r);
+            senderThread = t;
+            return t;
+        });
         gate = new PublishGate(config.publishWindow());
         tracker = new ConfirmTracker<>(describe(), gate, completions, scheduler, System::nanoTime);
         reconnector = new Reconnector<>(describe(), new Reconnector.Link<>() {
@@ -327,19 +332,28 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
             }
             return f;
         }
+        Runnable send = () -> {
+            try {
+                if (create) {
+                    ensureTopic(topic);
+                } else if (!topicExists(topic)) {
+                    throw new UnroutableException("the reply topic " + topic + " does not exist on " + describe()
+                            + " (the requester is gone)");
+                }
+                producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
+            } catch (RuntimeException e) {
+                complete(f, null, e);
+            }
+        };
+        if (Thread.currentThread() == senderThread) {
+            send.run(); // already on the sender thread (a publish it admits): queueing would put it behind the
+            return f;   // publishes waiting for the room this one is to make
+        }
         queued.incrementAndGet();
         try {
             sender.execute(() -> {
                 try {
-                    if (create) {
-                        ensureTopic(topic);
-                    } else if (!topicExists(topic)) {
-                        throw new UnroutableException("the reply topic " + topic + " does not exist on " + describe()
-                                + " (the requester is gone)");
-                    }
-                    producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
-                } catch (RuntimeException e) {
-                    complete(f, null, e);
+                    send.run();
                 } finally {
                     queued.decrementAndGet();
                 }
