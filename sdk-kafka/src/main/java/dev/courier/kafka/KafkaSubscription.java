@@ -44,7 +44,8 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
     private static final Logger log = LoggerFactory.getLogger(KafkaSubscription.class);
     /** How long a closed subscription stays in its group waiting for its open deliveries to settle. */
     static final Duration LINGER = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(50);
+    /** The longest poll; settles that free a slot, closing and stopping wake it earlier. */
+    private static final Duration POLL = Duration.ofMillis(200);
     /** How long a member giving partitions up in a rebalance waits for their open deliveries to settle. */
     static final Duration REVOKE_GRACE = Duration.ofSeconds(15);
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -208,7 +209,8 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
                 flowControl();
                 ConsumerRecords<byte[], byte[]> records;
                 try {
-                    records = consumer.poll(POLL);
+                    boolean ready = !closing && !buffer.isEmpty() && outstanding.get() < prefetch;
+                    records = consumer.poll(ready ? Duration.ZERO : POLL);
                 } catch (WakeupException e) {
                     continue;
                 }
