@@ -142,7 +142,8 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
             lingerUntil = System.nanoTime() + LINGER.toNanos();
             closing = true;
             consumer.wakeup();
-            transport.forget(this);
+            // stays known to the transport until it has left the group: the transport's close must stop a
+            // subscription that still lingers for its open deliveries
         }
     }
 
