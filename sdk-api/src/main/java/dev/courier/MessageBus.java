@@ -96,7 +96,10 @@ public final class MessageBus implements AutoCloseable {
     /**
      * Publishes an event with extra headers (CloudEvents extension names: a-z, 0-9, at most 20
      * characters; values count towards the size limits in UTF-8 bytes). An {@code id} header sets
-     * the message id yourself (for idempotent re-publishing). Completes, blocks and fails like
+     * the message id yourself (for idempotent re-publishing). A {@code partitionkey} header
+     * ({@link dev.courier.spi.Headers#PARTITION_KEY}, the CloudEvents partitioning extension) groups
+     * messages that must keep their order: every transport carries it, and on Kafka it is the record key
+     * (see docs/guarantees.md for each transport's ordering). Completes, blocks and fails like
      * {@link #publish(Event)}; an invalid or reserved header name, a null value or a blank id fails
      * the future with {@link PublishException}.
      *
@@ -125,7 +128,8 @@ public final class MessageBus implements AutoCloseable {
 
     /**
      * Sends a command with extra headers. An {@code id} header gives the command your own id (an
-     * idempotency key): sending it again with the same id has its effect once. Completes, blocks and
+     * idempotency key): sending it again with the same id has its effect once; a {@code partitionkey}
+     * header orders commands like {@link #publish(Event, Map)} says. Completes, blocks and
      * fails like {@link #send(Command)} and {@link #publish(Event, Map)}.
      *
      * @param command the command

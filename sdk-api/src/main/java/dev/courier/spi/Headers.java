@@ -26,6 +26,14 @@ public final class Headers {
     /** CloudEvents {@code subject}: optional, e.g. the principal an event concerns. */
     public static final String SUBJECT = "subject";
 
+    /**
+     * CloudEvents partitioning extension {@code partitionkey}: a publish option (pass it in the headers of
+     * {@code publish}/{@code send}) that every transport carries as a header. Messages with the same key
+     * keep their order where the transport can keep it (docs/guarantees.md): on Kafka it is the record
+     * key, so they share a partition.
+     */
+    public static final String PARTITION_KEY = "partitionkey";
+
     /** The id of the whole conversation: a root message's own id. */
     public static final String CORRELATION_ID = "correlationid";
     /** The id of the message whose handler sent this one. */

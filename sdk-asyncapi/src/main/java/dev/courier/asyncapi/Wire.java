@@ -16,6 +16,7 @@ final class Wire {
 
     static final String AMQP_BINDING_VERSION = "0.3.0";
     static final String MQTT_BINDING_VERSION = "0.2.0";
+    static final String KAFKA_BINDING_VERSION = "0.5.0";
 
     /** Keys that name the location a publisher writes to, best first. */
     private static final List<String> PUBLISH_KEYS = List.of("topic", "routingKey", "channel", "route", "address");
@@ -86,6 +87,14 @@ final class Wire {
 
     /** Channel bindings for the protocol, or null when the wire map does not say enough. */
     ObjectNode channelBindings(Map<String, String> wire, boolean consumer) {
+        if (isKafka()) {
+            if (wire.get("topic") == null) {
+                return null;
+            }
+            ObjectNode bindings = JSON.objectNode();
+            bindings.putObject("kafka").put("topic", wire.get("topic")).put("bindingVersion", KAFKA_BINDING_VERSION);
+            return bindings;
+        }
         if (!isAmqp() || wire.get("exchange") == null && !(consumer && wire.get("queue") != null)) {
             return null;
         }
@@ -109,8 +118,19 @@ final class Wire {
         return bindings;
     }
 
-    /** Operation bindings (MQTT QoS when the wire map gives one), or null. */
+    /** Operation bindings (MQTT QoS, the Kafka consumer group, when the wire map gives one), or null. */
     ObjectNode operationBindings(Map<String, String> wire) {
+        if (isKafka()) {
+            String group = wire.get("groupId");
+            if (group == null) {
+                return null;
+            }
+            ObjectNode bindings = JSON.objectNode();
+            ObjectNode kafka = bindings.putObject("kafka");
+            kafka.putObject("groupId").put("type", "string").putArray("enum").add(group);
+            kafka.put("bindingVersion", KAFKA_BINDING_VERSION);
+            return bindings;
+        }
         String qos = wire.get("qos");
         if (!isMqtt() || qos == null || !qos.matches("[012]")) {
             return null;
@@ -128,6 +148,10 @@ final class Wire {
 
     private boolean isAmqp() {
         return protocol.startsWith("amqp");
+    }
+
+    private boolean isKafka() {
+        return protocol.startsWith("kafka");
     }
 
     private boolean isMqtt() {
