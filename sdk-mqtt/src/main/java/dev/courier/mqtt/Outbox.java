@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * subscriptions, which come back only when the consumers reconnect):
  * <ul>
  * <li>MQTT 5: for {@link #RESUBSCRIBE_GRACE} a PUBACK "no matching subscribers" means "not subscribed
- * yet": the publish is sent again after 200 ms, and one publish at a time is in flight meanwhile,
- * so nothing overtakes it;</li>
+ * yet", for an event too (confirming it would lose it): the publish is sent again after 200 ms,
+ * and one publish at a time is in flight meanwhile, so nothing overtakes it;</li>
  * <li>MQTT 3.1.1 (no reason codes): publishes are held for {@link #HOLD_AFTER_RECONNECT_3} after a
  * reconnect, so the consumers are subscribed again before anything is sent.</li>
  * </ul>
@@ -183,19 +183,24 @@ final class Outbox {
         }
         if (e == null) {
             Pending<Out> p = o == Wire.Outcome.NO_SUBSCRIBERS ? tracker.get(key) : null;
-            if (p != null && p.message().needsSubscriber()) {
+            if (p != null) {
+                // in the grace this means "not subscribed again yet" for every publish, an event included
+                // (an event needs no subscriber, but confirming it here would lose it for the group that
+                // resubscribes a moment later): nobody got it, so no duplicate; first again, shortly
                 if (inGrace() && p.deadlineNanos() - System.nanoTime() > RETRY_NO_SUBSCRIBERS_NANOS
                         && tracker.unsent(key) != null) {
                     synchronized (lock) {
-                        retryFirst = p; // nobody got it: no duplicate; first again, after the consumers resubscribed
+                        retryFirst = p;
                         retryAt = System.nanoTime() + RETRY_NO_SUBSCRIBERS_NANOS;
                     }
                     later(RETRY_NO_SUBSCRIBERS_NANOS);
                     return;
                 }
-                tracker.fail(key, new UnroutableException("unroutable: the broker has no subscriber for " + p.what()
-                        + " (topic " + p.message().topic() + "; PUBACK 0x10 no matching subscribers)"));
-                return;
+                if (p.message().needsSubscriber()) {
+                    tracker.fail(key, new UnroutableException("unroutable: the broker has no subscriber for " + p.what()
+                            + " (topic " + p.message().topic() + "; PUBACK 0x10 no matching subscribers)"));
+                    return;
+                }
             }
             tracker.confirm(key);
         } else {
