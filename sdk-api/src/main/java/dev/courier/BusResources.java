@@ -45,9 +45,9 @@ final class BusResources {
                 + ":' URIs (found: " + schemes + "); add the matching module, e.g. dev.courier:courier-amqp for amqp://");
     }
 
-    /** The URI without its user info, for messages. */
+    /** The URI without its secrets, for messages: the one redactor, {@link dev.courier.spi.support.TransportUri#redact}. */
     public static String redact(String uri) {
-        return uri == null ? null : uri.replaceAll("//[^@/]*@", "//***@");
+        return uri == null ? null : dev.courier.spi.support.TransportUri.redact(uri);
     }
 
     /** The bus's own handler pool: one thread per concurrency slot of each handler, 2 to 256, daemon. */

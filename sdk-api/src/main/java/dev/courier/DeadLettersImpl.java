@@ -113,7 +113,10 @@ final class DeadLettersImpl implements DeadLetters {
             return CompletableFuture.failedFuture(new CourierException("dead letter " + messageId
                     + " cannot be replayed: it did not come from an event or command address (" + address + ")"));
         }
-        return core.send(to, h, found.body(), h.get(Headers.TYPE)).thenRun(() -> channel.remove(messageId));
+        // channel.remove blocks (a transport may republish what it keeps and wait for the broker): never on the
+        // thread that completed the send, which may be the very thread its own confirms complete on
+        return core.send(to, h, found.body(), h.get(Headers.TYPE))
+                .thenRunAsync(() -> channel.remove(messageId), core.settings().handlerExecutor());
     }
 
     @Override

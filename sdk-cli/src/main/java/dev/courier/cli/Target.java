@@ -109,8 +109,8 @@ final class Target {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    /** The URI without user info or token, for messages. */
+    /** The URI without its secrets, for messages (Courier's one redactor). */
     static String redact(String uri) {
-        return uri == null ? null : uri.replaceAll("//[^@/?#]*@", "//").replaceAll("([?&]token=)[^&]*", "$1***");
+        return uri == null ? null : dev.courier.spi.support.TransportUri.redact(uri);
     }
 }

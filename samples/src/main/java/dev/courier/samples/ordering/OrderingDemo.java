@@ -239,7 +239,7 @@ public final class OrderingDemo {
         }
 
         private static String redact(String url) {
-            return url.replaceAll("//[^@/]*@", "//***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+            return dev.courier.spi.support.TransportUri.redact(url);
         }
 
         @Override
