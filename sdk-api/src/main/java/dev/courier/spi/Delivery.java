@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One message handed to a subscriber.
  *
- * <p><b>Settle once.</b> Exactly one of {@link #ack}, {@link #reject} or {@link #redeliverLater}
+ * <p><b>Settle once.</b> Exactly one of {@link #ack}, {@link #reject} or {@link DelayedRedelivery#redeliverLater}
  * settles a delivery: the first call claims it atomically, from whatever thread; every later call,
  * on any thread, does nothing (nothing reaches the broker, no prefetch slot is freed twice) and
  * returns a future already completed normally. While a {@code redeliverLater} is in progress, other
@@ -64,7 +64,7 @@ public interface Delivery {
      * True when the broker may have delivered this message before: it was given back with
      * {@code reject(true)}, left unsettled by a consumer that went away (transport closed, connection
      * lost), or delivered again after a broker restart. A first delivery is never flagged. (A copy
-     * brought back by {@link #redeliverLater} carries its count in {@code courierredelivery}.)
+     * brought back by {@link DelayedRedelivery#redeliverLater} carries its count in {@code courierredelivery}.)
      *
      * @return whether the broker flagged this delivery as a possible repeat
      */
