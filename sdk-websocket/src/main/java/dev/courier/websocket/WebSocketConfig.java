@@ -49,7 +49,20 @@ public record WebSocketConfig(List<URI> hubs, String token, SSLContext sslContex
     /** The largest message accepted from the hub by default, in bytes (16 MiB). */
     public static final int DEFAULT_MAX_INCOMING_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-    /** Checks nothing: {@link Builder#build()} does; copies the hub list. */
+    /**
+     * Checks nothing: {@link Builder#build()} does; copies the hub list.
+     *
+     * @param hubs                    the hubs, tried in order
+     * @param token                   the bearer token, or null
+     * @param sslContext              the TLS context for {@code wss://}, or null for the JVM's default
+     * @param connectTimeout          how long one connect to one hub may take
+     * @param reconnectMin            the first reconnect delay
+     * @param reconnectMax            the largest reconnect delay
+     * @param maxInFlight             publishes waiting for the hub's confirm at once
+     * @param maxIncomingMessageBytes the largest frame accepted from the hub
+     * @param pingInterval            the ping interval
+     * @param clientCustomizer        a hook on each Java-WebSocket client before it connects, or null
+     */
     public WebSocketConfig {
         hubs = List.copyOf(hubs);
     }
