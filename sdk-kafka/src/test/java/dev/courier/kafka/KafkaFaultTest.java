@@ -26,7 +26,6 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Faults on a real broker: a consumer killed mid-handler (a child JVM, SIGKILL), a second group member
@@ -73,14 +72,8 @@ class KafkaFaultTest {
         return t.publish(Address.event(EVENT), h, ("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void await(BooleanSupplier done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(what);
-            }
-            Thread.sleep(20); // polling a condition with a deadline
-        }
+    private static void await(BooleanSupplier done, String what) {
+        dev.courier.kit.Await.until(PATIENCE, done, () -> what);
     }
 
     @Test
