@@ -1,0 +1,143 @@
+package dev.courier.bench.amqp;
+
+import dev.courier.bench.Options;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * RabbitMQ's own PerfTest (com.rabbitmq:perf-test) as the reference column of amqp-throughput: run in
+ * a child JVM with the settings of the raw and Courier runs — one producer, one consumer, persistent
+ * messages of the same size, the same properties and CloudEvents headers ({@code --message-properties}),
+ * the same confirm window ({@code -c}) and prefetch ({@code -q}), a fixed message count
+ * ({@code -C}/{@code -D}), a topic exchange and a durable queue of its own (deleted afterwards). Its
+ * class path is {@code perftest-lib/*} beside courier-bench.jar (the build copies it there), then the
+ * jar itself; {@code --perftest-lib DIR} names another folder.
+ */
+final class PerfTestPeer {
+    private static final Pattern RECEIVING = Pattern.compile("receiving rate avg: ([0-9.]+) msg/s");
+    private static final Pattern SENDING = Pattern.compile("sending rate avg: ([0-9.]+) msg/s");
+
+    /**
+     * One PerfTest run as PerfTest reports it.
+     *
+     * @param receivingMsgsPerSecond PerfTest's "receiving rate avg" (consumed and acked, end to end)
+     * @param sendingMsgsPerSecond   PerfTest's "sending rate avg"
+     */
+    record Result(double receivingMsgsPerSecond, double sendingMsgsPerSecond) {
+    }
+
+    private final Options o;
+    private final List<String> classPath;
+
+    private PerfTestPeer(Options o, List<String> classPath) {
+        this.o = o;
+        this.classPath = classPath;
+    }
+
+    /** The peer, or null (with the reason on stderr) when PerfTest's jars are not there or it is turned off. */
+    static PerfTestPeer find(Options o) {
+        if (!Boolean.parseBoolean(o.get("perftest", "true"))) {
+            return null;
+        }
+        Path self;
+        try {
+            self = Path.of(PerfTestPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            System.err.println("perftest: cannot tell where courier-bench.jar is (" + e + "); skipping PerfTest");
+            return null;
+        }
+        Path lib = o.has("perftest-lib") ? Path.of(o.get("perftest-lib", ""))
+                : self.getParent().resolve("perftest-lib"); // target/ for the jar and for target/classes
+        if (!Files.isDirectory(lib)) {
+            System.err.println("perftest: no " + lib + " (built by `mvn -pl benchmarks -am package`); skipping PerfTest");
+            return null;
+        }
+        return new PerfTestPeer(o, List.of(lib.toAbsolutePath() + File.separator + "*", self.toAbsolutePath().toString()));
+    }
+
+    /**
+     * The CloudEvents headers and properties Courier writes for one event (see sdk-amqp's Wire), with
+     * values of the same length, as PerfTest's {@code key=value,...}: non-standard keys are headers.
+     */
+    static String messageProperties() {
+        String id = UUID.randomUUID().toString();
+        String tp = "00-" + UUID.randomUUID().toString().replace("-", "") + "-"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 16) + "-01";
+        return String.join(",", "cloudEvents_id=" + id, "cloudEvents_source=bench-pub",
+                "cloudEvents_type=" + AmqpBench.ROUTING_KEY, "cloudEvents_time=" + Instant.now(),
+                "cloudEvents_specversion=1.0", "cloudEvents_correlationid=" + id, "cloudEvents_traceparent=" + tp,
+                "contentType=application/json", "messageId=" + id, "correlationId=" + id,
+                "type=" + AmqpBench.ROUTING_KEY);
+    }
+
+    /** Runs PerfTest once with {@code messages} messages of {@code size} bytes and parses its averages. */
+    Result run(int messages, int size, int window, int prefetch) throws Exception {
+        String ns = AmqpBench.namespace("p");
+        String exchange = ns + ".perftest.events";
+        String queue = ns + ".perftest.sink";
+        String uri = AmqpBench.uri(o);
+        // PerfTest's -h wants the vhost spelled out the way amqp-client reads it
+        if (URI.create(uri).getPath() == null || URI.create(uri).getPath().equals("/")) {
+            uri = uri.replaceAll("/$", "") + "/%2F";
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, classPath));
+        cmd.add("com.rabbitmq.perf.PerfTest");
+        cmd.addAll(List.of("-h", uri, "-x", "1", "-y", "1", "-f", "persistent", "-c", String.valueOf(window),
+                "-q", String.valueOf(prefetch), "-s", String.valueOf(size), "-C", String.valueOf(messages),
+                "-D", String.valueOf(messages), "-e", exchange, "-t", "topic", "-k", AmqpBench.ROUTING_KEY,
+                "-u", queue, "-ad", "false", "-mp", messageProperties(), "-i", "5"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Double receiving = null;
+        Double sending = null;
+        List<String> tail = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                tail.add(line);
+                if (tail.size() > 20) {
+                    tail.remove(0);
+                }
+                Matcher m = RECEIVING.matcher(line);
+                if (m.find()) {
+                    receiving = Double.parseDouble(m.group(1));
+                }
+                m = SENDING.matcher(line);
+                if (m.find()) {
+                    sending = Double.parseDouble(m.group(1));
+                }
+            }
+        } finally {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            AmqpBench.delete(o, List.of(queue, exchange));
+        }
+        if (receiving == null || sending == null) {
+            throw new IllegalStateException("PerfTest printed no averages (exit " + p.exitValue() + "):\n"
+                    + String.join("\n", tail));
+        }
+        return new Result(receiving, sending);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "PerfTest(%s)", classPath);
+    }
+}
