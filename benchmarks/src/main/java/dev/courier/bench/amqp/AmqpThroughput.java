@@ -48,6 +48,7 @@ public final class AmqpThroughput implements Scenario {
         List<Double> perfTestRates = new java.util.ArrayList<>();
         List<Double> rawVsPerfTest = new java.util.ArrayList<>();
         List<Double> sdkVsPerfTest = new java.util.ArrayList<>();
+        List<Double> perfTestCpu = new java.util.ArrayList<>();
         double load0 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         for (int r = 0; r < rounds; r++) {
             Runs.Result raw = null;
@@ -75,20 +76,27 @@ public final class AmqpThroughput implements Scenario {
             System.err.printf(java.util.Locale.ROOT, "round %d (%s): courier %.0f msg/s, raw %.0f msg/s, ratio %.3f%s%n",
                     r + 1, order.toString().trim(), sdk.msgsPerSecond(), raw.msgsPerSecond(),
                     sdk.msgsPerSecond() / raw.msgsPerSecond(), pt == null ? "" : String.format(java.util.Locale.ROOT,
-                            ", perftest %.0f msg/s (sending %.0f), raw/perftest %.3f", pt.receivingMsgsPerSecond(),
-                            pt.sendingMsgsPerSecond(), raw.msgsPerSecond() / pt.receivingMsgsPerSecond()));
+                            ", perftest %.0f msg/s (sending %.0f), raw/perftest %.3f; cpu µs/msg courier %.1f raw %.1f"
+                                    + " perftest %.1f", pt.receivingMsgsPerSecond(), pt.sendingMsgsPerSecond(),
+                            raw.msgsPerSecond() / pt.receivingMsgsPerSecond(), sdk.cpuMicrosPerMsg(),
+                            raw.cpuMicrosPerMsg(), pt.cpuMicrosPerMsg()));
             results.add(new Runs.Result[] {raw, sdk});
             if (pt != null) {
                 perfTestRates.add(pt.receivingMsgsPerSecond());
                 rawVsPerfTest.add(raw.msgsPerSecond() / pt.receivingMsgsPerSecond());
                 sdkVsPerfTest.add(sdk.msgsPerSecond() / pt.receivingMsgsPerSecond());
+                perfTestCpu.add(pt.cpuMicrosPerMsg());
             }
         }
         double load1 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         List<Double> sdkRates = new java.util.ArrayList<>();
         List<Double> rawRates = new java.util.ArrayList<>();
         List<Double> sdkVsRaw = new java.util.ArrayList<>();
+        List<Double> sdkCpu = new java.util.ArrayList<>();
+        List<Double> rawCpu = new java.util.ArrayList<>();
         for (Runs.Result[] x : results) {
+            rawCpu.add(x[0].cpuMicrosPerMsg());
+            sdkCpu.add(x[1].cpuMicrosPerMsg());
             rawRates.add(x[0].msgsPerSecond());
             sdkRates.add(x[1].msgsPerSecond());
             sdkVsRaw.add(x[1].msgsPerSecond() / x[0].msgsPerSecond());
@@ -133,6 +141,7 @@ public final class AmqpThroughput implements Scenario {
             row.put("sdk_vs_perftest", median(sdkVsPerfTest));
             row.put("round_perftest_msgs_per_s", join(perfTestRates, "%.0f"));
             row.put("round_baseline_vs_perftest", join(rawVsPerfTest, "%.3f"));
+            row.put("perftest_cpu_us_per_msg", median(perfTestCpu));
         }
         row.put("sdk_p50_us", sdk.latency().percentileMicros(50));
         row.put("sdk_p99_us", sdk.latency().percentileMicros(99));
@@ -149,6 +158,8 @@ public final class AmqpThroughput implements Scenario {
         row.put("round_ratios", ratios.toString());
         row.put("round_sdk_msgs_per_s", join(sdkRates, "%.0f"));
         row.put("round_baseline_msgs_per_s", join(rawRates, "%.0f"));
+        row.put("sdk_cpu_us_per_msg", median(sdkCpu));
+        row.put("baseline_cpu_us_per_msg", median(rawCpu));
         row.put("load_average", String.format(java.util.Locale.ROOT, "%.2f..%.2f", load0, load1));
         row.put("window", window);
         row.put("prefetch", prefetch);

@@ -36,8 +36,10 @@ final class PerfTestPeer {
      *
      * @param receivingMsgsPerSecond PerfTest's "receiving rate avg" (consumed and acked, end to end)
      * @param sendingMsgsPerSecond   PerfTest's "sending rate avg"
+     * @param cpuMicrosPerMsg        the child JVM's CPU time (all threads, start-up included) per message,
+     *                               taken when it prints its averages; NaN when the OS does not tell
      */
-    record Result(double receivingMsgsPerSecond, double sendingMsgsPerSecond) {
+    record Result(double receivingMsgsPerSecond, double sendingMsgsPerSecond, double cpuMicrosPerMsg) {
     }
 
     private final Options o;
@@ -106,6 +108,7 @@ final class PerfTestPeer {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Double receiving = null;
         Double sending = null;
+        long cpuNanos = -1;
         List<String> tail = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -121,6 +124,7 @@ final class PerfTestPeer {
                 m = SENDING.matcher(line);
                 if (m.find()) {
                     sending = Double.parseDouble(m.group(1));
+                    cpuNanos = p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
                 }
             }
         } finally {
@@ -133,7 +137,7 @@ final class PerfTestPeer {
             throw new IllegalStateException("PerfTest printed no averages (exit " + p.exitValue() + "):\n"
                     + String.join("\n", tail));
         }
-        return new Result(receiving, sending);
+        return new Result(receiving, sending, cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / messages);
     }
 
     @Override
