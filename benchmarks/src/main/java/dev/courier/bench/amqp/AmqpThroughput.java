@@ -33,7 +33,8 @@ public final class AmqpThroughput implements Scenario {
         int window = o.getInt("window", 1_000);
         int prefetch = o.getInt("prefetch", 1_000);
         int concurrency = o.getInt("concurrency", 4);
-        int warmup = o.getInt("warmup", Math.min(20_000, Math.max(1_000, messages / 5)));
+        // JIT compilation is the largest CPU user of a short run (JFR: C2 beside the client threads): warm longer
+        int warmup = o.getInt("warmup", Math.min(20_000, Math.max(1_000, messages / 2)));
         int size = JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length;
         PerfTestPeer perfTest = PerfTestPeer.find(o);
         Runs.raw(o, warmup, window, prefetch, 0);
