@@ -30,16 +30,24 @@ import java.util.regex.Pattern;
 final class PerfTestPeer {
     private static final Pattern RECEIVING = Pattern.compile("receiving rate avg: ([0-9.]+) msg/s");
     private static final Pattern SENDING = Pattern.compile("sending rate avg: ([0-9.]+) msg/s");
+    /** One sampling line: {@code time 2.038 s, sent: ..., received: 1138 msg/s, ...}. */
+    private static final Pattern SAMPLE = Pattern.compile("time ([0-9.]+) s, .*received: ([0-9.]+) msg/s");
 
     /**
      * One PerfTest run as PerfTest reports it.
      *
-     * @param receivingMsgsPerSecond PerfTest's "receiving rate avg" (consumed and acked, end to end)
+     * @param receivingMsgsPerSecond the receiving rate of the measured messages: PerfTest's own "receiving
+     *                               rate avg" when it ran without warm-up; with {@code warmup} messages first
+     *                               (in the same JVM, as the raw and Courier runs are warmed up), the measured
+     *                               count over the time after PerfTest's per-second samples had counted the
+     *                               warm-up ones received
+     * @param overallMsgsPerSecond   PerfTest's "receiving rate avg" over all messages, warm-up included
      * @param sendingMsgsPerSecond   PerfTest's "sending rate avg"
      * @param cpuMicrosPerMsg        the child JVM's CPU time (all threads, start-up included) per message,
      *                               taken when it prints its averages; NaN when the OS does not tell
      */
-    record Result(double receivingMsgsPerSecond, double sendingMsgsPerSecond, double cpuMicrosPerMsg) {
+    record Result(double receivingMsgsPerSecond, double overallMsgsPerSecond, double sendingMsgsPerSecond,
+                  double cpuMicrosPerMsg) {
     }
 
     private final Options o;
@@ -86,8 +94,12 @@ final class PerfTestPeer {
                 "type=" + AmqpBench.ROUTING_KEY);
     }
 
-    /** Runs PerfTest once with {@code messages} messages of {@code size} bytes and parses its averages. */
-    Result run(int messages, int size, int window, int prefetch) throws Exception {
+    /**
+     * Runs PerfTest once with {@code warmup + messages} messages of {@code size} bytes and parses its
+     * averages and samples: the rate of the last {@code messages} (see {@link Result}).
+     */
+    Result run(int warmup, int messages, int size, int window, int prefetch) throws Exception {
+        int total = warmup + messages;
         String ns = AmqpBench.namespace("p");
         String exchange = ns + ".perftest.events";
         String queue = ns + ".perftest.sink";
@@ -102,13 +114,16 @@ final class PerfTestPeer {
         cmd.add(String.join(File.pathSeparator, classPath));
         cmd.add("com.rabbitmq.perf.PerfTest");
         cmd.addAll(List.of("-h", uri, "-x", "1", "-y", "1", "-f", "persistent", "-c", String.valueOf(window),
-                "-q", String.valueOf(prefetch), "-s", String.valueOf(size), "-C", String.valueOf(messages),
-                "-D", String.valueOf(messages), "-e", exchange, "-t", "topic", "-k", AmqpBench.ROUTING_KEY,
-                "-u", queue, "-ad", "false", "-mp", messageProperties(), "-i", "5"));
+                "-q", String.valueOf(prefetch), "-s", String.valueOf(size), "-C", String.valueOf(total),
+                "-D", String.valueOf(total), "-e", exchange, "-t", "topic", "-k", AmqpBench.ROUTING_KEY,
+                "-u", queue, "-ad", "false", "-mp", messageProperties(), "-i", "1"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Double receiving = null;
         Double sending = null;
         long cpuNanos = -1;
+        double lastTime = 0;
+        double counted = 0;
+        double warmedAt = warmup == 0 ? 0 : -1; // seconds into PerfTest's run when the warm-up was received
         List<String> tail = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -117,7 +132,17 @@ final class PerfTestPeer {
                 if (tail.size() > 20) {
                     tail.remove(0);
                 }
-                Matcher m = RECEIVING.matcher(line);
+                Matcher m = SAMPLE.matcher(line);
+                if (m.find()) {
+                    double t = Double.parseDouble(m.group(1));
+                    double got = Double.parseDouble(m.group(2)) * (t - lastTime);
+                    if (warmedAt < 0 && counted + got >= warmup) {
+                        warmedAt = lastTime + (t - lastTime) * (warmup - counted) / got;
+                    }
+                    counted += got;
+                    lastTime = t;
+                }
+                m = RECEIVING.matcher(line);
                 if (m.find()) {
                     receiving = Double.parseDouble(m.group(1));
                 }
@@ -137,7 +162,9 @@ final class PerfTestPeer {
             throw new IllegalStateException("PerfTest printed no averages (exit " + p.exitValue() + "):\n"
                     + String.join("\n", tail));
         }
-        return new Result(receiving, sending, cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / messages);
+        double took = total / receiving; // PerfTest's whole run, from its own average
+        double measured = warmedAt >= 0 && warmedAt < took ? messages / (took - warmedAt) : receiving;
+        return new Result(measured, receiving, sending, cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / total);
     }
 
     @Override
