@@ -24,11 +24,14 @@ public final class AmqpLatency implements Scenario {
     @Override
     public String description() {
         return "RabbitMQ p50/p99/p99.9 at half the raw maximum rate, from the intended send time, Courier vs raw;"
-                + " --messages N --rate R";
+                + " --messages N --rate R; --levels 25,50,75 runs latency-under-load";
     }
 
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
+        if (o.has("levels")) {
+            return new dev.courier.bench.LatencyUnderLoad().run(o.with("transport", "amqp"));
+        }
         int messages = o.getInt("messages", 50_000);
         int window = o.getInt("window", 1_000);
         int prefetch = o.getInt("prefetch", 1_000);

@@ -24,11 +24,14 @@ public final class MqttLatency implements Scenario {
 
     @Override
     public String description() {
-        return "MQTT 5 publish→handler latency p50/p99/p99.9 at half the raw maximum rate (or --rate), Courier vs raw; --messages N";
+        return "MQTT 5 publish→handler latency p50/p99/p99.9 at half the raw maximum rate (or --rate), Courier vs raw; --messages N; --levels 25,50,75 runs latency-under-load";
     }
 
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
+        if (o.has("levels")) {
+            return new dev.courier.bench.LatencyUnderLoad().run(o.with("transport", "mqtt"));
+        }
         int n = o.getInt("messages", 20_000);
         Duration patience = Duration.ofMinutes(5);
         String ns = MqttBench.namespace("lat");
