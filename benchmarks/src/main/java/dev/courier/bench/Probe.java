@@ -86,7 +86,7 @@ public final class Probe {
             sampler = new Thread(() -> {
                 while (running) {
                     heap.accumulateAndGet(heapNow(), Math::max);
-                    threads.accumulateAndGet(threads(), Math::max);
+                    threads.accumulateAndGet(Probe.threads(), Math::max);
                     try {
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
