@@ -6,6 +6,8 @@ import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,6 +51,19 @@ public final class Probe {
     /** @return live threads of this JVM */
     public static int threads() {
         return THREADS.getThreadCount();
+    }
+
+    /**
+     * Live threads grouped by name with digits removed (e.g. {@code pool--thread-=4}), for seeing what a bus starts.
+     *
+     * @return counts by name pattern, sorted by name
+     */
+    public static Map<String, Integer> threadNames() {
+        Map<String, Integer> m = new TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            m.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        }
+        return m;
     }
 
     /**

@@ -88,6 +88,7 @@ public final class AmqpTopology implements Scenario {
             double startTotal = (System.nanoTime() - tAll) / 1e6;
             long heap1 = Probe.heapAfterGc();
             int threads1 = Probe.threads();
+            Map<String, Integer> names = services == 1 ? Probe.threadNames() : null;
             Rabbitctl.Listing l = Rabbitctl.list(o, ns + ".");
 
             MessageBus.Builder pb = MessageBus.builder("growth-pub").transport(AmqpBench.transport(o, ns, window))
@@ -141,6 +142,9 @@ public final class AmqpTopology implements Scenario {
             row.put("lost", expected - Math.min(expected, handled.get()));
             row.put("close_ms_total", closeMs);
             row.put("threads_left_after_close", threads2 - threads0);
+            if (names != null) {
+                row.put("thread_names", names.toString());
+            }
         } finally {
             if (pub != null) {
                 pub.close();
