@@ -156,21 +156,6 @@ public final class Probe {
         return Long.parseLong(mult == 1 ? t : t.substring(0, t.length() - 1)) * mult;
     }
 
-    /**
-     * The value at percentile {@code p} of sorted nanosecond samples, in microseconds.
-     *
-     * @param sorted samples in ascending order
-     * @param p      0–100
-     * @return microseconds, NaN when there are no samples
-     */
-    public static double percentileMicros(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int idx = (int) Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100.0 * sorted.length) - 1));
-        return sorted[idx] / 1000.0;
-    }
-
     /** @param xs values @return the median (mean of the middle two for an even count), NaN when empty */
     public static double median(List<Double> xs) {
         if (xs.isEmpty()) {

@@ -83,14 +83,17 @@ public final class AmqpThroughput implements Scenario {
         row.put("ratio", sdk.msgsPerSecond() / raw.msgsPerSecond());
         row.put("sdk_p50_us", sdk.latency().percentileMicros(50));
         row.put("sdk_p99_us", sdk.latency().percentileMicros(99));
+        row.put("sdk_p999_us", sdk.latency().percentileMicros(99.9));
         row.put("baseline_p50_us", raw.latency().percentileMicros(50));
         row.put("baseline_p99_us", raw.latency().percentileMicros(99));
+        row.put("baseline_p999_us", raw.latency().percentileMicros(99.9));
         row.put("lost", lost);
         row.put("duplicates_handled", dups);
         if (spring != null) {
             row.put("spring_amqp_msgs_per_s", spring.msgsPerSecond());
             row.put("spring_amqp_p50_us", spring.latency().percentileMicros(50));
             row.put("spring_amqp_p99_us", spring.latency().percentileMicros(99));
+            row.put("spring_amqp_p999_us", spring.latency().percentileMicros(99.9));
         }
         row.put("rounds", rounds);
         row.put("round_ratios", ratios.toString());

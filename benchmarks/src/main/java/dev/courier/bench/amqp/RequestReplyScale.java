@@ -12,7 +12,6 @@ import dev.courier.bench.Scenario;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +93,7 @@ public final class RequestReplyScale implements Scenario {
             requester = qb.build().start();
             int threads1 = Probe.threads();
 
-            long[] lat = new long[requests];
+            dev.courier.bench.Stats lat = new dev.courier.bench.Stats();
             AtomicLong errors = new AtomicLong();
             CountDownLatch done = new CountDownLatch(requests);
             Semaphore outstanding = new Semaphore(requesters);
@@ -107,7 +106,7 @@ public final class RequestReplyScale implements Scenario {
                     final int idx = i;
                     long s = System.nanoTime();
                     requester.request(new Ask(i), Answer.class, timeout).whenComplete((r, e) -> {
-                        lat[idx] = System.nanoTime() - s;
+                        lat.add(System.nanoTime() - s);
                         if (e != null || r.seq() != idx) {
                             errors.incrementAndGet();
                         }
@@ -124,14 +123,13 @@ public final class RequestReplyScale implements Scenario {
             requester = null;
             responder = null;
             int threads2 = Probe.threadsSettle(threads0, 5_000);
-            Arrays.sort(lat);
             row.put("scenario", name());
             row.put("transport", amqp ? "amqp" : "memory");
             row.put("requesters", requesters);
             row.put("requests", requests);
-            row.put("p50_us", Probe.percentileMicros(lat, 50));
-            row.put("p99_us", Probe.percentileMicros(lat, 99));
-            row.put("max_us", Probe.percentileMicros(lat, 100));
+            row.put("p50_us", lat.percentileMicros(50));
+            row.put("p99_us", lat.percentileMicros(99));
+            row.put("max_us", lat.maxMicros());
             row.put("requests_per_s", requests / secs);
             row.put("errors", errors.get() + done.getCount());
             row.put("threads_before", threads0);

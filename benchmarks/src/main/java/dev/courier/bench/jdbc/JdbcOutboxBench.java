@@ -67,8 +67,10 @@ public final class JdbcOutboxBench implements Scenario {
             row.put("ratio", outbox.rate / direct.rate);
             row.put("sdk_p50_us", outbox.stats.percentileMicros(50));
             row.put("sdk_p99_us", outbox.stats.percentileMicros(99));
+            row.put("sdk_p999_us", outbox.stats.percentileMicros(99.9));
             row.put("baseline_p50_us", direct.stats.percentileMicros(50));
             row.put("baseline_p99_us", direct.stats.percentileMicros(99));
+            row.put("baseline_p999_us", direct.stats.percentileMicros(99.9));
             row.put("lost", outbox.lost + direct.lost + warmDirect.lost + warmOutbox.lost);
             row.put("duplicates_handled", outbox.duplicates);
             return List.of(row);
