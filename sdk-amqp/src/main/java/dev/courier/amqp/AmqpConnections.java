@@ -11,6 +11,9 @@ import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -30,12 +33,26 @@ final class AmqpConnections {
     }
 
     /**
-     * The factory of both connections.
+     * The factory of both connections, its client threads named {@code courier-amqp-client-N}.
      *
      * @throws ConfigurationException when TLS has no context or the customizer fails
      */
     static ConnectionFactory factory(AmqpConfig cfg) {
+        return factory(cfg, "courier");
+    }
+
+    /**
+     * The factory of both connections of one transport. amqp-client's own threads (each connection's
+     * consumer dispatch pool, the heartbeat) are named {@code <name>-amqp-client-N}, so that a thread dump
+     * of a process with many buses says whose they are (they were {@code pool-N-thread-M}); they stay
+     * non-daemon, as amqp-client makes them. A customizer may set its own thread factory.
+     *
+     * @param name the transport's connection name, e.g. {@code courier-ordering-1a2b3c4d}
+     * @throws ConfigurationException when TLS has no context or the customizer fails
+     */
+    static ConnectionFactory factory(AmqpConfig cfg, String name) {
         ConnectionFactory f = new FrameGuard.Factory(cfg.maxMessageSize());
+        f.setThreadFactory(clientThreads(name + "-amqp-client"));
         f.setUsername(cfg.username());
         f.setPassword(cfg.password());
         f.setVirtualHost(cfg.virtualHost());
@@ -68,6 +85,16 @@ final class AmqpConnections {
             f.setMaxInboundMessageBodySize(BROKER_MAX_MESSAGE_SIZE);
         }
         return f;
+    }
+
+    private static ThreadFactory clientThreads(String prefix) {
+        ThreadFactory base = Executors.defaultThreadFactory();
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = base.newThread(r);
+            t.setName(prefix + "-" + n.incrementAndGet());
+            return t;
+        };
     }
 
     /** The configured context, or the JVM's default one. */

@@ -37,7 +37,7 @@ final class Session {
                 t.subscriptions()::redeclare);
         ConnectionFactory factory;
         try {
-            factory = AmqpConnections.factory(cfg);
+            factory = AmqpConnections.factory(cfg, name);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             completions.shutdown();
