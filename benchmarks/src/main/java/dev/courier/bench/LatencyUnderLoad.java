@@ -55,13 +55,11 @@ public final class LatencyUnderLoad implements Scenario {
         int rounds = o.getInt("rounds", 1);
         int maxMessages = o.getInt("max-messages", 30_000);
         boolean ownBase = o.get("base", "raw").equals("own");
-        // an upper bound on what one receiver sees, for Courier's deduplication store
-        int budget = 3 * maxMessages + (int) Math.min(Integer.MAX_VALUE / 2, 100_000L * seconds * rounds * levels.length);
         Side courier;
         Side raw;
         switch (transport) {
             case "amqp" -> {
-                courier = r -> AmqpLoad.courier(o, r, budget);
+                courier = r -> AmqpLoad.courier(o, r);
                 raw = r -> AmqpLoad.raw(o, r);
             }
             case "mqtt" -> {
@@ -69,7 +67,7 @@ public final class LatencyUnderLoad implements Scenario {
                 raw = r -> MqttLoad.raw(o, r);
             }
             case "ws" -> {
-                courier = r -> WsLoad.courier(o, r, budget);
+                courier = r -> WsLoad.courier(o, r);
                 raw = WsLoad::raw;
             }
             default -> throw new IllegalArgumentException("--transport amqp|mqtt|ws, got '" + transport + "'");

@@ -5,12 +5,12 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.OpenLoop;
 import dev.courier.bench.Options;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.memory.InMemoryDeduplicationStore;
 
 import java.time.Duration;
 
 /**
- * The two sides of RabbitMQ for latency-under-load: Courier (the settings of amqp-latency) and the raw
+ * The two sides of RabbitMQ for latency-under-load: Courier (the settings of amqp-latency, the
+ * default deduplication store a user gets) and the raw
  * amqp-client baseline ({@link RawAmqp}: same JSON, headers, persistence, confirm window and prefetch).
  */
 public final class AmqpLoad {
@@ -22,15 +22,13 @@ public final class AmqpLoad {
      *
      * @param o        --uri, --window (1000), --prefetch (1000), --concurrency (4)
      * @param receiver where the sink's handler hands each payload
-     * @param messages how many messages the run will send in all (sizes the deduplication store)
      * @return the target; closing it deletes its queues and exchanges
      * @throws Exception when RabbitMQ cannot be reached
      */
-    public static OpenLoop.Target courier(Options o, OpenLoop.Receiver receiver, int messages) throws Exception {
+    public static OpenLoop.Target courier(Options o, OpenLoop.Receiver receiver) throws Exception {
         int window = o.getInt("window", 1_000);
         String ns = AmqpBench.namespace("luc");
         MessageBus sink = MessageBus.builder("bench-sink").transport(AmqpBench.transport(o, ns, window))
-                .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                 .retryPolicy(RetryPolicy.none()).concurrency(o.getInt("concurrency", 4))
                 .prefetch(o.getInt("prefetch", 1_000))
                 .onEvent(BenchPayload.class, (p, ctx) -> receiver.accept(p)).build().start();

@@ -5,7 +5,6 @@ import dev.courier.RetryPolicy;
 import dev.courier.bench.OpenLoop;
 import dev.courier.bench.Options;
 import dev.courier.bench.memory.BenchPayload;
-import dev.courier.memory.InMemoryDeduplicationStore;
 import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
 import dev.courier.websocket.hub.WebSocketHub;
@@ -19,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The two sides of WebSocket for latency-under-load: Courier publisher → hub → Courier subscriber (the
- * settings of ws-throughput) and the raw Java-WebSocket client → relay → client moving the same frames,
- * the receiver parsing each payload.
+ * settings of ws-throughput, the default deduplication store) and the raw Java-WebSocket client →
+ * relay → client moving the same frames, the receiver parsing each payload.
  */
 public final class WsLoad {
     private WsLoad() {
@@ -31,15 +30,13 @@ public final class WsLoad {
      *
      * @param o        --inflight (publish window, 10000)
      * @param receiver where the sink's handler hands each payload
-     * @param messages how many messages the run will send in all (sizes the deduplication store)
      * @return the target; closing it stops the hub
      */
-    public static OpenLoop.Target courier(Options o, OpenLoop.Receiver receiver, int messages) {
+    public static OpenLoop.Target courier(Options o, OpenLoop.Receiver receiver) {
         WebSocketHub hub = WsBench.hub(4);
         int inFlight = o.getInt("inflight", 10_000);
         MessageBus sink = MessageBus.builder("bench-sink")
                 .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(inFlight).build()))
-                .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
                 .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1000)
                 .onEvent(BenchPayload.class, (p, ctx) -> receiver.accept(p)).build().start();
         MessageBus pub = MessageBus.builder("bench-pub")
