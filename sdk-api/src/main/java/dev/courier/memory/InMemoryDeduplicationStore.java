@@ -165,25 +165,43 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             mask = tableSize - 1;
         }
 
-        boolean contains(String id) {
+        // the key of the id last measured: a claim and its completion pass the same String, measured once
+        private String keyOf;
+        private long keyHi;
+        private long keyLo;
+
+        /** Sets keyHi/keyLo to the 128-bit key of {@code id} (called under the store's lock). */
+        private void key(String id) {
+            if (id == keyOf) {
+                return;
+            }
             long[] k = key128(id);
-            return find(k[0], k[1]) >= 0;
+            keyHi = k[0];
+            keyLo = k[1];
+            keyOf = id;
+        }
+
+        boolean contains(String id) {
+            key(id);
+            return find(keyHi, keyLo) >= 0;
         }
 
         void add(String id, long now) {
-            long[] k = key128(id);
-            if (find(k[0], k[1]) >= 0) {
+            key(id);
+            long kh = keyHi;
+            long kl = keyLo;
+            if (find(kh, kl) >= 0) {
                 return;
             }
             if (size == hi.length) {
                 evictOldest();
             }
             int slot = (head + size) % hi.length;
-            hi[slot] = k[0];
-            lo[slot] = k[1];
+            hi[slot] = kh;
+            lo[slot] = kl;
             at[slot] = now;
             size++;
-            int b = bucket(k[0], k[1]);
+            int b = bucket(kh, kl);
             while (index[b] != 0) {
                 b = (b + 1) & mask;
             }
@@ -251,6 +269,17 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
 
         static long[] key128(String id) {
             if (id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-') {
+                if (id.charAt(18) == '-' && id.charAt(23) == '-') {
+                    // the canonical form, read as UUID.fromString reads it; anything else goes the slow way below
+                    long a = hex(id, 0, 8);
+                    long b = hex(id, 9, 13);
+                    long c = hex(id, 14, 18);
+                    long d = hex(id, 19, 23);
+                    long e = hex(id, 24, 36);
+                    if ((a | b | c | d | e) >= 0) {
+                        return new long[] {a << 32 | b << 16 | c, d << 48 | e};
+                    }
+                }
                 try {
                     UUID u = UUID.fromString(id);
                     return new long[] {u.getMostSignificantBits(), u.getLeastSignificantBits()};
@@ -270,6 +299,29 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             h1 = mix(h1);
             h2 = mix(h2 ^ h1);
             return new long[] {h1 ^ 0x5bd1e9955bd1e995L, h2};
+        }
+
+        /**
+         * The value of the ASCII hex digits {@code id[from, to)} (at most 12, so never negative); -1 when
+         * one is not an ASCII hex digit.
+         */
+        private static long hex(String id, int from, int to) {
+            long v = 0;
+            for (int i = from; i < to; i++) {
+                char c = id.charAt(i);
+                int d;
+                if (c >= '0' && c <= '9') {
+                    d = c - '0';
+                } else if (c >= 'a' && c <= 'f') {
+                    d = c - 'a' + 10;
+                } else if (c >= 'A' && c <= 'F') {
+                    d = c - 'A' + 10;
+                } else {
+                    return -1L;
+                }
+                v = v << 4 | d;
+            }
+            return v;
         }
 
         private static long mix(long x) {

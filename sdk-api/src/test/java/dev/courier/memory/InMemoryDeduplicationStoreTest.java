@@ -132,4 +132,35 @@ class InMemoryDeduplicationStoreTest {
                 () -> InMemoryDeduplicationStore.of(0, Duration.ZERO));
         assertEquals(2, e.problems().size(), e.getMessage());
     }
+
+    /**
+     * Ids in UUID form are remembered as their 128 bits, read as UUID.fromString reads them (so the
+     * case of the hex digits does not matter); UUID-shaped ids that are not hex are hashed, and never
+     * mistaken for another id.
+     */
+    @Test
+    void uuidIdsAreTheirBitsWhateverTheCaseAndOtherIdsAreHashed() {
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(10_000, Duration.ofHours(1));
+        java.util.Random r = new java.util.Random(17);
+        for (int i = 0; i < 2000; i++) {
+            String id = new UUID(r.nextLong(), r.nextLong()).toString();
+            assertEquals(Claim.ACQUIRED, s.claim("a", id, LEASE));
+            s.complete("a", id);
+            assertEquals(Claim.DONE, s.claim("a", id.toUpperCase(java.util.Locale.ROOT), LEASE));
+            assertEquals(Claim.DONE, s.claim("a", new String(id), LEASE), "an equal String, not the same object");
+        }
+        String[] odd = {"gggggggg-gggg-gggg-gggg-gggggggggggg", "0000000z-0000-0000-0000-000000000001",
+                "00000000-0000-0000-0000-00000000000g", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                "00000000-0000-0000-0000-000000000000", "12345678-1234-1234-1234-1234567890ab"};
+        for (String id : odd) {
+            assertEquals(Claim.ACQUIRED, s.claim("b", id, LEASE), id);
+            s.complete("b", id);
+        }
+        for (String id : odd) {
+            assertEquals(Claim.DONE, s.claim("b", id, LEASE), id);
+        }
+        assertEquals(Claim.ACQUIRED, s.claim("b", "00000000-0000-0000-0000-000000000001", LEASE),
+                "a different id is not done");
+        assertEquals(Claim.DONE, s.claim("b", "12345678-1234-1234-1234-1234567890AB", LEASE));
+    }
 }
