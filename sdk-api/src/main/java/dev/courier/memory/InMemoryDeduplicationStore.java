@@ -146,13 +146,20 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         return claims.values().stream().mapToInt(Map::size).sum();
     }
 
-    /** A FIFO ring of 128-bit keys with an open-addressing index into it. */
+    /**
+     * A FIFO ring of 128-bit keys with an open-addressing index into it. An index entry holds its
+     * ring slot + 1 in the low bits and, in the bits the capacity leaves free, a tag from the key's
+     * hash: a probe compares the tag first and reads the ring (another cache miss) only on a match.
+     */
     private static final class DoneSet {
         private final long[] hi;
         private final long[] lo;
         private final long[] at;
-        private final int[] index; // ring slot + 1, 0 = empty
+        private final int[] index; // tag << slotBits | (ring slot + 1); 0 = empty
         private final int mask;
+        private final int slotBits;
+        private final int slotMask;
+        private final int tagMask;
         private int head;
         private int size;
 
@@ -163,6 +170,9 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
             index = new int[tableSize];
             mask = tableSize - 1;
+            slotBits = 32 - Integer.numberOfLeadingZeros(capacity); // slot + 1 <= capacity
+            slotMask = (int) ((1L << slotBits) - 1);
+            tagMask = (int) ((1L << (32 - slotBits)) - 1);
         }
 
         // the key of the id last measured: a claim and its completion pass the same String, measured once
@@ -201,11 +211,12 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             lo[slot] = kl;
             at[slot] = now;
             size++;
-            int b = bucket(kh, kl);
+            long x = hash(kh, kl);
+            int b = (int) x & mask;
             while (index[b] != 0) {
                 b = (b + 1) & mask;
             }
-            index[b] = slot + 1;
+            index[b] = tag(x) << slotBits | (slot + 1);
         }
 
         void expire(long cutoff) {
@@ -217,7 +228,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         private void evictOldest() {
             int slot = head;
             int b = bucket(hi[slot], lo[slot]);
-            while (index[b] != slot + 1) {
+            while ((index[b] & slotMask) != slot + 1) {
                 b = (b + 1) & mask;
             }
             removeAt(b);
@@ -235,7 +246,8 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
                 if (v == 0) {
                     break;
                 }
-                int home = bucket(hi[v - 1], lo[v - 1]);
+                int s = (v & slotMask) - 1;
+                int home = bucket(hi[s], lo[s]);
                 boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
                 if (movable) {
                     index[hole] = v;
@@ -246,25 +258,39 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         }
 
         private int find(long h, long l) {
-            int b = bucket(h, l);
+            long x = hash(h, l);
+            int b = (int) x & mask;
+            int t = tag(x);
             while (true) {
                 int v = index[b];
                 if (v == 0) {
                     return -1;
                 }
-                if (hi[v - 1] == h && lo[v - 1] == l) {
-                    return v - 1;
+                if (v >>> slotBits == t) {
+                    int s = (v & slotMask) - 1;
+                    if (hi[s] == h && lo[s] == l) {
+                        return s;
+                    }
                 }
                 b = (b + 1) & mask;
             }
         }
 
         private int bucket(long h, long l) {
+            return (int) hash(h, l) & mask;
+        }
+
+        /** The key's hash: its low bits choose the bucket, its high bits give the tag. */
+        private static long hash(long h, long l) {
             long x = h * 0x9E3779B97F4A7C15L ^ l;
             x ^= x >>> 31;
             x *= 0xBF58476D1CE4E5B9L;
             x ^= x >>> 29;
-            return (int) x & mask;
+            return x;
+        }
+
+        private int tag(long x) {
+            return (int) (x >>> 32) & tagMask;
         }
 
         static long[] key128(String id) {

@@ -163,4 +163,31 @@ class InMemoryDeduplicationStoreTest {
                 "a different id is not done");
         assertEquals(Claim.DONE, s.claim("b", "12345678-1234-1234-1234-1234567890AB", LEASE));
     }
+
+    /** Done ids against a plain model (remember the newest {@code capacity}), through many evictions. */
+    @Test
+    void rememberedIdsMatchAModelThroughEvictions() {
+        for (int capacity : new int[] {1, 3, 100, 1000}) {
+            InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(capacity, Duration.ofHours(1));
+            java.util.LinkedHashSet<String> model = new java.util.LinkedHashSet<>();
+            java.util.Random r = new java.util.Random(capacity);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3 * capacity + 50; i++) {
+                ids.add(r.nextBoolean() ? new UUID(r.nextLong(), r.nextLong()).toString() : "order-" + r.nextInt(1_000_000));
+            }
+            for (int i = 0; i < 20 * capacity + 200; i++) {
+                String id = ids.get(r.nextInt(ids.size()));
+                Claim c = s.claim("svc", id, LEASE);
+                assertEquals(model.contains(id) ? Claim.DONE : Claim.ACQUIRED, c, id);
+                if (c == Claim.ACQUIRED) {
+                    s.complete("svc", id);
+                    model.add(id);
+                    if (model.size() > capacity) {
+                        model.remove(model.iterator().next());
+                    }
+                }
+            }
+            assertEquals(model.size(), s.size("svc"));
+        }
+    }
 }
