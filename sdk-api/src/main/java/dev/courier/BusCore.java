@@ -34,6 +34,8 @@ final class BusCore {
     private final Set<String> produces;
     private final List<ExecutorService> owned;
     private final HandlerThreads handlerThreads = new HandlerThreads();
+    /** The transport's protocol for the interceptors, asked once (a transport's abilities are fixed). */
+    private final String protocol;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -46,6 +48,7 @@ final class BusCore {
         this.outgoing = new Outgoing(settings, this.produces, log);
         this.requests = new Requests(this, replies, outgoing);
         this.chains = new Chains(settings.interceptors(), settings.listeners());
+        this.protocol = dev.courier.spi.WireDescription.of(settings.transport()).protocol();
     }
 
     public BusSettings settings() {
@@ -210,7 +213,7 @@ final class BusCore {
     private CompletableFuture<Void> outbound(Prepared p, dev.courier.Envelope parent, dev.courier.MessageKind kind,
                                              boolean outbox, java.util.function.Supplier<CompletableFuture<Void>> end) {
         return chains.outbound(p.headers(), parent, kind, kind == dev.courier.MessageKind.REPLY ? p.to().name() : p.type(),
-                s.service(), dev.courier.spi.WireDescription.of(s.transport()).protocol(), outbox, end);
+                s.service(), protocol, outbox, end);
     }
 
     static dev.courier.MessageKind kindOf(Address to) {

@@ -36,7 +36,7 @@ final class Decoder {
         if (typeName == null || typeName.isEmpty()) {
             throw new CodecException("message " + id + " has no type (CloudEvents 'type' is required)", null);
         }
-        LimitCheck.check(limits, "the message that arrived on " + d.address(), h, d.body());
+        LimitCheck.check(limits, () -> "the message that arrived on " + d.address(), h, d.body());
         String version = h.get(Headers.SPECVERSION);
         if (version != null && !version.equals(Headers.SPEC_VERSION_1_0) && !version.startsWith("1.")) {
             throw new CodecException("message " + id + " has specversion '" + version + "'; this bus reads CloudEvents 1.x"

@@ -102,9 +102,22 @@ final class Inbound {
             return d.ack();
         }
         return claims.claim(d, env,
-                () -> attempts.run(env, decoded.payload()).thenCompose(r -> settle.after(d, env, r)),
+                () -> attemptsThenSettle(d, env, decoded.payload()),
                 (dl, e, error) -> settle.deadLetter(dl, e, error, 0, null),
                 () -> core.listeners().duplicate(s.service(), env));
+    }
+
+    /** Steps 4 and 5: the attempts, then settle; settles on this thread when the attempts ended on it. */
+    private CompletableFuture<?> attemptsThenSettle(Delivery d, Envelope env, Object payload) {
+        CompletableFuture<Attempts.Result> attempted = attempts.run(env, payload);
+        if (attempted.isDone() && !attempted.isCompletedExceptionally()) { // as thenCompose would, without its stages
+            try {
+                return settle.after(d, env, attempted.join());
+            } catch (Throwable t) {
+                return CompletableFuture.failedFuture(t instanceof CompletionException ? t : new CompletionException(t));
+            }
+        }
+        return attempted.thenCompose(r -> settle.after(d, env, r));
     }
 
     /** A non-negative integer header; 0 when absent or not a number. */

@@ -49,6 +49,9 @@ final class Lane {
     }
 
     private void tryStart() {
+        if (running.get() >= concurrency) {
+            return; // the usual case under load: a running drain takes it (checked before the queue, which costs more)
+        }
         while (!queue.isEmpty()) {
             int r = running.get();
             if (r >= concurrency) {

@@ -10,6 +10,17 @@ final class LimitCheck {
     private LimitCheck() {
     }
 
+    /**
+     * Throws {@link LimitExceededException} for the first limit {@code headers}/{@code body} of the
+     * message {@code what} names break. {@code what} is only called when a limit may be broken: the
+     * usual message costs one pass over the headers' lengths and no text.
+     */
+    static void check(Limits limits, java.util.function.Supplier<String> what, Map<String, String> headers, byte[] body) {
+        if (!fits(limits, headers, body)) {
+            check(limits, what.get(), headers, body);
+        }
+    }
+
     /** Throws {@link LimitExceededException} for the first limit {@code headers}/{@code body} of {@code what} break. */
     static void check(Limits limits, String what, Map<String, String> headers, byte[] body) {
         checkValue(limits, what, Headers.ID, headers.get(Headers.ID)); // first: a root's correlation id is its id
@@ -22,6 +33,51 @@ final class LimitCheck {
         }
         if (body != null && body.length > limits.maxBodyBytes()) {
             throw new LimitExceededException("the body of " + what, "maxBodyBytes", body.length, limits.maxBodyBytes());
+        }
+    }
+
+    /**
+     * True when no limit can be broken, measured cheaply: a UTF-16 char takes at most 3 UTF-8 bytes
+     * (a surrogate pair 4 for 2 chars), so {@code 3 × length} bounds every string from above, and only
+     * a string whose bound passes its limit is measured exactly. False means "maybe": {@link
+     * #check(Limits, String, Map, byte[])} then decides and names the limit.
+     */
+    static boolean fits(Limits limits, Map<String, String> headers, byte[] body) {
+        if (body != null && body.length > limits.maxBodyBytes()) {
+            return false;
+        }
+        Sizer sizer = new Sizer(limits);
+        headers.forEach(sizer); // no entry objects (an unmodifiable map's entrySet wraps each entry)
+        return !sizer.broken && sizer.total <= limits.maxHeadersBytes();
+    }
+
+    /** Sums the bytes of the headers (upper bounds where they are small enough), noting a broken value limit. */
+    private static final class Sizer implements java.util.function.BiConsumer<String, String> {
+        private final Limits limits;
+        private final int smallest;
+        long total;
+        boolean broken;
+
+        Sizer(Limits limits) {
+            this.limits = limits;
+            this.smallest = Math.min(limits.maxAttributeBytes(), limits.maxHeaderValueBytes());
+        }
+
+        @Override
+        public void accept(String name, String value) {
+            long nameBytes = name == null ? 0 : 3L * name.length();
+            if (nameBytes > limits.maxHeadersBytes()) {
+                nameBytes = utf8Length(name);
+            }
+            long valueBytes = value == null ? 0 : 3L * value.length();
+            if (valueBytes > smallest) {
+                valueBytes = utf8Length(value);
+                int limit = Limits.ATTRIBUTES.contains(name) ? limits.maxAttributeBytes() : limits.maxHeaderValueBytes();
+                if (valueBytes > limit) {
+                    broken = true;
+                }
+            }
+            total += nameBytes + valueBytes;
         }
     }
 

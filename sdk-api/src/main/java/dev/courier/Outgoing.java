@@ -48,7 +48,7 @@ final class Outgoing {
 
     /** Checks a message this bus makes, once, where it is made; throws LimitExceededException. */
     void check(String type, Map<String, String> headers, byte[] body) {
-        LimitCheck.check(limits, type + " " + LimitCheck.shortened(headers.get(Headers.ID), 40), headers, body);
+        LimitCheck.check(limits, () -> type + " " + LimitCheck.shortened(headers.get(Headers.ID), 40), headers, body);
     }
 
     /** The wire form of {@code message} with id {@code id}, made inside {@code parent} (may be null), checked. */

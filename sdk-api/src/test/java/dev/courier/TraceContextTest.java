@@ -73,4 +73,19 @@ class TraceContextTest {
         TraceContext.next(own, parent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null));
         assertEquals(VALID, own.get(Headers.TRACEPARENT), "a traceparent the user set is kept");
     }
+
+    /** A root message's traceparent: version 00, a new trace id and parent id, flags 01, valid, never repeated. */
+    @Test
+    void aRootGetsAFreshValidTraceparent() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            Map<String, String> h = new HashMap<>();
+            TraceContext.next(h, null);
+            String tp = h.get(Headers.TRACEPARENT);
+            assertEquals(55, tp.length(), tp);
+            assertTrue(TraceContext.isValid(tp), tp);
+            assertTrue(tp.startsWith("00-") && tp.endsWith("-" + TraceContext.NEW_TRACE_FLAGS), tp);
+            assertTrue(seen.add(tp.substring(3, 35)), "a new trace id each time");
+        }
+    }
 }

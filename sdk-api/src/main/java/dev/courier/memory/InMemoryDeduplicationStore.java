@@ -147,13 +147,20 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         return claims.values().stream().mapToInt(Map::size).sum();
     }
 
-    /** A FIFO ring of 128-bit keys with an open-addressing index into it. */
+    /**
+     * A FIFO ring of 128-bit keys with an open-addressing index into it. An index entry holds its
+     * ring slot + 1 in the low bits and, in the bits the capacity leaves free, a tag from the key's
+     * hash: a probe compares the tag first and reads the ring (another cache miss) only on a match.
+     */
     private static final class DoneSet {
         private final long[] hi;
         private final long[] lo;
         private final long[] at;
-        private final int[] index; // ring slot + 1, 0 = empty
+        private final int[] index; // tag << slotBits | (ring slot + 1); 0 = empty
         private final int mask;
+        private final int slotBits;
+        private final int slotMask;
+        private final int tagMask;
         private int head;
         private int size;
 
@@ -164,31 +171,53 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
             index = new int[tableSize];
             mask = tableSize - 1;
+            slotBits = 32 - Integer.numberOfLeadingZeros(capacity); // slot + 1 <= capacity
+            slotMask = (int) ((1L << slotBits) - 1);
+            tagMask = (int) ((1L << (32 - slotBits)) - 1);
+        }
+
+        // the key of the id last measured: a claim and its completion pass the same String, measured once
+        private String keyOf;
+        private long keyHi;
+        private long keyLo;
+
+        /** Sets keyHi/keyLo to the 128-bit key of {@code id} (called under the store's lock). */
+        private void key(String id) {
+            if (id == keyOf) {
+                return;
+            }
+            long[] k = key128(id);
+            keyHi = k[0];
+            keyLo = k[1];
+            keyOf = id;
         }
 
         boolean contains(String id) {
-            long[] k = key128(id);
-            return find(k[0], k[1]) >= 0;
+            key(id);
+            return find(keyHi, keyLo) >= 0;
         }
 
         void add(String id, long now) {
-            long[] k = key128(id);
-            if (find(k[0], k[1]) >= 0) {
+            key(id);
+            long kh = keyHi;
+            long kl = keyLo;
+            if (find(kh, kl) >= 0) {
                 return;
             }
             if (size == hi.length) {
                 evictOldest();
             }
             int slot = (head + size) % hi.length;
-            hi[slot] = k[0];
-            lo[slot] = k[1];
+            hi[slot] = kh;
+            lo[slot] = kl;
             at[slot] = now;
             size++;
-            int b = bucket(k[0], k[1]);
+            long x = hash(kh, kl);
+            int b = (int) x & mask;
             while (index[b] != 0) {
                 b = (b + 1) & mask;
             }
-            index[b] = slot + 1;
+            index[b] = tag(x) << slotBits | (slot + 1);
         }
 
         void expire(long cutoff) {
@@ -200,7 +229,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         private void evictOldest() {
             int slot = head;
             int b = bucket(hi[slot], lo[slot]);
-            while (index[b] != slot + 1) {
+            while ((index[b] & slotMask) != slot + 1) {
                 b = (b + 1) & mask;
             }
             removeAt(b);
@@ -218,7 +247,8 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
                 if (v == 0) {
                     break;
                 }
-                int home = bucket(hi[v - 1], lo[v - 1]);
+                int s = (v & slotMask) - 1;
+                int home = bucket(hi[s], lo[s]);
                 boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
                 if (movable) {
                     index[hole] = v;
@@ -229,29 +259,54 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         }
 
         private int find(long h, long l) {
-            int b = bucket(h, l);
+            long x = hash(h, l);
+            int b = (int) x & mask;
+            int t = tag(x);
             while (true) {
                 int v = index[b];
                 if (v == 0) {
                     return -1;
                 }
-                if (hi[v - 1] == h && lo[v - 1] == l) {
-                    return v - 1;
+                if (v >>> slotBits == t) {
+                    int s = (v & slotMask) - 1;
+                    if (hi[s] == h && lo[s] == l) {
+                        return s;
+                    }
                 }
                 b = (b + 1) & mask;
             }
         }
 
         private int bucket(long h, long l) {
+            return (int) hash(h, l) & mask;
+        }
+
+        /** The key's hash: its low bits choose the bucket, its high bits give the tag. */
+        private static long hash(long h, long l) {
             long x = h * 0x9E3779B97F4A7C15L ^ l;
             x ^= x >>> 31;
             x *= 0xBF58476D1CE4E5B9L;
             x ^= x >>> 29;
-            return (int) x & mask;
+            return x;
+        }
+
+        private int tag(long x) {
+            return (int) (x >>> 32) & tagMask;
         }
 
         static long[] key128(String id) {
             if (id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-') {
+                if (id.charAt(18) == '-' && id.charAt(23) == '-') {
+                    // the canonical form, read as UUID.fromString reads it; anything else goes the slow way below
+                    long a = hex(id, 0, 8);
+                    long b = hex(id, 9, 13);
+                    long c = hex(id, 14, 18);
+                    long d = hex(id, 19, 23);
+                    long e = hex(id, 24, 36);
+                    if ((a | b | c | d | e) >= 0) {
+                        return new long[] {a << 32 | b << 16 | c, d << 48 | e};
+                    }
+                }
                 try {
                     UUID u = UUID.fromString(id);
                     return new long[] {u.getMostSignificantBits(), u.getLeastSignificantBits()};
@@ -271,6 +326,29 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             h1 = mix(h1);
             h2 = mix(h2 ^ h1);
             return new long[] {h1 ^ 0x5bd1e9955bd1e995L, h2};
+        }
+
+        /**
+         * The value of the ASCII hex digits {@code id[from, to)} (at most 12, so never negative); -1 when
+         * one is not an ASCII hex digit.
+         */
+        private static long hex(String id, int from, int to) {
+            long v = 0;
+            for (int i = from; i < to; i++) {
+                char c = id.charAt(i);
+                int d;
+                if (c >= '0' && c <= '9') {
+                    d = c - '0';
+                } else if (c >= 'a' && c <= 'f') {
+                    d = c - 'a' + 10;
+                } else if (c >= 'A' && c <= 'F') {
+                    d = c - 'A' + 10;
+                } else {
+                    return -1L;
+                }
+                v = v << 4 | d;
+            }
+            return v;
         }
 
         private static long mix(long x) {

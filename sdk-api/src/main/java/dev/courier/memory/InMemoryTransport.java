@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,6 +40,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class InMemoryTransport implements Transport, dev.courier.spi.DeadLetterBrowsing {
     private static final Logger log = LoggerFactory.getLogger(InMemoryTransport.class);
+
+    /** At most this many messages are taken from a queue under one lock. */
+    static final int BATCH = 64;
 
     private final InMemoryBroker broker;
     private final List<MemorySubscription> subscriptions = new CopyOnWriteArrayList<>();
@@ -174,7 +176,10 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
         final MemoryQueue queue;
         final Address address;
         final String group;
-        final Semaphore credits;
+        /** Deliveries it may still start (prefetch minus the unsettled); taken only by drain(), given back by settles. */
+        final java.util.concurrent.atomic.AtomicInteger credits;
+        /** The batch drain() takes from the queue under one lock; only drain() uses it (one at a time, see wip). */
+        final MemoryQueue.Item[] batch;
         final DeliveryCallback callback;
         final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
         final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
@@ -184,7 +189,8 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
             this.queue = queue;
             this.address = address;
             this.group = group;
-            this.credits = new Semaphore(Math.max(1, prefetch));
+            this.credits = new java.util.concurrent.atomic.AtomicInteger(Math.max(1, prefetch));
+            this.batch = new MemoryQueue.Item[Math.min(Math.max(1, prefetch), BATCH)];
             this.callback = callback;
         }
 
@@ -211,27 +217,51 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
             }
         }
 
+        /**
+         * Takes up to its free credits from the queue, a batch under one lock, and hands them to the
+         * callback in queue order. What it took but did not hand over because the subscription closed
+         * meanwhile goes back to the front of the queue, in order, with its credits.
+         */
         private void drain() {
-            while (active && credits.tryAcquire()) {
-                MemoryQueue.Item item = queue.pollNow();
-                if (item == null) {
-                    credits.release();
+            while (active) {
+                int free = credits.get();
+                if (free <= 0) {
                     return;
                 }
-                if (!active) { // closed meanwhile: it takes nothing more from the group
-                    credits.release();
-                    queue.requeueFront(item);
+                int n = queue.pollNow(batch, Math.min(free, batch.length));
+                if (n == 0) {
                     return;
                 }
-                MemoryDelivery d = new MemoryDelivery(this, item);
-                unsettled.add(d);
-                try {
-                    callback.onDelivery(d);
-                } catch (RuntimeException e) {
-                    log.error("delivery callback failed on {}; message returned to the queue", queue.name(), e);
-                    d.reject(true);
+                credits.addAndGet(-n); // only drain() takes credits, so at least n are still free
+                for (int i = 0; i < n; i++) {
+                    MemoryQueue.Item item = batch[i];
+                    batch[i] = null;
+                    if (!active) { // closed meanwhile: it takes nothing more from the group
+                        giveBackUnstarted(item, i + 1, n);
+                        return;
+                    }
+                    MemoryDelivery d = new MemoryDelivery(this, item);
+                    unsettled.add(d);
+                    try {
+                        callback.onDelivery(d);
+                    } catch (RuntimeException e) {
+                        log.error("delivery callback failed on {}; message returned to the queue", queue.name(), e);
+                        d.reject(true);
+                    }
                 }
             }
+        }
+
+        /** Puts {@code first} and batch[from, n) back at the front of the queue, in their order, with their credits. */
+        private void giveBackUnstarted(MemoryQueue.Item first, int from, int n) {
+            List<MemoryQueue.Item> back = new ArrayList<>(n - from + 1);
+            back.add(first);
+            for (int j = from; j < n; j++) {
+                back.add(batch[j]);
+                batch[j] = null;
+            }
+            credits.addAndGet(back.size());
+            queue.requeueFront(back);
         }
 
         @Override
@@ -287,7 +317,7 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
         @Override
         protected void settled() {
             sub.unsettled.remove(this);
-            sub.credits.release();
+            sub.credits.incrementAndGet();
             if (!takenBack) {
                 sub.run(); // a credit is free: deliver the next message
             }

@@ -212,6 +212,21 @@ final class MemoryQueue {
         signalConsumers();
     }
 
+    /** Puts {@code front} back at the front of the queue, keeping their order (they were taken first to last). */
+    void requeueFront(List<Item> front) {
+        lock.lock();
+        try {
+            for (int i = front.size() - 1; i >= 0; i--) {
+                Item item = front.get(i);
+                items.addFirst(item);
+                bytes += item.size;
+            }
+        } finally {
+            lock.unlock();
+        }
+        signalConsumers();
+    }
+
     void requeueBack(RawMessage m, int deliveries) {
         lock.lock();
         try {
@@ -248,6 +263,44 @@ final class MemoryQueue {
             signalConsumers();
         }
         return it;
+    }
+
+    /**
+     * Takes up to {@code max} items into {@code into} (from index 0) under one lock, in queue order,
+     * as that many {@link #pollNow()} calls would; returns how many. The room they free goes to
+     * waiting offers as in {@link #pollNow()}.
+     */
+    int pollNow(Item[] into, int max) {
+        int n = 0;
+        List<Waiter> admitted = null;
+        lock.lock();
+        try {
+            while (n < max) {
+                Item it = items.pollFirst();
+                if (it == null) {
+                    break;
+                }
+                bytes -= it.size;
+                into[n++] = it;
+                if (!waiting.isEmpty()) {
+                    List<Waiter> more = admit();
+                    if (more != null) {
+                        if (admitted == null) {
+                            admitted = more;
+                        } else {
+                            admitted.addAll(more);
+                        }
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (admitted != null) {
+            complete(admitted);
+            signalConsumers();
+        }
+        return n;
     }
 
     /** Approximate bytes of a message: the body plus a flat 64 bytes per header (cheap, and an upper bound in practice). */

@@ -164,4 +164,45 @@ class InMemoryBrokerTest {
         assertEquals(1, b.depth(to, "svc"), "a publish that timed out is not taken later");
         t.close();
     }
+
+    /**
+     * A subscription takes what its free credits allow from the queue in one go; when it closes
+     * halfway through handing that over, the rest goes back to the front of the queue in its order
+     * and the group's next member gets it, in order, then what followed.
+     */
+    @Test
+    void aSubscriptionClosedInsideItsCallbackReturnsTheRestInOrder() throws Exception {
+        InMemoryBroker b = InMemoryBroker.create(100, 10);
+        InMemoryTransport t = started(b);
+        Address event = Address.event("v1.batch.cut");
+        java.util.List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<dev.courier.spi.Delivery> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TransportSubscription[] self = new TransportSubscription[1];
+        self[0] = t.subscribe(event, "svc", 3, d -> {
+            String id = d.headers().get("id");
+            got.add(id);
+            held.add(d);
+            if (id.equals("m4")) {
+                held.get(1).ack(); // two credits free while this delivery is handed over: the next take is two
+                held.get(2).ack();
+            } else if (id.equals("m5")) {
+                self[0].close(); // m6 was taken with m5 and is not handed over
+            }
+        });
+        for (int i = 1; i <= 8; i++) {
+            t.publish(event, Map.of("id", "m" + i, "type", "v1.batch.cut"), new byte[0]).get(1, TimeUnit.SECONDS);
+        }
+        assertEquals(java.util.List.of("m1", "m2", "m3"), got, "prefetch 3: the rest waits in the queue");
+        assertEquals(5, b.depth(event, "svc"));
+        held.get(0).ack();
+        assertEquals(java.util.List.of("m1", "m2", "m3", "m4", "m5"), got);
+        assertEquals(3, b.depth(event, "svc"), "m6 went back, before m7 and m8");
+        java.util.List<String> next = new java.util.concurrent.CopyOnWriteArrayList<>();
+        t.subscribe(event, "svc", 10, d -> {
+            next.add(d.headers().get("id"));
+            d.ack();
+        });
+        assertEquals(java.util.List.of("m6", "m7", "m8"), next);
+        t.close();
+    }
 }

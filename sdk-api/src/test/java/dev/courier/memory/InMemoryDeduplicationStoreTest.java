@@ -132,4 +132,62 @@ class InMemoryDeduplicationStoreTest {
                 () -> InMemoryDeduplicationStore.of(0, Duration.ZERO));
         assertEquals(2, e.problems().size(), e.getMessage());
     }
+
+    /**
+     * Ids in UUID form are remembered as their 128 bits, read as UUID.fromString reads them (so the
+     * case of the hex digits does not matter); UUID-shaped ids that are not hex are hashed, and never
+     * mistaken for another id.
+     */
+    @Test
+    void uuidIdsAreTheirBitsWhateverTheCaseAndOtherIdsAreHashed() {
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(10_000, Duration.ofHours(1));
+        java.util.Random r = new java.util.Random(17);
+        for (int i = 0; i < 2000; i++) {
+            String id = new UUID(r.nextLong(), r.nextLong()).toString();
+            assertEquals(Claim.ACQUIRED, s.claim("a", id, LEASE));
+            s.complete("a", id);
+            assertEquals(Claim.DONE, s.claim("a", id.toUpperCase(java.util.Locale.ROOT), LEASE));
+            assertEquals(Claim.DONE, s.claim("a", new String(id), LEASE), "an equal String, not the same object");
+        }
+        String[] odd = {"gggggggg-gggg-gggg-gggg-gggggggggggg", "0000000z-0000-0000-0000-000000000001",
+                "00000000-0000-0000-0000-00000000000g", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                "00000000-0000-0000-0000-000000000000", "12345678-1234-1234-1234-1234567890ab"};
+        for (String id : odd) {
+            assertEquals(Claim.ACQUIRED, s.claim("b", id, LEASE), id);
+            s.complete("b", id);
+        }
+        for (String id : odd) {
+            assertEquals(Claim.DONE, s.claim("b", id, LEASE), id);
+        }
+        assertEquals(Claim.ACQUIRED, s.claim("b", "00000000-0000-0000-0000-000000000001", LEASE),
+                "a different id is not done");
+        assertEquals(Claim.DONE, s.claim("b", "12345678-1234-1234-1234-1234567890AB", LEASE));
+    }
+
+    /** Done ids against a plain model (remember the newest {@code capacity}), through many evictions. */
+    @Test
+    void rememberedIdsMatchAModelThroughEvictions() {
+        for (int capacity : new int[] {1, 3, 100, 1000}) {
+            InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(capacity, Duration.ofHours(1));
+            java.util.LinkedHashSet<String> model = new java.util.LinkedHashSet<>();
+            java.util.Random r = new java.util.Random(capacity);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3 * capacity + 50; i++) {
+                ids.add(r.nextBoolean() ? new UUID(r.nextLong(), r.nextLong()).toString() : "order-" + r.nextInt(1_000_000));
+            }
+            for (int i = 0; i < 20 * capacity + 200; i++) {
+                String id = ids.get(r.nextInt(ids.size()));
+                Claim c = s.claim("svc", id, LEASE);
+                assertEquals(model.contains(id) ? Claim.DONE : Claim.ACQUIRED, c, id);
+                if (c == Claim.ACQUIRED) {
+                    s.complete("svc", id);
+                    model.add(id);
+                    if (model.size() > capacity) {
+                        model.remove(model.iterator().next());
+                    }
+                }
+            }
+            assertEquals(model.size(), s.size("svc"));
+        }
+    }
 }

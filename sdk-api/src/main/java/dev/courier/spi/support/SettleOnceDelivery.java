@@ -168,6 +168,14 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
             return stale(what);
         }
         CompletableFuture<Void> f = call(send);
+        if (f.isDone() && !f.isCompletedExceptionally()) { // sent at once (an in-process ack): no stage to add
+            try {
+                done();
+            } catch (Throwable t) {
+                return CompletableFuture.failedFuture(t instanceof CompletionException ? t : new CompletionException(t));
+            }
+            return f;
+        }
         return f.whenComplete((x, e) -> done());
     }
 
