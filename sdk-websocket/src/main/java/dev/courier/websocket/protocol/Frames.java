@@ -1,7 +1,6 @@
 package dev.courier.websocket.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -176,28 +174,68 @@ public final class Frames {
      * @return the frame's text
      */
     public static String message(Map<String, String> headers, byte[] body, Map<String, String> frameAttributes) {
-        StringWriter w = new StringWriter(body.length + 64 * (headers.size() + frameAttributes.size()) + 16);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.writeStartObject();
-            for (Map.Entry<String, String> e : headers.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            for (Map.Entry<String, String> e : frameAttributes.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            String text = isJsonContent(headers.get("datacontenttype")) ? jsonText(body) : null;
-            if (text != null) {
-                g.writeFieldName("data");
-                g.writeRawValue(text);
-            } else if (body.length > 0 || !isJsonContent(headers.get("datacontenttype"))) {
-                g.writeStringField("data_base64", Base64.getEncoder().encodeToString(body));
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a frame", e);
+        // written by hand (one StringBuilder, no generator or synchronized writer): this runs for every message
+        StringBuilder b = new StringBuilder(body.length + 48 * (headers.size() + frameAttributes.size()) + 32);
+        char sep = '{';
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            field(b.append(sep), e.getKey(), e.getValue());
+            sep = ',';
         }
-        return w.toString();
+        for (Map.Entry<String, String> e : frameAttributes.entrySet()) {
+            field(b.append(sep), e.getKey(), e.getValue());
+            sep = ',';
+        }
+        boolean json = isJsonContent(headers.get("datacontenttype"));
+        String text = json ? jsonText(body) : null;
+        if (text != null) {
+            b.append(sep).append("\"data\":").append(text);
+            sep = ',';
+        } else if (body.length > 0 || !json) {
+            field(b.append(sep), "data_base64", Base64.getEncoder().encodeToString(body));
+            sep = ',';
+        }
+        if (sep == '{') {
+            b.append('{');
+        }
+        return b.append('}').toString();
     }
+
+    /** Appends {@code "name":"value"} (a null value as JSON null), escaped as JSON requires. */
+    private static void field(StringBuilder b, String name, String value) {
+        quote(b, name);
+        b.append(':');
+        if (value == null) {
+            b.append("null");
+        } else {
+            quote(b, value);
+        }
+    }
+
+    /** Appends {@code s} as a JSON string: quote, backslash and control characters escaped, the rest as it is. */
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        int from = 0;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                b.append(s, from, i);
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    case '\b' -> b.append("\\b");
+                    case '\f' -> b.append("\\f");
+                    default -> b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                }
+                from = i + 1;
+            }
+        }
+        b.append(s, from, s.length()).append('"');
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /**
      * Encodes a control frame.
@@ -209,17 +247,50 @@ public final class Frames {
      * @return the frame's text
      */
     public static String control(String type, String source, String seq, ObjectNode data) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("specversion", "1.0");
-        n.put("id", CONTROL_ID_PREFIX + CONTROL_IDS.incrementAndGet());
-        n.put("source", source);
-        n.put("type", type);
-        n.put("datacontenttype", "application/json");
+        return control(type, source, seq, data.toString());
+    }
+
+    /** A control frame around {@code data}, which is one JSON object's text. */
+    private static String control(String type, String source, String seq, String data) {
+        StringBuilder b = new StringBuilder(160 + data.length());
+        b.append("{\"specversion\":\"1.0\",\"id\":\"").append(CONTROL_ID_PREFIX).append(CONTROL_IDS.incrementAndGet()).append("\",");
+        field(b, "source", source);
+        b.append(',');
+        field(b, "type", type);
+        b.append(",\"datacontenttype\":\"application/json\"");
         if (seq != null) {
-            n.put(SEQ, seq);
+            field(b.append(','), SEQ, seq);
         }
-        n.set("data", data);
-        return n.toString();
+        return b.append(",\"data\":").append(data).append('}').toString();
+    }
+
+    /**
+     * The hub's confirm of the frame numbered {@code seq}: a {@link #CONFIRM} frame with data {@code {"seq": seq}},
+     * as {@code control(CONFIRM, source, seq, data().put("seq", seq))} writes it, without building a tree.
+     *
+     * @param source the hub's CloudEvents source
+     * @param seq the sequence number to echo
+     * @return the frame's text
+     */
+    public static String confirm(String source, String seq) {
+        StringBuilder d = new StringBuilder(seq.length() + 12).append('{');
+        field(d, "seq", seq);
+        return control(CONFIRM, source, seq, d.append('}').toString());
+    }
+
+    /**
+     * A settle frame for one delivery: {@link #ACK} ({@code {"tag": n}}) or {@link #REJECT}
+     * ({@code {"tag": n, "requeue": b}}), written without building a tree.
+     *
+     * @param type {@link #ACK} or {@link #REJECT}
+     * @param source the client's CloudEvents source
+     * @param tag the delivery's tag
+     * @param requeue for a reject: whether the hub gives the message to the group again
+     * @return the frame's text
+     */
+    public static String settle(String type, String source, long tag, boolean requeue) {
+        String data = type.equals(REJECT) ? "{\"tag\":" + tag + ",\"requeue\":" + requeue + "}" : "{\"tag\":" + tag + "}";
+        return control(type, source, null, data);
     }
 
     /**
@@ -255,7 +326,9 @@ public final class Frames {
             return null;
         }
         String text;
-        try {
+        if (ascii(body)) {
+            text = new String(body, StandardCharsets.ISO_8859_1); // ASCII is valid UTF-8: a plain copy
+        } else try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
@@ -270,6 +343,15 @@ public final class Frames {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean startsAValue(byte b) {
@@ -295,6 +377,7 @@ public final class Frames {
         byte[] body = null;
         String dataText = null;
         JsonToken dataToken = null;
+        JsonNode controlData = null;
         try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedFrame("a frame must be one JSON object (a CloudEvent in structured mode)");
@@ -306,7 +389,11 @@ public final class Frames {
                 if (name.equals("data")) {
                     int start = (int) p.currentTokenLocation().getCharOffset();
                     dataToken = v;
-                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                    controlData = null;
+                    if (v == JsonToken.START_OBJECT && isControlType(headers.get("type"))) {
+                        // a control frame whose type came first (Courier's own do): its data read in this pass
+                        controlData = p.readValueAsTree();
+                    } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
                         p.skipChildren();
                     } else {
                         p.finishToken();
@@ -334,8 +421,8 @@ public final class Frames {
                     }
                     if (name.startsWith(FRAME_PREFIX)) {
                         frame.put(name, p.getText());
-                    } else {
-                        headers.put(name, p.getText());
+                    } else if (headers.put(name, p.getText()) != null && controlData != null) {
+                        controlData = null; // an attribute given twice: read the data again below, as before
                     }
                 }
             }
@@ -349,10 +436,10 @@ public final class Frames {
         if (type == null || type.isEmpty()) {
             throw new MalformedFrame("the CloudEvents attribute 'type' is required");
         }
-        if (type.startsWith("dev.courier.control.")) {
+        if (isControlType(type)) {
             JsonNode data;
             try {
-                data = dataText == null ? JSON.createObjectNode() : JSON.readTree(dataText);
+                data = controlData != null ? controlData : dataText == null ? JSON.createObjectNode() : JSON.readTree(dataText);
             } catch (IOException e) {
                 throw new MalformedFrame("control data is not valid JSON");
             }
@@ -375,6 +462,10 @@ public final class Frames {
             }
         }
         return new Frame(headers, frame, body, null);
+    }
+
+    private static boolean isControlType(String type) {
+        return type != null && type.startsWith("dev.courier.control.");
     }
 
     /**
