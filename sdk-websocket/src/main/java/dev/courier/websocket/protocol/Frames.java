@@ -372,6 +372,10 @@ public final class Frames {
      * @throws MalformedFrame when it is not one CloudEvent in structured JSON mode that we can read
      */
     public static Frame parse(String text) throws MalformedFrame {
+        Frame quick = quickControl(text);
+        if (quick != null) {
+            return quick;
+        }
         Map<String, String> headers = new HashMap<>(16);
         Map<String, String> frame = new HashMap<>(4);
         byte[] body = null;
@@ -462,6 +466,118 @@ public final class Frames {
             }
         }
         return new Frame(headers, frame, body, null);
+    }
+
+    private static final String Q_START = "{\"specversion\":\"1.0\",\"id\":\"";
+    private static final String Q_SOURCE = "\",\"source\":\"";
+    private static final String Q_TYPE = "\",\"type\":\"";
+    private static final String Q_CONTENT = "\",\"datacontenttype\":\"application/json\"";
+    private static final String Q_SEQ = ",\"courierwsseq\":\"";
+    private static final String Q_DATA = ",\"data\":{";
+
+    /**
+     * The confirm and settle frames Courier writes ({@link #confirm}, {@link #settle}: one per message), read
+     * without a JSON parser when the text has exactly that shape: the attributes in Courier's order, plain
+     * strings (no escapes), data {@code {"seq":"…"}}, {@code {"tag":n}} or {@code {"tag":n,"requeue":b}}, and
+     * nothing after. Anything else returns null and is parsed in full; both give the same frame.
+     */
+    static Frame quickControl(String t) {
+        if (!t.startsWith(Q_START)) {
+            return null;
+        }
+        int at = Q_START.length();
+        int end = plainString(t, at);
+        if (end < 0 || !t.startsWith(Q_SOURCE, end)) {
+            return null;
+        }
+        String id = t.substring(at, end);
+        at = end + Q_SOURCE.length();
+        end = plainString(t, at);
+        if (end < 0 || !t.startsWith(Q_TYPE, end)) {
+            return null;
+        }
+        String source = t.substring(at, end);
+        at = end + Q_TYPE.length();
+        end = plainString(t, at);
+        if (end < 0 || !t.startsWith(CONTROL_PREFIX, at) || !t.startsWith(Q_CONTENT, end)) {
+            return null;
+        }
+        String type = t.substring(at, end);
+        at = end + Q_CONTENT.length();
+        String seq = null;
+        if (t.startsWith(Q_SEQ, at)) {
+            at += Q_SEQ.length();
+            end = plainString(t, at);
+            if (end < 0) {
+                return null;
+            }
+            seq = t.substring(at, end);
+            at = end + 1;
+        }
+        if (!t.startsWith(Q_DATA, at)) {
+            return null;
+        }
+        at += Q_DATA.length();
+        ObjectNode data = JSON.createObjectNode();
+        if (t.startsWith("\"seq\":\"", at)) {
+            at += 7;
+            end = plainString(t, at);
+            if (end < 0) {
+                return null;
+            }
+            data.put("seq", t.substring(at, end));
+            at = end + 1;
+        } else if (t.startsWith("\"tag\":", at)) {
+            at += 6;
+            end = at;
+            while (end < t.length() && end - at < 18 && t.charAt(end) >= '0' && t.charAt(end) <= '9') {
+                end++;
+            }
+            if (end == at || (t.charAt(at) == '0' && end - at > 1)) {
+                return null;
+            }
+            long tag = Long.parseLong(t, at, end, 10);
+            if (tag <= Integer.MAX_VALUE) {
+                data.put("tag", (int) tag); // as Jackson reads it: an int when it fits
+            } else {
+                data.put("tag", tag);
+            }
+            at = end;
+            if (t.startsWith(",\"requeue\":true", at)) {
+                data.put("requeue", true);
+                at += 15;
+            } else if (t.startsWith(",\"requeue\":false", at)) {
+                data.put("requeue", false);
+                at += 16;
+            }
+        } else {
+            return null;
+        }
+        if (at + 2 != t.length() || t.charAt(at) != '}' || t.charAt(at + 1) != '}') {
+            return null;
+        }
+        Map<String, String> headers = new HashMap<>(8);
+        headers.put("specversion", "1.0");
+        headers.put("id", id);
+        headers.put("source", source);
+        headers.put("type", type);
+        headers.put("datacontenttype", "application/json");
+        Map<String, String> frame = seq == null ? new HashMap<>(2) : new HashMap<>(Map.of(SEQ, seq));
+        return new Frame(headers, frame, new byte[0], data);
+    }
+
+    /** The index of the quote closing a JSON string that starts at {@code from} and needs no unescaping; -1 otherwise. */
+    private static int plainString(String t, int from) {
+        for (int i = from, n = t.length(); i < n; i++) {
+            char c = t.charAt(i);
+            if (c == '"') {
+                return i;
+            }
+            if (c == '\\' || c < 0x20) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     private static boolean isControlType(String type) {
