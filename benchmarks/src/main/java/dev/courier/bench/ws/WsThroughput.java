@@ -121,7 +121,12 @@ public final class WsThroughput implements Scenario {
             row.put("ratio", median(ratios));
             row.put("ratio_min", sorted[0]);
             row.put("ratio_max", sorted[sorted.length - 1]);
-            row.put("ratios", Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).boxed().toList());
+            row.put("ratios", Arrays.toString(Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).toArray()));
+        }
+        if (!sdk.isEmpty() && !raw.isEmpty()) {
+            // what a quiet machine converges to when both sides are CPU-bound: raw CPU per message / Courier's
+            row.put("cpu_ratio", median(raw.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray())
+                    / median(sdk.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
         }
         if (!sdk.isEmpty()) {
             row.put("sdk_p50_us", median(sdk.stream().mapToDouble(Pass::p50Micros).toArray()));
