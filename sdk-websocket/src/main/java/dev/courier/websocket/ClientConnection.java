@@ -1,6 +1,7 @@
 package dev.courier.websocket;
 
 import dev.courier.websocket.protocol.Frames;
+import dev.courier.websocket.protocol.WireFrames;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
@@ -23,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientConnection extends WebSocketClient {
     private final HubLink link;
+    /** Writes Courier's frames: encoded and masked once, without the library's per-frame re-validation. */
+    private final WireFrames wire = WireFrames.client();
     /** The hub's welcome: the hub speaks first, once, right after the handshake. */
     final CompletableFuture<JsonNode> welcome = new CompletableFuture<>();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -43,7 +46,7 @@ final class ClientConnection extends WebSocketClient {
      */
     boolean sendText(String text) {
         try {
-            send(text);
+            wire.send(getConnection(), text);
             return true;
         } catch (WebsocketNotConnectedException e) {
             return false;

@@ -32,12 +32,7 @@ final class ClientDelivery extends SettleOnceDelivery {
 
     /** An ack or reject frame for {@code tag}; {@code requeue} only for a reject. */
     static String settleFrame(String type, String tag, boolean requeue, String source) {
-        ObjectNode d = Frames.data();
-        d.put("tag", Long.parseLong(tag));
-        if (type.equals(Frames.REJECT)) {
-            d.put("requeue", requeue);
-        }
-        return Frames.control(type, source, null, d);
+        return Frames.settle(type, source, Long.parseLong(tag), requeue);
     }
 
     @Override

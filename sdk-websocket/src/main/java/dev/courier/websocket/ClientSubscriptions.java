@@ -77,7 +77,7 @@ final class ClientSubscriptions {
             }
             return;
         }
-        ClientDelivery d = new ClientDelivery(transport, c, s.address, s.group, tag, Map.copyOf(f.headers()), f.body(),
+        ClientDelivery d = new ClientDelivery(transport, c, s.address, s.group, tag, java.util.Collections.unmodifiableMap(f.headers()), f.body(),
                 "true".equals(f.attr(Frames.REDELIVERED)));
         try {
             s.callback.onDelivery(d);

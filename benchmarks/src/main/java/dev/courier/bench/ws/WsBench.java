@@ -53,6 +53,11 @@ final class WsBench {
 
     /** The frame Courier puts on the wire for one BenchPayload event (headers, data, address, sequence). */
     static String frame(long seq) throws Exception {
+        return frame(seq, "p" + seq);
+    }
+
+    /** {@link #frame(long)} with the sender's sequence attribute {@code wireSeq}. */
+    static String frame(long seq, String wireSeq) throws Exception {
         String id = UUID.randomUUID().toString();
         Map<String, String> h = new LinkedHashMap<>();
         h.put("id", id);
@@ -66,7 +71,7 @@ final class WsBench {
         for (Map.Entry<String, String> e : h.entrySet()) {
             b.append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append("\",");
         }
-        b.append("\"courierwsto\":\"event:v1.bench.measured\",\"courierwsseq\":\"p").append(seq).append("\",\"data\":");
+        b.append("\"courierwsto\":\"event:v1.bench.measured\",\"courierwsseq\":\"").append(wireSeq).append("\",\"data\":");
         b.append(new String(JSON.writeValueAsBytes(BenchPayload.of(seq)), java.nio.charset.StandardCharsets.UTF_8));
         return b.append('}').toString();
     }
@@ -117,6 +122,191 @@ final class WsBench {
 
         URI uri(String path) {
             return URI.create("ws://127.0.0.1:" + getPort() + "/" + path);
+        }
+    }
+
+    /**
+     * The raw baseline of ws-throughput, with the semantics Courier's hub gives: each publish is confirmed
+     * to its publisher once the relay took it (a small {@code {"confirm":"p<n>"}} frame naming its
+     * sequence), and the subscriber gets at most {@code prefetch} frames it has not acked; each is held
+     * (by its delivery number, to give again) until the subscriber's {@code {"ack":<n>}} frame. The rest
+     * wait in the relay. Frames move as they are: no parsing in the relay, only the sequence found by
+     * index.
+     */
+    static final class AckingRelay extends WebSocketServer {
+        final CountDownLatch started = new CountDownLatch(1);
+        private final CountDownLatch subscribed = new CountDownLatch(1);
+        private final int prefetch;
+        private volatile WebSocket subscriber;
+        /** Delivered, not yet acked, by delivery number (guarded by this). */
+        private final Map<Long, String> unacked = new java.util.HashMap<>();
+        /** Taken, waiting for room in the subscriber's prefetch (guarded by this). */
+        private final java.util.ArrayDeque<String> waiting = new java.util.ArrayDeque<>();
+        private long delivered; // guarded by this
+
+        AckingRelay(int prefetch) {
+            super(new InetSocketAddress("127.0.0.1", 0), 4);
+            this.prefetch = prefetch;
+            setReuseAddr(true);
+            setTcpNoDelay(true);
+            setDaemon(true);
+        }
+
+        void awaitSubscriber() throws InterruptedException {
+            if (!subscribed.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the raw subscriber did not connect");
+            }
+        }
+
+        @Override
+        public void onOpen(WebSocket conn, ClientHandshake handshake) {
+            if (handshake.getResourceDescriptor().contains("sub")) {
+                subscriber = conn;
+                subscribed.countDown();
+            }
+        }
+
+        @Override
+        public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+        }
+
+        @Override
+        public void onMessage(WebSocket conn, String message) {
+            if (conn == subscriber) {
+                long n = Long.parseLong(message, 7, message.length() - 1, 10); // {"ack":<n>}
+                synchronized (this) {
+                    unacked.remove(n);
+                    String next = waiting.poll();
+                    if (next != null) {
+                        deliver(next);
+                    }
+                }
+                return;
+            }
+            int at = message.indexOf(SEQ_ATTRIBUTE);
+            int from = at + SEQ_ATTRIBUTE.length();
+            String seq = message.substring(from, message.indexOf('"', from));
+            synchronized (this) {
+                if (unacked.size() < prefetch && waiting.isEmpty()) {
+                    deliver(message);
+                } else {
+                    waiting.add(message);
+                }
+            }
+            conn.send("{\"confirm\":\"" + seq + "\"}");
+        }
+
+        /** Sends and holds a frame until acked (under this lock, so numbers follow the wire order). */
+        private void deliver(String frame) {
+            unacked.put(++delivered, frame);
+            subscriber.send(frame);
+        }
+
+        @Override
+        public void onError(WebSocket conn, Exception ex) {
+        }
+
+        @Override
+        public void onStart() {
+            started.countDown();
+        }
+
+        URI uri(String path) {
+            return URI.create("ws://127.0.0.1:" + getPort() + "/" + path);
+        }
+    }
+
+    private static final String SEQ_ATTRIBUTE = "\"courierwsseq\":\"";
+
+    /** The raw subscriber: parses each payload, records it, acks it by its delivery number. */
+    static final class RawSubscriber extends WebSocketClient {
+        volatile dev.courier.bench.Tally tally = new dev.courier.bench.Tally(1);
+        private long received; // the read thread's
+
+        RawSubscriber(URI uri) throws Exception {
+            super(uri);
+            setTcpNoDelay(true);
+            if (!connectBlocking(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("cannot connect to " + uri);
+            }
+        }
+
+        @Override
+        public void onMessage(String message) {
+            try {
+                tally.record(payload(message));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            send("{\"ack\":" + (++received) + "}");
+        }
+
+        @Override
+        public void onOpen(ServerHandshake h) {
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+        }
+
+        @Override
+        public void onError(Exception ex) {
+        }
+    }
+
+    /**
+     * The raw publisher: sends Courier's frame for each payload, numbered {@code p<n>}, at most
+     * {@code window} unconfirmed, and settles each publish on its confirm.
+     */
+    static final class RawPublisher extends WebSocketClient {
+        private final java.util.concurrent.Semaphore window;
+        private final Map<String, Long> pending = new java.util.concurrent.ConcurrentHashMap<>();
+        private final AtomicLong seq = new AtomicLong();
+        private volatile CountDownLatch confirmed = new CountDownLatch(0);
+
+        RawPublisher(URI uri, int window) throws Exception {
+            super(uri);
+            this.window = new java.util.concurrent.Semaphore(window);
+            setTcpNoDelay(true);
+            if (!connectBlocking(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("cannot connect to " + uri);
+            }
+        }
+
+        /** Publishes {@code messages} payloads numbered from 0; the latch counts their confirms. */
+        CountDownLatch publish(int messages) throws Exception {
+            CountDownLatch c = new CountDownLatch(messages);
+            confirmed = c;
+            for (int i = 0; i < messages; i++) {
+                if (!window.tryAcquire(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("raw publisher: no confirms for 120 s");
+                }
+                String s = "p" + seq.incrementAndGet();
+                pending.put(s, System.nanoTime());
+                send(frame(i, s));
+            }
+            return c;
+        }
+
+        @Override
+        public void onMessage(String message) {
+            String s = message.substring(12, message.length() - 2); // {"confirm":"p<n>"}
+            if (pending.remove(s) != null) {
+                window.release();
+                confirmed.countDown();
+            }
+        }
+
+        @Override
+        public void onOpen(ServerHandshake h) {
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+        }
+
+        @Override
+        public void onError(Exception ex) {
         }
     }
 

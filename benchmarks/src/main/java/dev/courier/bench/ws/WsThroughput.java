@@ -4,26 +4,30 @@ import dev.courier.MessageBus;
 import dev.courier.RetryPolicy;
 import dev.courier.bench.Options;
 import dev.courier.bench.Scenario;
-import dev.courier.bench.Stats;
 import dev.courier.bench.Tally;
 import dev.courier.bench.memory.BenchPayload;
 import dev.courier.memory.InMemoryDeduplicationStore;
-import dev.courier.websocket.hub.WebSocketHub;
 import dev.courier.websocket.WebSocketConfig;
 import dev.courier.websocket.WebSocketTransport;
-import org.java_websocket.client.WebSocketClient;
+import dev.courier.websocket.hub.WebSocketHub;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * ~200-byte events publisher → hub → subscriber through Courier (confirms, acks, JSON, dedup) against
- * a raw Java-WebSocket client → relay server → client moving the same frames, in the same run.
+ * a raw Java-WebSocket client → relay → client with the same semantics (the relay confirms each publish
+ * once it took it, delivers at most {@code prefetch} unacknowledged frames, the subscriber parses each
+ * payload and acks it; the publisher keeps at most {@code window} unconfirmed publishes), in the same
+ * run: warm-up passes of both, then {@code rounds} interleaved rounds (the order alternates), each
+ * ratio reported with its min/median/max and the CPU time each side used per message.
  */
 public final class WsThroughput implements Scenario {
 
@@ -34,97 +38,218 @@ public final class WsThroughput implements Scenario {
 
     @Override
     public String description() {
-        return "WebSocket publish→hub→handler (confirms, acks, JSON, dedup) vs a raw Java-WebSocket relay of the same frames; --messages N";
+        return "WebSocket publish→hub→handler (confirms, acks, JSON, dedup) vs a raw Java-WebSocket relay with confirms and acks;"
+                + " --messages N --rounds R --warmup W --window W --prefetch P [--only sdk|raw]";
+    }
+
+    /** One side's pass: rate, CPU per message, latency of the pass. */
+    record Pass(double rate, double cpuMicrosPerMessage, double p50Micros, double p99Micros, double p999Micros,
+                long lost, long duplicates) {
+    }
+
+    /** One side of the comparison, set up once and measured in passes. */
+    interface Side extends AutoCloseable {
+        Pass pass(int messages) throws Exception;
     }
 
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
         int messages = o.getInt("messages", 100_000);
-        int warmup = o.getInt("warmup", Math.min(20_000, messages / 5));
-        baseline(warmup);
-        courier(warmup);
-        double base = baseline(messages);
-        Result sdk = courier(messages);
+        int rounds = Math.max(1, o.getInt("rounds", 5));
+        int warmup = o.getInt("warmup", Math.min(messages, 30_000));
+        int window = o.getInt("window", WebSocketConfig.DEFAULT_MAX_IN_FLIGHT);
+        int prefetch = o.getInt("prefetch", 1000);
+        String only = o.get("only", "both");
+        boolean runRaw = !only.equals("sdk");
+        boolean runSdk = !only.equals("raw");
+        List<Pass> raw = new ArrayList<>();
+        List<Pass> sdk = new ArrayList<>();
+        try (Side r = runRaw ? new Raw(window, prefetch) : null; Side c = runSdk ? new Courier(window, prefetch) : null) {
+            for (int i = 0; i < 2 && warmup > 0; i++) {
+                if (r != null) {
+                    r.pass(warmup);
+                }
+                if (c != null) {
+                    c.pass(warmup);
+                }
+            }
+            for (int i = 0; i < rounds; i++) {
+                // the order alternates, so that neither side always runs right after the other's garbage
+                Pass a = null;
+                Pass b = null;
+                if (i % 2 == 0) {
+                    a = r != null ? r.pass(messages) : null;
+                    b = c != null ? c.pass(messages) : null;
+                } else {
+                    b = c != null ? c.pass(messages) : null;
+                    a = r != null ? r.pass(messages) : null;
+                }
+                if (a != null) {
+                    raw.add(a);
+                }
+                if (b != null) {
+                    sdk.add(b);
+                }
+                System.err.printf("ws-throughput round %d: courier %s, raw %s%s%n", i + 1, describe(b), describe(a),
+                        a != null && b != null ? String.format(", ratio %.3f", b.rate / a.rate) : "");
+            }
+        }
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("scenario", name());
         row.put("transport", "ws");
         row.put("messages", messages);
+        row.put("rounds", rounds);
+        row.put("window", window);
+        row.put("prefetch", prefetch);
         row.put("payload_bytes", WsBench.JSON.writeValueAsBytes(BenchPayload.of(0)).length);
         row.put("frame_bytes", WsBench.frame(0).length());
-        row.put("sdk_msgs_per_s", sdk.rate);
-        row.put("baseline_msgs_per_s", base);
-        row.put("ratio", sdk.rate / base);
-        row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
-        row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
-        row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
-        row.put("lost", sdk.lost);
-        row.put("duplicates_handled", sdk.duplicates);
+        if (!sdk.isEmpty()) {
+            row.put("sdk_msgs_per_s", median(sdk.stream().mapToDouble(Pass::rate).toArray()));
+            row.put("sdk_cpu_us_per_msg", median(sdk.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
+        }
+        if (!raw.isEmpty()) {
+            row.put("baseline_msgs_per_s", median(raw.stream().mapToDouble(Pass::rate).toArray()));
+            row.put("baseline_cpu_us_per_msg", median(raw.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
+        }
+        int matched = Math.min(raw.size(), sdk.size());
+        if (matched > 0) {
+            double[] ratios = new double[matched];
+            for (int i = 0; i < matched; i++) {
+                ratios[i] = sdk.get(i).rate / raw.get(i).rate;
+            }
+            double[] sorted = ratios.clone();
+            Arrays.sort(sorted);
+            row.put("ratio", median(ratios));
+            row.put("ratio_min", sorted[0]);
+            row.put("ratio_max", sorted[sorted.length - 1]);
+            row.put("ratios", Arrays.toString(Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).toArray()));
+        }
+        if (!sdk.isEmpty() && !raw.isEmpty()) {
+            // what a quiet machine converges to when both sides are CPU-bound: raw CPU per message / Courier's
+            row.put("cpu_ratio", median(raw.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray())
+                    / median(sdk.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
+        }
+        if (!sdk.isEmpty()) {
+            row.put("sdk_p50_us", median(sdk.stream().mapToDouble(Pass::p50Micros).toArray()));
+            row.put("sdk_p99_us", median(sdk.stream().mapToDouble(Pass::p99Micros).toArray()));
+            row.put("sdk_p999_us", median(sdk.stream().mapToDouble(Pass::p999Micros).toArray()));
+            row.put("lost", sdk.stream().mapToLong(Pass::lost).sum());
+            row.put("duplicates_handled", sdk.stream().mapToLong(Pass::duplicates).sum());
+        }
+        if (!raw.isEmpty()) {
+            row.put("baseline_p50_us", median(raw.stream().mapToDouble(Pass::p50Micros).toArray()));
+            row.put("baseline_p99_us", median(raw.stream().mapToDouble(Pass::p99Micros).toArray()));
+            row.put("baseline_p999_us", median(raw.stream().mapToDouble(Pass::p999Micros).toArray()));
+            row.put("baseline_lost", raw.stream().mapToLong(Pass::lost).sum());
+        }
         return List.of(row);
     }
 
-    private record Result(double rate, Stats stats, long lost, long duplicates) {
+    private static String describe(Pass p) {
+        return p == null ? "-" : String.format("%.0f msg/s (%.1f µs CPU/msg)", p.rate, p.cpuMicrosPerMessage);
     }
 
-    private Result courier(int messages) throws Exception {
-        try (WebSocketHub hub = WsBench.hub(4)) {
-            Tally tally = new Tally(messages);
-            MessageBus sink = MessageBus.builder("bench-sink")
-                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build()))
-                    .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
-                    .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1000)
-                    .onEvent(BenchPayload.class, (p, ctx) -> {
-                        tally.record(p);
-                    }).build().start();
-            MessageBus pub = MessageBus.builder("bench-pub")
-                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(messages + 1000).build()))
+    static double median(double[] xs) {
+        double[] c = xs.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    /** CPU time of the whole process (every thread), in nanoseconds. */
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0;
+    }
+
+    /** Courier: publisher bus → hub → subscriber bus (confirms, acks, JSON, dedup, handler). */
+    private static final class Courier implements Side {
+        private final WebSocketHub hub;
+        private final MessageBus sink;
+        private final MessageBus pub;
+        private final AtomicReference<Tally> tally = new AtomicReference<>(new Tally(1));
+
+        Courier(int window, int prefetch) {
+            hub = WsBench.hub(4);
+            sink = MessageBus.builder("bench-sink")
+                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(window).build()))
+                    .deduplicationStore(InMemoryDeduplicationStore.of(1_000_000, Duration.ofHours(1)))
+                    .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(prefetch)
+                    .onEvent(BenchPayload.class, (p, ctx) -> tally.get().record(p)).build().start();
+            pub = MessageBus.builder("bench-pub")
+                    .transport(WebSocketTransport.of(WebSocketConfig.builder(hub.uri()).token(WsBench.TOKEN).maxInFlight(window).build()))
                     .publishTimeout(Duration.ofSeconds(120)).produces(BenchPayload.class).build().start();
+        }
+
+        @Override
+        public Pass pass(int messages) throws Exception {
+            Tally t = new Tally(messages);
+            tally.set(t);
+            CountDownLatch confirmed = new CountDownLatch(messages);
+            long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
-            CompletableFuture<Void> last = null;
             for (int i = 0; i < messages; i++) {
-                last = pub.publish(BenchPayload.of(i));
+                pub.publish(BenchPayload.of(i)).whenComplete((x, e) -> {
+                    if (e == null) {
+                        confirmed.countDown();
+                    }
+                });
             }
-            last.get(120, TimeUnit.SECONDS);
-            WsBench.await(tally::handled, messages, 120);
+            if (!confirmed.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("courier: " + confirmed.getCount() + " publishes not confirmed");
+            }
+            t.all().get(120, TimeUnit.SECONDS);
             long took = System.nanoTime() - t0;
+            long cpu = cpuNanos() - cpu0;
+            return new Pass(messages / (took / 1e9), cpu / 1e3 / messages, t.stats().percentileMicros(50),
+                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates());
+        }
+
+        @Override
+        public void close() {
             pub.close();
             sink.close();
-            return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates());
+            hub.close();
         }
     }
 
-    /** The same frames, client → relay → client, the receiver parsing each payload. */
-    private double baseline(int messages) throws Exception {
-        WsBench.RawRelay relay = new WsBench.RawRelay();
-        relay.start();
-        relay.started.await(10, TimeUnit.SECONDS);
-        try {
-            AtomicLong received = new AtomicLong();
-            WebSocketClient sub = WsBench.rawClient(relay.uri("sub"), text -> {
-                try {
-                    if (WsBench.payload(text).seq() >= 0) {
-                        received.incrementAndGet();
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            while (relay.subscribers.isEmpty()) {
-                Thread.sleep(1);
+    /** The raw baseline: Java-WebSocket publisher → relay (confirm, prefetch window) → subscriber (parse, ack). */
+    private static final class Raw implements Side {
+        private final WsBench.AckingRelay relay;
+        private final WsBench.RawSubscriber sub;
+        private final WsBench.RawPublisher pub;
+
+        Raw(int window, int prefetch) throws Exception {
+            relay = new WsBench.AckingRelay(prefetch);
+            relay.start();
+            if (!relay.started.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the raw relay did not start");
             }
-            WebSocketClient pub = WsBench.rawClient(relay.uri("pub"), text -> { });
+            sub = new WsBench.RawSubscriber(relay.uri("sub"));
+            relay.awaitSubscriber();
+            pub = new WsBench.RawPublisher(relay.uri("pub"), window);
+        }
+
+        @Override
+        public Pass pass(int messages) throws Exception {
+            Tally t = new Tally(messages);
+            sub.tally = t;
+            long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
-            for (int i = 0; i < messages; i++) {
-                pub.send(WsBench.frame(i));
+            CountDownLatch confirmed = pub.publish(messages);
+            if (!confirmed.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("raw: " + confirmed.getCount() + " publishes not confirmed");
             }
-            WsBench.await(received::get, messages, 120);
+            t.all().get(120, TimeUnit.SECONDS);
             long took = System.nanoTime() - t0;
+            long cpu = cpuNanos() - cpu0;
+            return new Pass(messages / (took / 1e9), cpu / 1e3 / messages, t.stats().percentileMicros(50),
+                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates());
+        }
+
+        @Override
+        public void close() throws Exception {
             pub.closeBlocking();
             sub.closeBlocking();
-            if (received.get() != messages) {
-                throw new IllegalStateException("baseline received " + received + " of " + messages);
-            }
-            return messages / (took / 1e9);
-        } finally {
             relay.stop(1000);
         }
     }

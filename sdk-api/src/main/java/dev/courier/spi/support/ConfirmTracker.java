@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -44,6 +45,8 @@ import java.util.function.LongSupplier;
 public final class ConfirmTracker<M> implements AutoCloseable {
     /** How often deadlines are checked: every 50 ms, on the transport's scheduler. */
     public static final Duration SWEEP_INTERVAL = Duration.ofMillis(50);
+    /** How far ahead "nothing is due" lies: far, yet safe for differences of {@link System#nanoTime()}. */
+    private static final long NOTHING_DUE = 1L << 62;
 
     private final String broker;
     private final PublishGate gate;
@@ -51,6 +54,12 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final ConcurrentSkipListMap<Long, Pending<M>> sent = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<Pending<M>> parked = new ConcurrentLinkedQueue<>();
+    /**
+     * No sent or parked publish has a deadline before this (on the tracker's clock): the sweep looks at
+     * nothing until then, instead of walking the whole window every 50 ms. Lowered after each publish is
+     * tracked, recomputed by the sweep that runs once it is due.
+     */
+    private final AtomicLong nextDue;
     private final ScheduledFuture<?> sweep;
     private volatile boolean closed;
 
@@ -67,6 +76,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
         this.gate = gate;
         this.completions = completions;
         this.nanoTime = nanoTime;
+        this.nextDue = new AtomicLong(nanoTime.getAsLong() + NOTHING_DUE);
         long every = SWEEP_INTERVAL.toMillis();
         this.sweep = scheduler.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     }
@@ -166,6 +176,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     public void sent(long key, Pending<M> p) {
         if (!p.isDone()) {
             sent.put(key, p);
+            due(p.deadline); // after the put: a sweep running now either sees it or keeps this deadline
         }
     }
 
@@ -188,6 +199,7 @@ public final class ConfirmTracker<M> implements AutoCloseable {
     public void park(Pending<M> p) {
         if (!p.isDone()) {
             parked.add(p);
+            due(p.deadline);
         }
     }
 
@@ -365,18 +377,39 @@ public final class ConfirmTracker<M> implements AutoCloseable {
         }
     }
 
+    /** Lowers {@link #nextDue} to {@code deadline} if that is earlier. */
+    private void due(long deadline) {
+        nextDue.accumulateAndGet(deadline, (current, d) -> d - current < 0 ? d : current);
+    }
+
     private void sweep() {
         long now = nanoTime.getAsLong();
+        if (nextDue.get() - now > 0) {
+            return; // no deadline has passed: nothing to walk through
+        }
+        // reset first, then walk: a publish tracked meanwhile is either seen by the walk or lowers it again
+        nextDue.set(now + NOTHING_DUE);
+        long next = now + NOTHING_DUE;
         for (Map.Entry<Long, Pending<M>> e : sent.entrySet()) {
-            if (e.getValue().deadline - now <= 0 && sent.remove(e.getKey(), e.getValue())) {
-                timeOut(e.getValue(), null);
+            long deadline = e.getValue().deadline;
+            if (deadline - now <= 0) {
+                if (sent.remove(e.getKey(), e.getValue())) {
+                    timeOut(e.getValue(), null);
+                }
+            } else if (deadline - next < 0) {
+                next = deadline;
             }
         }
         for (Pending<M> p : parked) {
-            if (p.deadline - now <= 0 && parked.remove(p)) {
-                timeOut(p, "the connection to " + broker + " was down");
+            if (p.deadline - now <= 0) {
+                if (parked.remove(p)) {
+                    timeOut(p, "the connection to " + broker + " was down");
+                }
+            } else if (p.deadline - next < 0) {
+                next = p.deadline;
             }
         }
+        due(next);
     }
 
     /**

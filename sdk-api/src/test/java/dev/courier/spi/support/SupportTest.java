@@ -273,6 +273,30 @@ class SupportTest {
     }
 
     @Test
+    void aShortDeadlineAfterLongOnesStillTimesOutOnTime() throws Exception {
+        // the sweep skips while nothing is due; a later publish with an earlier deadline (sent or parked)
+        // must still be failed within one sweep of its deadline
+        PublishGate gate = new PublishGate(8);
+        try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {
+            var longOne = t.open("a", "message a", Duration.ofSeconds(60));
+            t.sent(1, longOne);
+            Thread.yield();
+            long start = System.nanoTime();
+            var shortSent = t.open("b", "message b", Duration.ofMillis(150));
+            t.sent(2, shortSent);
+            var shortParked = t.open("c", "message c", Duration.ofMillis(250));
+            t.park(shortParked);
+            assertInstanceOf(PublishTimeoutException.class, failure(shortSent.future()));
+            assertInstanceOf(PublishTimeoutException.class, failure(shortParked.future()));
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took < 5_000, "timed out within a few sweeps of the deadline, took " + took + " ms");
+            assertFalse(longOne.isDone(), "the long one still waits");
+            t.confirm(1);
+            assertNull(longOne.future().get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void aTextNoteIsNamedInTheTimeoutOfItsPublish() throws Exception {
         PublishGate gate = new PublishGate(4);
         try (ConfirmTracker<String> t = new ConfirmTracker<>("test-broker", gate, completions, scheduler, System::nanoTime)) {

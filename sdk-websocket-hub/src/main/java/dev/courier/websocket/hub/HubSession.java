@@ -1,6 +1,7 @@
 package dev.courier.websocket.hub;
 
 import dev.courier.websocket.protocol.Frames;
+import dev.courier.websocket.protocol.WireFrames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -175,11 +176,15 @@ final class HubSession {
         return closed;
     }
 
+    /** Writes the hub's frames: encoded once, queued without the library's per-frame re-validation. */
+    private static final WireFrames WIRE = WireFrames.server();
+
     /** Queues a frame; cuts the connection off when its send queue is over the limit. */
     boolean sendFrame(String text) {
         if (closed) {
             return false;
         }
+        byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         SendBacklog backlog = conn instanceof HubSocketFactory.Guarded ? ((HubSocketFactory.Guarded) conn).backlog : null;
         if (backlog != null) {
             // counted by the hub itself (SendBacklog), never by reading the library's send queue
@@ -190,10 +195,10 @@ final class HubSession {
                 conn.closeConnection(CloseFrame.TRY_AGAIN_LATER, "send queue full: slow reader cut off");
                 return false;
             }
-            backlog.queued(dev.courier.spi.Limits.utf8Length(text));
+            backlog.queued(utf8.length);
         }
         try {
-            conn.send(text);
+            WIRE.send(conn, utf8);
             return true;
         } catch (WebsocketNotConnectedException e) {
             return false;
@@ -205,7 +210,11 @@ final class HubSession {
         if (seq == null) {
             return;
         }
-        ObjectNode d = extra != null ? extra : Frames.data();
+        if (extra == null) {
+            sendFrame(Frames.confirm(source, seq)); // the common answer, written without a tree
+            return;
+        }
+        ObjectNode d = extra;
         d.put("seq", seq);
         sendFrame(Frames.control(Frames.CONFIRM, source, seq, d));
     }

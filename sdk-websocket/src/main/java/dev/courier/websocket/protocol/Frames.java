@@ -1,7 +1,6 @@
 package dev.courier.websocket.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -176,28 +174,68 @@ public final class Frames {
      * @return the frame's text
      */
     public static String message(Map<String, String> headers, byte[] body, Map<String, String> frameAttributes) {
-        StringWriter w = new StringWriter(body.length + 64 * (headers.size() + frameAttributes.size()) + 16);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.writeStartObject();
-            for (Map.Entry<String, String> e : headers.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            for (Map.Entry<String, String> e : frameAttributes.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            String text = isJsonContent(headers.get("datacontenttype")) ? jsonText(body) : null;
-            if (text != null) {
-                g.writeFieldName("data");
-                g.writeRawValue(text);
-            } else if (body.length > 0 || !isJsonContent(headers.get("datacontenttype"))) {
-                g.writeStringField("data_base64", Base64.getEncoder().encodeToString(body));
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a frame", e);
+        // written by hand (one StringBuilder, no generator or synchronized writer): this runs for every message
+        StringBuilder b = new StringBuilder(body.length + 48 * (headers.size() + frameAttributes.size()) + 32);
+        char sep = '{';
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            field(b.append(sep), e.getKey(), e.getValue());
+            sep = ',';
         }
-        return w.toString();
+        for (Map.Entry<String, String> e : frameAttributes.entrySet()) {
+            field(b.append(sep), e.getKey(), e.getValue());
+            sep = ',';
+        }
+        boolean json = isJsonContent(headers.get("datacontenttype"));
+        String text = json ? jsonText(body) : null;
+        if (text != null) {
+            b.append(sep).append("\"data\":").append(text);
+            sep = ',';
+        } else if (body.length > 0 || !json) {
+            field(b.append(sep), "data_base64", Base64.getEncoder().encodeToString(body));
+            sep = ',';
+        }
+        if (sep == '{') {
+            b.append('{');
+        }
+        return b.append('}').toString();
     }
+
+    /** Appends {@code "name":"value"} (a null value as JSON null), escaped as JSON requires. */
+    private static void field(StringBuilder b, String name, String value) {
+        quote(b, name);
+        b.append(':');
+        if (value == null) {
+            b.append("null");
+        } else {
+            quote(b, value);
+        }
+    }
+
+    /** Appends {@code s} as a JSON string: quote, backslash and control characters escaped, the rest as it is. */
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        int from = 0;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                b.append(s, from, i);
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    case '\b' -> b.append("\\b");
+                    case '\f' -> b.append("\\f");
+                    default -> b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                }
+                from = i + 1;
+            }
+        }
+        b.append(s, from, s.length()).append('"');
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /**
      * Encodes a control frame.
@@ -209,17 +247,50 @@ public final class Frames {
      * @return the frame's text
      */
     public static String control(String type, String source, String seq, ObjectNode data) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("specversion", "1.0");
-        n.put("id", CONTROL_ID_PREFIX + CONTROL_IDS.incrementAndGet());
-        n.put("source", source);
-        n.put("type", type);
-        n.put("datacontenttype", "application/json");
+        return control(type, source, seq, data.toString());
+    }
+
+    /** A control frame around {@code data}, which is one JSON object's text. */
+    private static String control(String type, String source, String seq, String data) {
+        StringBuilder b = new StringBuilder(160 + data.length());
+        b.append("{\"specversion\":\"1.0\",\"id\":\"").append(CONTROL_ID_PREFIX).append(CONTROL_IDS.incrementAndGet()).append("\",");
+        field(b, "source", source);
+        b.append(',');
+        field(b, "type", type);
+        b.append(",\"datacontenttype\":\"application/json\"");
         if (seq != null) {
-            n.put(SEQ, seq);
+            field(b.append(','), SEQ, seq);
         }
-        n.set("data", data);
-        return n.toString();
+        return b.append(",\"data\":").append(data).append('}').toString();
+    }
+
+    /**
+     * The hub's confirm of the frame numbered {@code seq}: a {@link #CONFIRM} frame with data {@code {"seq": seq}},
+     * as {@code control(CONFIRM, source, seq, data().put("seq", seq))} writes it, without building a tree.
+     *
+     * @param source the hub's CloudEvents source
+     * @param seq the sequence number to echo
+     * @return the frame's text
+     */
+    public static String confirm(String source, String seq) {
+        StringBuilder d = new StringBuilder(seq.length() + 12).append('{');
+        field(d, "seq", seq);
+        return control(CONFIRM, source, seq, d.append('}').toString());
+    }
+
+    /**
+     * A settle frame for one delivery: {@link #ACK} ({@code {"tag": n}}) or {@link #REJECT}
+     * ({@code {"tag": n, "requeue": b}}), written without building a tree.
+     *
+     * @param type {@link #ACK} or {@link #REJECT}
+     * @param source the client's CloudEvents source
+     * @param tag the delivery's tag
+     * @param requeue for a reject: whether the hub gives the message to the group again
+     * @return the frame's text
+     */
+    public static String settle(String type, String source, long tag, boolean requeue) {
+        String data = type.equals(REJECT) ? "{\"tag\":" + tag + ",\"requeue\":" + requeue + "}" : "{\"tag\":" + tag + "}";
+        return control(type, source, null, data);
     }
 
     /**
@@ -255,7 +326,9 @@ public final class Frames {
             return null;
         }
         String text;
-        try {
+        if (ascii(body)) {
+            text = new String(body, StandardCharsets.ISO_8859_1); // ASCII is valid UTF-8: a plain copy
+        } else try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
@@ -270,6 +343,15 @@ public final class Frames {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean startsAValue(byte b) {
@@ -290,11 +372,16 @@ public final class Frames {
      * @throws MalformedFrame when it is not one CloudEvent in structured JSON mode that we can read
      */
     public static Frame parse(String text) throws MalformedFrame {
+        Frame quick = quickControl(text);
+        if (quick != null) {
+            return quick;
+        }
         Map<String, String> headers = new HashMap<>(16);
         Map<String, String> frame = new HashMap<>(4);
         byte[] body = null;
         String dataText = null;
         JsonToken dataToken = null;
+        JsonNode controlData = null;
         try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedFrame("a frame must be one JSON object (a CloudEvent in structured mode)");
@@ -306,7 +393,11 @@ public final class Frames {
                 if (name.equals("data")) {
                     int start = (int) p.currentTokenLocation().getCharOffset();
                     dataToken = v;
-                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                    controlData = null;
+                    if (v == JsonToken.START_OBJECT && isControlType(headers.get("type"))) {
+                        // a control frame whose type came first (Courier's own do): its data read in this pass
+                        controlData = p.readValueAsTree();
+                    } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
                         p.skipChildren();
                     } else {
                         p.finishToken();
@@ -334,8 +425,8 @@ public final class Frames {
                     }
                     if (name.startsWith(FRAME_PREFIX)) {
                         frame.put(name, p.getText());
-                    } else {
-                        headers.put(name, p.getText());
+                    } else if (headers.put(name, p.getText()) != null && controlData != null) {
+                        controlData = null; // an attribute given twice: read the data again below, as before
                     }
                 }
             }
@@ -349,10 +440,10 @@ public final class Frames {
         if (type == null || type.isEmpty()) {
             throw new MalformedFrame("the CloudEvents attribute 'type' is required");
         }
-        if (type.startsWith("dev.courier.control.")) {
+        if (isControlType(type)) {
             JsonNode data;
             try {
-                data = dataText == null ? JSON.createObjectNode() : JSON.readTree(dataText);
+                data = controlData != null ? controlData : dataText == null ? JSON.createObjectNode() : JSON.readTree(dataText);
             } catch (IOException e) {
                 throw new MalformedFrame("control data is not valid JSON");
             }
@@ -375,6 +466,122 @@ public final class Frames {
             }
         }
         return new Frame(headers, frame, body, null);
+    }
+
+    private static final String Q_START = "{\"specversion\":\"1.0\",\"id\":\"";
+    private static final String Q_SOURCE = "\",\"source\":\"";
+    private static final String Q_TYPE = "\",\"type\":\"";
+    private static final String Q_CONTENT = "\",\"datacontenttype\":\"application/json\"";
+    private static final String Q_SEQ = ",\"courierwsseq\":\"";
+    private static final String Q_DATA = ",\"data\":{";
+
+    /**
+     * The confirm and settle frames Courier writes ({@link #confirm}, {@link #settle}: one per message), read
+     * without a JSON parser when the text has exactly that shape: the attributes in Courier's order, plain
+     * strings (no escapes), data {@code {"seq":"…"}}, {@code {"tag":n}} or {@code {"tag":n,"requeue":b}}, and
+     * nothing after. Anything else returns null and is parsed in full; both give the same frame.
+     */
+    static Frame quickControl(String t) {
+        if (!t.startsWith(Q_START)) {
+            return null;
+        }
+        int at = Q_START.length();
+        int end = plainString(t, at);
+        if (end < 0 || !t.startsWith(Q_SOURCE, end)) {
+            return null;
+        }
+        String id = t.substring(at, end);
+        at = end + Q_SOURCE.length();
+        end = plainString(t, at);
+        if (end < 0 || !t.startsWith(Q_TYPE, end)) {
+            return null;
+        }
+        String source = t.substring(at, end);
+        at = end + Q_TYPE.length();
+        end = plainString(t, at);
+        if (end < 0 || !t.startsWith(CONTROL_PREFIX, at) || !t.startsWith(Q_CONTENT, end)) {
+            return null;
+        }
+        String type = t.substring(at, end);
+        at = end + Q_CONTENT.length();
+        String seq = null;
+        if (t.startsWith(Q_SEQ, at)) {
+            at += Q_SEQ.length();
+            end = plainString(t, at);
+            if (end < 0) {
+                return null;
+            }
+            seq = t.substring(at, end);
+            at = end + 1;
+        }
+        if (!t.startsWith(Q_DATA, at)) {
+            return null;
+        }
+        at += Q_DATA.length();
+        ObjectNode data = JSON.createObjectNode();
+        if (t.startsWith("\"seq\":\"", at)) {
+            at += 7;
+            end = plainString(t, at);
+            if (end < 0) {
+                return null;
+            }
+            data.put("seq", t.substring(at, end));
+            at = end + 1;
+        } else if (t.startsWith("\"tag\":", at)) {
+            at += 6;
+            end = at;
+            while (end < t.length() && end - at < 18 && t.charAt(end) >= '0' && t.charAt(end) <= '9') {
+                end++;
+            }
+            if (end == at || (t.charAt(at) == '0' && end - at > 1)) {
+                return null;
+            }
+            long tag = Long.parseLong(t, at, end, 10);
+            if (tag <= Integer.MAX_VALUE) {
+                data.put("tag", (int) tag); // as Jackson reads it: an int when it fits
+            } else {
+                data.put("tag", tag);
+            }
+            at = end;
+            if (t.startsWith(",\"requeue\":true", at)) {
+                data.put("requeue", true);
+                at += 15;
+            } else if (t.startsWith(",\"requeue\":false", at)) {
+                data.put("requeue", false);
+                at += 16;
+            }
+        } else {
+            return null;
+        }
+        if (at + 2 != t.length() || t.charAt(at) != '}' || t.charAt(at + 1) != '}') {
+            return null;
+        }
+        Map<String, String> headers = new HashMap<>(8);
+        headers.put("specversion", "1.0");
+        headers.put("id", id);
+        headers.put("source", source);
+        headers.put("type", type);
+        headers.put("datacontenttype", "application/json");
+        Map<String, String> frame = seq == null ? new HashMap<>(2) : new HashMap<>(Map.of(SEQ, seq));
+        return new Frame(headers, frame, new byte[0], data);
+    }
+
+    /** The index of the quote closing a JSON string that starts at {@code from} and needs no unescaping; -1 otherwise. */
+    private static int plainString(String t, int from) {
+        for (int i = from, n = t.length(); i < n; i++) {
+            char c = t.charAt(i);
+            if (c == '"') {
+                return i;
+            }
+            if (c == '\\' || c < 0x20) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isControlType(String type) {
+        return type != null && type.startsWith("dev.courier.control.");
     }
 
     /**

@@ -65,6 +65,58 @@ class FramesTest {
         assertThrows(Frames.MalformedFrame.class, () -> Frames.parse("{\"type\":\"dev.courier.control.v1.ack\",\"data\":[1]}"));
     }
 
+    /** The confirm and settle frames read without a parser give exactly what the full parse gives. */
+    @Test
+    void confirmAndSettleFramesReadQuicklyAsTheFullParseReadsThem() throws Exception {
+        java.util.List<String> frames = java.util.List.of(
+                Frames.confirm("/courier/hub/ab12", "p1"),
+                Frames.confirm("/courier/hub/ab12", "c123456789"),
+                Frames.settle(Frames.ACK, "/courier/svc/x", 7, false),
+                Frames.settle(Frames.ACK, "/courier/svc/x", 3_000_000_000L, false),
+                Frames.settle(Frames.REJECT, "/courier/svc/x", 42, true),
+                Frames.settle(Frames.REJECT, "/courier/svc/x", 42, false),
+                Frames.control(Frames.CONFIRM, "s", "p9", Frames.data().put("seq", "p9")));
+        for (String text : frames) {
+            Frames.Frame quick = Frames.quickControl(text);
+            assertTrue(quick != null, "read quickly: " + text);
+            Frames.Frame full = Frames.parse(text.replace("{\"specversion\"", "{ \"specversion\"")); // the full parse
+            assertEquals(full.headers(), quick.headers(), text);
+            assertEquals(full.attr(Frames.SEQ), quick.attr(Frames.SEQ), text);
+            assertEquals(full.control(), quick.control(), text);
+            assertTrue(quick.isControl());
+        }
+        // anything else in the frame: the full parse reads it, the quick one does not
+        for (String text : new String[] {
+                Frames.confirm("/courier/hub/ab12", "p1").replace("\"data\":{", "\"x\":\"1\",\"data\":{"),
+                Frames.confirm("a\"b", "p1"),
+                Frames.settle(Frames.ACK, "s", 7, false).replace("\"tag\":7", "\"tag\":07"),
+                Frames.settle(Frames.ACK, "s", 7, false).replace("\"tag\":7", "\"tag\":-7"),
+                Frames.settle(Frames.ACK, "s", 7, false).replace("\"tag\":7}", "\"tag\":7,\"requeue\":true,\"z\":1}"),
+                Frames.settle(Frames.ACK, "s", 7, false) + " ",
+                Frames.settle(Frames.ACK, "s", 7, false).replace("dev.courier.control.v1.ack", "v1.order.placed")}) {
+            assertEquals(null, Frames.quickControl(text), text);
+        }
+        assertThrows(Frames.MalformedFrame.class, () -> Frames.parse(Frames.settle(Frames.ACK, "s", 7, false)
+                .replace("\"tag\":7", "\"tag\":07")));
+        assertEquals("a\"b", Frames.parse(Frames.confirm("a\"b", "p1")).headers().get("source"));
+    }
+
+    /** Frames written by hand escape what JSON requires, and read back to the same strings. */
+    @Test
+    void escapedAttributesRoundTrip() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (char c = 0; c < 0x80; c++) {
+            all.append(c);
+        }
+        all.append("\u00e9\u2028\ud83d\ude00");
+        Map<String, String> h = new java.util.HashMap<>(H);
+        h.put("tenant", all.toString());
+        Frames.Frame f = roundTrip(h, "{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(h, f.headers());
+        assertEquals(all.toString(), new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Frames.message(h, new byte[0], Map.of())).get("tenant").asText());
+    }
+
     /**
      * Issue 12.7: whitespace around a JSON body was dropped ({@code {…}\n} arrived as {@code {…}}).
      * The rule: a body travels as {@code data} only when it is exactly one JSON value with nothing
