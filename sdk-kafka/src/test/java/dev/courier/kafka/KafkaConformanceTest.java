@@ -1,40 +1,85 @@
 package dev.courier.kafka;
 
+import dev.courier.kit.BrokerControl;
+import dev.courier.kit.NetworkFault;
 import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole conformance kit on Kafka against the real broker (see {@link KafkaBroker}). Each test's
- * namespace is its topic and group prefix; its topics and groups are deleted after it.
+ * The whole conformance kit on Kafka, against a broker of this class's own ({@link PrivateBroker}, started
+ * once for the class and stopped by its pid after it), so the connection cases can put their proxy where
+ * the broker's advertised listener sends clients, and the restart cases can stop and start it without
+ * touching the shared broker. Each test's namespace is its topic and group prefix; its topics and groups
+ * are deleted after it.
  */
 class KafkaConformanceTest extends TransportConformanceKit {
+    private static volatile PrivateBroker broker;
 
     @BeforeAll
     static void broker() {
-        KafkaBroker.bootstrap();
+        broker = PrivateBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        PrivateBroker b = broker;
+        broker = null;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private static KafkaConfig config(String bootstrap, String namespace) {
+        return KafkaConfig.builder(bootstrap).prefix(namespace).partitions(2).build();
     }
 
     @Override
     protected Transport newTransport(String namespace) {
-        return KafkaTransport.of(KafkaBroker.config(namespace));
+        return KafkaTransport.of(config(broker.bootstrap(), namespace));
+    }
+
+    /** Called in the child JVM of the start-up case too: depends on nothing but its arguments. */
+    @Override
+    protected Transport newTransportVia(String namespace, InetSocketAddress proxy) {
+        return KafkaTransport.of(config(proxy.getHostString() + ":" + proxy.getPort(), namespace));
+    }
+
+    @Override
+    protected InetSocketAddress brokerAddress() {
+        return broker.address();
+    }
+
+    /** On a port the broker advertises (one of its proxied listeners), so the client comes back through it. */
+    @Override
+    protected NetworkFault newNetworkFault(InetSocketAddress ignored) {
+        return broker.fault(namespace());
+    }
+
+    @Override
+    public Optional<BrokerControl> brokerControl() {
+        return Optional.of(broker.control());
+    }
+
+    @Override
+    protected Map<String, String> knownDrift() {
+        return Map.of();
     }
 
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
     @Override
     public Optional<String> transportUri() {
-        return Optional.of(KafkaBroker.uri(namespace()));
+        return Optional.of("kafka://" + broker.bootstrap() + "?prefix=" + namespace() + "&partitions=2");
     }
-
-    // No brokerControl(): Kafka keeps a consumer's group membership and partitions across a broker restart
-    // (the coordinator's state is durable and the member rejoins within its session timeout), so the kit's
-    // restart case that expects deliveries from before a reconnect to turn stale does not hold on Kafka.
-    // KafkaFaultTest restarts a broker of its own (by the pid .ci/kafka.sh started) and counts losses instead.
 
     @Override
     protected void deleteNamespace(String namespace) {
-        KafkaBroker.deleteNamespace(namespace);
+        KafkaBroker.deleteNamespace(broker.bootstrap(), namespace);
+        broker.release(namespace);
     }
 }
