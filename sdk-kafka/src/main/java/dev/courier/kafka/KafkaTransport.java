@@ -65,6 +65,8 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     /** The largest record Courier's topics take: Courier's body limit plus room for its headers. */
     static final int MAX_RECORD_BYTES = Limits.DEFAULTS.maxBodyBytes() + Limits.DEFAULTS.maxHeadersBytes() + 64 * 1024;
     private static final Duration CLOSE = Duration.ofSeconds(5);
+    /** The shortest connection attempt at start, also when the start timeout has (almost) passed. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
     /** How long subscribe waits for the group to give a new member its share. */
     static final Duration SETTLE = Duration.ofSeconds(10);
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -134,13 +136,18 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
             return t;
         });
         gate = new PublishGate(config.publishWindow());
+        long startDeadline = System.nanoTime() + context.startTimeout().toNanos();
         tracker = new ConfirmTracker<>(describe(), gate, completions, scheduler, System::nanoTime);
         reconnector = new Reconnector<>(describe(), new Reconnector.Link<>() {
             @Override
             public Admin open() throws Exception {
                 Admin a = Admin.create(props(clientId + "-admin"));
                 try {
-                    a.describeCluster().clusterId().get(ADMIN.toMillis(), TimeUnit.MILLISECONDS);
+                    // an attempt at start ends with the start timeout (a reconnect later takes ADMIN)
+                    long left = TimeUnit.NANOSECONDS.toMillis(startDeadline - System.nanoTime());
+                    long bound = admin == null ? Math.max(MIN_ATTEMPT.toMillis(), Math.min(left, ADMIN.toMillis()))
+                            : ADMIN.toMillis();
+                    a.describeCluster().clusterId().get(bound, TimeUnit.MILLISECONDS);
                     return a;
                 } catch (Exception e) {
                     a.close(Duration.ZERO);

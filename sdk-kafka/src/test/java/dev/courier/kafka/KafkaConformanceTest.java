@@ -35,6 +35,16 @@ class KafkaConformanceTest extends TransportConformanceKit {
         }
     }
 
+    /**
+     * Longer than the kit's 30 s: the restart cases publish while the private broker is down, with this as
+     * the publish timeout, and a KRaft broker's restart took 25 to 65 s on the 2-core CI machine under load
+     * (the times are printed to the test's output). Waits end as soon as their condition holds.
+     */
+    @Override
+    public java.time.Duration patience() {
+        return java.time.Duration.ofSeconds(90);
+    }
+
     private static KafkaConfig config(String bootstrap, String namespace) {
         return KafkaConfig.builder(bootstrap).prefix(namespace).partitions(2).build();
     }
@@ -66,9 +76,20 @@ class KafkaConformanceTest extends TransportConformanceKit {
         return Optional.of(broker.control());
     }
 
+    /**
+     * The kit's rule that a reconnect makes open deliveries stale and brings their messages again does not
+     * hold on Kafka: a member keeps its partitions across a dropped connection and a broker restart (the
+     * group's state is durable, the member rejoins within its session timeout), so its open records stay
+     * its own and their settles (offset commits) still count; nothing comes again. To decide (see
+     * docs/transport-kafka.md): a capability that exempts such transports, or a Kafka transport that hands
+     * its open records out again after a reconnect.
+     */
     @Override
     protected Map<String, String> knownDrift() {
-        return Map.of();
+        String kept = "Kafka keeps the member's partitions across a reconnect, so a delivery from before it is not"
+                + " stale and its message does not come again (delivery 2 never arrives)";
+        return Map.of("settlingADeliveryFromACutConnectionFailsStale", kept + " — a cut connection",
+                "aDeliveryFromBeforeAReconnectCannotBeSettledAndComesAgainFlagged", kept + " — a broker restart");
     }
 
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */

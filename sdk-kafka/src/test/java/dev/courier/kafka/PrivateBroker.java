@@ -193,12 +193,15 @@ final class PrivateBroker implements AutoCloseable {
                 pairs.append(i == 0 ? "" : " ").append(listen[i]).append('>').append(advertised[i]);
             }
             pb.environment().put("COURIER_KAFKA_PROXIED", pairs.toString());
+            long t0 = System.nanoTime();
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException(".ci/kafka.sh " + command + " of the private broker on port " + port
                         + " failed: " + out);
             }
+            System.out.println("private Kafka broker on port " + port + ": " + command + " took "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
