@@ -141,6 +141,9 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         reconnector = new Reconnector<>(describe(), new Reconnector.Link<>() {
             @Override
             public Admin open() throws Exception {
+                if (admin == null) {
+                    reachable(startDeadline); // a cheap check first: an admin client takes seconds to build under load
+                }
                 Admin a = Admin.create(props(clientId + "-admin"));
                 try {
                     // an attempt at start ends with the start timeout (a reconnect later takes ADMIN)
@@ -174,6 +177,29 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
             close();
             throw e;
         }
+    }
+
+    /**
+     * Throws unless one bootstrap address accepts a TCP connection (each tried for at most what is left of
+     * the start, at least {@link #MIN_ATTEMPT}, at most 1 s), so a start against a broker that is down gives
+     * up at its start timeout without building an admin client per attempt.
+     */
+    private void reachable(long startDeadline) throws java.io.IOException {
+        java.io.IOException last = null;
+        for (String hostPort : config.bootstrap()) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port = colon < 0 ? 9092 : Integer.parseInt(hostPort.substring(colon + 1));
+            long left = TimeUnit.NANOSECONDS.toMillis(startDeadline - System.nanoTime());
+            int bound = (int) Math.max(MIN_ATTEMPT.toMillis(), Math.min(left, 1000));
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(host.replace("[", "").replace("]", ""), port), bound);
+                return;
+            } catch (java.io.IOException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new java.io.IOException("no bootstrap address");
     }
 
     @Override
