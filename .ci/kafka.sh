@@ -13,6 +13,10 @@
 # An SSL listener besides the plaintext one (sdk-kafka's KafkaTlsTest starts a broker of its own with it):
 # COURIER_KAFKA_SSL_PORT (the listener's port) with COURIER_KAFKA_SSL_KEYSTORE (a PKCS12 key store holding
 # the broker's key and certificate) and COURIER_KAFKA_SSL_PASSWORD (its password, default changeit).
+# COURIER_KAFKA_PROXIED ("" ; a test's private broker: space-separated LISTEN>ADVERTISED port pairs, each an
+#   extra PLAINTEXT listener on 127.0.0.1:LISTEN that tells clients to come back on 127.0.0.1:ADVERTISED, where
+#   the test puts a TCP proxy: Kafka clients follow the advertised address, so only this routes them through it),
+# COURIER_KAFKA_WATCH_PID (""; a pid whose end stops the broker too: a test JVM killed before its clean-up).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 port="${COURIER_KAFKA_PORT:-9092}"
@@ -20,18 +24,14 @@ cport="$((port + 1))"
 if [ "$port" = 9092 ]; then dflt=/tmp/courier-kafka; else dflt="/tmp/courier-kafka-$port"; fi
 dir="${COURIER_KAFKA_DIR:-$dflt}"
 heap="${COURIER_KAFKA_HEAP:-512m}"
+proxied="${COURIER_KAFKA_PROXIED:-}"
+watch="${COURIER_KAFKA_WATCH_PID:-}"
 cmd="${1:?start|stop|kill|env|pid}"
 sslport="${COURIER_KAFKA_SSL_PORT:-}"
-listeners="PLAINTEXT://127.0.0.1:$port"
-advertised="PLAINTEXT://127.0.0.1:$port"
-protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
 ssl_props=""
 if [ -n "$sslport" ]; then
   keystore="${COURIER_KAFKA_SSL_KEYSTORE:?COURIER_KAFKA_SSL_PORT needs COURIER_KAFKA_SSL_KEYSTORE (PKCS12)}"
   sslpass="${COURIER_KAFKA_SSL_PASSWORD:-changeit}"
-  listeners="$listeners,SSL://127.0.0.1:$sslport"
-  advertised="$advertised,SSL://127.0.0.1:$sslport"
-  protocols="$protocols,SSL:SSL"
   ssl_props="ssl.keystore.type=PKCS12
 ssl.keystore.location=$keystore
 ssl.keystore.password=$sslpass
@@ -58,11 +58,26 @@ start)
   if [ -n "$sslport" ] && port_open "$sslport"; then echo "ERROR: port $sslport is taken by another process" >&2; exit 1; fi
   cp="$(classpath)"
   mkdir -p "$dir/data"
+  listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  advertised="PLAINTEXT://127.0.0.1:$port"
+  protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  n=0
+  for pair in $proxied; do
+    n=$((n + 1))
+    listeners="$listeners,PROXIED$n://127.0.0.1:${pair%%>*}"
+    advertised="$advertised,PROXIED$n://127.0.0.1:${pair##*>}"
+    protocols="$protocols,PROXIED$n:PLAINTEXT"
+  done
+  if [ -n "$sslport" ]; then
+    listeners="$listeners,SSL://127.0.0.1:$sslport"
+    advertised="$advertised,SSL://127.0.0.1:$sslport"
+    protocols="$protocols,SSL:SSL"
+  fi
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+listeners=$listeners
 advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -94,6 +109,12 @@ PROPS
   fi
   nohup java "${java_opts[@]}" -cp "$cp" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
   echo $! > "$dir/pid"
+  if [ -n "$watch" ]; then
+    # stops the broker (by its pid) once the process that asked for it is gone, whatever ended it
+    bpid="$(cat "$dir/pid")"
+    nohup bash -c "while kill -0 $watch 2>/dev/null && kill -0 $bpid 2>/dev/null; do sleep 2; done; \
+      kill -0 $bpid 2>/dev/null && kill -TERM $bpid" >/dev/null 2>&1 &
+  fi
   for _ in $(seq 1 240); do
     if ! running; then echo "ERROR: the Kafka broker exited; its log:" >&2; tail -40 "$dir/broker.log" >&2; exit 1; fi
     if port_open "$port" && { [ -z "$sslport" ] || port_open "$sslport"; }; then

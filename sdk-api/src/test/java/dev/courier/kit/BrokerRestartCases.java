@@ -64,7 +64,7 @@ public interface BrokerRestartCases extends KitHarness {
         // a thread of its own: a transport may block a publish until the connection is back
         Thread thread = new Thread(() -> {
             for (int i = 0; i < ids.size(); i++) {
-                confirms.add(publisher.publish(PINGED, headersFor("v1.kit.pinged", ids.get(i)),
+                confirms.add(publisher.publish(PINGED, ordered(ids.get(i)),
                         json("{\"n\":" + i + ",\"text\":\"outage\"}")));
                 issued.incrementAndGet();
             }
@@ -87,6 +87,21 @@ public interface BrokerRestartCases extends KitHarness {
                 + " back (" + ids.size() + " numbered 0.." + (ids.size() - 1) + ") — check that publishes waiting for the"
                 + " connection are sent in the order they were made (CompletableFuture dependents run last-registered"
                 + " first), including those resent after the reconnect");
+    }
+
+    /**
+     * Headers of a crafted {@code v1.kit.pinged} with {@code id} and one partition key for all of the
+     * outage's publishes: publish order is kept per partition key ({@link Headers#PARTITION_KEY}; a
+     * partitioned transport such as Kafka spreads messages of different keys over its partitions, which
+     * are read side by side), and a transport without partitions ignores it.
+     *
+     * @param id the message id
+     * @return the headers
+     */
+    private static java.util.Map<String, String> ordered(String id) {
+        java.util.Map<String, String> h = headersFor("v1.kit.pinged", id);
+        h.put(Headers.PARTITION_KEY, "kit-outage");
+        return h;
     }
 
     /**

@@ -70,9 +70,9 @@ public final class NetworkFault implements AutoCloseable {
     private volatile boolean blackholed;
     private volatile boolean closed;
 
-    private NetworkFault(InetSocketAddress target) throws IOException {
+    private NetworkFault(InetSocketAddress target, int port) throws IOException {
         this.target = target;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
         this.name = "kit-fault-" + server.getLocalPort();
         this.acceptor = new Thread(this::acceptLoop, name + "-accept");
         acceptor.setDaemon(true);
@@ -87,8 +87,22 @@ public final class NetworkFault implements AutoCloseable {
      * @throws UncheckedIOException when no local port can be bound
      */
     public static NetworkFault to(InetSocketAddress target) {
+        return on(0, target);
+    }
+
+    /**
+     * Starts a proxy to {@code target} on the given port of 127.0.0.1, accepting and forwarding: for a
+     * broker that tells its clients where to come back (Kafka's advertised listeners), whose kit makes
+     * it advertise this port.
+     *
+     * @param port the local port to listen on (0: an ephemeral one, as {@link #to})
+     * @param target the broker's address; never null
+     * @return the running proxy; close it when done
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public static NetworkFault on(int port, InetSocketAddress target) {
         try {
-            return new NetworkFault(target);
+            return new NetworkFault(target, port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind the fault proxy's port: " + e.getMessage(), e);
         }

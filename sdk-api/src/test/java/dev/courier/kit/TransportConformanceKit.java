@@ -126,6 +126,19 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
     }
 
     /**
+     * A new {@link NetworkFault} proxy in front of {@code broker} for one test, accepting and
+     * forwarding; the kit heals and closes it after the test. The default listens on an ephemeral port
+     * ({@link NetworkFault#to}). A transport whose clients follow an address the broker tells them
+     * (Kafka's advertised listeners) overrides it to put the proxy on a port that broker advertises.
+     *
+     * @param broker from {@link #brokerAddress()}
+     * @return the running proxy
+     */
+    protected NetworkFault newNetworkFault(java.net.InetSocketAddress broker) {
+        return NetworkFault.to(broker);
+    }
+
+    /**
      * The kit cases this transport is known to fail today, by method name, each with the reason
      * (the failure the case reports): they are skipped with that reason instead of failing, so the
      * build stays green while the transport is brought in line. Empty (the default) runs every case.
@@ -269,7 +282,7 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
         java.net.InetSocketAddress broker = brokerAddress();
         assumeTrue(broker != null, "the transport cannot be routed through a proxy (its kit gives no brokerAddress()):"
                 + " " + why);
-        NetworkFault fault = NetworkFault.to(broker);
+        NetworkFault fault = newNetworkFault(broker);
         faults.add(fault);
         Transport probe = newTransportVia(namespace, fault.address());
         assumeTrue(probe != null, "the transport cannot be routed through a proxy (its kit gives no newTransportVia()):"

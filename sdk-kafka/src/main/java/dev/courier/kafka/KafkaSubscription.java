@@ -292,12 +292,39 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
         }
         Map<TopicPartition, OffsetAndMetadata> batch = new HashMap<>(toCommit);
         toCommit.clear();
+        Map<TopicPartition, Part> owners = new HashMap<>();
+        batch.keySet().forEach(tp -> owners.put(tp, parts.get(tp)));
+        // the callback runs on this polling thread (inside a later poll or commit), so it may touch toCommit
         consumer.commitAsync(batch, (offsets, e) -> {
             if (e != null) {
-                log.debug("committing {} for {} failed ({}); the records come again to the group", offsets, group,
-                        e.toString());
+                failedCommit(batch, owners, e);
             }
         });
+    }
+
+    /**
+     * An asynchronous commit failed. Overtaken by a rebalance (expected; kafka-clients itself may log it at
+     * ERROR, see docs/transport-kafka.md) or retriable: committed again for the partitions still owned, the
+     * others' records come again to their next owner. Anything else is a WARN; the next settle commits again.
+     * {@code owners} are the partitions' owners when the commit was sent.
+     */
+    private void failedCommit(Map<TopicPartition, OffsetAndMetadata> batch, Map<TopicPartition, Part> owners,
+                              Exception e) {
+        if (CommitFailures.commitAgain(e)) {
+            // only while the same ownership lasts: a partition given up and assigned again starts over from the
+            // group's commit, and an offset settled under the old ownership could skip records handed out anew
+            int again = CommitFailures.requeue(batch, toCommit, tp -> {
+                Part p = parts.get(tp);
+                return p != null && p == owners.get(tp) && !p.revoked;
+            });
+            log.debug("committing {} for {} {} ({}); committing {} partition(s) this member still owns again, the"
+                    + " records of the others come again to their next owner (deduplicated)", batch, group,
+                    CommitFailures.overtakenByRebalance(e) ? "was overtaken by a rebalance" : "failed for now",
+                    e.toString(), again);
+        } else {
+            log.warn("committing {} for {} failed ({}); nothing is skipped: the next settle commits again, and"
+                    + " records not committed come again to the group", batch, group, e.toString());
+        }
     }
 
     private void commitSync(Collection<TopicPartition> only) {

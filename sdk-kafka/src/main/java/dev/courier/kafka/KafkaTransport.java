@@ -65,6 +65,8 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     /** The largest record Courier's topics take: Courier's body limit plus room for its headers. */
     static final int MAX_RECORD_BYTES = Limits.DEFAULTS.maxBodyBytes() + Limits.DEFAULTS.maxHeadersBytes() + 64 * 1024;
     private static final Duration CLOSE = Duration.ofSeconds(5);
+    /** The shortest connection attempt at start, also when the start timeout has (almost) passed. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
     /** How long subscribe waits for the group to give a new member its share. */
     static final Duration SETTLE = Duration.ofSeconds(10);
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -134,13 +136,21 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
             return t;
         });
         gate = new PublishGate(config.publishWindow());
+        long startDeadline = System.nanoTime() + context.startTimeout().toNanos();
         tracker = new ConfirmTracker<>(describe(), gate, completions, scheduler, System::nanoTime);
         reconnector = new Reconnector<>(describe(), new Reconnector.Link<>() {
             @Override
             public Admin open() throws Exception {
+                if (admin == null) {
+                    reachable(startDeadline); // a cheap check first: an admin client takes seconds to build under load
+                }
                 Admin a = Admin.create(props(clientId + "-admin"));
                 try {
-                    a.describeCluster().clusterId().get(ADMIN.toMillis(), TimeUnit.MILLISECONDS);
+                    // an attempt at start ends with the start timeout (a reconnect later takes ADMIN)
+                    long left = TimeUnit.NANOSECONDS.toMillis(startDeadline - System.nanoTime());
+                    long bound = admin == null ? Math.max(MIN_ATTEMPT.toMillis(), Math.min(left, ADMIN.toMillis()))
+                            : ADMIN.toMillis();
+                    a.describeCluster().clusterId().get(bound, TimeUnit.MILLISECONDS);
                     return a;
                 } catch (Exception e) {
                     a.close(Duration.ZERO);
@@ -167,6 +177,29 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
             close();
             throw e;
         }
+    }
+
+    /**
+     * Throws unless one bootstrap address accepts a TCP connection (each tried for at most what is left of
+     * the start, at least {@link #MIN_ATTEMPT}, at most 1 s), so a start against a broker that is down gives
+     * up at its start timeout without building an admin client per attempt.
+     */
+    private void reachable(long startDeadline) throws java.io.IOException {
+        java.io.IOException last = null;
+        for (String hostPort : config.bootstrap()) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port = colon < 0 ? 9092 : Integer.parseInt(hostPort.substring(colon + 1));
+            long left = TimeUnit.NANOSECONDS.toMillis(startDeadline - System.nanoTime());
+            int bound = (int) Math.max(MIN_ATTEMPT.toMillis(), Math.min(left, 1000));
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(host.replace("[", "").replace("]", ""), port), bound);
+                return;
+            } catch (java.io.IOException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new java.io.IOException("no bootstrap address");
     }
 
     @Override

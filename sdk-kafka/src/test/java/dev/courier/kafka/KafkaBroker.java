@@ -61,7 +61,12 @@ final class KafkaBroker {
 
     /** Deletes every topic and consumer group whose name starts with {@code prefix.}. */
     static void deleteNamespace(String prefix) {
-        try (Admin a = Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
+        deleteNamespace(bootstrap(), prefix);
+    }
+
+    /** Deletes every topic and consumer group whose name starts with {@code prefix.} on {@code bootstrap}. */
+    static void deleteNamespace(String bootstrap, String prefix) {
+        try (Admin a = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<String> topics = a.listTopics().names().get(10, TimeUnit.SECONDS).stream()
                     .filter(t -> t.startsWith(prefix + ".")).toList();
             if (!topics.isEmpty()) {

@@ -1,40 +1,106 @@
 package dev.courier.kafka;
 
+import dev.courier.kit.BrokerControl;
+import dev.courier.kit.NetworkFault;
 import dev.courier.kit.TransportConformanceKit;
 import dev.courier.spi.Transport;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole conformance kit on Kafka against the real broker (see {@link KafkaBroker}). Each test's
- * namespace is its topic and group prefix; its topics and groups are deleted after it.
+ * The whole conformance kit on Kafka, against a broker of this class's own ({@link PrivateBroker}, started
+ * once for the class and stopped by its pid after it), so the connection cases can put their proxy where
+ * the broker's advertised listener sends clients, and the restart cases can stop and start it without
+ * touching the shared broker. Each test's namespace is its topic and group prefix; its topics and groups
+ * are deleted after it.
  */
 class KafkaConformanceTest extends TransportConformanceKit {
+    private static volatile PrivateBroker broker;
 
     @BeforeAll
     static void broker() {
-        KafkaBroker.bootstrap();
+        broker = PrivateBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        PrivateBroker b = broker;
+        broker = null;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    /**
+     * Longer than the kit's 30 s: the restart cases publish while the private broker is down, with this as
+     * the publish timeout, and a KRaft broker's restart took 25 to 65 s on the 2-core CI machine under load
+     * (the times are printed to the test's output). Waits end as soon as their condition holds.
+     */
+    @Override
+    public java.time.Duration patience() {
+        return java.time.Duration.ofSeconds(90);
+    }
+
+    private static KafkaConfig config(String bootstrap, String namespace) {
+        return KafkaConfig.builder(bootstrap).prefix(namespace).partitions(2).build();
     }
 
     @Override
     protected Transport newTransport(String namespace) {
-        return KafkaTransport.of(KafkaBroker.config(namespace));
+        return KafkaTransport.of(config(broker.bootstrap(), namespace));
+    }
+
+    /** Called in the child JVM of the start-up case too: depends on nothing but its arguments. */
+    @Override
+    protected Transport newTransportVia(String namespace, InetSocketAddress proxy) {
+        return KafkaTransport.of(config(proxy.getHostString() + ":" + proxy.getPort(), namespace));
+    }
+
+    @Override
+    protected InetSocketAddress brokerAddress() {
+        return broker.address();
+    }
+
+    /** On a port the broker advertises (one of its proxied listeners), so the client comes back through it. */
+    @Override
+    protected NetworkFault newNetworkFault(InetSocketAddress ignored) {
+        return broker.fault(namespace());
+    }
+
+    @Override
+    public Optional<BrokerControl> brokerControl() {
+        return Optional.of(broker.control());
+    }
+
+    /**
+     * The kit's rule that a reconnect makes open deliveries stale and brings their messages again does not
+     * hold on Kafka: a member keeps its partitions across a dropped connection and a broker restart (the
+     * group's state is durable, the member rejoins within its session timeout), so its open records stay
+     * its own and their settles (offset commits) still count; nothing comes again. To decide (see
+     * docs/transport-kafka.md): a capability that exempts such transports, or a Kafka transport that hands
+     * its open records out again after a reconnect.
+     */
+    @Override
+    protected Map<String, String> knownDrift() {
+        String kept = "Kafka keeps the member's partitions across a reconnect, so a delivery from before it is not"
+                + " stale and its message does not come again (delivery 2 never arrives)";
+        return Map.of("settlingADeliveryFromACutConnectionFailsStale", kept + " — a cut connection",
+                "aDeliveryFromBeforeAReconnectCannotBeSettledAndComesAgainFlagged", kept + " — a broker restart");
     }
 
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
     @Override
     public Optional<String> transportUri() {
-        return Optional.of(KafkaBroker.uri(namespace()));
+        return Optional.of("kafka://" + broker.bootstrap() + "?prefix=" + namespace() + "&partitions=2");
     }
-
-    // No brokerControl(): Kafka keeps a consumer's group membership and partitions across a broker restart
-    // (the coordinator's state is durable and the member rejoins within its session timeout), so the kit's
-    // restart case that expects deliveries from before a reconnect to turn stale does not hold on Kafka.
-    // KafkaFaultTest restarts a broker of its own (by the pid .ci/kafka.sh started) and counts losses instead.
 
     @Override
     protected void deleteNamespace(String namespace) {
-        KafkaBroker.deleteNamespace(namespace);
+        KafkaBroker.deleteNamespace(broker.bootstrap(), namespace);
+        broker.release(namespace);
     }
 }
