@@ -80,6 +80,8 @@ public final class MemoryThroughput implements Scenario {
         row.put("sdk_msgs_per_s", sdk.rate);
         row.put("baseline_msgs_per_s", base);
         row.put("ratio", sdk.rate / base);
+        row.put("ratio_min", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
+        row.put("ratio_max", java.util.Arrays.stream(ratios).max().orElse(Double.NaN));
         row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
         row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
         row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
