@@ -114,7 +114,10 @@ public final class Chart {
 
     /** What tells a line apart in a legend: its scenario and the settings that vary. */
     static String label(Map<String, Object> row) {
-        StringBuilder b = new StringBuilder(String.valueOf(row.getOrDefault("label", row.get("scenario"))));
+        if (row.get("label") != null) {
+            return String.valueOf(row.get("label"));
+        }
+        StringBuilder b = new StringBuilder(String.valueOf(row.get("scenario")));
         for (String k : new String[] {"db", "relay", "notify", "level"}) {
             if (row.get(k) != null) {
                 b.append(' ').append(k.equals("notify") ? (Boolean.TRUE.equals(row.get(k)) ? "notify" : "poll") : fmt(row.get(k)));
@@ -134,7 +137,7 @@ public final class Chart {
         for (Map<String, Object> r : with) {
             max = Math.max(max, num(r, "ratio_max") != null ? num(r, "ratio_max") : num(r, "ratio"));
         }
-        double top = Math.ceil(max * 1.1 * 10) / 10;
+        double top = Math.ceil(max * 1.05 / step(max)) * step(max);
         Svg svg = new Svg("Courier / baseline (median of rounds, whiskers min–max)");
         svg.axis(0, top, false);
         double slot = (double) (W - LEFT - 20) / with.size();
@@ -237,14 +240,15 @@ public final class Chart {
         }
         boolean logX = x0 > 0 && x1 / x0 >= 100;
         Svg svg = new Svg(metric + " by " + used);
-        svg.axis(0, y1 * 1.1, false);
+        y1 = Math.ceil(y1 * 1.05 / step(y1)) * step(y1);
+        svg.axis(0, y1, false);
         int c = 0;
         for (Map.Entry<String, TreeMap<Double, Double>> e : series.entrySet()) {
             StringBuilder pts = new StringBuilder();
             for (Map.Entry<Double, Double> p : e.getValue().entrySet()) {
                 double x = LEFT + 10 + (W - LEFT - 40) * (logX ? Math.log(p.getKey() / x0) / Math.log(x1 / x0)
                         : (p.getKey() - x0) / Math.max(1e-9, x1 - x0));
-                double y = svg.y(p.getValue(), 0, y1 * 1.1, false);
+                double y = svg.y(p.getValue(), 0, y1, false);
                 pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
                 svg.circle(x, y, COLORS[c % COLORS.length], e.getKey() + " " + fmt(p.getKey()) + ": " + fmt(p.getValue()));
                 svg.xLabel(x, fmt(p.getKey()));
@@ -254,6 +258,13 @@ public final class Chart {
             c++;
         }
         return svg.end();
+    }
+
+    /** A round tick step giving about five ticks up to {@code max}: 1, 2 or 5 times a power of ten. */
+    static double step(double max) {
+        double p = Math.pow(10, Math.floor(Math.log10(max / 5)));
+        double m = max / 5 / p;
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
     }
 
     static Double num(Map<String, Object> row, String field) {
@@ -294,8 +305,8 @@ public final class Chart {
                     ticks.add(t);
                 }
             } else {
-                for (int i = 0; i <= 5; i++) {
-                    ticks.add(min + (max - min) * i / 5);
+                for (double t = min; t <= max * 1.001; t += step(max)) {
+                    ticks.add(t);
                 }
             }
             for (double t : ticks) {
