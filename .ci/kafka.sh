@@ -10,6 +10,9 @@
 # Settings (environment): COURIER_KAFKA_PORT (9092; the controller listens on PORT+1),
 # COURIER_KAFKA_DIR (/tmp/courier-kafka, or /tmp/courier-kafka-PORT for another port),
 # COURIER_KAFKA_HEAP (512m).
+# An SSL listener besides the plaintext one (sdk-kafka's KafkaTlsTest starts a broker of its own with it):
+# COURIER_KAFKA_SSL_PORT (the listener's port) with COURIER_KAFKA_SSL_KEYSTORE (a PKCS12 key store holding
+# the broker's key and certificate) and COURIER_KAFKA_SSL_PASSWORD (its password, default changeit).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 port="${COURIER_KAFKA_PORT:-9092}"
@@ -18,6 +21,23 @@ if [ "$port" = 9092 ]; then dflt=/tmp/courier-kafka; else dflt="/tmp/courier-kaf
 dir="${COURIER_KAFKA_DIR:-$dflt}"
 heap="${COURIER_KAFKA_HEAP:-512m}"
 cmd="${1:?start|stop|kill|env|pid}"
+sslport="${COURIER_KAFKA_SSL_PORT:-}"
+listeners="PLAINTEXT://127.0.0.1:$port"
+advertised="PLAINTEXT://127.0.0.1:$port"
+protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+ssl_props=""
+if [ -n "$sslport" ]; then
+  keystore="${COURIER_KAFKA_SSL_KEYSTORE:?COURIER_KAFKA_SSL_PORT needs COURIER_KAFKA_SSL_KEYSTORE (PKCS12)}"
+  sslpass="${COURIER_KAFKA_SSL_PASSWORD:-changeit}"
+  listeners="$listeners,SSL://127.0.0.1:$sslport"
+  advertised="$advertised,SSL://127.0.0.1:$sslport"
+  protocols="$protocols,SSL:SSL"
+  ssl_props="ssl.keystore.type=PKCS12
+ssl.keystore.location=$keystore
+ssl.keystore.password=$sslpass
+ssl.key.password=$sslpass
+ssl.client.auth=none"
+fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- 3<&-; }
 running() { local p; p="$(cat "$dir/pid" 2>/dev/null || true)"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
@@ -35,17 +55,19 @@ case "$cmd" in
 start)
   if running; then echo "kafka: already running on 127.0.0.1:$port (pid $(cat "$dir/pid"))"; exit 0; fi
   if port_open "$port"; then echo "ERROR: port $port is taken by another process" >&2; exit 1; fi
+  if [ -n "$sslport" ] && port_open "$sslport"; then echo "ERROR: port $sslport is taken by another process" >&2; exit 1; fi
   cp="$(classpath)"
   mkdir -p "$dir/data"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
+$ssl_props
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -74,8 +96,8 @@ PROPS
   echo $! > "$dir/pid"
   for _ in $(seq 1 240); do
     if ! running; then echo "ERROR: the Kafka broker exited; its log:" >&2; tail -40 "$dir/broker.log" >&2; exit 1; fi
-    if port_open "$port"; then
-      echo "kafka: broker on 127.0.0.1:$port (pid $(cat "$dir/pid"), data $dir)"; exit 0
+    if port_open "$port" && { [ -z "$sslport" ] || port_open "$sslport"; }; then
+      echo "kafka: broker on 127.0.0.1:$port${sslport:+ (SSL on $sslport)} (pid $(cat "$dir/pid"), data $dir)"; exit 0
     fi
     sleep 0.5
   done

@@ -2,15 +2,18 @@
 # The README's live ordering page command, on free ports (WebDemo 0 0): it starts, prints the page URL,
 # and serves the page, courier.js and the favicon, and the operations page (/ops/: the operator's token
 # reads, the customer's is refused). The demo is stopped by its own pid.
+#   bash .ci/web-demo.sh                 on the embedded in-memory broker
+#   bash .ci/web-demo.sh kafka://...     with that backbone (WebDemo <uri> 0 0): services, hub and ops page on it
 set -euo pipefail
 cd "$(dirname "$0")/.."
-coproc DEMO { exec java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo 0 0 2>&1; }
+backbone=("$@")
+coproc DEMO { exec java -cp samples/target/courier-demo.jar dev.courier.samples.web.WebDemo "${backbone[@]}" 0 0 2>&1; }
 demo_pid=$DEMO_PID
 trap 'kill "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true' EXIT
 page=""
 ops=""
 customer_token=""
-while IFS= read -r -t 60 line <&"${DEMO[0]}"; do
+while IFS= read -r -t 90 line <&"${DEMO[0]}"; do
   case "$line" in
     *"token:"*) echo "  | ${line%%token:*}token: (hidden)" ;;
     *"ops:"*) echo "  | ${line%%#*}#token=(hidden)" ;;
@@ -22,7 +25,7 @@ while IFS= read -r -t 60 line <&"${DEMO[0]}"; do
     *"token:"*) customer_token="$(echo "$line" | sed -E 's/.*token: +([^ ]+).*/\1/')"; break ;;
   esac
 done
-[ -n "$page" ] || { echo "web-demo: no page URL within 60 s"; exit 1; }
+[ -n "$page" ] || { echo "web-demo: no page URL within 90 s"; exit 1; }
 base="${page%%#*}"
 base="${base%/}"
 for path in / /courier.js /favicon.ico; do

@@ -110,6 +110,8 @@ final class BusAssembly {
             String uri = b.transportUri != null ? b.transportUri : "memory:";
             try {
                 t = BusResources.loadTransport(uri, MessageBus.class.getClassLoader());
+            } catch (ConfigurationException e) {
+                e.problems().forEach(p -> problems.add("transport: " + p));
             } catch (RuntimeException e) {
                 problems.add("transport: " + e.getMessage());
             }

@@ -47,4 +47,17 @@ public final class Options {
     public boolean has(String key) {
         return values.containsKey(key);
     }
+
+    /**
+     * A copy with {@code key} set to {@code value}.
+     *
+     * @param key   the option name without dashes
+     * @param value its value
+     * @return the new options
+     */
+    public Options with(String key, String value) {
+        Map<String, String> m = new HashMap<>(values);
+        m.put(key, value);
+        return new Options(m);
+    }
 }

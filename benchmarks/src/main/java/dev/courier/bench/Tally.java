@@ -21,7 +21,7 @@ public final class Tally {
 
     public Tally(int expected) {
         this.expected = expected;
-        this.stats = new Stats(expected);
+        this.stats = new Stats();
         this.seen = new BitSet(expected);
     }
 

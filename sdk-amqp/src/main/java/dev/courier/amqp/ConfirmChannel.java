@@ -69,6 +69,8 @@ final class ConfirmChannel {
     static final int NACKS_TO_REPLACE = 64;
 
     final Channel ch;
+    /** The guard of the channel's connection (flushes held during a run of publishes), or null. */
+    final FrameGuard guard;
     private final long generation;
     private final ConfirmTracker<Outgoing> tracker;
     private final Runnable poisoned;
@@ -89,6 +91,7 @@ final class ConfirmChannel {
     ConfirmChannel(Channel ch, long generation, ConfirmTracker<Outgoing> tracker, Runnable poisoned,
                    Distrust onDistrust) {
         this.ch = ch;
+        this.guard = FrameGuard.of(ch.getConnection());
         this.generation = generation;
         this.tracker = tracker;
         this.poisoned = poisoned;

@@ -28,7 +28,14 @@ import java.util.WeakHashMap;
  *
  * <p>It also lets the transport {@linkplain #sever sever} a connection whose socket RabbitMQ stopped
  * reading: amqp-client's own close and abort write a {@code connection.close} first, behind the lock
- * of a write that is blocked for good. Internal.
+ * of a write that is blocked for good.
+ *
+ * <p>And it lets the publisher's writer thread send a run of publishes with one socket write instead
+ * of one each: amqp-client flushes the socket after every command, so while the writer {@linkplain
+ * #hold holds} the flushes, a flush called on that thread only notes that one is due, and the writer
+ * {@linkplain #flushHeld flushes once} after the run (the buffer still spills by itself when full).
+ * Flushes on every other thread, and on the writer outside {@link #hold}/{@link #release}, go through
+ * as before (and take what is buffered with them). Internal.
  */
 final class FrameGuard implements FrameHandler {
     private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -40,6 +47,11 @@ final class FrameGuard implements FrameHandler {
     private final long maxBody;
     /** Per channel: body bytes of a skipped message still to come. Only the reading thread touches it. */
     private final Map<Integer, Long> skipping = new HashMap<>();
+
+    /** The thread whose flushes are held back now (between {@link #hold} and {@link #release}), or null. */
+    private volatile Thread holder;
+    /** A flush was held back and has not been done since. */
+    private volatile boolean held;
 
     FrameGuard(FrameHandler in, long maxBody) {
         this.in = in;
@@ -160,7 +172,45 @@ final class FrameGuard implements FrameHandler {
 
     @Override
     public void flush() throws IOException {
+        if (holder == Thread.currentThread()) {
+            held = true; // the holder flushes once after its run of writes
+            return;
+        }
         in.flush();
+    }
+
+    /** The guard of {@code c}, or null when it was not opened by a {@link Factory} (or is closed). */
+    static FrameGuard of(Connection c) {
+        return c == null ? null : GUARDS.get(c);
+    }
+
+    /**
+     * From now until {@link #release}, flushes called on this thread are held back (noted, not done).
+     * For a write that must not block on anything but the socket; never around a call that waits for
+     * RabbitMQ's answer.
+     */
+    void hold() {
+        holder = Thread.currentThread();
+    }
+
+    /** Flushes go through again on this thread; what was held back stays buffered until {@link #flushHeld}. */
+    void release() {
+        holder = null;
+    }
+
+    /**
+     * Flushes if a flush was held back since the last one.
+     *
+     * @return whether it flushed
+     * @throws IOException when the socket write fails (the connection is then lost: its reading thread sees it)
+     */
+    boolean flushHeld() throws IOException {
+        if (!held) {
+            return false;
+        }
+        held = false;
+        in.flush();
+        return true;
     }
 
     @Override

@@ -80,6 +80,8 @@ final class Publisher {
     private volatile boolean closing;
     /** When the writer entered basicPublish ({@link System#nanoTime()}), 0 while it is not in one. */
     private volatile long writingSince;
+    /** The guard whose flushes the writer held back in the current run ({@link #drain}); writer thread only. */
+    private FrameGuard heldGuard;
     /** The publishing connection's negotiated frame_max: the content-header frame must fit in it. */
     private volatile int frameMax = DEFAULT_FRAME_MAX;
 
@@ -177,8 +179,39 @@ final class Publisher {
         if (ps.size() > 1) {
             ps.sort(PUBLISH_ORDER); // unconfirmed ones parked at a loss go before the newer ones parked earlier
         }
+        int unflushed = 0;
         for (Pending<ConfirmChannel.Outgoing> p : ps) {
             write(p);
+            if (++unflushed == FLUSH_EVERY) {
+                flushHeld();
+                unflushed = 0;
+            }
+        }
+        flushHeld();
+    }
+
+    /** The most publishes the writer sends with one socket flush (a run is as long as what was parked). */
+    static final int FLUSH_EVERY = 256;
+
+    /**
+     * On the writer: the one socket flush of a run of publishes ({@link FrameGuard#hold}). A failed
+     * flush means a lost connection: what it carried stays in flight and is parked and sent again,
+     * same id, when amqp-client reports the connection down.
+     */
+    private void flushHeld() {
+        FrameGuard g = heldGuard;
+        heldGuard = null;
+        if (g == null) {
+            return;
+        }
+        writingSince = System.nanoTime();
+        try {
+            g.flushHeld();
+        } catch (IOException | RuntimeException e) {
+            log.debug("flushing the publishes written to {} failed ({}); they are sent again on the next connection",
+                    broker, e.toString());
+        } finally {
+            writingSince = 0;
         }
     }
 
@@ -237,9 +270,23 @@ final class Publisher {
         long now = System.nanoTime();
         m.sentNanos = now;
         tracker.sent(key, p);
+        FrameGuard g = cs.guard;
+        if (g != heldGuard && heldGuard != null) {
+            flushHeld(); // the run moved to another connection: what the last one holds goes out first
+        }
+        heldGuard = g;
         writingSince = now;
         try {
-            cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
+            if (g != null) {
+                g.hold(); // amqp-client's flush after the publish waits for the end of the run (drain)
+            }
+            try {
+                cs.ch.basicPublish(m.exchange, m.routingKey, m.mandatory, m.props, m.body);
+            } finally {
+                if (g != null) {
+                    g.release(); // before any handling below: an abort there must reach the socket
+                }
+            }
         } catch (IOException | AlreadyClosedException e) {
             if (tracker.unsent(key) != null) {
                 ShutdownSignalException why = cs.ch.getCloseReason();

@@ -192,8 +192,10 @@ public final class InMemoryBroker {
     }
 
     List<RawMessage> browseDeadLetters(String service, int max) {
-        List<RawMessage> list = deadLetters.getOrDefault(service, List.of());
-        return List.copyOf(list.subList(0, Math.min(max, list.size())));
+        // one snapshot of the copy-on-write list first: a sub-list of the live list throws
+        // ConcurrentModificationException when a dead letter is added while it is copied
+        List<RawMessage> all = List.copyOf(deadLetters.getOrDefault(service, List.of()));
+        return all.size() <= max ? all : List.copyOf(all.subList(0, max));
     }
 
     boolean removeDeadLetter(String service, String id) {

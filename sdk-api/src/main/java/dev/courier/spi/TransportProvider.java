@@ -21,7 +21,9 @@ public interface TransportProvider {
      *
      * @param uri a URI this provider {@link #supports}; never null
      * @return the transport; never null
-     * @throws IllegalArgumentException naming what is wrong with the URI
+     * @throws dev.courier.ConfigurationException naming every problem of the URI, each apart (the bus lists each
+     *         as a problem of its {@code transport} setting); an {@code IllegalArgumentException} from an older
+     *         provider is reported as one problem
      */
     Transport create(URI uri);
 }

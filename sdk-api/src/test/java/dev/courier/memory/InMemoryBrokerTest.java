@@ -44,6 +44,37 @@ class InMemoryBrokerTest {
         t.close();
     }
 
+    /**
+     * Browsing dead letters while they come in: the browse copied a sub-list of the live list, which threw
+     * ConcurrentModificationException when a dead letter was added in between (OpsPageChromiumTest failed on
+     * it: "could not list the dead letters of service 'billing': null").
+     */
+    @Test
+    void deadLettersCanBeBrowsedWhileTheyComeIn() throws Exception {
+        InMemoryBroker b = InMemoryBroker.create(10, 20_000);
+        dev.courier.spi.RawMessage m = new dev.courier.spi.RawMessage(Map.of("id", "x"), new byte[0]);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                b.addDeadLetter("svc", m);
+            }
+            done.set(true);
+        });
+        writer.start();
+        int browses = 0;
+        try {
+            while (!done.get()) {
+                int n = b.browseDeadLetters("svc", 50).size();
+                assertTrue(n <= 50, "at most max: " + n);
+                browses++;
+            }
+        } finally {
+            writer.join(60_000);
+        }
+        assertEquals(50, b.browseDeadLetters("svc", 50).size());
+        assertTrue(browses > 0);
+    }
+
     @Test
     void replyQueuesDieWithTheirSubscription() {
         InMemoryBroker b = InMemoryBroker.create(10, 10);

@@ -27,7 +27,7 @@ import java.util.function.Function;
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
                 "Lists, shows, replays and discards the dead letters of one service on any Courier transport"
-                        + " (RabbitMQ, MQTT, the WebSocket hub), as the service's own MessageBus.deadLetters() would."
+                        + " (RabbitMQ, MQTT, Kafka, the WebSocket hub), as the service's own MessageBus.deadLetters() would."
                         + " Replay sends a dead letter back to that service only, keeping its id."},
         optionListHeading = "%nOPTIONS%n",
         commandListHeading = "%nCOMMANDS%n",

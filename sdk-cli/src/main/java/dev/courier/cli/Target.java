@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 final class Target {
     @Parameters(index = "0", paramLabel = "<uri>", description = {
             "The broker, as the service's own transport URI: amqp://host:5672/vhost, mqtt://host:1883,"
-                    + " ws://host:8080/ (and amqps://, mqtts://, wss://), with the same parameters (namespace=,"
+                    + " kafka://host:9092, ws://host:8080/ (and amqps://, mqtts://, wss://), with the same parameters (namespace=,"
                     + " prefix=, version=, ...). memory: is refused: an in-memory bus's dead letters live inside"
                     + " its own process."})
     String uri;
@@ -53,7 +53,7 @@ final class Target {
         if (scheme.equals("memory")) {
             throw new CliException(ExitCodes.USAGE, "memory: cannot be inspected from another process: an in-memory bus keeps"
                     + " its dead letters inside the process that runs it, so courier would only see an empty broker of its own."
-                    + " Use that bus's deadLetters() API, or run the service on a broker (amqp://, mqtt://, ws://).");
+                    + " Use that bus's deadLetters() API, or run the service on a broker (amqp://, mqtt://, kafka://, ws://).");
         }
         String full = Credentials.apply(uri, user, askPassword, ctx.env(), ctx.terminal(), ctx.secrets());
         MessageBus bus;

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The runnable jar starts and exits in a child JVM: {@code --version}, the memory: refusal with its exit
- * code, and a list on RabbitMQ. Runs in the package phase (the jar does not exist before); the
+ * code, and a list on RabbitMQ and on Kafka. Runs in the package phase (the jar does not exist before); the
  * sdk-cli pom binds it there.
  */
 class CourierJarCliTest {
@@ -66,6 +66,15 @@ class CourierJarCliTest {
         } finally {
             AmqpDlqCliTest cleaner = new AmqpDlqCliTest();
             cleaner.cleanUp(ns, List.of("nobody"), List.of());
+        }
+        // kafka:// too: the jar carries courier-kafka, and its provider is in the merged service file
+        Brokers.requireKafka();
+        Run kafka = java("dlq", "list", "kafka://" + Brokers.kafkaBootstrap() + "?prefix=" + ns, "--service", "nobody");
+        try {
+            assertEquals(0, kafka.code(), kafka::toString);
+            assertEquals("No dead letters for service 'nobody'.\n", kafka.out(), kafka::toString);
+        } finally {
+            new KafkaDlqCliTest().cleanUp(ns, List.of("nobody"), List.of());
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.courier.kafka;
 import dev.courier.ConfigurationException;
 import dev.courier.spi.support.TransportUri;
 
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,8 +25,11 @@ import java.util.Objects;
  * @param username          SASL user, or null for none
  * @param password          SASL password, or null
  * @param saslMechanism     {@code PLAIN}, {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512} (with a username)
- * @param tls               whether to speak TLS ({@code SSL} / {@code SASL_SSL}); trust and key stores come
- *                          as {@code ssl.*} client properties
+ * @param tls               whether to speak TLS ({@code SSL} / {@code SASL_SSL}); trust and key material come
+ *                          from {@code sslContext}, else from {@code ssl.*} client properties, else the JVM's
+ * @param sslContext        the caller's TLS context (trust managers for a private CA, key managers for mutual
+ *                          TLS), used for every connection through {@link KafkaSslEngineFactory}; null for
+ *                          kafka-clients' own ({@code ssl.*} properties). A context implies {@code tls}
  * @param publishWindow     how many publishes may wait for the broker's acknowledgement at once
  * @param linger            how long the producer waits to fill a batch ({@code linger.ms})
  * @param properties        raw kafka-clients properties passed to the producer, the consumers and the admin
@@ -33,11 +37,18 @@ import java.util.Objects;
  *                          {@code acks}, idempotence, auto commit)
  */
 public record KafkaConfig(List<String> bootstrap, String prefix, int partitions, int replicationFactor, String username,
-                          String password, String saslMechanism, boolean tls, int publishWindow, Duration linger,
-                          Map<String, String> properties) {
+                          String password, String saslMechanism, boolean tls, SSLContext sslContext, int publishWindow,
+                          Duration linger, Map<String, String> properties) {
 
     /** The broker port when a URI names none: 9092. */
     public static final int DEFAULT_PORT = 9092;
+
+    /** Client properties that give TLS material or its factory: an {@code sslContext} excludes them. */
+    private static final java.util.Set<String> SSL_MATERIAL = java.util.Set.of("ssl.engine.factory.class",
+            "ssl.truststore.location", "ssl.truststore.certificates", "ssl.truststore.type", "ssl.truststore.password",
+            "ssl.keystore.location", "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.keystore.type",
+            "ssl.keystore.password", "ssl.key.password", "ssl.provider", "ssl.protocol", "ssl.keymanager.algorithm",
+            "ssl.trustmanager.algorithm", "ssl.secure.random.implementation");
 
     /**
      * Checks every field and names every problem at once.
@@ -49,7 +60,8 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
      * @param username          SASL user, or null
      * @param password          SASL password, or null
      * @param saslMechanism     the SASL mechanism, or null without a user
-     * @param tls               whether to speak TLS
+     * @param tls               whether to speak TLS (true anyway with an {@code sslContext})
+     * @param sslContext        the caller's TLS context, or null for kafka-clients' {@code ssl.*} properties
      * @param publishWindow     publishes that may wait for their acknowledgement at once
      * @param linger            the producer's {@code linger.ms}
      * @param properties        raw kafka-clients properties
@@ -59,6 +71,7 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
         bootstrap = List.copyOf(Objects.requireNonNull(bootstrap, "bootstrap"));
         properties = Map.copyOf(Objects.requireNonNull(properties, "properties"));
         Objects.requireNonNull(linger, "linger");
+        tls = tls || sslContext != null;
         List<String> problems = new ArrayList<>();
         if (bootstrap.isEmpty()) {
             problems.add("bootstrap: at least one host:port");
@@ -80,6 +93,14 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
         }
         if (username != null && password == null) {
             problems.add("a SASL username needs a password");
+        }
+        if (sslContext != null) {
+            for (String k : properties.keySet()) {
+                if (SSL_MATERIAL.contains(k)) {
+                    problems.add("sslContext: the trust and key material come from the SSLContext; the client property "
+                            + k + " would be ignored or replace it (give one or the other)");
+                }
+            }
         }
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
@@ -154,13 +175,24 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
         return username == null ? (tls ? "SSL" : "PLAINTEXT") : (tls ? "SASL_SSL" : "SASL_PLAINTEXT");
     }
 
+    /**
+     * The client properties that hand the {@link #sslContext()} to kafka-clients: {@code ssl.engine.factory.class}
+     * ({@link KafkaSslEngineFactory}) and the context object under {@value KafkaSslEngineFactory#CONTEXT_PROPERTY};
+     * empty without a context.
+     */
+    Map<String, Object> sslContextProperties() {
+        return sslContext == null ? Map.of() : Map.of("ssl.engine.factory.class", KafkaSslEngineFactory.class,
+                KafkaSslEngineFactory.CONTEXT_PROPERTY, sslContext);
+    }
+
     /** @return {@code kafka://host:port,...?prefix=...}: never credentials */
     @Override
     public String toString() {
         Map<String, String> shown = new LinkedHashMap<>();
         properties.forEach((k, v) -> shown.put(k, secret(k) ? "***" : v));
         return "kafka://" + (username == null ? "" : username + ":***@") + bootstrapServers() + "?prefix=" + prefix
-                + (tls ? "&tls=true" : "") + (shown.isEmpty() ? "" : " " + shown);
+                + (tls ? "&tls=true" : "") + (sslContext != null ? " (custom SSLContext)" : "")
+                + (shown.isEmpty() ? "" : " " + shown);
     }
 
     static boolean secret(String property) {
@@ -179,6 +211,7 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
         private String password;
         private String saslMechanism;
         private boolean tls;
+        private SSLContext sslContext;
         private int publishWindow = 1000;
         private Duration linger = Duration.ofMillis(1);
         private final Map<String, String> properties = new LinkedHashMap<>();
@@ -259,6 +292,21 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
         }
 
         /**
+         * The TLS context for every connection to the cluster — its trust managers (a private CA) and key
+         * managers (a client certificate for mutual TLS) — as AmqpConfig and WebSocketConfig take one. Implies
+         * {@link #tls}; excludes the {@code ssl.*} trust and key store properties. kafka-clients gets it through
+         * {@link KafkaSslEngineFactory}; the broker's host name is checked unless the client property
+         * {@code ssl.endpoint.identification.algorithm} is set empty.
+         *
+         * @param sslContext the context, or null for kafka-clients' own ({@code ssl.*} properties, else the JVM's trust)
+         * @return this builder
+         */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /**
          * Sets publishWindow.
          *
          * @param publishWindow how many publishes may wait for their acknowledgement
@@ -299,7 +347,7 @@ public record KafkaConfig(List<String> bootstrap, String prefix, int partitions,
          */
         public KafkaConfig build() {
             return new KafkaConfig(bootstrap, prefix, partitions, replicationFactor, username, password,
-                    username == null ? null : saslMechanism, tls, publishWindow, linger, properties);
+                    username == null ? null : saslMechanism, tls, sslContext, publishWindow, linger, properties);
         }
     }
 }

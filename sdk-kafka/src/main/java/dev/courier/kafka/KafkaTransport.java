@@ -499,6 +499,7 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
                     + "\" password=\"" + config.password().replace("\"", "\\\"") + "\";");
         }
         p.putAll(config.properties());
+        p.putAll(config.sslContextProperties()); // the caller's SSLContext, through KafkaSslEngineFactory
         return p;
     }
 

@@ -125,9 +125,15 @@ final class KafkaBroker {
     }
 
     static void run(String command, int port) {
+        run(command, port, Map.of());
+    }
+
+    /** As {@link #run(String, int)}, with more settings of .ci/kafka.sh (e.g. the SSL listener's). */
+    static void run(String command, int port, Map<String, String> env) {
         try {
             ProcessBuilder pb = new ProcessBuilder("bash", script().toString(), command).redirectErrorStream(true);
             pb.environment().put("COURIER_KAFKA_PORT", Integer.toString(port));
+            pb.environment().putAll(env);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -18,13 +18,9 @@ public final class WebSocketTransportProvider implements TransportProvider {
         return "ws".equalsIgnoreCase(s) || "wss".equalsIgnoreCase(s);
     }
 
-    /** @throws IllegalArgumentException naming every problem of the URI (the SPI's contract) */
+    /** @throws dev.courier.ConfigurationException naming every problem of the URI (the SPI's contract) */
     @Override
     public Transport create(URI uri) {
-        try {
-            return WebSocketTransport.of(uri.toString());
-        } catch (dev.courier.ConfigurationException e) {
-            throw new IllegalArgumentException(String.join("; ", e.problems()), e);
-        }
+        return WebSocketTransport.of(uri.toString());
     }
 }

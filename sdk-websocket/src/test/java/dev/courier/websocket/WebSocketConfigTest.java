@@ -87,8 +87,21 @@ class WebSocketConfigTest {
         } finally {
             t.close();
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> p.create(URI.create("ws://h:1/?token=s3cret&bogus=1")));
+        // the SPI's one error for a bad URI, as on every other transport: each problem named apart
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> p.create(URI.create("ws://h:1/?token=s3cret&bogus=1&alsoBogus=2")));
+        assertEquals(2, e.problems().size(), e.problems().toString());
         assertTrue(e.getMessage().contains("bogus") && !e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
+    @Test
+    void theBusReportsEachProblemOfTheTransportUriApart() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> dev.courier.MessageBus.builder("uri-problems")
+                .transport("ws://h:1/?token=s3cret&bogus=1&alsoBogus=2").build());
+        assertTrue(e.problems().stream().anyMatch(q -> q.startsWith("transport: ") && q.contains("alsoBogus")),
+                e.problems().toString());
+        assertTrue(e.problems().stream().anyMatch(q -> q.startsWith("transport: ") && q.contains("bogus")
+                && !q.contains("alsoBogus")), e.problems().toString());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     }
 }

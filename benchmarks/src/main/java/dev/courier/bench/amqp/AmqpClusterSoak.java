@@ -86,7 +86,7 @@ public final class AmqpClusterSoak implements Scenario {
         AtomicLong failedPublishes = new AtomicLong();
         Gap confirmGap = new Gap();
         Gap deliveryGap = new Gap();
-        Stats latency = new Stats(5_000_000);
+        Stats latency = new Stats();
         Map<String, Object> row = new LinkedHashMap<>();
         if (manage) {
             sh(script, 600, "start");
@@ -206,6 +206,7 @@ public final class AmqpClusterSoak implements Scenario {
         out.put("failed_publishes_retried", failedPublishes.get());
         out.put("sdk_p50_us", latency.percentileMicros(50));
         out.put("sdk_p99_us", latency.percentileMicros(99));
+        out.put("sdk_p999_us", latency.percentileMicros(99.9));
         out.putAll(row);
         return List.of(out);
     }

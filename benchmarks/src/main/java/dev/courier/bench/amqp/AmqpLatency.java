@@ -23,12 +23,15 @@ public final class AmqpLatency implements Scenario {
 
     @Override
     public String description() {
-        return "RabbitMQ p50/p99 at half the raw maximum rate, from the intended send time, Courier vs raw;"
-                + " --messages N --rate R";
+        return "RabbitMQ p50/p99/p99.9 at half the raw maximum rate, from the intended send time, Courier vs raw;"
+                + " --messages N --rate R; --levels 25,50,75 runs latency-under-load";
     }
 
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
+        if (o.has("levels")) {
+            return new dev.courier.bench.LatencyUnderLoad().run(o.with("transport", "amqp"));
+        }
         int messages = o.getInt("messages", 50_000);
         int window = o.getInt("window", 1_000);
         int prefetch = o.getInt("prefetch", 1_000);
@@ -53,8 +56,10 @@ public final class AmqpLatency implements Scenario {
         row.put("ratio", sdk.msgsPerSecond() / raw.msgsPerSecond());
         row.put("sdk_p50_us", sdk.latency().percentileMicros(50));
         row.put("sdk_p99_us", sdk.latency().percentileMicros(99));
+        row.put("sdk_p999_us", sdk.latency().percentileMicros(99.9));
         row.put("baseline_p50_us", raw.latency().percentileMicros(50));
         row.put("baseline_p99_us", raw.latency().percentileMicros(99));
+        row.put("baseline_p999_us", raw.latency().percentileMicros(99.9));
         row.put("p99_ratio", sdk.latency().percentileMicros(99) / raw.latency().percentileMicros(99));
         row.put("lost", sdk.lost() + raw.lost());
         row.put("duplicates_handled", sdk.duplicates());

@@ -62,8 +62,10 @@ public final class JdbcInboxBench implements Scenario {
             row.put("ratio", durable.rate / memory.rate);
             row.put("sdk_p50_us", durable.stats.percentileMicros(50));
             row.put("sdk_p99_us", durable.stats.percentileMicros(99));
+            row.put("sdk_p999_us", durable.stats.percentileMicros(99.9));
             row.put("baseline_p50_us", memory.stats.percentileMicros(50));
             row.put("baseline_p99_us", memory.stats.percentileMicros(99));
+            row.put("baseline_p999_us", memory.stats.percentileMicros(99.9));
             row.put("extra_us_per_message", 1e6 / durable.rate - 1e6 / memory.rate);
             row.put("lost", durable.lost + memory.lost);
             row.put("duplicates_handled", durable.duplicates + memory.duplicates);

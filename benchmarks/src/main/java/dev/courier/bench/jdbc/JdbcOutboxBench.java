@@ -132,7 +132,7 @@ public final class JdbcOutboxBench implements Scenario {
         String biz = db.businessTable();
         InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
         Tally tally = new Tally(messages);
-        Stats afterCommit = new Stats(messages);
+        Stats afterCommit = new Stats();
         AtomicLongArray committed = new AtomicLongArray(messages);
         try (MessageBus sink = MessageBus.builder("bench-sink").transport(broker.connect())
                 .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)

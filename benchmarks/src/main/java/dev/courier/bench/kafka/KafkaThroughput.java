@@ -63,8 +63,8 @@ public final class KafkaThroughput implements Scenario {
         String ns = "benchkafka" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         AtomicLong sdkGot = new AtomicLong();
         AtomicLong rawGot = new AtomicLong();
-        Stats sdkLat = new Stats(warmup);
-        Stats rawLat = new Stats(warmup);
+        Stats sdkLat = new Stats();
+        Stats rawLat = new Stats();
         double[] sdkRates = new double[rounds];
         double[] rawRates = new double[rounds];
         KafkaConfig config = KafkaConfig.builder(bootstrap).prefix(ns).partitions(partitions).publishWindow(window).build();
@@ -114,8 +114,10 @@ public final class KafkaThroughput implements Scenario {
         row.put("ratio", sdk / base);
         row.put("sdk_p50_us", sdkLat.percentileMicros(50));
         row.put("sdk_p99_us", sdkLat.percentileMicros(99));
+        row.put("sdk_p999_us", sdkLat.percentileMicros(99.9));
         row.put("baseline_p50_us", rawLat.percentileMicros(50));
         row.put("baseline_p99_us", rawLat.percentileMicros(99));
+        row.put("baseline_p999_us", rawLat.percentileMicros(99.9));
         row.put("lost", Math.max(0, expected - sdkGot.get()));
         row.put("baseline_lost", Math.max(0, expected - rawGot.get()));
         row.put("duplicates_handled", Math.max(0, sdkGot.get() - expected));

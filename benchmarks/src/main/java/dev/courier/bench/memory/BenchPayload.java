@@ -9,7 +9,12 @@ public record BenchPayload(long seq, long sentNanos, String customerId, String s
         implements Event {
 
     public static BenchPayload of(long seq) {
-        return new BenchPayload(seq, System.nanoTime(), "customer-0042", "SKU-1234567890", 3,
+        return at(seq, System.nanoTime());
+    }
+
+    /** The same payload stamped with {@code sentNanos}, e.g. the intended send time of an open-loop schedule. */
+    public static BenchPayload at(long seq, long sentNanos) {
+        return new BenchPayload(seq, sentNanos, "customer-0042", "SKU-1234567890", 3,
                 "benchmark payload padding to reach about two hundred bytes of JSON..............");
     }
 }

@@ -82,6 +82,7 @@ public final class MemoryThroughput implements Scenario {
         row.put("ratio", sdk.rate / base);
         row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
         row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
+        row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
         long lostAll = 0;
         long dupAll = 0;
         for (Result r : results) {

@@ -134,8 +134,11 @@ final class MqttBench {
                 while (System.nanoTime() < due) {
                     Thread.onSpinWait();
                 }
+                // stamped with the intended send time: a publish that stalls counts in every message it delays
+                last = publisher.publish(BenchPayload.at(i, due));
+            } else {
+                last = publisher.publish(BenchPayload.of(i));
             }
-            last = publisher.publish(BenchPayload.of(i));
         }
         if (last != null) {
             last.get(patience.toMillis(), TimeUnit.MILLISECONDS);

@@ -24,11 +24,14 @@ public final class MqttLatency implements Scenario {
 
     @Override
     public String description() {
-        return "MQTT 5 publish→handler latency p50/p99 at half the raw maximum rate (or --rate), Courier vs raw; --messages N";
+        return "MQTT 5 publish→handler latency p50/p99/p99.9 at half the raw maximum rate (or --rate), Courier vs raw; --messages N; --levels 25,50,75 runs latency-under-load";
     }
 
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
+        if (o.has("levels")) {
+            return new dev.courier.bench.LatencyUnderLoad().run(o.with("transport", "mqtt"));
+        }
         int n = o.getInt("messages", 20_000);
         Duration patience = Duration.ofMinutes(5);
         String ns = MqttBench.namespace("lat");
@@ -36,7 +39,7 @@ public final class MqttLatency implements Scenario {
         AtomicLong sdkGot = new AtomicLong();
         double rate;
         try (MqttBench.Raw r = new MqttBench.Raw(o, ns + "m", p -> rawGot.incrementAndGet())) {
-            double max = MqttBench.pass(Math.max(n, 20_000), 0, r::publish, rawGot, new Stats(1), patience).msgsPerSecond();
+            double max = MqttBench.pass(Math.max(n, 20_000), 0, r::publish, rawGot, new Stats(), patience).msgsPerSecond();
             rate = o.has("rate") ? o.getLong("rate", 1000) : max / 2;
         }
         rawGot.set(0);
@@ -45,7 +48,9 @@ public final class MqttLatency implements Scenario {
         double[] sdkP99 = new double[rounds];
         double[] rawP50 = new double[rounds];
         double[] sdkP50 = new double[rounds];
-        Stats[] current = {new Stats(n), new Stats(n)};
+        double[] rawP999 = new double[rounds];
+        double[] sdkP999 = new double[rounds];
+        Stats[] current = {new Stats(), new Stats()};
         MessageBus sink = null;
         MessageBus pub = null;
         try (MqttBench.Raw r = new MqttBench.Raw(o, ns + "r", p -> {
@@ -61,14 +66,16 @@ public final class MqttLatency implements Scenario {
             pub = MqttBench.publisher(o, ns);
             MessageBus pb = pub;
             for (int i = 0; i < rounds; i++) {
-                current[0] = new Stats(n);
+                current[0] = new Stats();
                 MqttBench.pass(n, rate, r::publish, rawGot, current[0], patience);
                 rawP50[i] = current[0].percentileMicros(50);
                 rawP99[i] = current[0].percentileMicros(99);
-                current[1] = new Stats(n);
+                rawP999[i] = current[0].percentileMicros(99.9);
+                current[1] = new Stats();
                 MqttBench.pass(n, rate, pb::publish, sdkGot, current[1], patience);
                 sdkP50[i] = current[1].percentileMicros(50);
                 sdkP99[i] = current[1].percentileMicros(99);
+                sdkP999[i] = current[1].percentileMicros(99.9);
                 System.err.printf("mqtt-latency round %d at %.0f/s: courier p50 %.0f us p99 %.0f us; raw p50 %.0f us p99 %.0f us%n",
                         i + 1, rate, sdkP50[i], sdkP99[i], rawP50[i], rawP99[i]);
             }
@@ -95,8 +102,10 @@ public final class MqttLatency implements Scenario {
         row.put("ratio", 1.0);
         row.put("sdk_p50_us", MqttBench.median(sdkP50));
         row.put("sdk_p99_us", MqttBench.median(sdkP99));
+        row.put("sdk_p999_us", MqttBench.median(sdkP999));
         row.put("baseline_p50_us", MqttBench.median(rawP50));
         row.put("baseline_p99_us", MqttBench.median(rawP99));
+        row.put("baseline_p999_us", MqttBench.median(rawP999));
         row.put("p99_ratio", MqttBench.median(sdkP99) / MqttBench.median(rawP99));
         row.put("lost", (long) n * rounds - sdkGot.get());
         row.put("duplicates_handled", Math.max(0, sdkGot.get() - (long) n * rounds));

@@ -155,7 +155,7 @@ final class WsBench {
         final HttpClient http = HttpClient.newHttpClient();
 
         Subscribers(int expected) {
-            stats = new Stats(expected);
+            stats = new Stats();
         }
 
         /** Connects {@code count} clients; {@code courier} = through a hub (subscribe personally after the welcome). */

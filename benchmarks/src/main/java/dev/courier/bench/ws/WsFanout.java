@@ -51,7 +51,9 @@ public final class WsFanout implements Scenario {
         row.put("ratio", sdkRate / baseRate);
         row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
         row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
+        row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
         row.put("baseline_p99_us", base.stats.percentileMicros(99));
+        row.put("baseline_p999_us", base.stats.percentileMicros(99.9));
         row.put("lost", expected - sdk.delivered.get());
         row.put("duplicates_handled", 0);
         return List.of(row);

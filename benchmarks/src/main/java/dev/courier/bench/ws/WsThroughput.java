@@ -56,6 +56,7 @@ public final class WsThroughput implements Scenario {
         row.put("ratio", sdk.rate / base);
         row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
         row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
+        row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
         row.put("lost", sdk.lost);
         row.put("duplicates_handled", sdk.duplicates);
         return List.of(row);

@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebDemoChromiumTest {
 
     /** The steps of a card, in the order the page shows them. */
-    private static final String STEPS = "Array.from(document.querySelectorAll('.order .step')).map(s => s.dataset.step)";
-    private static final String READY = "document.getElementById('status').className === 'connected'"
+    static final String STEPS = "Array.from(document.querySelectorAll('.order .step')).map(s => s.dataset.step)";
+    static final String READY = "document.getElementById('status').className === 'connected'"
             + " && !document.getElementById('place').disabled && document.body.dataset.ready === 'true'";
     private static final List<String> CHAIN = List.of("requested", "placed", "paid", "shipped");
 
@@ -255,14 +255,14 @@ class WebDemoChromiumTest {
         }
     }
 
-    private static void place(Chromium browser, String sku, String quantity) throws Exception {
+    static void place(Chromium browser, String sku, String quantity) throws Exception {
         browser.eval("(() => { document.getElementById('sku').value = '" + sku + "';"
                 + " document.getElementById('qty').value = '" + quantity + "';"
                 + " document.getElementById('place').click(); return true; })()");
     }
 
     /** Waits until {@code orders} cards show the whole chain. */
-    private static void awaitStory(Chromium browser, int orders) throws Exception {
+    static void awaitStory(Chromium browser, int orders) throws Exception {
         await(browser, "(cards => cards.length >= " + orders + " && cards.every(o => (s => "
                 + "['placed','paid','shipped'].every(k => s.includes(k)) && s.filter(k => k === 'notified').length === 2)"
                 + "(Array.from(o.querySelectorAll('.step')).map(s => s.dataset.step))))"
@@ -270,7 +270,7 @@ class WebDemoChromiumTest {
                 orders + " order(s) with every status step");
     }
 
-    private static void assertCausal(JsonNode steps) {
+    static void assertCausal(JsonNode steps) {
         List<String> s = strings(steps);
         int last = -1;
         for (String k : CHAIN) {
@@ -282,7 +282,7 @@ class WebDemoChromiumTest {
         assertTrue(s.indexOf("notified") > s.indexOf("placed"), "'thanks' after 'placed': " + s);
     }
 
-    private static List<String> strings(JsonNode array) {
+    static List<String> strings(JsonNode array) {
         List<String> out = new java.util.ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;

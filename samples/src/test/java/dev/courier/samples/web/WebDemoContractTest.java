@@ -6,11 +6,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The hub serves each running service's AsyncAPI document and the merged system view over HTTP. */
+/**
+ * The hub serves each running service's AsyncAPI document and the merged system view over HTTP; the main
+ * method takes a transport URI and ports, and refuses anything else.
+ */
 class WebDemoContractTest {
 
     @Test
@@ -40,5 +46,16 @@ class WebDemoContractTest {
                 assertEquals("image/svg+xml", favicon.headers().firstValue("Content-Type").orElse(""), icon);
             }
         }
+    }
+
+    @Test
+    void theMainMethodRefusesAnUnknownOption() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), WebDemo.class.getName(), "--web", "0")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("usage: WebDemo [transport URI"), out);
     }
 }
