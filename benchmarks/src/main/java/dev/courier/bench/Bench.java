@@ -8,7 +8,7 @@ import java.util.ServiceLoader;
 /**
  * The courier-bench jar: {@code java -jar benchmarks/target/courier-bench.jar <scenario|all|list> [--messages N] ...}.
  * Prints one JSON object per line per result; Courier and the raw baseline always run in the same process.
- * {@code jmh [JMH args]} runs the JMH micro-benchmarks instead.
+ * {@code jmh [JMH args]} runs the JMH micro-benchmarks instead; {@code chart [files]} draws SVG charts of such lines ({@link Chart}).
  */
 public final class Bench {
     private Bench() {
@@ -19,6 +19,10 @@ public final class Bench {
             String[] rest = new String[args.length - 1];
             System.arraycopy(args, 1, rest, 0, rest.length);
             org.openjdk.jmh.Main.main(rest);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("chart")) {
+            Chart.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         List<Scenario> scenarios = new ArrayList<>();
@@ -36,6 +40,7 @@ public final class Bench {
         if (args.length == 0 || args[0].equals("list") || args[0].equals("--help")) {
             System.err.println("usage: java -jar courier-bench.jar <scenario|list> [--messages N] [--option value ...]");
             System.err.println("       java -jar courier-bench.jar jmh [JMH options]");
+            System.err.println("       java -jar courier-bench.jar chart [--out DIR] [--goal R] [--step F] [--metric F] [files]");
             for (Scenario s : scenarios) {
                 System.err.printf("  %-22s %s%n", s.name(), s.description());
             }

@@ -41,8 +41,10 @@ import java.util.Objects;
  * handled message, so a handler that runs again writes the same ids and receivers' inboxes drop the
  * copy). Messages with the same aggregate key are published in the order they were written; keep
  * one aggregate's transactions serialised (they normally lock the aggregate's row) for that order
- * to be the commit order. On PostgreSQL each write also notifies waiting relays (LISTEN/NOTIFY),
- * delivered at commit. Thread safe.
+ * to be the commit order. A write wakes the running relays of this outbox object directly; when
+ * none runs in this process, on PostgreSQL it notifies the relays of other processes
+ * (LISTEN/NOTIFY, delivered at commit; PostgreSQL serialises the commits of notifying
+ * transactions, so a local relay is the faster setup). Thread safe.
  *
  * <p>Every write runs on the calling thread, in the caller's transaction, and checks the message
  * first: one that breaks a size limit (see docs/jdbc.md) throws {@link dev.courier.LimitExceededException}
@@ -69,6 +71,8 @@ public final class JdbcOutbox {
     private final String channel;
     private final Lazy<Dialect> dialect;
     private final FailedRows rows;
+    /** The started relays of this outbox object: a write wakes them instead of notifying. */
+    private final java.util.Set<OutboxRelay> relays = new java.util.concurrent.CopyOnWriteArraySet<>();
 
     private JdbcOutbox(Builder b) {
         this.dataSource = b.dataSource;
@@ -282,6 +286,14 @@ public final class JdbcOutbox {
         return channel;
     }
 
+    void attach(OutboxRelay relay) {
+        relays.add(relay);
+    }
+
+    void detach(OutboxRelay relay) {
+        relays.remove(relay);
+    }
+
     private String write(Connection c, Object message, String key, Map<String, String> headers) throws SQLException {
         Objects.requireNonNull(c, "connection must not be null: pass the one of your transaction");
         if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !StoredId.isPlainText(key))) {
@@ -339,7 +351,11 @@ public final class JdbcOutbox {
             ps.setBytes(8, p.body());
             ps.executeUpdate();
         }
-        if (notify && d.notifies()) {
+        if (!relays.isEmpty()) {
+            for (OutboxRelay r : relays) {
+                r.written(); // it looks again within its active poll interval, soon after our commit
+            }
+        } else if (notify && d.notifies()) {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
                 ps.setString(1, channel);
                 ps.execute();
@@ -386,7 +402,9 @@ public final class JdbcOutbox {
         }
 
         /**
-         * On PostgreSQL, whether each write wakes waiting relays with NOTIFY (default true).
+         * On PostgreSQL, whether a write wakes the relays of other processes with NOTIFY (default
+         * true). Only writes made while no relay of this outbox object runs in this process notify:
+         * a running one is woken directly, without NOTIFY's commit lock.
          *
          * @param notify false to leave relays to their polling interval
          * @return this builder

@@ -16,8 +16,16 @@ import java.util.concurrent.TimeUnit;
  * Publishes the committed rows of a {@link JdbcOutbox} through its bus, with confirms, and marks
  * them sent; purges sent rows after {@link Builder#retention}. One daemon thread polls every
  * {@link Builder#pollInterval}, at once again while batches come back full, and earlier when
- * woken: by {@link #wakeUp()}, or on PostgreSQL by the outbox's NOTIFY (one connection stays
- * LISTENing while the relay runs).
+ * woken: by {@link #wakeUp()}, by a write through its own {@link JdbcOutbox} in this process, or
+ * on PostgreSQL by the NOTIFY of other processes' writes (one connection stays LISTENing while
+ * the relay runs).
+ *
+ * <p>While rows keep coming the relay looks again every {@link Builder#activePollInterval} (10 ms
+ * by default) instead of once per row: after a batch that published something, and after a write of
+ * this process (which it cannot see before its commit). When a look finds nothing the delay doubles
+ * up to the poll interval, so a slow transaction is still found soon after its commit and an idle
+ * relay does not poll faster than {@code pollInterval}. Rows committed together go out in one batch:
+ * one locking select, pipelined publishes, one update marking them sent, one commit.
  *
  * <p>Guarantees: a committed row is published at least once (or marked failed, below); rows of one aggregate key are
  * published in id order, each after the previous one's confirm; several relays (one per service
@@ -45,6 +53,11 @@ public final class OutboxRelay implements AutoCloseable {
      *
      */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    /**
+     * How soon the relay looks again while rows keep coming, by default.
+     *
+     */
+    public static final Duration DEFAULT_ACTIVE_POLL_INTERVAL = Duration.ofMillis(10);
     /**
      * How long a batch waits for its confirms by default.
      *
@@ -88,6 +101,10 @@ public final class OutboxRelay implements AutoCloseable {
     private final RelayBackoff outage;
     private final String purge;
     private volatile boolean running;
+    /** Writes of this process through the relay's outbox (counted, before their commit). */
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    /** True while the relay waits its full poll interval: a write of this process then wakes it. */
+    private volatile boolean idle;
     private Thread thread;
     private PgWaker waker;
     private long nextPurge;
@@ -119,6 +136,7 @@ public final class OutboxRelay implements AutoCloseable {
         nextPurge = System.nanoTime() + config.purgeInterval.toNanos();
         thread = new Thread(this::loop, "courier-outbox-relay-" + outbox.table());
         thread.setDaemon(true);
+        outbox.attach(this);
         thread.start();
         if (config.listen && outbox.dialect().notifies()) {
             waker = new PgWaker(outbox.dataSource(), outbox.channel(), this::wakeUp,
@@ -133,6 +151,14 @@ public final class OutboxRelay implements AutoCloseable {
     /** Looks for rows now instead of at the next poll (call it after a commit you know of). */
     public void wakeUp() {
         wake.release();
+    }
+
+    /** A write of this process through the relay's outbox, not committed yet: look again soon. */
+    void written() {
+        writes.incrementAndGet();
+        if (idle) {
+            wake.release();
+        }
     }
 
     /**
@@ -189,6 +215,7 @@ public final class OutboxRelay implements AutoCloseable {
             running = false;
             t = thread;
         }
+        outbox.detach(this);
         wake.release();
         if (waker != null) {
             waker.close();
@@ -211,6 +238,9 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void loop() {
         int failures = 0; // batches failed in a row (the database is unreachable, say)
+        long active = Math.max(1, Math.min(config.activePollInterval.toMillis(), config.pollInterval.toMillis()));
+        long step = 0; // the next delay while rows keep coming; 0 when idle
+        long writesSeen = writes.get();
         while (running) {
             RelayBatch.Outcome o = null;
             try {
@@ -236,14 +266,30 @@ public final class OutboxRelay implements AutoCloseable {
                     log.warn("{}", e.getMessage());
                 }
             }
-            long wait = failures == 0 ? config.pollInterval.toMillis() : outage.delayMillis(failures);
+            long now = writes.get();
+            boolean fresh = now != writesSeen || (o != null && o.sent() > 0);
+            writesSeen = now;
+            if (failures > 0) {
+                step = 0;
+            } else if (fresh) {
+                step = active; // rows came, or a write of this process may commit any moment
+            } else if (step > 0) {
+                step = step * 2 < config.pollInterval.toMillis() ? step * 2 : 0; // found nothing: back off to idle
+            }
+            long wait = failures > 0 ? outage.delayMillis(failures) : step > 0 ? step : config.pollInterval.toMillis();
             try {
+                idle = step == 0;
+                if (idle && writes.get() != writesSeen) {
+                    continue; // a write came while the flag was down: look again soon, not in a poll interval
+                }
                 if (wake.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                idle = false;
             }
         }
     }
@@ -256,6 +302,7 @@ public final class OutboxRelay implements AutoCloseable {
         private final JdbcOutbox outbox;
         int batchSize = DEFAULT_BATCH_SIZE;
         Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        Duration activePollInterval = DEFAULT_ACTIVE_POLL_INTERVAL;
         Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
         Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
@@ -288,6 +335,20 @@ public final class OutboxRelay implements AutoCloseable {
          */
         public Builder pollInterval(Duration interval) {
             this.pollInterval = interval;
+            return this;
+        }
+
+        /**
+         * How soon the relay looks again while rows keep coming: after a batch that published
+         * something, or a write of this process through the relay's outbox (default 10 ms). Each
+         * look that finds nothing doubles the delay, up to {@link #pollInterval}. Longer means
+         * bigger batches and fewer statements under load, and a longer wait from commit to publish.
+         *
+         * @param interval positive; at most the poll interval is used
+         * @return this builder
+         */
+        public Builder activePollInterval(Duration interval) {
+            this.activePollInterval = interval;
             return this;
         }
 
@@ -385,6 +446,7 @@ public final class OutboxRelay implements AutoCloseable {
                 problems.add("relay batchSize must be between 1 and 1000, was " + batchSize);
             }
             Jdbc.checkPositive(problems, "relay pollInterval", pollInterval);
+            Jdbc.checkPositive(problems, "relay activePollInterval", activePollInterval);
             Jdbc.checkPositive(problems, "relay publishTimeout", publishTimeout);
             Jdbc.checkPositive(problems, "relay retryBackoff", retryBackoff);
             Jdbc.checkPositive(problems, "relay maxRetryBackoff", maxRetryBackoff);

@@ -225,12 +225,39 @@ class OutboxTest {
 
     @ParameterizedTest
     @EnumSource(Databases.Kind.class)
+    void aWriteOfThisProcessWakesItsRelayWithoutNotifyOrWakeUp(Databases.Kind kind) throws Exception {
+        Databases.Db db = Databases.get(kind);
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        consumer(seen, new ConcurrentHashMap<>(), false);
+        JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, producer("a")).table(db.table("outbox"))
+                .notifyRelays(false).build().createSchema();
+        closing(outbox.relay().pollInterval(Duration.ofMinutes(5)).listen(false).start());
+        for (int i = 0; i < 3; i++) {
+            try (Connection c = db.dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                outbox.publish(c, new OrderPlaced("o-" + i, 0));
+                if (i == 2) {
+                    Thread.sleep(300); // a transaction that takes a while after its write: the relay keeps looking
+                }
+                c.commit();
+            }
+            int expected = i + 1;
+            Await.until(Duration.ofSeconds(20), () -> seen.size() == expected,
+                    () -> "the relay of this process was not woken by the write: " + seen);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
     void aWriteWakesTheRelayLongBeforeItsPoll(Databases.Kind kind) throws Exception {
         Databases.Db db = Databases.get(kind);
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         consumer(seen, new ConcurrentHashMap<>(), false);
-        JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, producer("a")).table(db.table("outbox")).build().createSchema();
-        OutboxRelay relay = closing(outbox.relay().pollInterval(Duration.ofMinutes(5)).start());
+        String table = db.table("outbox");
+        JdbcOutbox relays = JdbcOutbox.builder(db.dataSource, producer("a")).table(table).build().createSchema();
+        OutboxRelay relay = closing(relays.relay().pollInterval(Duration.ofMinutes(5)).start());
+        // the writes come from another outbox object, as from another process: only NOTIFY (or wakeUp) reaches the relay
+        JdbcOutbox outbox = JdbcOutbox.builder(db.dataSource, producer("b")).table(table).build();
         Thread.yield();
         for (int i = 0; i < 3; i++) {
             try (Connection c = db.dataSource.getConnection()) {
