@@ -65,6 +65,9 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
     /** The largest record Courier's topics take: Courier's body limit plus room for its headers. */
     static final int MAX_RECORD_BYTES = Limits.DEFAULTS.maxBodyBytes() + Limits.DEFAULTS.maxHeadersBytes() + 64 * 1024;
     private static final Duration CLOSE = Duration.ofSeconds(5);
+    /** How long a reply looks for a requester's reply topic it does not see before calling it gone. */
+    static final Duration REPLY_TOPIC_GRACE = Duration.ofSeconds(3);
+    private static final Duration REPLY_TOPIC_FIRST_LOOK = Duration.ofMillis(50);
     /** The shortest connection attempt at start, also when the start timeout has (almost) passed. */
     private static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
     /** How long subscribe waits for the group to give a new member its share. */
@@ -370,8 +373,9 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
                 if (create) {
                     ensureTopic(topic);
                 } else if (!topicExists(topic)) {
-                    throw new UnroutableException("the reply topic " + topic + " does not exist on " + describe()
-                            + " (the requester is gone)");
+                    lookAgainForReplyTopic(f, topic, key, ce, value, extra, System.nanoTime() + REPLY_TOPIC_GRACE.toNanos(),
+                            REPLY_TOPIC_FIRST_LOOK);
+                    return;
                 }
                 producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
             } catch (RuntimeException e) {
@@ -403,6 +407,45 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
         RecordHeaders h = ce == null ? new RecordHeaders() : CloudEventsBinding.toKafka(ce);
         extra.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
         return new ProducerRecord<>(topic, null, key, value, h);
+    }
+
+    /**
+     * A reply topic this client does not see yet: the requester created it when it subscribed, and a topic that
+     * new may reach this client's broker a moment later (more so under load). Looks again on the sender
+     * thread after {@code delay} (doubling), without holding the sender meanwhile, until {@code deadline};
+     * then the requester is taken to be gone and the reply fails with {@link UnroutableException}.
+     */
+    private void lookAgainForReplyTopic(CompletableFuture<RecordMetadata> f, String topic, byte[] key,
+                                        Map<String, String> ce, byte[] value, Map<String, String> extra, long deadline,
+                                        Duration delay) {
+        if (System.nanoTime() - deadline >= 0) {
+            complete(f, null, new UnroutableException("the reply topic " + topic + " does not exist on " + describe()
+                    + " (looked for " + REPLY_TOPIC_GRACE.toMillis() + " ms: the requester is gone)"));
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                try {
+                    sender.execute(() -> {
+                        try {
+                            if (topicExists(topic)) {
+                                producer.send(record(topic, key, ce, value, extra), (md, e) -> complete(f, md, e));
+                            } else {
+                                Duration next = delay.multipliedBy(2);
+                                lookAgainForReplyTopic(f, topic, key, ce, value, extra, deadline,
+                                        next.compareTo(REPLY_TOPIC_GRACE) > 0 ? REPLY_TOPIC_GRACE : next);
+                            }
+                        } catch (RuntimeException e) {
+                            complete(f, null, e);
+                        }
+                    });
+                } catch (RejectedExecutionException closed) {
+                    complete(f, null, new PublishException("the transport to " + describe() + " is closed"));
+                }
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            complete(f, null, new PublishException("the transport to " + describe() + " is closed"));
+        }
     }
 
     private void complete(CompletableFuture<RecordMetadata> f, RecordMetadata md, Exception e) {
