@@ -2,6 +2,7 @@ package dev.courier.kit;
 
 import dev.courier.PublishTimeoutException;
 import dev.courier.TransportConnectException;
+import dev.courier.spi.Capability;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.Headers;
 import dev.courier.spi.StaleDeliveryException;
@@ -383,7 +384,8 @@ public interface ConnectionCases extends KitHarness {
      * fails its future with {@link StaleDeliveryException} (never throws). Settle-once holds across
      * the reconnect ({@link SettleCases} checks it without a fault): a second ack, or a reject after
      * the ack, of the new delivery completes normally and sends nothing — the message does not come
-     * a third time and the subscription carries on.
+     * a third time and the subscription carries on. On a transport whose deliveries outlive reconnects
+     * ({@link Capability#DELIVERIES_OUTLIVE_RECONNECTS}) the rule is {@link Kit#outlivesReconnect}.
      */
     @KitCase(stress = false)
     default void settlingADeliveryFromACutConnectionFailsStale() {
@@ -396,6 +398,10 @@ public interface ConnectionCases extends KitHarness {
         String id = publishPinged(publisher, 1, patience());
         Delivery before = got.await(id, 1, patience(), "check that a subscription through the proxy receives events");
         fault.cut();
+        if (has(Capability.DELIVERIES_OUTLIVE_RECONNECTS)) { // the rule's other form (Kafka keeps its partitions)
+            Kit.outlivesReconnect(publisher, got, id, before, patience(), "a cut connection");
+            return;
+        }
         Delivery after = got.await(id, 2, patience(), "a message left unsettled when its connection was cut must be"
                 + " delivered again once the transport has reconnected");
         Throwable stale = failure(settle("ack of a delivery from the cut connection", before::ack), patience());

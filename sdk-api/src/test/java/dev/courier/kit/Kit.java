@@ -132,4 +132,48 @@ public final class Kit {
         }
         return r.redeliverLater(headers, delay);
     }
+
+    /**
+     * The rule for a delivery received before a reconnect, on a transport whose deliveries outlive reconnects
+     * ({@link dev.courier.spi.Capability#DELIVERIES_OUTLIVE_RECONNECTS}): once the subscription works again,
+     * settling the old delivery either takes effect (and the message does not come again) or, if the transport
+     * lost what it was given meanwhile (a rebalance), fails with {@link dev.courier.spi.StaleDeliveryException}
+     * and the message comes again. Never both, never neither: nothing lost, nothing settled twice.
+     *
+     * @param publisher a started transport to publish a probe with
+     * @param got what the subscription received
+     * @param id the message of {@code before}
+     * @param before the delivery received before the reconnect
+     * @param patience the longest wait for each step
+     * @param fault what happened, for messages ("a cut connection", "a broker restart")
+     */
+    public static void outlivesReconnect(Transport publisher, Received got, String id, dev.courier.spi.Delivery before,
+                                         Duration patience, String fault) {
+        String probe = publishPinged(publisher, 2, patience);
+        dev.courier.spi.Delivery p = got.await(probe, 1, patience, "the subscription must work again after " + fault);
+        join(settle("ack of the probe", p::ack), patience);
+        CompletableFuture<Void> ack = settle("ack of a delivery from before " + fault, before::ack);
+        Throwable failed = Await.upTo(patience, ack::isDone) && ack.isCompletedExceptionally() ? failure(ack, Duration.ZERO)
+                : null;
+        if (!ack.isDone()) {
+            throw new AssertionError("an ack of a delivery from before " + fault + " must complete (take effect) or fail"
+                    + " stale within " + patience);
+        }
+        if (failed == null) {
+            Await.stays(Duration.ofSeconds(1), () -> got.count(id) == 1, () -> "the message came " + got.count(id)
+                    + " times: an ack of a delivery that outlived " + fault + " took effect, so it must not come again");
+        } else {
+            if (!(failed instanceof dev.courier.spi.StaleDeliveryException)) {
+                throw new AssertionError("an ack of a delivery from before " + fault + " that cannot take effect must fail"
+                        + " with StaleDeliveryException, not " + failed, failed);
+            }
+            dev.courier.spi.Delivery again = got.await(id, 2, patience, "a delivery whose ack failed stale after " + fault
+                    + " must come again");
+            join(settle("ack of the message that came again", again::ack), patience);
+        }
+        CompletableFuture<Void> second = settle("a second ack of the delivery from before " + fault, before::ack);
+        if (!Await.upTo(patience, second::isDone)) {
+            throw new AssertionError("a second settle must complete (it sends nothing)");
+        }
+    }
 }

@@ -62,6 +62,14 @@ public interface KitHarness {
     void require(Capability c, String why);
 
     /**
+     * Whether the transport has {@code c}: for a case whose rule has two forms, one per answer.
+     *
+     * @param c the capability
+     * @return true when the transport declares it (after connecting, if it learns it then)
+     */
+    boolean has(Capability c);
+
+    /**
      * How long any one wait may take on this broker.
      *
      * @return the longest single wait

@@ -300,11 +300,16 @@ public abstract class TransportConformanceKit implements KitHarness, IdCases, De
 
     @Override
     public void require(Capability c, String why) {
+        assumeTrue(has(c), "transport lacks " + c + ": " + why);
+    }
+
+    @Override
+    public boolean has(Capability c) {
         if (!capabilities.contains(c)) {
             // a transport may learn what it can do only when it connects (a WebSocket client from its hub's welcome)
             capabilities = raw().capabilities();
         }
-        assumeTrue(capabilities.contains(c), "transport lacks " + c + ": " + why);
+        return capabilities.contains(c);
     }
 
     @Override

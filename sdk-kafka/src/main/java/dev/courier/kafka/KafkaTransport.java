@@ -607,7 +607,9 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
      */
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.REQUEUE, Capability.TAKEOVER_ON_DISCONNECT, Capability.LARGE_MESSAGES);
+        // a member keeps its partitions while it rejoins within the group's session: its deliveries outlive reconnects
+        return EnumSet.of(Capability.REQUEUE, Capability.TAKEOVER_ON_DISCONNECT, Capability.LARGE_MESSAGES,
+                Capability.DELIVERIES_OUTLIVE_RECONNECTS);
     }
 
     @Override

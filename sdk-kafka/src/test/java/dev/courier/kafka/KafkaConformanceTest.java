@@ -76,22 +76,6 @@ class KafkaConformanceTest extends TransportConformanceKit {
         return Optional.of(broker.control());
     }
 
-    /**
-     * The kit's rule that a reconnect makes open deliveries stale and brings their messages again does not
-     * hold on Kafka: a member keeps its partitions across a dropped connection and a broker restart (the
-     * group's state is durable, the member rejoins within its session timeout), so its open records stay
-     * its own and their settles (offset commits) still count; nothing comes again. To decide (see
-     * docs/transport-kafka.md): a capability that exempts such transports, or a Kafka transport that hands
-     * its open records out again after a reconnect.
-     */
-    @Override
-    protected Map<String, String> knownDrift() {
-        String kept = "Kafka keeps the member's partitions across a reconnect, so a delivery from before it is not"
-                + " stale and its message does not come again (delivery 2 never arrives)";
-        return Map.of("settlingADeliveryFromACutConnectionFailsStale", kept + " — a cut connection",
-                "aDeliveryFromBeforeAReconnectCannotBeSettledAndComesAgainFlagged", kept + " — a broker restart");
-    }
-
     /** A URI in this test's namespace, for the bus the kit starts in a child JVM. */
     @Override
     public Optional<String> transportUri() {
