@@ -225,7 +225,9 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.allOf(Capability.class);
+        // a delivery is bound to its channel: a reconnect makes it stale and RabbitMQ delivers the message again
+        return EnumSet.of(Capability.REQUEUE, Capability.TAKEOVER_ON_DISCONNECT, Capability.LARGE_MESSAGES,
+                Capability.UNROUTABLE_DETECTED);
     }
 
     /**

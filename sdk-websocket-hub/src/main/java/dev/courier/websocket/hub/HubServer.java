@@ -73,7 +73,8 @@ final class HubServer extends WebSocketServer {
 
     /**
      * Records what the (started) backbone can do and carry, for every welcome: its capabilities, less
-     * {@code LARGE_MESSAGES} when this hub's own message limit is under 1 MiB of body plus 8 KiB of envelope;
+     * {@code LARGE_MESSAGES} when this hub's own message limit is under 1 MiB of body plus 8 KiB of envelope,
+     * and never {@code DELIVERIES_OUTLIVE_RECONNECTS} (a client's deliveries live on its session);
      * a bridged backbone's limits (standalone, the in-memory broker carries whatever the hub accepts).
      */
     void backboneStarted() {
@@ -82,6 +83,8 @@ final class HubServer extends WebSocketServer {
         if (s.maxMessageBytes() < 1024 * 1024 + 8 * 1024) {
             c.remove(dev.courier.spi.Capability.LARGE_MESSAGES);
         }
+        // a client's deliveries live on its WebSocket session, which a reconnect replaces, whatever the backbone keeps
+        c.remove(dev.courier.spi.Capability.DELIVERIES_OUTLIVE_RECONNECTS);
         capabilities = java.util.Collections.unmodifiableSet(c);
         backboneLimits = s.backbone() != null ? backbone.limits() : null;
     }

@@ -83,9 +83,29 @@ class HubCapabilitiesTest {
 
     @Test
     void aStandaloneHubOffersEverythingItsMemoryBrokerCan() {
+        Set<Capability> memory = InMemoryBroker.create(100, 100).connect().capabilities();
         try (WebSocketHub hub = TestHubs.builder().build().start();
              WebSocketTransport client = started(hub.uri())) {
-            assertEquals(EnumSet.allOf(Capability.class), client.capabilities());
+            assertEquals(memory, client.capabilities());
+        }
+    }
+
+    /**
+     * A backbone whose deliveries outlive its reconnects (Kafka) does not make the client's do so: a client's
+     * deliveries live on its WebSocket session, which a reconnect to the hub replaces.
+     */
+    @Test
+    void aClientsDeliveriesDoNotOutliveItsReconnectsWhateverTheBackbone() {
+        Transport backbone = new ForwardingTransport(InMemoryBroker.create(100, 100).connect()) {
+            @Override
+            public Set<Capability> capabilities() {
+                return EnumSet.of(Capability.REQUEUE, Capability.DELIVERIES_OUTLIVE_RECONNECTS);
+            }
+        };
+        try (WebSocketHub hub = TestHubs.builder().backbone(backbone, Duration.ofSeconds(5)).build().start();
+             WebSocketTransport client = started(hub.uri())) {
+            assertEquals(EnumSet.of(Capability.REQUEUE), client.capabilities(),
+                    "a reconnect to the hub makes the client's open deliveries stale, whatever the backbone keeps");
         }
     }
 
