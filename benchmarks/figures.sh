@@ -38,5 +38,14 @@ for name in "${ORDER[@]}"; do
   java "${heap[@]}" -jar "$JAR" $cmd > "$OUT/$name.jsonl" 2> "$OUT/$name.err" || echo "   FAILED (see $OUT/$name.err)"
   cat "$OUT/$name.jsonl"
 done
-java -jar "$JAR" chart --goal 0.8 --out "$OUT" "$OUT"/*.jsonl
-echo "figures and charts in $OUT"
+# the charts: one directory per picture (chart writes ratios.svg, latency.svg, growth.svg as the lines allow)
+chart() { local dir="$OUT/charts/$1"; shift; local files=(); for f in "$@"; do [ -s "$f" ] && files+=("$f"); done
+  [ "${#files[@]}" -gt 0 ] && java -jar "$JAR" chart --out "$dir" "${CHART_OPTS[@]}" "${files[@]}" || true; }
+CHART_OPTS=(--goal 0.8); chart throughput "$OUT"/{memory,amqp,mqtt,ws,kafka,outbox-postgres,outbox-mariadb}.jsonl
+CHART_OPTS=(); chart latency "$OUT/latency.jsonl"
+CHART_OPTS=(--step services --metric start_ms_p50); chart topology-start "$OUT/topology.jsonl"
+CHART_OPTS=(--step services --metric heap_kib_per_bus); chart topology-heap "$OUT/topology.jsonl"
+CHART_OPTS=(--step requesters --metric p99_us); chart request-reply-p99 "$OUT/request-reply.jsonl"
+CHART_OPTS=(--step payload_bytes --metric sdk_mb_per_s); chart message-size "$OUT/message-size.jsonl"
+CHART_OPTS=(--step ids --metric bytes_per_id); chart dedup "$OUT/dedup.jsonl"
+echo "figures in $OUT, charts in $OUT/charts"

@@ -118,7 +118,7 @@ public final class Chart {
             return String.valueOf(row.get("label"));
         }
         StringBuilder b = new StringBuilder(String.valueOf(row.get("scenario")));
-        for (String k : new String[] {"db", "relay", "notify", "level"}) {
+        for (String k : new String[] {"transport", "db", "relay", "notify", "level"}) {
             if (row.get(k) != null) {
                 b.append(' ').append(k.equals("notify") ? (Boolean.TRUE.equals(row.get(k)) ? "notify" : "poll") : fmt(row.get(k)));
             }
@@ -218,7 +218,7 @@ public final class Chart {
             series.clear();
             for (Map<String, Object> r : rows) {
                 if (num(r, s) != null && num(r, metric) != null) {
-                    series.computeIfAbsent(String.valueOf(r.get("scenario")), k -> new TreeMap<>()).put(num(r, s), num(r, metric));
+                    series.computeIfAbsent(label(r), k -> new TreeMap<>()).put(num(r, s), num(r, metric));
                 }
             }
             series.values().removeIf(m -> m.size() < 2); // a constant field (payload_bytes of a fixed size) is no step
