@@ -242,12 +242,32 @@ final class Chromium implements AutoCloseable {
         try {
             ws.abort();
         } finally {
+            // the browser's helper processes (network service, renderers) write into the profile too: end them all
+            java.util.List<ProcessHandle> helpers = process.descendants().toList();
             process.destroy();
+            helpers.forEach(ProcessHandle::destroy);
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+            for (ProcessHandle h : helpers) {
+                try {
+                    h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    h.destroyForcibly();
+                }
+            }
+            deleteProfile();
+        }
+    }
+
+    /** Deletes the profile directory; a file that vanishes while it is walked (a helper's temp file) is no failure. */
+    private void deleteProfile() {
+        for (int attempt = 0; attempt < 3; attempt++) {
             try (Stream<Path> s = Files.walk(profile)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                return;
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // walked while a file went away: walk what is left again
             }
         }
     }
