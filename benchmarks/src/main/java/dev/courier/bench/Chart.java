@@ -28,7 +28,7 @@ public final class Chart {
     private static final String[] COLORS = {"#3465a4", "#f57900", "#4e9a06", "#cc0000", "#75507b", "#c17d11"};
     private static final int W = 760;
     private static final int H = 400;
-    private static final int LEFT = 70;
+    private static final int LEFT = 120; // room for the first rotated label
     private static final int TOP = 70;
     private static final int BOTTOM = 110;
 
@@ -118,9 +118,12 @@ public final class Chart {
             return String.valueOf(row.get("label"));
         }
         StringBuilder b = new StringBuilder(String.valueOf(row.get("scenario")));
-        for (String k : new String[] {"transport", "db", "relay", "notify", "level"}) {
+        for (String k : new String[] {"transport", "db", "relay", "notify", "level", "level_pct"}) {
             if (row.get(k) != null) {
                 b.append(' ').append(k.equals("notify") ? (Boolean.TRUE.equals(row.get(k)) ? "notify" : "poll") : fmt(row.get(k)));
+                if (k.equals("level_pct")) {
+                    b.append(" %");
+                }
             }
         }
         return b.toString();
