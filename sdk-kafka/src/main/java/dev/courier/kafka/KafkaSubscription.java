@@ -339,7 +339,10 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
         toCommit.keySet().removeAll(only);
         if (!batch.isEmpty()) {
             try {
-                consumer.commitSync(batch, Duration.ofSeconds(5));
+                uninterrupted(() -> {
+                    consumer.commitSync(batch, Duration.ofSeconds(5));
+                    return null;
+                });
             } catch (RuntimeException e) {
                 log.debug("committing {} for {} failed ({}); the records come again to the group", batch, group,
                         e.toString());
@@ -367,6 +370,10 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    private <T> T uninterrupted(java.util.function.Supplier<T> call) {
+        return Wakeups.uninterrupted(call, consumer::wakeup, () -> stopped);
     }
 
     private void giveBack(Collection<TopicPartition> tps) {
@@ -455,8 +462,9 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
             return;
         }
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned),
-                    Duration.ofSeconds(10));
+            // a wakeup (a close, a settle handed to this thread) must not leave these partitions without their start
+            Map<TopicPartition, OffsetAndMetadata> committed = uninterrupted(() -> consumer.committed(
+                    new HashSet<>(assigned), Duration.ofSeconds(10)));
             Map<TopicPartition, Long> fresh = new HashMap<>();
             for (TopicPartition tp : assigned) {
                 Part p = parts.get(tp);
@@ -470,8 +478,10 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
             if (fresh.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(fresh, Duration.ofSeconds(10));
-            Map<TopicPartition, Long> ends = consumer.endOffsets(fresh.keySet(), Duration.ofSeconds(10));
+            Map<TopicPartition, OffsetAndTimestamp> at = uninterrupted(() -> consumer.offsetsForTimes(fresh,
+                    Duration.ofSeconds(10)));
+            Map<TopicPartition, Long> ends = uninterrupted(() -> consumer.endOffsets(fresh.keySet(),
+                    Duration.ofSeconds(10)));
             Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
             for (TopicPartition tp : fresh.keySet()) {
                 OffsetAndTimestamp o = at.get(tp);
@@ -479,7 +489,10 @@ final class KafkaSubscription implements TransportSubscription, Runnable {
                 consumer.seek(tp, offset);
                 start.put(tp, new OffsetAndMetadata(offset));
             }
-            consumer.commitSync(start, Duration.ofSeconds(10));
+            uninterrupted(() -> {
+                consumer.commitSync(start, Duration.ofSeconds(10));
+                return null;
+            });
         } catch (RuntimeException e) {
             log.warn("could not set the start of new partitions {} for {} ({}); they start at the earliest record",
                     assigned, group, e.toString());
