@@ -10,7 +10,10 @@ MVN_FLAGS="${MVN_FLAGS:-}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
-jars() { find . -path ./target -prune -o -path '*/target/*.jar' -not -name 'original-*' -print | sort; }
+# Courier's own jars: not the original-* of a shaded jar, not the third-party jars the benchmark copies beside its
+# jar (benchmarks/target/perftest-lib: RabbitMQ PerfTest and its dependencies, run in a child JVM)
+jars() { find . -path ./target -prune -o -path '*/target/perftest-lib' -prune -o -path '*/target/*.jar' \
+  -not -name 'original-*' -print | sort; }
 
 build() { # n
   echo "reproducible: clean build $1"
