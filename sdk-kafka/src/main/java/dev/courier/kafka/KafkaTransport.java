@@ -1,5 +1,6 @@
 package dev.courier.kafka;
 
+import dev.courier.ConfigurationException;
 import dev.courier.PublishException;
 import dev.courier.UnroutableException;
 import dev.courier.spi.Address;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -155,6 +157,13 @@ public final class KafkaTransport implements Transport, WireDescription, DeadLet
                             : ADMIN.toMillis();
                     a.describeCluster().clusterId().get(bound, TimeUnit.MILLISECONDS);
                     return a;
+                } catch (ExecutionException e) {
+                    a.close(Duration.ZERO);
+                    if (e.getCause() instanceof AuthenticationException refused) {
+                        // a refused TLS handshake or SASL login: no later attempt can pass, so start fails now
+                        throw new ConfigurationException(describe() + " refused the connection: " + refused.getMessage());
+                    }
+                    throw e;
                 } catch (Exception e) {
                     a.close(Duration.ZERO);
                     throw e;
