@@ -46,13 +46,14 @@ public final class Flame {
 
     /** The colour families, in legend order: a name, the package prefixes that belong to it, a base hue. */
     enum Family {
+        BENCH("benchmark harness", 5, 55, "dev.courier.bench.", "org.HdrHistogram."),
         COURIER("Courier (dev.courier)", 110, 55, "dev.courier."),
         JDK("JDK", -1, 0, "java.", "javax.", "jdk.", "sun.", "com.sun."),
         JACKSON("Jackson", 210, 60, "com.fasterxml.jackson."),
         AMQP("AMQP client", 28, 85, "com.rabbitmq.", "org.springframework.amqp."),
-        HIVEMQ("HiveMQ MQTT", 285, 45, "com.hivemq."),
+        HIVEMQ("HiveMQ MQTT", 265, 45, "com.hivemq."),
         WEBSOCKET("Java-WebSocket", 180, 55, "org.java_websocket."),
-        KAFKA("Kafka client", 330, 55, "org.apache.kafka."),
+        KAFKA("Kafka client", 310, 50, "org.apache.kafka."),
         OTHER("other", 50, 70);
 
         final String label;
@@ -117,9 +118,17 @@ public final class Flame {
         }
 
         int depth() {
+            return depth(0);
+        }
+
+        /** The levels of this node and its callees that are at least {@code minTotal} wide. */
+        int depth(double minTotal) {
+            if (total < minTotal) {
+                return 0;
+            }
             int d = 0;
             for (Node c : children.values()) {
-                d = Math.max(d, c.depth());
+                d = Math.max(d, c.depth(minTotal));
             }
             return d + 1;
         }
@@ -284,7 +293,8 @@ public final class Flame {
 
     /** The SVG flame graph of {@code root}: {@code title} and the total in the heading, {@code subtitle} below it. */
     static String svg(Node root, String title, String subtitle, String unit) {
-        int depth = root.depth();
+        double scale = (W - 2.0 * PAD) / root.total;
+        int depth = root.depth(MIN_PX / scale);
         int h = TOP + depth * ROW + PAD + 16;
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
@@ -292,7 +302,8 @@ public final class Flame {
         b.append("<style>rect.frame:hover{stroke:#000;stroke-width:0.6} text.label{font-family:monospace;font-size:11px;"
                 + "pointer-events:none}</style>\n");
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
-        text(b, W / 2.0, 22, String.format(Locale.ROOT, "%s — %,d %s", title, root.total, unit), "middle", 15, null);
+        text(b, W / 2.0, 22, String.format(Locale.ROOT, "%s — %,d %s%s", title, root.total, unit,
+                unit.equals("bytes") ? " (" + human(root.total) + ")" : ""), "middle", 15, null);
         text(b, W / 2.0, 40, subtitle, "middle", 11, "#555");
         Set<Family> used = new HashSet<>();
         collect(root, used);
@@ -304,12 +315,23 @@ public final class Flame {
             b.append(String.format(Locale.ROOT, "<rect class=\"legend\" x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>%n",
                     lx, 47, f.color(f.label)));
             text(b, lx + 14, 56, f.label, "start", 11, null);
-            lx += 30 + f.label.length() * 5.6;
+            lx += 26 + f.label.length() * 5.4;
         }
         text(b, W - PAD, 56, "width = share of " + unit + "; root at the bottom; hover for figures", "end", 10, "#555");
-        double scale = (W - 2.0 * PAD) / root.total;
         frames(b, root, PAD, 0, depth, scale, root.total, unit);
         return b.append("</svg>\n").toString();
+    }
+
+    /** {@code bytes} in kB, MB or GB (powers of 1000), one decimal. */
+    static String human(long bytes) {
+        String[] units = {"B", "kB", "MB", "GB", "TB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     private static void collect(Node n, Set<Family> used) {

@@ -137,6 +137,19 @@ class FlameTest {
     }
 
     @Test
+    void familiesByPackage() {
+        assertEquals(Flame.Family.BENCH, Flame.Family.of("dev.courier.bench.Tally.record"), "the harness is not Courier");
+        assertEquals(Flame.Family.COURIER, Flame.Family.of("dev.courier.Lane.drain"));
+        assertEquals(Flame.Family.JDK, Flame.Family.of("jdk.internal.misc.Unsafe.park"));
+        assertEquals(Flame.Family.JDK, Flame.Family.of(Flame.ROOT));
+        assertEquals(Flame.Family.AMQP, Flame.Family.of("com.rabbitmq.client.impl.ChannelN.basicPublish"));
+        assertEquals(Flame.Family.HIVEMQ, Flame.Family.of("com.hivemq.client.internal.X.y"));
+        assertEquals(Flame.Family.WEBSOCKET, Flame.Family.of("org.java_websocket.WebSocketImpl.send"));
+        assertEquals(Flame.Family.JACKSON, Flame.Family.of("com.fasterxml.jackson.core.JsonFactory.x"));
+        assertEquals(Flame.Family.OTHER, Flame.Family.of("org.slf4j.MDC.put"));
+    }
+
+    @Test
     void labelsAreClippedToTheFrame() {
         assertEquals("B.call", Flame.label("dev.courier.B.call", 100));
         assertEquals("Inbound.proc..", Flame.label("dev.courier.Inbound.process", 14 * Flame.CHAR_PX));
@@ -180,6 +193,9 @@ class FlameTest {
         Flame.Folded alloc = Flame.read(jfr, "jdk.ObjectAllocationSample", Pattern.compile(BURNER), null);
         assertTrue(alloc.events > 0, "allocation samples of the burner");
         assertTrue(alloc.total > alloc.events * 16, "weighted by the bytes each sample stands for: " + alloc.total);
+        assertTrue(Flame.svg(Flame.tree(alloc), "alloc", "x", "bytes").contains("bytes ("), "bytes in the heading also in kB/MB/GB");
+        assertEquals("11.4 GB", Flame.human(11_392_579_776L));
+        assertEquals("999 B", Flame.human(999));
 
         Path svg = dir.resolve("out/burn.svg");
         Flame.main(new String[] {"--thread", BURNER, "--title", "burn", "--out", svg.toString(), jfr.toString()});
