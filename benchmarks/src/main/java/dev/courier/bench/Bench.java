@@ -8,7 +8,8 @@ import java.util.ServiceLoader;
 /**
  * The courier-bench jar: {@code java -jar benchmarks/target/courier-bench.jar <scenario|all|list> [--messages N] ...}.
  * Prints one JSON object per line per result; Courier and the raw baseline always run in the same process.
- * {@code jmh [JMH args]} runs the JMH micro-benchmarks instead; {@code chart [files]} draws SVG charts of such lines ({@link Chart}).
+ * {@code jmh [JMH args]} runs the JMH micro-benchmarks instead; {@code chart [files]} draws SVG charts of such lines ({@link Chart});
+ * {@code flame recording.jfr} draws a flame graph of a JFR recording ({@link Flame}).
  */
 public final class Bench {
     private Bench() {
@@ -23,6 +24,10 @@ public final class Bench {
         }
         if (args.length > 0 && args[0].equals("chart")) {
             Chart.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("flame")) {
+            Flame.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         List<Scenario> scenarios = new ArrayList<>();
@@ -41,6 +46,8 @@ public final class Bench {
             System.err.println("usage: java -jar courier-bench.jar <scenario|list> [--messages N] [--option value ...]");
             System.err.println("       java -jar courier-bench.jar jmh [JMH options]");
             System.err.println("       java -jar courier-bench.jar chart [--out DIR] [--goal R] [--step F] [--metric F] [files]");
+            System.err.println("       java -jar courier-bench.jar flame [--thread REGEX] [--event jdk.ExecutionSample|jdk.ObjectAllocationSample]"
+                    + " [--include REGEX] [--title T] [--top N] [--out FILE.svg] recording.jfr");
             for (Scenario s : scenarios) {
                 System.err.printf("  %-22s %s%n", s.name(), s.description());
             }

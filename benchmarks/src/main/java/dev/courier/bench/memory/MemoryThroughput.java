@@ -39,7 +39,7 @@ public final class MemoryThroughput implements Scenario {
     @Override
     public String description() {
         return "in-memory publish→handler (JSON + dedup) vs Jackson + ArrayBlockingQueue handoff; --messages N"
-                + " [--observe none|metrics|tracing|both]";
+                + " [--observe none|metrics|tracing|both] [--only sdk|raw]";
     }
 
     @Override
@@ -51,23 +51,35 @@ public final class MemoryThroughput implements Scenario {
         if (!List.of("none", "metrics", "tracing", "both").contains(observe)) {
             throw new IllegalArgumentException("--observe must be none, metrics, tracing or both, was " + observe);
         }
+        String only = o.get("only", "both");
+        if (!List.of("both", "sdk", "raw").contains(only)) {
+            throw new IllegalArgumentException("--only must be both, sdk or raw, was " + only);
+        }
+        boolean runRaw = !only.equals("sdk");
+        boolean runSdk = !only.equals("raw");
         // warm both paths up in this JVM first, then measure in rounds that alternate the order
-        baseline(warmup);
-        courier(warmup);
+        // (--only sdk|raw runs one side alone: a profile of that side, e.g. benchmarks/flame.sh)
+        if (runRaw) {
+            baseline(warmup);
+        }
+        if (runSdk) {
+            courier(warmup);
+        }
         double[] ratios = new double[rounds];
         double[] baseRates = new double[rounds];
         Result[] results = new Result[rounds];
         for (int r = 0; r < rounds; r++) {
             if (r % 2 == 0) {
-                baseRates[r] = baseline(messages);
-                results[r] = courier(messages);
+                baseRates[r] = runRaw ? baseline(messages) : Double.NaN;
+                results[r] = runSdk ? courier(messages) : null;
             } else {
-                results[r] = courier(messages);
-                baseRates[r] = baseline(messages);
+                results[r] = runSdk ? courier(messages) : null;
+                baseRates[r] = runRaw ? baseline(messages) : Double.NaN;
             }
-            ratios[r] = results[r].rate / baseRates[r];
+            // one side alone: the median round is the one of its median rate
+            ratios[r] = !runSdk ? baseRates[r] : !runRaw ? results[r].rate : results[r].rate / baseRates[r];
             System.err.printf("round %d: courier %.0f msg/s, baseline %.0f msg/s, ratio %.3f%n", r + 1,
-                    results[r].rate, baseRates[r], ratios[r]);
+                    runSdk ? results[r].rate : Double.NaN, baseRates[r], runSdk ? results[r].rate / baseRates[r] : Double.NaN);
         }
         int median = medianIndex(ratios);
         Result sdk = results[median];
@@ -77,11 +89,22 @@ public final class MemoryThroughput implements Scenario {
         row.put("transport", "memory");
         row.put("messages", messages);
         row.put("payload_bytes", JsonPayloadCodec.defaultMapper().writeValueAsBytes(BenchPayload.of(0)).length);
-        row.put("sdk_msgs_per_s", sdk.rate);
-        row.put("baseline_msgs_per_s", base);
-        row.put("ratio", sdk.rate / base);
-        row.put("ratio_min", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
-        row.put("ratio_max", java.util.Arrays.stream(ratios).max().orElse(Double.NaN));
+        if (runSdk) {
+            row.put("sdk_msgs_per_s", sdk.rate);
+        }
+        if (runRaw) {
+            row.put("baseline_msgs_per_s", base);
+        }
+        if (!runSdk) {
+            row.put("rounds", rounds);
+            row.put("only", only);
+            return List.of(row);
+        }
+        if (runRaw) {
+            row.put("ratio", sdk.rate / base);
+            row.put("ratio_min", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
+            row.put("ratio_max", java.util.Arrays.stream(ratios).max().orElse(Double.NaN));
+        }
         row.put("sdk_p50_us", sdk.stats.percentileMicros(50));
         row.put("sdk_p99_us", sdk.stats.percentileMicros(99));
         row.put("sdk_p999_us", sdk.stats.percentileMicros(99.9));
@@ -95,6 +118,9 @@ public final class MemoryThroughput implements Scenario {
         row.put("duplicates_handled", dupAll);
         row.put("rounds", rounds);
         row.put("observe", observe);
+        if (!only.equals("both")) {
+            row.put("only", only);
+        }
         return List.of(row);
     }
 
