@@ -619,6 +619,52 @@ public final class Frames {
                 data.put("requeue", false);
                 at += 16;
             }
+        } else if (t.startsWith("\"seqs\":[\"", at)) { // feature batch: confirms
+            at += 8;
+            com.fasterxml.jackson.databind.node.ArrayNode seqs = data.putArray("seqs");
+            while (true) {
+                at++; // the opening quote
+                end = plainString(t, at);
+                if (end < 0) {
+                    return null;
+                }
+                seqs.add(t.substring(at, end));
+                at = end + 1;
+                if (t.startsWith(",\"", at)) {
+                    at++;
+                } else if (t.startsWith("]", at)) {
+                    at++;
+                    break;
+                } else {
+                    return null;
+                }
+            }
+        } else if (t.startsWith("\"tags\":[", at)) { // feature batch: acks
+            at += 8;
+            com.fasterxml.jackson.databind.node.ArrayNode tags = data.putArray("tags");
+            while (true) {
+                end = at;
+                while (end < t.length() && end - at < 18 && t.charAt(end) >= '0' && t.charAt(end) <= '9') {
+                    end++;
+                }
+                if (end == at || (t.charAt(at) == '0' && end - at > 1) || end == t.length()) {
+                    return null;
+                }
+                long tag = Long.parseLong(t, at, end, 10);
+                if (tag <= Integer.MAX_VALUE) {
+                    tags.add((int) tag);
+                } else {
+                    tags.add(tag);
+                }
+                at = end;
+                char c = t.charAt(at++);
+                if (c == ']') {
+                    break;
+                }
+                if (c != ',') {
+                    return null;
+                }
+            }
         } else {
             return null;
         }
