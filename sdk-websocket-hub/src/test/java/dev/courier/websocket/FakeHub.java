@@ -25,6 +25,10 @@ final class FakeHub extends WebSocketServer implements AutoCloseable {
     final List<Frames.Frame> frames = new CopyOnWriteArrayList<>();
     final List<WebSocket> connections = new CopyOnWriteArrayList<>();
     volatile boolean confirming;
+    /** The welcome's {@code features}; null: none named (a hub from before them). */
+    volatile List<String> features;
+    /** What the last client offered in its {@code Courier-Features} handshake header (null: nothing). */
+    volatile String offered;
     private final CountDownLatch started = new CountDownLatch(1);
 
     FakeHub() {
@@ -54,6 +58,13 @@ final class FakeHub extends WebSocketServer implements AutoCloseable {
         return frames.stream().filter(f -> !f.isControl() && id.equals(f.headers().get("id"))).count();
     }
 
+    /** Sends a text frame to every client connection. */
+    void sendToAll(String text) {
+        for (WebSocket c : connections) {
+            c.send(text);
+        }
+    }
+
     /** Cuts every client connection. */
     void dropAll() {
         for (WebSocket c : connections) {
@@ -64,8 +75,13 @@ final class FakeHub extends WebSocketServer implements AutoCloseable {
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
         connections.add(conn);
+        offered = handshake.hasFieldValue(Frames.FEATURES_HEADER) ? handshake.getFieldValue(Frames.FEATURES_HEADER) : null;
         com.fasterxml.jackson.databind.node.ObjectNode d = Frames.data();
         d.put("maxMessageBytes", 1024 * 1024);
+        List<String> f = features;
+        if (f != null) {
+            f.forEach(d.putArray("features")::add);
+        }
         conn.send(Frames.control(Frames.WELCOME, "/fake-hub", null, d));
     }
 

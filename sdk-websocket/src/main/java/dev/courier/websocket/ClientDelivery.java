@@ -56,6 +56,10 @@ final class ClientDelivery extends SettleOnceDelivery {
 
     @Override
     protected CompletableFuture<Void> sendAck() {
+        if (tag != null && conn.batching()) {
+            // feature batch: with the other acks of the connection's read run, in one frame
+            return conn.ack(Long.parseLong(tag)) ? CompletableFuture.completedFuture(null) : stale("ack");
+        }
         return send("ack", Frames.ACK, false);
     }
 

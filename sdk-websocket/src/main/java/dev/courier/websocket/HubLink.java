@@ -107,6 +107,7 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
         if (config.token() != null) {
             headers.put("Authorization", "Bearer " + config.token());
         }
+        headers.put(Frames.FEATURES_HEADER, Frames.FEATURE_BATCH); // the welcome says whether the hub speaks it
         ClientConnection c = new ClientConnection(this, uri, headers, config.maxIncomingMessageBytes(), (int) timeout);
         c.setTcpNoDelay(true);
         c.setConnectionLostTimeout((int) Math.max(1, config.pingInterval().toSeconds()));
@@ -174,6 +175,11 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
         live = null;
     }
 
+    /** @return the CloudEvents source of this client's control frames */
+    String source() {
+        return transport.source();
+    }
+
     // ---- from the connection --------------------------------------------------------------------
 
     void onFrame(ClientConnection c, String text) {
@@ -190,9 +196,26 @@ final class HubLink implements Reconnector.Link<ClientConnection> {
         }
         String seq = f.attr(Frames.SEQ);
         switch (f.type()) {
-            case Frames.WELCOME -> c.welcome.complete(f.control());
+            case Frames.WELCOME -> {
+                boolean batch = false;
+                for (JsonNode n : f.control().path("features")) {
+                    batch |= Frames.FEATURE_BATCH.equals(n.asText());
+                }
+                c.batch(batch);
+                c.welcome.complete(f.control());
+            }
             case Frames.CONFIRM -> {
-                if (seq != null && seq.startsWith("p")) {
+                JsonNode seqs = seq == null ? f.control().get("seqs") : null;
+                if (seqs != null && seqs.isArray()) {
+                    for (JsonNode s : seqs) { // feature batch: each named publish confirmed, no other
+                        String one = s.asText();
+                        if (one.startsWith("p")) {
+                            transport.publisher().onConfirm(one);
+                        } else {
+                            transport.requests().onAnswer(one, Frames.data().put("seq", one), null, null);
+                        }
+                    }
+                } else if (seq != null && seq.startsWith("p")) {
                     transport.publisher().onConfirm(seq);
                 } else {
                     transport.requests().onAnswer(seq, f.control(), null, null);

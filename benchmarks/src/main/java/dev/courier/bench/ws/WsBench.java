@@ -143,9 +143,26 @@ final class WsBench {
         /** Taken, waiting for room in the subscriber's prefetch (guarded by this). */
         private final java.util.ArrayDeque<String> waiting = new java.util.ArrayDeque<>();
         private long delivered; // guarded by this
+        /** Batched: confirms of one read run in one frame, acks of many deliveries in one frame. */
+        final boolean batch;
+        /** Frames through the relay, in and out (publishes, confirms, deliveries, acks). */
+        final AtomicLong frames = new AtomicLong();
+        /** The publisher's confirms due at the end of its read run (its worker thread's; batch only). */
+        private final StringBuilder confirmsDue = new StringBuilder();
 
         AckingRelay(int prefetch) {
-            super(new InetSocketAddress("127.0.0.1", 0), 4);
+            this(prefetch, false);
+        }
+
+        AckingRelay(int prefetch, boolean batch) {
+            this(prefetch, batch, new AckingRelay[1]);
+        }
+
+        private AckingRelay(int prefetch, boolean batch, AckingRelay[] self) {
+            super(new InetSocketAddress("127.0.0.1", 0), 4, batch
+                    ? List.of(new RunDraft(ws -> self[0].runEnded(ws))) : List.of(new org.java_websocket.drafts.Draft_6455()));
+            self[0] = this;
+            this.batch = batch;
             this.prefetch = prefetch;
             setReuseAddr(true);
             setTcpNoDelay(true);
@@ -172,14 +189,25 @@ final class WsBench {
 
         @Override
         public void onMessage(WebSocket conn, String message) {
+            frames.incrementAndGet();
             if (conn == subscriber) {
+                if (message.startsWith("{\"acks\":[")) { // {"acks":[<n>,<n>...]}: each named delivery, no other
+                    int at = 9;
+                    synchronized (this) {
+                        while (at < message.length() - 2) {
+                            int end = at;
+                            while (message.charAt(end) != ',' && message.charAt(end) != ']') {
+                                end++;
+                            }
+                            acked(Long.parseLong(message, at, end, 10));
+                            at = end + 1;
+                        }
+                    }
+                    return;
+                }
                 long n = Long.parseLong(message, 7, message.length() - 1, 10); // {"ack":<n>}
                 synchronized (this) {
-                    unacked.remove(n);
-                    String next = waiting.poll();
-                    if (next != null) {
-                        deliver(next);
-                    }
+                    acked(n);
                 }
                 return;
             }
@@ -193,12 +221,36 @@ final class WsBench {
                     waiting.add(message);
                 }
             }
-            conn.send("{\"confirm\":\"" + seq + "\"}");
+            if (batch) {
+                confirmsDue.append(confirmsDue.length() == 0 ? "{\"confirms\":[\"" : ",\"").append(seq).append('"');
+            } else {
+                frames.incrementAndGet();
+                conn.send("{\"confirm\":\"" + seq + "\"}");
+            }
+        }
+
+        /** The end of a read run (batch): the publisher's confirms of the run in one frame. */
+        private void runEnded(WebSocket conn) {
+            if (conn != subscriber && confirmsDue.length() > 0) {
+                frames.incrementAndGet();
+                conn.send(confirmsDue.append("]}").toString());
+                confirmsDue.setLength(0);
+            }
+        }
+
+        /** Settles delivery {@code n} and delivers the next waiting frame (under this lock). */
+        private void acked(long n) {
+            unacked.remove(n);
+            String next = waiting.poll();
+            if (next != null) {
+                deliver(next);
+            }
         }
 
         /** Sends and holds a frame until acked (under this lock, so numbers follow the wire order). */
         private void deliver(String frame) {
             unacked.put(++delivered, frame);
+            frames.incrementAndGet();
             subscriber.send(frame);
         }
 
@@ -218,13 +270,66 @@ final class WsBench {
 
     private static final String SEQ_ATTRIBUTE = "\"courierwsseq\":\"";
 
+    /**
+     * RFC 6455 as Java-WebSocket speaks it, calling {@code onRunEnd} once the frames of one socket read are
+     * processed: what a raw user writes to batch answers per read run, as Courier's client and hub do.
+     */
+    static final class RunDraft extends org.java_websocket.drafts.Draft_6455 {
+        private final Consumer<org.java_websocket.WebSocketImpl> onRunEnd;
+        private int remaining;
+
+        RunDraft(Consumer<org.java_websocket.WebSocketImpl> onRunEnd) {
+            this.onRunEnd = onRunEnd;
+        }
+
+        @Override
+        public List<org.java_websocket.framing.Framedata> translateFrame(java.nio.ByteBuffer buffer)
+                throws org.java_websocket.exceptions.InvalidDataException {
+            List<org.java_websocket.framing.Framedata> frames = super.translateFrame(buffer);
+            remaining = frames.size();
+            return frames;
+        }
+
+        @Override
+        public void processFrame(org.java_websocket.WebSocketImpl ws, org.java_websocket.framing.Framedata frame)
+                throws org.java_websocket.exceptions.InvalidDataException {
+            try {
+                super.processFrame(ws, frame);
+            } finally {
+                if (--remaining <= 0) {
+                    remaining = 0;
+                    onRunEnd.accept(ws);
+                }
+            }
+        }
+
+        @Override
+        public org.java_websocket.drafts.Draft copyInstance() {
+            return new RunDraft(onRunEnd);
+        }
+    }
+
     /** The raw subscriber: parses each payload, records it, acks it by its delivery number. */
     static final class RawSubscriber extends WebSocketClient {
         volatile dev.courier.bench.Tally tally = new dev.courier.bench.Tally(1);
         private long received; // the read thread's
 
+        private final boolean batch;
+        /** Acks due at the end of the read run (the read thread's; batch only). */
+        private final StringBuilder acksDue = new StringBuilder();
+
         RawSubscriber(URI uri) throws Exception {
-            super(uri);
+            this(uri, false, new RawSubscriber[1]);
+        }
+
+        RawSubscriber(URI uri, boolean batch) throws Exception {
+            this(uri, batch, new RawSubscriber[1]);
+        }
+
+        private RawSubscriber(URI uri, boolean batch, RawSubscriber[] self) throws Exception {
+            super(uri, batch ? new RunDraft(ws -> self[0].runEnded()) : new org.java_websocket.drafts.Draft_6455());
+            self[0] = this;
+            this.batch = batch;
             setTcpNoDelay(true);
             if (!connectBlocking(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("cannot connect to " + uri);
@@ -238,7 +343,19 @@ final class WsBench {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            send("{\"ack\":" + (++received) + "}");
+            if (batch) {
+                acksDue.append(acksDue.length() == 0 ? "{\"acks\":[" : ",").append(++received);
+            } else {
+                send("{\"ack\":" + (++received) + "}");
+            }
+        }
+
+        /** The end of a read run (batch): the acks of the run in one frame. */
+        private void runEnded() {
+            if (acksDue.length() > 0) {
+                send(acksDue.append("]}").toString());
+                acksDue.setLength(0);
+            }
         }
 
         @Override
@@ -290,7 +407,19 @@ final class WsBench {
 
         @Override
         public void onMessage(String message) {
-            String s = message.substring(12, message.length() - 2); // {"confirm":"p<n>"}
+            if (message.startsWith("{\"confirms\":[")) { // {"confirms":["p<n>",...]}: each named publish, no other
+                int at = 13;
+                while (at < message.length() - 2) {
+                    int end = message.indexOf('"', at + 1);
+                    confirm(message.substring(at + 1, end));
+                    at = end + 2;
+                }
+                return;
+            }
+            confirm(message.substring(12, message.length() - 2)); // {"confirm":"p<n>"}
+        }
+
+        private void confirm(String s) {
             if (pending.remove(s) != null) {
                 window.release();
                 confirmed.countDown();

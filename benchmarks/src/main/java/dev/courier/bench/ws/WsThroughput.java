@@ -44,7 +44,7 @@ public final class WsThroughput implements Scenario {
 
     /** One side's pass: rate, CPU per message, latency of the pass. */
     record Pass(double rate, double cpuMicrosPerMessage, double p50Micros, double p99Micros, double p999Micros,
-                long lost, long duplicates) {
+                long lost, long duplicates, double framesPerMessage) {
     }
 
     /** One side of the comparison, set up once and measured in passes. */
@@ -60,11 +60,12 @@ public final class WsThroughput implements Scenario {
         int window = o.getInt("window", WebSocketConfig.DEFAULT_MAX_IN_FLIGHT);
         int prefetch = o.getInt("prefetch", 1000);
         String only = o.get("only", "both");
+        boolean rawBatch = Boolean.parseBoolean(o.get("raw-batch", "true"));
         boolean runRaw = !only.equals("sdk");
         boolean runSdk = !only.equals("raw");
         List<Pass> raw = new ArrayList<>();
         List<Pass> sdk = new ArrayList<>();
-        try (Side r = runRaw ? new Raw(window, prefetch) : null; Side c = runSdk ? new Courier(window, prefetch) : null) {
+        try (Side r = runRaw ? new Raw(window, prefetch, rawBatch) : null; Side c = runSdk ? new Courier(window, prefetch) : null) {
             for (int i = 0; i < 2 && warmup > 0; i++) {
                 if (r != null) {
                     r.pass(warmup);
@@ -101,15 +102,18 @@ public final class WsThroughput implements Scenario {
         row.put("rounds", rounds);
         row.put("window", window);
         row.put("prefetch", prefetch);
+        row.put("raw_batch", rawBatch);
         row.put("payload_bytes", WsBench.JSON.writeValueAsBytes(BenchPayload.of(0)).length);
         row.put("frame_bytes", WsBench.frame(0).length());
         if (!sdk.isEmpty()) {
             row.put("sdk_msgs_per_s", median(sdk.stream().mapToDouble(Pass::rate).toArray()));
             row.put("sdk_cpu_us_per_msg", median(sdk.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
+            row.put("sdk_frames_per_msg", median(sdk.stream().mapToDouble(Pass::framesPerMessage).toArray()));
         }
         if (!raw.isEmpty()) {
             row.put("baseline_msgs_per_s", median(raw.stream().mapToDouble(Pass::rate).toArray()));
             row.put("baseline_cpu_us_per_msg", median(raw.stream().mapToDouble(Pass::cpuMicrosPerMessage).toArray()));
+            row.put("baseline_frames_per_msg", median(raw.stream().mapToDouble(Pass::framesPerMessage).toArray()));
         }
         int matched = Math.min(raw.size(), sdk.size());
         if (matched > 0) {
@@ -146,7 +150,8 @@ public final class WsThroughput implements Scenario {
     }
 
     private static String describe(Pass p) {
-        return p == null ? "-" : String.format("%.0f msg/s (%.1f µs CPU/msg)", p.rate, p.cpuMicrosPerMessage);
+        return p == null ? "-" : String.format("%.0f msg/s (%.1f µs CPU/msg, %.2f frames/msg)", p.rate, p.cpuMicrosPerMessage,
+                p.framesPerMessage);
     }
 
     static double median(double[] xs) {
@@ -185,6 +190,7 @@ public final class WsThroughput implements Scenario {
             Tally t = new Tally(messages);
             tally.set(t);
             CountDownLatch confirmed = new CountDownLatch(messages);
+            long frames0 = dev.courier.websocket.protocol.WireFrames.framesWritten();
             long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < messages; i++) {
@@ -200,8 +206,11 @@ public final class WsThroughput implements Scenario {
             t.all().get(120, TimeUnit.SECONDS);
             long took = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
+            // every frame Courier's client and hub wrote (publishes, confirms, deliveries, acks; the last acks
+            // may still be on their way: counted when queued)
+            double frames = (dev.courier.websocket.protocol.WireFrames.framesWritten() - frames0) / (double) messages;
             return new Pass(messages / (took / 1e9), cpu / 1e3 / messages, t.stats().percentileMicros(50),
-                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates());
+                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates(), frames);
         }
 
         @Override
@@ -218,13 +227,13 @@ public final class WsThroughput implements Scenario {
         private final WsBench.RawSubscriber sub;
         private final WsBench.RawPublisher pub;
 
-        Raw(int window, int prefetch) throws Exception {
-            relay = new WsBench.AckingRelay(prefetch);
+        Raw(int window, int prefetch, boolean batch) throws Exception {
+            relay = new WsBench.AckingRelay(prefetch, batch);
             relay.start();
             if (!relay.started.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the raw relay did not start");
             }
-            sub = new WsBench.RawSubscriber(relay.uri("sub"));
+            sub = new WsBench.RawSubscriber(relay.uri("sub"), batch);
             relay.awaitSubscriber();
             pub = new WsBench.RawPublisher(relay.uri("pub"), window);
         }
@@ -233,6 +242,7 @@ public final class WsThroughput implements Scenario {
         public Pass pass(int messages) throws Exception {
             Tally t = new Tally(messages);
             sub.tally = t;
+            long frames0 = relay.frames.get();
             long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             CountDownLatch confirmed = pub.publish(messages);
@@ -242,8 +252,9 @@ public final class WsThroughput implements Scenario {
             t.all().get(120, TimeUnit.SECONDS);
             long took = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
+            double frames = (relay.frames.get() - frames0) / (double) messages;
             return new Pass(messages / (took / 1e9), cpu / 1e3 / messages, t.stats().percentileMicros(50),
-                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates());
+                    t.stats().percentileMicros(99), t.stats().percentileMicros(99.9), t.lost(), t.duplicates(), frames);
         }
 
         @Override

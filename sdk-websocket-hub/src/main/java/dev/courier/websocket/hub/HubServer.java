@@ -196,7 +196,13 @@ final class HubServer extends WebSocketServer {
     private String admit(WebSocket conn, ClientHandshake request) {
         Admission.Decision d = admission.decide(request);
         if (d.refusal() == null) {
-            conn.setAttachment(new HubSession(this, conn, d.principal(), d.bucket()));
+            // feature batch (issue 17): offered in the Courier-Features header or, for browsers, the query
+            String offered = request.hasFieldValue(dev.courier.websocket.protocol.Frames.FEATURES_HEADER)
+                    ? request.getFieldValue(dev.courier.websocket.protocol.Frames.FEATURES_HEADER)
+                    : dev.courier.websocket.protocol.Frames.queryParameter(request.getResourceDescriptor(), "features");
+            boolean batch = dev.courier.websocket.protocol.Frames.offers(offered,
+                    dev.courier.websocket.protocol.Frames.FEATURE_BATCH);
+            conn.setAttachment(new HubSession(this, conn, d.principal(), d.bucket(), batch));
         }
         return d.refusal();
     }

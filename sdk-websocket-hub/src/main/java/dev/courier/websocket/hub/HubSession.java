@@ -44,9 +44,17 @@ final class HubSession {
     private volatile boolean closed;
     /** Counted among the hub's open connections (guarded by this). */
     private boolean counted;
+    /** Feature batch in effect: the client offered it, so publishes confirmed in one run share a confirm frame. */
+    final boolean batch;
+    /** The thread decoding this connection's frames while it decodes them (a read run); else null. */
+    private volatile Thread reading;
+    /** Publish confirms due at the end of the current read run (the reading thread's only). */
+    private final java.util.ArrayList<String> confirmsDue = new java.util.ArrayList<>();
+    private int confirmsDueChars;
 
-    HubSession(HubServer hub, WebSocket conn, WebSocketPrincipal principal, TokenBucket bucket) {
+    HubSession(HubServer hub, WebSocket conn, WebSocketPrincipal principal, TokenBucket bucket, boolean batch) {
         this.hub = hub;
+        this.batch = batch;
         this.conn = conn;
         this.principal = principal;
         this.bucket = bucket;
@@ -84,6 +92,11 @@ final class HubSession {
             limits.put("maxHeaderValueBytes", l.maxHeaderValueBytes());
             limits.put("maxHeadersBytes", l.maxHeadersBytes());
             limits.put("maxBodyBytes", l.maxBodyBytes());
+        }
+        // the protocol features in effect on this connection: those the client offered that this hub speaks
+        ArrayNode features = d.putArray("features");
+        if (batch) {
+            features.add(Frames.FEATURE_BATCH);
         }
         sendFrame(Frames.control(Frames.WELCOME, source, null, d));
         log.debug("hub {}: {} connected from {}", hub.s.hubId(), principal, conn.getRemoteSocketAddress());
@@ -203,6 +216,47 @@ final class HubSession {
         } catch (WebsocketNotConnectedException e) {
             return false;
         }
+    }
+
+    /** The connection's thread starts decoding what it read (one socket read: one or more frames). */
+    void readRunStarted() {
+        if (batch) {
+            reading = Thread.currentThread();
+        }
+    }
+
+    /** The read run ended: the publish confirms it produced go out, in one frame. */
+    void readRunEnded() {
+        if (batch) {
+            reading = null;
+            flushConfirms();
+        }
+    }
+
+    /**
+     * Confirms a publish: at once, or with feature batch, when the backbone confirmed it on the thread in this
+     * connection's read run (the in-memory backbone does), at the end of that run together with the others.
+     */
+    void confirmPublish(String seq) {
+        if (batch && reading == Thread.currentThread()) {
+            confirmsDue.add(seq);
+            confirmsDueChars += seq.length() + 3;
+            if (confirmsDueChars > 16 * 1024) {
+                flushConfirms(); // bounds a confirm frame's size whatever the client's seqs
+            }
+            return;
+        }
+        sendFrame(Frames.confirm(source, seq));
+    }
+
+    private void flushConfirms() {
+        int n = confirmsDue.size();
+        if (n == 0) {
+            return;
+        }
+        sendFrame(n == 1 ? Frames.confirm(source, confirmsDue.get(0)) : Frames.confirms(source, confirmsDue));
+        confirmsDue.clear();
+        confirmsDueChars = 0;
     }
 
     /** Answers the frame numbered {@code seq} (nothing when null) with a confirm frame, with {@code extra} data if any. */

@@ -183,7 +183,18 @@ final class HubSocketFactory implements WebSocketServerFactory {
                     return;
                 }
             }
-            super.decode(socketBuffer);
+            // one read run: publish confirms it produces go out together at its end (feature batch)
+            HubSession session = getAttachment() instanceof HubSession h ? h : null;
+            if (session != null) {
+                session.readRunStarted();
+            }
+            try {
+                super.decode(socketBuffer);
+            } finally {
+                if (session != null) {
+                    session.readRunEnded();
+                }
+            }
         }
     }
 }

@@ -56,6 +56,11 @@ final class SessionDeliveries {
 
     /** An ack, reject or redeliver frame from the client. */
     void settle(String type, JsonNode d, String seq) {
+        JsonNode tags = d.get("tags");
+        if (tags != null && type.equals(Frames.ACK)) {
+            ackAll(tags, seq);
+            return;
+        }
         long tag = d.path("tag").asLong(-1);
         Delivery delivery = unsettled.remove(tag);
         if (delivery == null) {
@@ -71,6 +76,40 @@ final class SessionDeliveries {
             return;
         }
         if (seq != null) {
+            session.confirm(seq, null);
+        }
+    }
+
+    /**
+     * An ack of several deliveries (feature batch): each named tag is acked, in order, and no other; tags not
+     * unsettled on this connection are named in one {@code unknown_tag} error. Nothing is settled when the list
+     * is not an array of integers.
+     */
+    private void ackAll(JsonNode tags, String seq) {
+        if (!tags.isArray()) {
+            session.error(seq, "malformed", "ack needs data {tag: n} or {tags: [n, ...]}");
+            return;
+        }
+        for (JsonNode t : tags) {
+            if (!t.isIntegralNumber()) {
+                session.error(seq, "malformed", "ack tags must be integers; nothing was acked");
+                return;
+            }
+        }
+        StringBuilder unknown = null;
+        for (JsonNode t : tags) {
+            long tag = t.asLong();
+            Delivery delivery = unsettled.remove(tag);
+            if (delivery != null) {
+                delivery.ack();
+            } else {
+                unknown = (unknown == null ? new StringBuilder() : unknown.append(", ")).append(tag);
+            }
+        }
+        if (unknown != null) {
+            session.error(seq, "unknown_tag", "no unsettled delivery with tag " + unknown + " on this connection;"
+                    + " the other tags were acked");
+        } else if (seq != null) {
             session.confirm(seq, null);
         }
     }

@@ -99,7 +99,7 @@ final class SessionPublisher {
             }
             if (e == null) {
                 if (seq != null) {
-                    session.confirm(seq, null);
+                    session.confirmPublish(seq);
                 }
             } else {
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

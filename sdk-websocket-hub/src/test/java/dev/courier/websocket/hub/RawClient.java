@@ -27,8 +27,14 @@ final class RawClient implements WebSocket.Listener, AutoCloseable {
 
     /** Connects with a bearer token (null for none) and optional Origin; throws the handshake failure. */
     static RawClient connect(URI uri, String token, String origin) throws Exception {
+        return connect(uri, token, origin, java.util.Map.of());
+    }
+
+    /** {@link #connect(URI, String, String)} with extra handshake headers. */
+    static RawClient connect(URI uri, String token, String origin, java.util.Map<String, String> headers) throws Exception {
         RawClient c = new RawClient();
         WebSocket.Builder b = HTTP.newWebSocketBuilder().subprotocols("cloudevents.json").connectTimeout(Duration.ofSeconds(30));
+        headers.forEach(b::header);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

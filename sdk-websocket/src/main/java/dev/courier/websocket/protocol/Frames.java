@@ -58,6 +58,17 @@ public final class Frames {
     /** Control frame: the hub refuses a frame, with a code. */
     public static final String ERROR = CONTROL_PREFIX + "error";
 
+    /**
+     * Handshake request header in which a client offers protocol features (comma-separated names; unknown
+     * names are ignored). The hub's welcome names, in {@code features}, those in effect on the connection.
+     */
+    public static final String FEATURES_HEADER = "Courier-Features";
+    /**
+     * Feature {@code batch}: the hub may confirm several publishes in one confirm frame ({@code data.seqs}),
+     * and the client may ack several deliveries in one ack frame ({@code data.tags}).
+     */
+    public static final String FEATURE_BATCH = "batch";
+
     /** Frame attribute prefix: never a message header. */
     public static final String FRAME_PREFIX = "courierws";
     /** Frame attribute: the address a message is published to. */
@@ -276,6 +287,64 @@ public final class Frames {
         StringBuilder d = new StringBuilder(seq.length() + 12).append('{');
         field(d, "seq", seq);
         return control(CONFIRM, source, seq, d.append('}').toString());
+    }
+
+    /**
+     * The hub's confirm of several publishes at once (feature {@link #FEATURE_BATCH}): a {@link #CONFIRM} frame
+     * without {@link #SEQ}, with data {@code {"seqs": [seq, ...]}}; each named publish is confirmed, no other.
+     *
+     * @param source the hub's CloudEvents source
+     * @param seqs the sequence numbers confirmed, at least one
+     * @return the frame's text
+     */
+    public static String confirms(String source, java.util.List<String> seqs) {
+        StringBuilder d = new StringBuilder(12 + 10 * seqs.size()).append("{\"seqs\":[");
+        for (int i = 0; i < seqs.size(); i++) {
+            if (i > 0) {
+                d.append(',');
+            }
+            quote(d, seqs.get(i));
+        }
+        return control(CONFIRM, source, null, d.append("]}").toString());
+    }
+
+    /**
+     * An ack of several deliveries at once (feature {@link #FEATURE_BATCH}): an {@link #ACK} frame with data
+     * {@code {"tags": [n, ...]}}; each named delivery is acked, no other.
+     *
+     * @param source the client's CloudEvents source
+     * @param tags the deliveries' tags; the first {@code count} are sent
+     * @param count how many, at least one
+     * @return the frame's text
+     */
+    public static String acks(String source, long[] tags, int count) {
+        StringBuilder d = new StringBuilder(12 + 8 * count).append("{\"tags\":[");
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                d.append(',');
+            }
+            d.append(tags[i]);
+        }
+        return control(ACK, source, null, d.append("]}").toString());
+    }
+
+    /**
+     * Whether a comma-separated feature list (a {@link #FEATURES_HEADER} value) names {@code feature}.
+     *
+     * @param offered the header's value, or null
+     * @param feature the feature's name
+     * @return true when named (case-insensitive, blanks around names ignored)
+     */
+    public static boolean offers(String offered, String feature) {
+        if (offered == null) {
+            return false;
+        }
+        for (String f : offered.split(",")) {
+            if (f.trim().equalsIgnoreCase(feature)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -549,6 +618,52 @@ public final class Frames {
             } else if (t.startsWith(",\"requeue\":false", at)) {
                 data.put("requeue", false);
                 at += 16;
+            }
+        } else if (t.startsWith("\"seqs\":[\"", at)) { // feature batch: confirms
+            at += 8;
+            com.fasterxml.jackson.databind.node.ArrayNode seqs = data.putArray("seqs");
+            while (true) {
+                at++; // the opening quote
+                end = plainString(t, at);
+                if (end < 0) {
+                    return null;
+                }
+                seqs.add(t.substring(at, end));
+                at = end + 1;
+                if (t.startsWith(",\"", at)) {
+                    at++;
+                } else if (t.startsWith("]", at)) {
+                    at++;
+                    break;
+                } else {
+                    return null;
+                }
+            }
+        } else if (t.startsWith("\"tags\":[", at)) { // feature batch: acks
+            at += 8;
+            com.fasterxml.jackson.databind.node.ArrayNode tags = data.putArray("tags");
+            while (true) {
+                end = at;
+                while (end < t.length() && end - at < 18 && t.charAt(end) >= '0' && t.charAt(end) <= '9') {
+                    end++;
+                }
+                if (end == at || (t.charAt(at) == '0' && end - at > 1) || end == t.length()) {
+                    return null;
+                }
+                long tag = Long.parseLong(t, at, end, 10);
+                if (tag <= Integer.MAX_VALUE) {
+                    tags.add((int) tag);
+                } else {
+                    tags.add(tag);
+                }
+                at = end;
+                char c = t.charAt(at++);
+                if (c == ']') {
+                    break;
+                }
+                if (c != ',') {
+                    return null;
+                }
             }
         } else {
             return null;

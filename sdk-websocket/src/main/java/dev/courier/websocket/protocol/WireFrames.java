@@ -19,6 +19,9 @@ import java.security.SecureRandom;
  * hub's other parts, public only for the hub module.
  */
 public final class WireFrames {
+    /** Frames queued by every writer of this process (a diagnostic: benchmarks count frames per message). */
+    private static final java.util.concurrent.atomic.LongAdder FRAMES = new java.util.concurrent.atomic.LongAdder();
+
     /** Masking keys, drawn 64 at a time from a strong source, as RFC 6455 asks of a client. */
     private final SecureRandom random;
     private final byte[] keys;
@@ -73,13 +76,25 @@ public final class WireFrames {
     public void send(WebSocket conn, byte[] utf8) {
         if (!(conn instanceof WebSocketImpl ws)) {
             conn.send(new String(utf8, StandardCharsets.UTF_8));
+            FRAMES.increment();
             return;
         }
         if (!ws.isOpen()) {
             throw new WebsocketNotConnectedException();
         }
         ws.outQueue.add(ByteBuffer.wrap(frame(utf8)));
+        FRAMES.increment();
         ws.getWebSocketListener().onWriteDemand(ws);
+    }
+
+    /**
+     * How many text frames the writers of this process (clients and hubs) have queued so far: Courier's own
+     * frames, not the library's pings, pongs and close frames. For benchmarks and diagnostics.
+     *
+     * @return the count since the process started
+     */
+    public static long framesWritten() {
+        return FRAMES.sum();
     }
 
     /** One final text frame carrying {@code payload}, masked when this writer is a client's. */

@@ -75,7 +75,11 @@ class FramesTest {
                 Frames.settle(Frames.ACK, "/courier/svc/x", 3_000_000_000L, false),
                 Frames.settle(Frames.REJECT, "/courier/svc/x", 42, true),
                 Frames.settle(Frames.REJECT, "/courier/svc/x", 42, false),
-                Frames.control(Frames.CONFIRM, "s", "p9", Frames.data().put("seq", "p9")));
+                Frames.control(Frames.CONFIRM, "s", "p9", Frames.data().put("seq", "p9")),
+                Frames.confirms("/courier/hub/ab12", java.util.List.of("p1", "p2", "c3")),
+                Frames.confirms("/courier/hub/ab12", java.util.List.of("p1")),
+                Frames.acks("/courier/svc/x", new long[] {7, 3_000_000_000L, 8, 99}, 3),
+                Frames.acks("/courier/svc/x", new long[] {1}, 1));
         for (String text : frames) {
             Frames.Frame quick = Frames.quickControl(text);
             assertTrue(quick != null, "read quickly: " + text);
@@ -93,6 +97,14 @@ class FramesTest {
                 Frames.settle(Frames.ACK, "s", 7, false).replace("\"tag\":7", "\"tag\":-7"),
                 Frames.settle(Frames.ACK, "s", 7, false).replace("\"tag\":7}", "\"tag\":7,\"requeue\":true,\"z\":1}"),
                 Frames.settle(Frames.ACK, "s", 7, false) + " ",
+                Frames.acks("s", new long[] {7, 8}, 2).replace("[7,8]", "[7,08]"),
+                Frames.acks("s", new long[] {7, 8}, 2).replace("[7,8]", "[7,8,]"),
+                Frames.acks("s", new long[] {7, 8}, 2).replace("[7,8]", "[7 ,8]"),
+                Frames.acks("s", new long[] {7, 8}, 2).replace("[7,8]", "[]"),
+                Frames.acks("s", new long[] {7, 8}, 2).replace("[7,8]", "[7,8"),
+                Frames.confirms("s", java.util.List.of("p1", "p2")).replace("\"p2\"]", "\"p\\u0032\"]"),
+                Frames.confirms("s", java.util.List.of("p1", "p2")).replace("\"p2\"]", "2]"),
+                Frames.confirms("s", java.util.List.of("p1", "p2")).replace("]}", "}"),
                 Frames.settle(Frames.ACK, "s", 7, false).replace("dev.courier.control.v1.ack", "v1.order.placed")}) {
             assertEquals(null, Frames.quickControl(text), text);
         }
