@@ -94,7 +94,7 @@ public final class MqttThroughput implements Scenario {
     @Override
     public List<Map<String, Object>> run(Options o) throws Exception {
         int n = o.getInt("messages", 100_000);
-        int warmup = o.getInt("warmup", 30_000);
+        int warmup = o.getInt("warmup", 90_000);
         int roundWarmup = Math.min(n, o.getInt("round-warmup", 5_000));
         int rounds = o.getInt("rounds", 5);
         Duration patience = Duration.ofMinutes(5);
