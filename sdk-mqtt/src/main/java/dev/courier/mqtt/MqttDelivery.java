@@ -5,6 +5,7 @@ import dev.courier.spi.Headers;
 import dev.courier.spi.support.SettleOnceDelivery;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -24,7 +25,9 @@ final class MqttDelivery extends SettleOnceDelivery {
 
     MqttDelivery(MqttTransport transport, Subscription sub, Connection origin, Connection.Received received,
                  Map<String, String> headers, boolean redelivered) {
-        super(sub.address, sub.group, Map.copyOf(headers), received.message().body(), redelivered);
+        // the decoded headers are this message's own (the wire builds a new map per message, nobody
+        // changes it afterwards): a read-only view instead of a second copy per message
+        super(sub.address, sub.group, Collections.unmodifiableMap(headers), received.message().body(), redelivered);
         this.transport = transport;
         this.sub = sub;
         this.origin = origin;

@@ -58,9 +58,12 @@ final class Wire5 implements Wire {
     static final String ENCODED = "courier-encoded";
 
     private static Incoming decode(Mqtt5Publish p) {
-        Map<String, String> h = new HashMap<>();
+        java.util.List<? extends Mqtt5UserProperty> props = p.getUserProperties().asList();
+        // sized for every property and the content type: no rehash while filling it (the default 16
+        // buckets rehash at the 13th entry, and a CloudEvent carries 10 to 13)
+        Map<String, String> h = new HashMap<>((props.size() + 1) * 4 / 3 + 1);
         String encoded = null;
-        for (Mqtt5UserProperty up : p.getUserProperties().asList()) {
+        for (Mqtt5UserProperty up : props) {
             String name = up.getName().toString();
             if (name.equals(ENCODED)) {
                 encoded = up.getValue().toString();

@@ -17,7 +17,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * 127.0.0.1:1883 if it accepts a connection (CI installs it with .ci/mosquitto.sh); otherwise the tests
  * are skipped with instructions — except with {@code CI=true}, where a missing broker fails them.
  * (A Testcontainers HiveMQ CE branch would go here; this machine has no Docker engine.)
- * Also stops and starts the local Mosquitto for restart tests (SIGTERM, as the issue asks).
+ * Also stops and starts the local Mosquitto for restart tests (SIGTERM, as the issue asks): the one on
+ * 127.0.0.1:1883 with /run/mosquitto/mosquitto.pid, or — with {@code COURIER_MQTT_URI} on this host —
+ * a second instance of your own named by env {@code COURIER_MQTT_PID_FILE} (its pid file) and
+ * {@code COURIER_MQTT_CONF} (its configuration, for starting it again), so the restart cases can run
+ * without touching a Mosquitto other people use.
  */
 public final class MqttBroker {
     private static final Path PID = Path.of("/run/mosquitto/mosquitto.pid");
@@ -68,8 +72,22 @@ public final class MqttBroker {
     /** True when the tests may restart the broker: the local Mosquitto with its pid file. */
     public static boolean restartable() {
         URI u = uri();
-        return (u.getHost().equals("127.0.0.1") || u.getHost().equals("localhost")) && Files.isReadable(PID)
-                && System.getenv("COURIER_MQTT_URI") == null;
+        return (u.getHost().equals("127.0.0.1") || u.getHost().equals("localhost")) && Files.isReadable(pidFile())
+                && (System.getenv("COURIER_MQTT_URI") == null || System.getenv("COURIER_MQTT_PID_FILE") != null);
+    }
+
+    private static Path pidFile() {
+        String own = System.getenv("COURIER_MQTT_PID_FILE");
+        return own == null || own.isBlank() ? PID : Path.of(own.trim());
+    }
+
+    private static String conf() {
+        String own = System.getenv("COURIER_MQTT_CONF");
+        return own == null || own.isBlank() ? CONF : own.trim();
+    }
+
+    private static int port() {
+        return uri().getPort() > 0 ? uri().getPort() : 1883;
     }
 
     /**
@@ -81,7 +99,8 @@ public final class MqttBroker {
             return;
         }
         String why = "restart tests need the local Mosquitto on 127.0.0.1:1883 with its pid file " + PID
-                + " (run bash .ci/mosquitto.sh) and no COURIER_MQTT_URI";
+                + " (run bash .ci/mosquitto.sh) and no COURIER_MQTT_URI, or a local one of your own named by"
+                + " COURIER_MQTT_URI, COURIER_MQTT_PID_FILE and COURIER_MQTT_CONF";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             fail(why + " — CI=true, so a restart test that cannot run is a failure");
         }
@@ -90,16 +109,17 @@ public final class MqttBroker {
 
     /** Stops the local Mosquitto with SIGTERM (it saves its persistence file) and waits until it is gone. */
     public static void stop() throws Exception {
-        String pid = Files.readString(PID).trim();
+        Path pidFile = pidFile();
+        String pid = Files.readString(pidFile).trim();
         String comm = Files.exists(Path.of("/proc/" + pid + "/comm"))
                 ? Files.readString(Path.of("/proc/" + pid + "/comm")).trim() : "";
         if (!comm.equals("mosquitto")) {
-            throw new IllegalStateException("pid " + pid + " in " + PID + " is not a running mosquitto ('" + comm
+            throw new IllegalStateException("pid " + pid + " in " + pidFile + " is not a running mosquitto ('" + comm
                     + "'); not stopping anything");
         }
         run("kill", "-TERM", pid);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (Files.exists(Path.of("/proc/" + pid)) || accepts("127.0.0.1", 1883)) {
+        while (Files.exists(Path.of("/proc/" + pid)) || accepts("127.0.0.1", port())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("mosquitto " + pid + " did not stop within 20 s");
             }
@@ -109,11 +129,11 @@ public final class MqttBroker {
 
     /** Starts the local Mosquitto (if not running) and waits until it accepts connections. */
     public static void start() throws Exception {
-        if (!accepts("127.0.0.1", 1883)) {
-            run("mosquitto", "-d", "-c", CONF);
+        if (!accepts("127.0.0.1", port())) {
+            run("mosquitto", "-d", "-c", conf());
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!accepts("127.0.0.1", 1883)) {
+        while (!accepts("127.0.0.1", port())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("mosquitto did not accept connections within 20 s after start");
             }

@@ -91,7 +91,8 @@ public final class MqttTestSupport {
             @Override
             public String unavailableReason() {
                 return MqttBroker.restartable() ? null : "restart cases need the local Mosquitto on 127.0.0.1:1883 with"
-                        + " its pid file (run bash .ci/mosquitto.sh) and no COURIER_MQTT_URI";
+                        + " its pid file (run bash .ci/mosquitto.sh) and no COURIER_MQTT_URI, or a local one of your own"
+                        + " named by COURIER_MQTT_URI, COURIER_MQTT_PID_FILE and COURIER_MQTT_CONF";
             }
 
             @Override

@@ -41,8 +41,12 @@ final class MqttBench {
     }
 
     static MqttConfig config(Options o, String ns) {
+        return config(o, ns, Duration.ofMinutes(10));
+    }
+
+    static MqttConfig config(Options o, String ns, Duration sessionExpiry) {
         return MqttConfig.fromUri(uri(o).toString()).toBuilder().topicPrefix(ns).clientIdPrefix(ns)
-                .sessionExpiry(Duration.ofMinutes(10)).maxInFlight(o.getInt("inflight", 1000)).build();
+                .sessionExpiry(sessionExpiry).maxInFlight(o.getInt("inflight", 1000)).build();
     }
 
     static MqttTransport transport(Options o, String ns) {
@@ -83,14 +87,20 @@ final class MqttBench {
             topic = ns + "/v1/bench/measured";
             inFlight = new Semaphore(o.getInt("inflight", 1000));
             sub = Mqtt5Client.builder().identifier(ns + "-raw-sink").serverHost(u.getHost()).serverPort(port(u)).buildAsync();
+            // the same semantics as Courier's sink: the PUBACK goes after the handler ran (manual
+            // acknowledgement); the same receive maximum as Courier announces (65,535: the broker's
+            // max_inflight_messages is the real cap for both); decoded on the client's network thread,
+            // which is the cheapest a raw client can do (no hand-off)
             sub.publishes(MqttGlobalPublishFilter.ALL, p -> {
                 try {
                     onMessage.accept(JSON.readValue(p.getPayloadAsBytes(), BenchPayload.class));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            });
-            sub.connectWith().cleanStart(false).sessionExpiryInterval(600).restrictions().receiveMaximum(65_535)
+                p.acknowledge();
+            }, true);
+            sub.connectWith().cleanStart(false).sessionExpiryInterval(600).restrictions()
+                    .receiveMaximum(65_535)
                     .applyRestrictions().send().get(10, TimeUnit.SECONDS);
             sub.subscribeWith().topicFilter("$share/raw-sink/" + topic).qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
             pub = Mqtt5Client.builder().identifier(ns + "-raw-pub").serverHost(u.getHost()).serverPort(port(u)).buildAsync();
@@ -158,16 +168,24 @@ final class MqttBench {
     }
 
     static MessageBus sink(Options o, String ns, AtomicLong received, Stats latency) {
-        return MessageBus.builder("bench-sink").instanceId("b1").transport(transport(o, ns))
+        return sink(o, transport(o, ns), received, () -> latency);
+    }
+
+    static MessageBus sink(Options o, MqttTransport transport, AtomicLong received, java.util.function.Supplier<Stats> latency) {
+        return MessageBus.builder("bench-sink").instanceId("b1").transport(transport)
                 .concurrency(o.getInt("concurrency", 4)).prefetch(o.getInt("prefetch", 1000))
                 .onEvent(BenchPayload.class, (p, ctx) -> {
-                    latency.add(System.nanoTime() - p.sentNanos());
+                    latency.get().add(System.nanoTime() - p.sentNanos());
                     received.incrementAndGet();
                 }).build().start();
     }
 
     static MessageBus publisher(Options o, String ns) {
-        return MessageBus.builder("bench-pub").instanceId("b1").transport(transport(o, ns))
+        return publisher(o, transport(o, ns));
+    }
+
+    static MessageBus publisher(Options o, MqttTransport transport) {
+        return MessageBus.builder("bench-pub").instanceId("b1").transport(transport)
                 .publishTimeout(Duration.ofSeconds(60)).produces(BenchPayload.class).build().start();
     }
 }
