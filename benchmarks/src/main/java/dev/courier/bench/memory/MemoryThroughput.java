@@ -49,7 +49,7 @@ public final class MemoryThroughput implements Scenario {
         int rounds = o.getInt("rounds", 3);
         observe = o.get("observe", "none");
         threads = Boolean.parseBoolean(o.get("threads", "false"));
-        queueCapacity = o.getInt("queue", 65_536);
+        queueCapacity = o.getInt("queue", InMemoryBroker.DEFAULT_QUEUE_CAPACITY);
         prefetch = o.getInt("prefetch", 1024);
         if (!List.of("none", "metrics", "tracing", "both").contains(observe)) {
             throw new IllegalArgumentException("--observe must be none, metrics, tracing or both, was " + observe);
@@ -98,6 +98,9 @@ public final class MemoryThroughput implements Scenario {
         row.put("duplicates_handled", dupAll);
         row.put("rounds", rounds);
         row.put("observe", observe);
+        row.put("queue", queueCapacity);
+        row.put("baseline_queue", 65_536);
+        row.put("prefetch", prefetch);
         return List.of(row);
     }
 
@@ -117,8 +120,12 @@ public final class MemoryThroughput implements Scenario {
     private String observe = "none";
     /** --threads: print each side's CPU and allocation per message per thread on stderr. */
     private boolean threads;
-    /** --queue: the broker queue's bound (Courier's side; the baseline's ArrayBlockingQueue stays 65,536, its fastest). */
-    private int queueCapacity = 65_536;
+    /**
+     * --queue: the broker queue's bound on Courier's side, by default the memory transport's own
+     * default (what {@code memory:} gives a user); the baseline's ArrayBlockingQueue stays 65,536,
+     * its fastest (its consumer keeps up, so its producer never waits).
+     */
+    private int queueCapacity = InMemoryBroker.DEFAULT_QUEUE_CAPACITY;
     /** --prefetch: unsettled deliveries the subscriber bus may hold. */
     private int prefetch = 1024;
 
