@@ -138,7 +138,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
 
     /** The service's state, created at its first use (with room for maxEntries done ids). */
     private Service service(String name) {
-        if (name == lastName) {
+        if (name == lastName && last != null) {
             return last;
         }
         Service svc = services.computeIfAbsent(name, n -> new Service());
