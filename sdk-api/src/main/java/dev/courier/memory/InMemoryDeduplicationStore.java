@@ -31,8 +31,21 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
     private final int maxEntries;
     private final long maxAgeMillis;
     private final Clock clock;
-    private final Map<String, DoneSet> done = new HashMap<>();
-    private final Map<String, Map<String, Long>> claims = new HashMap<>();
+    private final Map<String, Service> services = new HashMap<>();
+    // the service last used (a bus passes the same String every time): skips the map lookup
+    private String lastName;
+    private Service last;
+
+    // the 128-bit key of the id last measured: a claim and its completion pass the same String, measured once
+    private String keyOf;
+    private long keyHi;
+    private long keyLo;
+
+    /** A service's done ids and its claims in progress, both keyed by an id's 128-bit key. */
+    private final class Service {
+        final DoneSet done = new DoneSet(maxEntries);
+        final ClaimTable claims = new ClaimTable();
+    }
 
     private InMemoryDeduplicationStore(int maxEntries, Duration maxAge, Clock clock) {
         List<String> problems = new ArrayList<>();
@@ -92,39 +105,55 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
     @Override
     public synchronized Claim claim(String service, String messageId, Duration lease) {
         long now = clock.millis();
-        DoneSet set = done.computeIfAbsent(service, s -> new DoneSet(maxEntries));
+        Service svc = service(service);
+        DoneSet set = svc.done;
         set.expire(now - maxAgeMillis);
-        if (set.contains(messageId)) {
+        key(messageId);
+        long kh = keyHi;
+        long kl = keyLo;
+        if (set.contains(kh, kl)) {
             return Claim.DONE;
         }
-        Map<String, Long> mine = claims.computeIfAbsent(service, s -> new HashMap<>());
-        Long until = mine.get(messageId);
-        if (until != null && until > now) {
-            return Claim.IN_PROGRESS;
-        }
-        mine.put(messageId, now + lease.toMillis());
-        return Claim.ACQUIRED;
+        return svc.claims.claim(kh, kl, now, now + lease.toMillis()) ? Claim.ACQUIRED : Claim.IN_PROGRESS;
     }
 
     @Override
     public synchronized void complete(String service, String messageId) {
         long now = clock.millis();
-        unclaim(service, messageId);
-        DoneSet set = done.computeIfAbsent(service, s -> new DoneSet(maxEntries));
-        set.expire(now - maxAgeMillis);
-        set.add(messageId, now);
+        Service svc = service(service);
+        key(messageId);
+        svc.claims.remove(keyHi, keyLo);
+        svc.done.expire(now - maxAgeMillis);
+        svc.done.add(keyHi, keyLo, now);
     }
 
     @Override
     public synchronized void release(String service, String messageId) {
-        unclaim(service, messageId);
+        Service svc = services.get(service);
+        if (svc != null) {
+            key(messageId);
+            svc.claims.remove(keyHi, keyLo);
+        }
     }
 
-    private void unclaim(String service, String messageId) {
-        Map<String, Long> mine = claims.get(service);
-        if (mine != null) {
-            mine.remove(messageId);
+    /** The service's state, created at its first use (with room for maxEntries done ids). */
+    private Service service(String name) {
+        if (name == lastName && last != null) {
+            return last;
         }
+        Service svc = services.computeIfAbsent(name, n -> new Service());
+        lastName = name;
+        last = svc;
+        return svc;
+    }
+
+    /** Sets keyHi/keyLo to the 128-bit key of {@code id} (under the store's lock). */
+    private void key(String id) {
+        if (id == keyOf) {
+            return;
+        }
+        DoneSet.key128(id, this);
+        keyOf = id;
     }
 
     /**
@@ -134,8 +163,8 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
      * @return how many done ids are remembered (expired ones may still count until the service's next claim or complete)
      */
     public synchronized int size(String service) {
-        DoneSet set = done.get(service);
-        return set == null ? 0 : set.size;
+        Service svc = services.get(service);
+        return svc == null ? 0 : svc.done.size;
     }
 
     /**
@@ -144,7 +173,11 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
      * @return claims neither completed nor released (expired leases count until replaced)
      */
     public synchronized int claimsInProgress() {
-        return claims.values().stream().mapToInt(Map::size).sum();
+        int n = 0;
+        for (Service svc : services.values()) {
+            n += svc.claims.size;
+        }
+        return n;
     }
 
     /**
@@ -176,31 +209,11 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             tagMask = (int) ((1L << (32 - slotBits)) - 1);
         }
 
-        // the key of the id last measured: a claim and its completion pass the same String, measured once
-        private String keyOf;
-        private long keyHi;
-        private long keyLo;
-
-        /** Sets keyHi/keyLo to the 128-bit key of {@code id} (called under the store's lock). */
-        private void key(String id) {
-            if (id == keyOf) {
-                return;
-            }
-            long[] k = key128(id);
-            keyHi = k[0];
-            keyLo = k[1];
-            keyOf = id;
+        boolean contains(long h, long l) {
+            return find(h, l) >= 0;
         }
 
-        boolean contains(String id) {
-            key(id);
-            return find(keyHi, keyLo) >= 0;
-        }
-
-        void add(String id, long now) {
-            key(id);
-            long kh = keyHi;
-            long kl = keyLo;
+        void add(long kh, long kl, long now) {
             if (find(kh, kl) >= 0) {
                 return;
             }
@@ -282,7 +295,7 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
         }
 
         /** The key's hash: its low bits choose the bucket, its high bits give the tag. */
-        private static long hash(long h, long l) {
+        static long hash(long h, long l) {
             long x = h * 0x9E3779B97F4A7C15L ^ l;
             x ^= x >>> 31;
             x *= 0xBF58476D1CE4E5B9L;
@@ -294,7 +307,8 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             return (int) (x >>> 32) & tagMask;
         }
 
-        static long[] key128(String id) {
+        /** Sets {@code into.keyHi/keyLo} to the 128-bit key of {@code id}: a canonical UUID's bits, else a 128-bit hash. */
+        static void key128(String id, InMemoryDeduplicationStore into) {
             if (id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-') {
                 if (id.charAt(18) == '-' && id.charAt(23) == '-') {
                     // the canonical form, read as UUID.fromString reads it; anything else goes the slow way below
@@ -304,12 +318,16 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
                     long d = hex(id, 19, 23);
                     long e = hex(id, 24, 36);
                     if ((a | b | c | d | e) >= 0) {
-                        return new long[] {a << 32 | b << 16 | c, d << 48 | e};
+                        into.keyHi = a << 32 | b << 16 | c;
+                        into.keyLo = d << 48 | e;
+                        return;
                     }
                 }
                 try {
                     UUID u = UUID.fromString(id);
-                    return new long[] {u.getMostSignificantBits(), u.getLeastSignificantBits()};
+                    into.keyHi = u.getMostSignificantBits();
+                    into.keyLo = u.getLeastSignificantBits();
+                    return;
                 } catch (IllegalArgumentException notAUuid) {
                     // fall through to hashing
                 }
@@ -325,7 +343,8 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             h1 ^= id.length();
             h1 = mix(h1);
             h2 = mix(h2 ^ h1);
-            return new long[] {h1 ^ 0x5bd1e9955bd1e995L, h2};
+            into.keyHi = h1 ^ 0x5bd1e9955bd1e995L;
+            into.keyLo = h2;
         }
 
         /**
@@ -358,6 +377,105 @@ public final class InMemoryDeduplicationStore implements DeduplicationStore {
             x *= 0xc4ceb9fe1a85ec53L;
             x ^= x >>> 33;
             return x;
+        }
+    }
+
+    /**
+     * Claims in progress: an open-addressing table of 128-bit keys and their lease ends (no String
+     * hash, no boxed time, no node per claim; a handful of entries, as many as messages in progress).
+     * Grows at half full; removal shifts back, so no tombstones.
+     */
+    private static final class ClaimTable {
+        private long[] hi = new long[16];
+        private long[] lo = new long[16];
+        private long[] until = new long[16];
+        private boolean[] used = new boolean[16];
+        private int size;
+
+        /** Takes the claim unless one that has not expired holds the key; true when taken. */
+        boolean claim(long h, long l, long now, long leaseEnd) {
+            int mask = hi.length - 1;
+            int b = (int) DoneSet.hash(h, l) & mask;
+            while (used[b]) {
+                if (hi[b] == h && lo[b] == l) {
+                    if (until[b] > now) {
+                        return false;
+                    }
+                    until[b] = leaseEnd; // an expired lease is taken over
+                    return true;
+                }
+                b = (b + 1) & mask;
+            }
+            used[b] = true;
+            hi[b] = h;
+            lo[b] = l;
+            until[b] = leaseEnd;
+            if (++size * 2 > hi.length) {
+                grow();
+            }
+            return true;
+        }
+
+        void remove(long h, long l) {
+            if (size == 0) {
+                return;
+            }
+            int mask = hi.length - 1;
+            int b = (int) DoneSet.hash(h, l) & mask;
+            while (used[b]) {
+                if (hi[b] == h && lo[b] == l) {
+                    removeAt(b, mask);
+                    size--;
+                    return;
+                }
+                b = (b + 1) & mask;
+            }
+        }
+
+        /** Backward-shift deletion, as in DoneSet. */
+        private void removeAt(int b, int mask) {
+            int hole = b;
+            int j = b;
+            while (true) {
+                j = (j + 1) & mask;
+                if (!used[j]) {
+                    break;
+                }
+                int home = (int) DoneSet.hash(hi[j], lo[j]) & mask;
+                boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+                if (movable) {
+                    hi[hole] = hi[j];
+                    lo[hole] = lo[j];
+                    until[hole] = until[j];
+                    hole = j;
+                }
+            }
+            used[hole] = false;
+        }
+
+        private void grow() {
+            long[] oh = hi;
+            long[] ol = lo;
+            long[] ou = until;
+            boolean[] ob = used;
+            int n = oh.length * 2;
+            hi = new long[n];
+            lo = new long[n];
+            until = new long[n];
+            used = new boolean[n];
+            int mask = n - 1;
+            for (int i = 0; i < oh.length; i++) {
+                if (ob[i]) {
+                    int b = (int) DoneSet.hash(oh[i], ol[i]) & mask;
+                    while (used[b]) {
+                        b = (b + 1) & mask;
+                    }
+                    used[b] = true;
+                    hi[b] = oh[i];
+                    lo[b] = ol[i];
+                    until[b] = ou[i];
+                }
+            }
         }
     }
 }

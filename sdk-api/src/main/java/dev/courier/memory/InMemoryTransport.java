@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -183,7 +182,13 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
         /** The batch drain() takes from the queue under one lock; only drain() uses it (one at a time, see wip). */
         final MemoryQueue.Item[] batch;
         final DeliveryCallback callback;
-        final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
+        /**
+         * Unsettled deliveries, for close to give back: a doubly linked list through the deliveries
+         * themselves (no node, no hashing per delivery), guarded by its own lock, held only to link
+         * or unlink one delivery.
+         */
+        private final Object unsettledLock = new Object();
+        private MemoryDelivery unsettledHead;
         final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
         volatile boolean active = true;
 
@@ -243,7 +248,7 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
                         return;
                     }
                     MemoryDelivery d = new MemoryDelivery(this, item);
-                    unsettled.add(d);
+                    link(d);
                     try {
                         callback.onDelivery(d);
                     } catch (RuntimeException e) {
@@ -285,8 +290,47 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
         }
 
         void returnUnsettled() {
-            for (MemoryDelivery d : unsettled) {
-                d.takeBack();
+            List<MemoryDelivery> all = new ArrayList<>();
+            synchronized (unsettledLock) {
+                for (MemoryDelivery d = unsettledHead; d != null; d = d.next) {
+                    all.add(d);
+                }
+            }
+            for (MemoryDelivery d : all) {
+                d.takeBack(); // its settled() unlinks it
+            }
+        }
+
+        void link(MemoryDelivery d) {
+            synchronized (unsettledLock) {
+                MemoryDelivery h = unsettledHead;
+                d.next = h;
+                if (h != null) {
+                    h.prev = d;
+                }
+                unsettledHead = d;
+                d.linked = true;
+            }
+        }
+
+        void unlink(MemoryDelivery d) {
+            synchronized (unsettledLock) {
+                if (!d.linked) {
+                    return;
+                }
+                d.linked = false;
+                MemoryDelivery p = d.prev;
+                MemoryDelivery n = d.next;
+                if (p == null) {
+                    unsettledHead = n;
+                } else {
+                    p.next = n;
+                }
+                if (n != null) {
+                    n.prev = p;
+                }
+                d.prev = null;
+                d.next = null;
             }
         }
     }
@@ -299,6 +343,10 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
         private final MemorySubscription sub;
         private final MemoryQueue.Item item;
         private volatile boolean takenBack;
+        // its place in sub's unsettled list (guarded by sub.unsettledLock)
+        private MemoryDelivery prev;
+        private MemoryDelivery next;
+        private boolean linked;
 
         MemoryDelivery(MemorySubscription sub, MemoryQueue.Item item) {
             super(sub.address, sub.group, item.message.headers(), item.message.body(), item.deliveries > 0);
@@ -318,7 +366,7 @@ public final class InMemoryTransport implements Transport, dev.courier.spi.DeadL
 
         @Override
         protected void settled() {
-            sub.unsettled.remove(this);
+            sub.unlink(this);
             sub.credits.incrementAndGet();
             if (!takenBack) {
                 sub.run(); // a credit is free: deliver the next message

@@ -190,4 +190,46 @@ class InMemoryDeduplicationStoreTest {
             assertEquals(model.size(), s.size("svc"));
         }
     }
+
+    /**
+     * Claims in progress against a plain model, many open at once (the table grows and shifts entries
+     * back on removal), across two services, with releases, completions and distinct String objects
+     * of the same id.
+     */
+    @Test
+    void claimsInProgressMatchAModel() {
+        TestClock clock = new TestClock();
+        InMemoryDeduplicationStore s = InMemoryDeduplicationStore.of(100_000, Duration.ofHours(1), clock);
+        java.util.Map<String, java.util.Set<String>> open = new java.util.HashMap<>();
+        java.util.Map<String, java.util.Set<String>> done = new java.util.HashMap<>();
+        java.util.Random r = new java.util.Random(17);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            ids.add(r.nextBoolean() ? new UUID(r.nextLong(), r.nextLong()).toString() : "order-" + i);
+        }
+        for (int step = 0; step < 40_000; step++) {
+            String service = r.nextInt(4) == 0 ? "b" : "a";
+            String id = new String(ids.get(r.nextInt(ids.size()))); // the same id, another String
+            java.util.Set<String> o = open.computeIfAbsent(service, x -> new java.util.HashSet<>());
+            java.util.Set<String> d = done.computeIfAbsent(service, x -> new java.util.HashSet<>());
+            int action = r.nextInt(10);
+            if (action < 6) {
+                Claim expected = d.contains(id) ? Claim.DONE : o.contains(id) ? Claim.IN_PROGRESS : Claim.ACQUIRED;
+                assertEquals(expected, s.claim(service, id, LEASE), id);
+                if (expected == Claim.ACQUIRED) {
+                    o.add(id);
+                }
+            } else if (action < 8) {
+                s.release(service, id);
+                o.remove(id);
+            } else if (o.contains(id)) {
+                s.complete(service, id);
+                o.remove(id);
+                d.add(id);
+            }
+            assertEquals(open.values().stream().mapToInt(java.util.Set::size).sum(), s.claimsInProgress());
+        }
+        assertEquals(done.getOrDefault("a", java.util.Set.of()).size(), s.size("a"));
+        assertEquals(done.getOrDefault("b", java.util.Set.of()).size(), s.size("b"));
+    }
 }

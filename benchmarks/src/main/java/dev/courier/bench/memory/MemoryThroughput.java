@@ -39,7 +39,7 @@ public final class MemoryThroughput implements Scenario {
     @Override
     public String description() {
         return "in-memory publish→handler (JSON + dedup) vs Jackson + ArrayBlockingQueue handoff; --messages N"
-                + " [--observe none|metrics|tracing|both] [--only sdk|raw]";
+                + " [--observe none|metrics|tracing|both] [--only sdk|raw] [--threads true] [--queue N] [--prefetch N]";
     }
 
     @Override
@@ -48,6 +48,9 @@ public final class MemoryThroughput implements Scenario {
         int warmup = o.getInt("warmup", Math.min(100_000, messages / 5));
         int rounds = o.getInt("rounds", 3);
         observe = o.get("observe", "none");
+        threads = Boolean.parseBoolean(o.get("threads", "false"));
+        queueCapacity = o.getInt("queue", InMemoryBroker.DEFAULT_QUEUE_CAPACITY);
+        prefetch = o.getInt("prefetch", 1024);
         if (!List.of("none", "metrics", "tracing", "both").contains(observe)) {
             throw new IllegalArgumentException("--observe must be none, metrics, tracing or both, was " + observe);
         }
@@ -121,6 +124,9 @@ public final class MemoryThroughput implements Scenario {
         if (!only.equals("both")) {
             row.put("only", only);
         }
+        row.put("queue", queueCapacity);
+        row.put("baseline_queue", 65_536);
+        row.put("prefetch", prefetch);
         return List.of(row);
     }
 
@@ -138,6 +144,16 @@ public final class MemoryThroughput implements Scenario {
     }
 
     private String observe = "none";
+    /** --threads: print each side's CPU and allocation per message per thread on stderr. */
+    private boolean threads;
+    /**
+     * --queue: the broker queue's bound on Courier's side, by default the memory transport's own
+     * default (what {@code memory:} gives a user); the baseline's ArrayBlockingQueue stays 65,536,
+     * its fastest (its consumer keeps up, so its producer never waits).
+     */
+    private int queueCapacity = InMemoryBroker.DEFAULT_QUEUE_CAPACITY;
+    /** --prefetch: unsettled deliveries the subscriber bus may hold. */
+    private int prefetch = 1024;
 
     /** The interceptors --observe asks for: Micrometer on a SimpleMeterRegistry, OTel spans, every one ended and handed (synchronously) to an exporter that discards it. */
     private MessageBus.Builder observed(MessageBus.Builder b, java.util.List<AutoCloseable> closing) {
@@ -175,17 +191,18 @@ public final class MemoryThroughput implements Scenario {
     }
 
     private Result courier(int messages) throws Exception {
-        InMemoryBroker broker = InMemoryBroker.create(65_536, 1_000);
+        InMemoryBroker broker = InMemoryBroker.create(queueCapacity, 1_000);
         Tally tally = new Tally(messages);
         java.util.List<AutoCloseable> closing = new java.util.ArrayList<>();
         MessageBus sink = observed(MessageBus.builder("bench-sink"), closing).transport(broker.connect())
                 .deduplicationStore(InMemoryDeduplicationStore.of(messages + 1000, Duration.ofHours(1)))
-                .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(1024)
+                .retryPolicy(RetryPolicy.none()).concurrency(1).prefetch(prefetch)
                 .onEvent(BenchPayload.class, (p, ctx) -> {
                     tally.record(p);
                 }).build().start();
         MessageBus pub = observed(MessageBus.builder("bench-pub"), closing).transport(broker.connect())
                 .produces(BenchPayload.class).build().start();
+        dev.courier.bench.ThreadCost cost = dev.courier.bench.ThreadCost.start();
         long t0 = System.nanoTime();
         CompletableFuture<Void> last = null;
         for (int i = 0; i < messages; i++) {
@@ -198,6 +215,9 @@ public final class MemoryThroughput implements Scenario {
             // fall through: lost is reported
         }
         long took = System.nanoTime() - t0;
+        if (threads) {
+            System.err.print(cost.report("courier", messages));
+        }
         pub.close();
         sink.close();
         for (AutoCloseable c : closing) {
@@ -212,6 +232,8 @@ public final class MemoryThroughput implements Scenario {
         ObjectMapper mapper = JsonPayloadCodec.defaultMapper();
         BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(65_536);
         AtomicLong consumed = new AtomicLong();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
         Thread consumer = new Thread(() -> {
             try {
                 for (int i = 0; i < messages; i++) {
@@ -223,10 +245,15 @@ public final class MemoryThroughput implements Scenario {
                         consumed.incrementAndGet();
                     }
                 }
+                finished.countDown();
+                reported.await(); // alive until its CPU time is read
             } catch (Exception e) {
                 throw new IllegalStateException(e);
+            } finally {
+                finished.countDown();
             }
         });
+        dev.courier.bench.ThreadCost cost = dev.courier.bench.ThreadCost.start();
         consumer.start();
         long t0 = System.nanoTime();
         for (int i = 0; i < messages; i++) {
@@ -241,8 +268,13 @@ public final class MemoryThroughput implements Scenario {
             h.put("correlationid", id);
             queue.put(new Object[] {h, mapper.writeValueAsBytes(BenchPayload.of(i))});
         }
-        consumer.join();
+        finished.await();
         long took = System.nanoTime() - t0;
+        if (threads) {
+            System.err.print(cost.report("baseline", messages));
+        }
+        reported.countDown();
+        consumer.join();
         if (consumed.get() != messages) {
             throw new IllegalStateException("baseline consumed " + consumed + " of " + messages);
         }

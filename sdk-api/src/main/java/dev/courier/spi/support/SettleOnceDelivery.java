@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The one settle-once {@link Delivery} every transport extends. The first of {@link #ack},
@@ -37,7 +37,10 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     private final Map<String, String> headers;
     private final byte[] body;
     private final boolean redelivered;
-    private final AtomicInteger state = new AtomicInteger(OPEN);
+    // a field with an updater, not an AtomicInteger: one object less per delivery
+    private static final AtomicIntegerFieldUpdater<SettleOnceDelivery> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(SettleOnceDelivery.class, "state");
+    private volatile int state; // OPEN (0) at first; read and written through STATE
 
     /**
      * @param address     where the message came from
@@ -137,7 +140,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
      *         when it was already settled or given back
      */
     protected final boolean giveBack() {
-        if (state.compareAndSet(OPEN, GIVEN_BACK)) {
+        if (STATE.compareAndSet(this, OPEN, GIVEN_BACK)) {
             settled();
             return true;
         }
@@ -146,7 +149,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
 
     /** @return whether a settle of this delivery was claimed (finished or in progress) */
     public final boolean isSettled() {
-        return state.get() != OPEN;
+        return STATE.get(this) != OPEN;
     }
 
     @Override
@@ -160,8 +163,8 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     }
 
     private CompletableFuture<Void> settle(String what, java.util.function.Supplier<CompletableFuture<Void>> send) {
-        if (!state.compareAndSet(OPEN, SETTLING)) {
-            return state.get() == GIVEN_BACK ? stale(what) : CompletableFuture.completedFuture(null);
+        if (!STATE.compareAndSet(this, OPEN, SETTLING)) {
+            return STATE.get(this) == GIVEN_BACK ? stale(what) : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -181,8 +184,8 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
 
     @Override
     public final CompletableFuture<Void> redeliverLater(Map<String, String> newHeaders, Duration delay) {
-        if (!state.compareAndSet(OPEN, SETTLING)) {
-            return state.get() == GIVEN_BACK ? stale("redeliverLater") : CompletableFuture.completedFuture(null);
+        if (!STATE.compareAndSet(this, OPEN, SETTLING)) {
+            return STATE.get(this) == GIVEN_BACK ? stale("redeliverLater") : CompletableFuture.completedFuture(null);
         }
         if (isStale()) {
             done();
@@ -191,7 +194,7 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
         return call(() -> sendRedeliverLater(newHeaders, delay)).whenComplete((x, e) -> {
             Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (c != null && !(c instanceof StaleDeliveryException) && !isStale()) {
-                state.set(OPEN); // nothing was settled: the claim goes back, the caller may settle otherwise
+                STATE.set(this, OPEN); // nothing was settled: the claim goes back, the caller may settle otherwise
             } else {
                 done();
             }
@@ -208,9 +211,9 @@ public abstract class SettleOnceDelivery implements Delivery, DelayedRedelivery 
     }
 
     private void done() {
-        int was = state.getAndSet(SETTLED);
+        int was = STATE.getAndSet(this, SETTLED);
         if (was == GIVEN_BACK) {
-            state.set(GIVEN_BACK);
+            STATE.set(this, GIVEN_BACK);
         } else if (was != SETTLED) {
             settled();
         }
