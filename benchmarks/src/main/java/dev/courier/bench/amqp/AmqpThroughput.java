@@ -24,7 +24,8 @@ public final class AmqpThroughput implements Scenario {
     @Override
     public String description() {
         return "RabbitMQ publish→handler, confirms + manual acks, Courier vs raw amqp-client; --messages N --window W"
-                + " --prefetch P --concurrency C --rounds R --spring false --perftest false --perftest-lib DIR --uri amqp://...";
+                + " --prefetch P --concurrency C --rounds R --spring false --perftest false --perftest-lib DIR --raw-ack-every N"
+                + " --thread-detail true --uri amqp://...";
     }
 
     @Override
@@ -73,10 +74,11 @@ public final class AmqpThroughput implements Scenario {
                 }
             }
             System.err.printf(java.util.Locale.ROOT, "round %d (%s): courier %.0f msg/s, raw %.0f msg/s, ratio %.3f;"
-                    + " thread cpu µs/msg courier %.1f raw %.1f; alloc B/msg courier %.0f raw %.0f%s%n",
+                    + " thread cpu µs/msg courier %.1f raw %.1f; broker cpu µs/msg courier %.1f raw %.1f;"
+                    + " alloc B/msg courier %.0f raw %.0f%s%n",
                     r + 1, order.toString().trim(), sdk.msgsPerSecond(), raw.msgsPerSecond(),
                     sdk.msgsPerSecond() / raw.msgsPerSecond(), sdk.threadCpuMicrosPerMsg(), raw.threadCpuMicrosPerMsg(),
-                    sdk.allocBytesPerMsg(), raw.allocBytesPerMsg(), pt == null ? "" : String.format(java.util.Locale.ROOT,
+                    sdk.brokerCpuMicrosPerMsg(), raw.brokerCpuMicrosPerMsg(), sdk.allocBytesPerMsg(), raw.allocBytesPerMsg(), pt == null ? "" : String.format(java.util.Locale.ROOT,
                             ", perftest %.0f msg/s (with its warm-up %.0f), raw/perftest %.3f; cpu µs/msg courier %.1f raw %.1f"
                                     + " perftest %.1f", pt.receivingMsgsPerSecond(), pt.overallMsgsPerSecond(),
                             raw.msgsPerSecond() / pt.receivingMsgsPerSecond(), sdk.cpuMicrosPerMsg(),
@@ -98,6 +100,8 @@ public final class AmqpThroughput implements Scenario {
         List<Double> rawCpu = new java.util.ArrayList<>();
         List<Double> sdkThreadCpu = new java.util.ArrayList<>();
         List<Double> rawThreadCpu = new java.util.ArrayList<>();
+        List<Double> sdkBroker = new java.util.ArrayList<>();
+        List<Double> rawBroker = new java.util.ArrayList<>();
         List<Double> sdkAlloc = new java.util.ArrayList<>();
         List<Double> rawAlloc = new java.util.ArrayList<>();
         for (Runs.Result[] x : results) {
@@ -106,6 +110,8 @@ public final class AmqpThroughput implements Scenario {
             rawThreadCpu.add(x[0].threadCpuMicrosPerMsg());
             sdkThreadCpu.add(x[1].threadCpuMicrosPerMsg());
             rawAlloc.add(x[0].allocBytesPerMsg());
+            rawBroker.add(x[0].brokerCpuMicrosPerMsg());
+            sdkBroker.add(x[1].brokerCpuMicrosPerMsg());
             sdkAlloc.add(x[1].allocBytesPerMsg());
             rawRates.add(x[0].msgsPerSecond());
             sdkRates.add(x[1].msgsPerSecond());
@@ -178,6 +184,8 @@ public final class AmqpThroughput implements Scenario {
         row.put("baseline_thread_cpu_us_per_msg", median(rawThreadCpu));
         row.put("round_sdk_thread_cpu_us_per_msg", join(sdkThreadCpu, "%.1f"));
         row.put("round_baseline_thread_cpu_us_per_msg", join(rawThreadCpu, "%.1f"));
+        row.put("sdk_broker_cpu_us_per_msg", median(sdkBroker));
+        row.put("baseline_broker_cpu_us_per_msg", median(rawBroker));
         row.put("sdk_alloc_bytes_per_msg", median(sdkAlloc));
         row.put("baseline_alloc_bytes_per_msg", median(rawAlloc));
         row.put("load_average", String.format(java.util.Locale.ROOT, "%.2f..%.2f", load0, load1));

@@ -26,11 +26,12 @@ final class Runs {
      * @param threadCpuMicrosPerMsg CPU of the Java threads alive at the end of the run (the client's and
      *                              the benchmark's own; not JIT compiler or GC threads) per message
      * @param allocBytesPerMsg      bytes those threads allocated per message
+     * @param brokerCpuMicrosPerMsg CPU of the local RabbitMQ per message (NaN when not found)
      */
     record Result(double msgsPerSecond, Stats latency, long lost, long duplicates, double cpuMicrosPerMsg,
-                  double threadCpuMicrosPerMsg, double allocBytesPerMsg) {
+                  double threadCpuMicrosPerMsg, double allocBytesPerMsg, double brokerCpuMicrosPerMsg) {
         Result(double msgsPerSecond, Stats latency, long lost, long duplicates) {
-            this(msgsPerSecond, latency, lost, duplicates, Double.NaN, Double.NaN, Double.NaN);
+            this(msgsPerSecond, latency, lost, duplicates, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
     }
 
@@ -98,6 +99,29 @@ final class Runs {
         }
     }
 
+    /** The local RabbitMQ's Erlang VM (beam.smp), found once; null when the broker is not on this machine. */
+    private static final java.nio.file.Path BROKER_STAT = ProcessHandle.allProcesses()
+            .filter(p -> p.info().command().map(c -> c.endsWith("beam.smp")).orElse(false))
+            .map(p -> java.nio.file.Path.of("/proc", Long.toString(p.pid()), "stat"))
+            .filter(java.nio.file.Files::isReadable).findFirst().orElse(null);
+
+    /**
+     * CPU time (user + system) of the local RabbitMQ so far, in nanoseconds, from /proc (10 ms ticks); -1
+     * when it is not found. Other users of the same broker count too: read it beside the client's figures.
+     */
+    static long brokerCpuNanos() {
+        if (BROKER_STAT == null) {
+            return -1;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(BROKER_STAT);
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // utime, stime (USER_HZ 100)
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** CPU time of this whole JVM so far (all threads: client, JIT, GC), in nanoseconds. */
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
@@ -138,6 +162,7 @@ final class Runs {
                 .publishTimeout(Duration.ofSeconds(60)).produces(BenchPayload.class).build().start();
         try {
             long cpu0 = processCpuNanos();
+            long broker0 = brokerCpuNanos();
             ThreadUse use0 = ThreadUse.now();
             long t0 = System.nanoTime();
             List<CompletableFuture<Void>> confirms = new ArrayList<>(messages);
@@ -158,8 +183,10 @@ final class Runs {
             if (Boolean.parseBoolean(o.get("thread-detail", "false"))) {
                 System.err.println("courier threads:" + use0.byGroup(use1, messages));
             }
+            long broker1 = brokerCpuNanos();
             return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates(), cpu,
-                    use[0] / 1e3 / messages, (double) use[1] / messages);
+                    use[0] / 1e3 / messages, (double) use[1] / messages,
+                    broker0 < 0 || broker1 < 0 ? Double.NaN : (broker1 - broker0) / 1e3 / messages);
         } finally {
             pub.close();
             sink.close();
@@ -176,6 +203,7 @@ final class Runs {
                 tally.record(p);
             });
             long cpu0 = processCpuNanos();
+            long broker0 = brokerCpuNanos();
             ThreadUse use0 = ThreadUse.now();
             long t0 = System.nanoTime();
             for (int i = 0; i < messages; i++) {
@@ -195,8 +223,10 @@ final class Runs {
             if (Boolean.parseBoolean(o.get("thread-detail", "false"))) {
                 System.err.println("raw threads:" + use0.byGroup(use1, messages));
             }
+            long broker1 = brokerCpuNanos();
             return new Result(messages / (took / 1e9), tally.stats(), tally.lost(), tally.duplicates(), cpu,
-                    use[0] / 1e3 / messages, (double) use[1] / messages);
+                    use[0] / 1e3 / messages, (double) use[1] / messages,
+                    broker0 < 0 || broker1 < 0 ? Double.NaN : (broker1 - broker0) / 1e3 / messages);
         } finally {
             raw.close();
             AmqpBench.delete(o, raw.names());
