@@ -3,7 +3,6 @@ package dev.courier.amqp;
 import com.rabbitmq.client.Channel;
 import dev.courier.spi.support.SettleOnceDelivery;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
@@ -21,13 +20,15 @@ import java.util.concurrent.CompletableFuture;
 final class AmqpDelivery extends SettleOnceDelivery {
     private final AmqpSubscription sub;
     private final Channel channel;
+    private final Acks acks;
     private final long tag;
 
-    AmqpDelivery(AmqpSubscription sub, Channel channel, long tag, Map<String, String> headers, byte[] body,
+    AmqpDelivery(AmqpSubscription sub, Channel channel, Acks acks, long tag, Map<String, String> headers, byte[] body,
                  boolean redelivered) {
         super(sub.address, sub.group, Collections.unmodifiableMap(headers), body, redelivered); // a fresh map
         this.sub = sub;
         this.channel = channel;
+        this.acks = acks;
         this.tag = tag;
     }
 
@@ -41,14 +42,21 @@ final class AmqpDelivery extends SettleOnceDelivery {
         return "its channel closed (connection lost or transport closed)";
     }
 
+    /**
+     * Handed to the channel's {@link Acks}: sent at once or within about a millisecond, with the acks of
+     * the deliveries next to it as one {@code basic.ack(multiple)} (never covering a delivery not settled
+     * yet); a subscription or transport closing sends what waits first.
+     */
     @Override
     protected CompletableFuture<Void> sendAck() {
-        return send("ack", () -> channel.basicAck(tag, false));
+        acks.ack(tag);
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override
     protected CompletableFuture<Void> sendReject(boolean requeue) {
-        return send(requeue ? "reject(requeue)" : "reject", () -> channel.basicReject(tag, requeue));
+        acks.reject(tag, requeue);
+        return CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -63,18 +71,5 @@ final class AmqpDelivery extends SettleOnceDelivery {
     @Override
     protected void settled() {
         sub.settled();
-    }
-
-    private interface Io {
-        void run() throws IOException;
-    }
-
-    private CompletableFuture<Void> send(String what, Io io) {
-        try {
-            io.run();
-            return CompletableFuture.completedFuture(null);
-        } catch (IOException | RuntimeException e) {
-            return stale(what); // the channel closed under it
-        }
     }
 }

@@ -30,6 +30,8 @@ final class AmqpSubscription implements TransportSubscription {
     private final int prefetch;
     private final DeliveryCallback callback;
     private volatile Channel channel;
+    /** The acks of the current channel (each channel has its own delivery tags). */
+    private volatile Acks acks;
     private volatile String tag;
     private volatile boolean consuming;
     private volatile boolean closed;
@@ -66,8 +68,20 @@ final class AmqpSubscription implements TransportSubscription {
             declare(ch);
             Channel mine = ch;
             ch.addShutdownListener(sig -> channelClosed(mine, sig));
+            Acks a = new Acks(new Acks.Out() {
+                @Override
+                public void ack(long deliveryTag, boolean multiple) throws IOException {
+                    mine.basicAck(deliveryTag, multiple);
+                }
+
+                @Override
+                public void reject(long deliveryTag, boolean requeue) throws IOException {
+                    mine.basicReject(deliveryTag, requeue);
+                }
+            }, Acks.Timer.on(transport.acker()), Acks.batchFor(prefetch), System::nanoTime);
             channel = ch;
-            tag = ch.basicConsume(queue, false, new Receiver(this, ch));
+            acks = a;
+            tag = ch.basicConsume(queue, false, new Receiver(this, ch, a));
             consuming = true;
             reattach.connected();
         } catch (IOException | RuntimeException e) {
@@ -149,6 +163,11 @@ final class AmqpSubscription implements TransportSubscription {
         return closed;
     }
 
+    /** The acks of the channel consuming now; for tests. */
+    Acks acks() {
+        return acks;
+    }
+
     /** The channel consuming now (a Receiver of an older one ignores its cancel). */
     Channel channel() {
         return channel;
@@ -186,6 +205,10 @@ final class AmqpSubscription implements TransportSubscription {
         }
         transport.subscriptions().forget(this);
         Channel ch = channel;
+        Acks a = acks;
+        if (a != null) {
+            a.hurry(); // from now on acks go out at once; what waits goes now
+        }
         String t = tag;
         if (ch != null && t != null && ch.isOpen() && !transport.isClosing()) {
             offThread("cancel", CANCEL_WAIT_MILLIS, () -> {
@@ -238,10 +261,14 @@ final class AmqpSubscription implements TransportSubscription {
     /** Closes the channel of a closed subscription off the caller's thread: its close is a broker round trip. */
     private void closeChannelLater() {
         Channel ch = channel;
+        Acks a = acks;
         if (ch == null || !ch.isOpen() || transport.isClosing()) {
             return; // the transport's connection close takes it
         }
         offThread("channel-close", 0, () -> {
+            if (a != null) {
+                a.drain(); // the last acks before the close (a writer busy with them is waited for)
+            }
             if (ch.isOpen()) {
                 ch.close();
             }

@@ -320,6 +320,12 @@ public final class AmqpTransport implements Transport, dev.courier.spi.DeadLette
         return ses == null ? null : ses.scheduler;
     }
 
+    /** The thread that sends consumers' held-back acks ({@link Acks}), null before start. */
+    ScheduledExecutorService acker() {
+        Session ses = session;
+        return ses == null ? null : ses.acker;
+    }
+
     boolean isClosing() {
         return closing;
     }

@@ -25,26 +25,25 @@ final class Receiver implements Consumer {
 
     private final AmqpSubscription sub;
     private final Channel ch;
+    private final Acks acks;
 
-    Receiver(AmqpSubscription sub, Channel ch) {
+    Receiver(AmqpSubscription sub, Channel ch, Acks acks) {
         this.sub = sub;
         this.ch = ch;
+        this.acks = acks;
     }
 
     @Override
     public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+        acks.delivered(env.getDeliveryTag()); // every delivery of the channel is settled through its Acks
         if (sub.isClosed()) {
-            try {
-                ch.basicReject(env.getDeliveryTag(), true);
-            } catch (IOException | RuntimeException ignored) {
-                // the channel's close gives it back too
-            }
+            acks.reject(env.getDeliveryTag(), true); // (the channel's close gives it back too)
             return;
         }
         AmqpTransport transport = sub.transport();
         Map<String, String> headers = Wire.headers(props);
         sub.delivered();
-        AmqpDelivery d = new AmqpDelivery(sub, ch, env.getDeliveryTag(), headers, body, env.isRedeliver());
+        AmqpDelivery d = new AmqpDelivery(sub, ch, acks, env.getDeliveryTag(), headers, body, env.isRedeliver());
         Object dropped = props.getHeaders() == null ? null : props.getHeaders().get(HeaderFrame.DROPPED);
         if (dropped != null) {
             log.warn("message {} on queue {}: headers amqp-client could not have read were left out: {}",

@@ -22,6 +22,8 @@ final class Session {
     final ScheduledExecutorService scheduler;
     final ExecutorService completions;
     final ExecutorService writer;
+    /** Sends the consumers' held-back acks when no later ack comes ({@link Acks}); may block on a socket. */
+    final ScheduledExecutorService acker;
     final Publisher publisher;
     final RabbitLink pubLink;
     final RabbitLink subLink;
@@ -33,6 +35,9 @@ final class Session {
         scheduler = s;
         completions = Executors.newSingleThreadExecutor(daemon(name + "-confirms"));
         writer = Executors.newSingleThreadExecutor(daemon(name + "-publish"));
+        ScheduledThreadPoolExecutor a = new ScheduledThreadPoolExecutor(1, daemon(name + "-acks"));
+        a.setRemoveOnCancelPolicy(true);
+        acker = a;
         publisher = new Publisher(cfg, t.topology(), completions, scheduler, writer, stallAfter(ctx.publishTimeout()),
                 t.subscriptions()::redeclare);
         ConnectionFactory factory;
@@ -42,6 +47,7 @@ final class Session {
             scheduler.shutdownNow();
             completions.shutdown();
             writer.shutdownNow();
+            acker.shutdownNow();
             throw e;
         }
         pubLink = new RabbitLink(name + "-pub", cfg, factory, scheduler, c -> {
@@ -80,6 +86,7 @@ final class Session {
         scheduler.shutdownNow();
         completions.shutdown();
         writer.shutdownNow();
+        acker.shutdownNow();
     }
 
     /**
@@ -111,6 +118,7 @@ final class Session {
         pubLink.abort();
         scheduler.shutdownNow();
         writer.shutdownNow();
+        acker.shutdownNow();
     }
 
     private static ThreadFactory daemon(String name) {

@@ -24,7 +24,8 @@ public final class AmqpThroughput implements Scenario {
     @Override
     public String description() {
         return "RabbitMQ publish→handler, confirms + manual acks, Courier vs raw amqp-client; --messages N --window W"
-                + " --prefetch P --concurrency C --rounds R --spring false --perftest false --perftest-lib DIR --uri amqp://...";
+                + " --prefetch P --concurrency C --rounds R --spring false --perftest false --perftest-lib DIR --raw-ack-every N"
+                + " --thread-detail true --uri amqp://...";
     }
 
     @Override
@@ -72,9 +73,12 @@ public final class AmqpThroughput implements Scenario {
                     }
                 }
             }
-            System.err.printf(java.util.Locale.ROOT, "round %d (%s): courier %.0f msg/s, raw %.0f msg/s, ratio %.3f%s%n",
+            System.err.printf(java.util.Locale.ROOT, "round %d (%s): courier %.0f msg/s, raw %.0f msg/s, ratio %.3f;"
+                    + " thread cpu µs/msg courier %.1f raw %.1f; broker cpu µs/msg courier %.1f raw %.1f;"
+                    + " alloc B/msg courier %.0f raw %.0f%s%n",
                     r + 1, order.toString().trim(), sdk.msgsPerSecond(), raw.msgsPerSecond(),
-                    sdk.msgsPerSecond() / raw.msgsPerSecond(), pt == null ? "" : String.format(java.util.Locale.ROOT,
+                    sdk.msgsPerSecond() / raw.msgsPerSecond(), sdk.threadCpuMicrosPerMsg(), raw.threadCpuMicrosPerMsg(),
+                    sdk.brokerCpuMicrosPerMsg(), raw.brokerCpuMicrosPerMsg(), sdk.allocBytesPerMsg(), raw.allocBytesPerMsg(), pt == null ? "" : String.format(java.util.Locale.ROOT,
                             ", perftest %.0f msg/s (with its warm-up %.0f), raw/perftest %.3f; cpu µs/msg courier %.1f raw %.1f"
                                     + " perftest %.1f", pt.receivingMsgsPerSecond(), pt.overallMsgsPerSecond(),
                             raw.msgsPerSecond() / pt.receivingMsgsPerSecond(), sdk.cpuMicrosPerMsg(),
@@ -94,9 +98,21 @@ public final class AmqpThroughput implements Scenario {
         List<Double> sdkVsRaw = new java.util.ArrayList<>();
         List<Double> sdkCpu = new java.util.ArrayList<>();
         List<Double> rawCpu = new java.util.ArrayList<>();
+        List<Double> sdkThreadCpu = new java.util.ArrayList<>();
+        List<Double> rawThreadCpu = new java.util.ArrayList<>();
+        List<Double> sdkBroker = new java.util.ArrayList<>();
+        List<Double> rawBroker = new java.util.ArrayList<>();
+        List<Double> sdkAlloc = new java.util.ArrayList<>();
+        List<Double> rawAlloc = new java.util.ArrayList<>();
         for (Runs.Result[] x : results) {
             rawCpu.add(x[0].cpuMicrosPerMsg());
             sdkCpu.add(x[1].cpuMicrosPerMsg());
+            rawThreadCpu.add(x[0].threadCpuMicrosPerMsg());
+            sdkThreadCpu.add(x[1].threadCpuMicrosPerMsg());
+            rawAlloc.add(x[0].allocBytesPerMsg());
+            rawBroker.add(x[0].brokerCpuMicrosPerMsg());
+            sdkBroker.add(x[1].brokerCpuMicrosPerMsg());
+            sdkAlloc.add(x[1].allocBytesPerMsg());
             rawRates.add(x[0].msgsPerSecond());
             sdkRates.add(x[1].msgsPerSecond());
             sdkVsRaw.add(x[1].msgsPerSecond() / x[0].msgsPerSecond());
@@ -164,6 +180,14 @@ public final class AmqpThroughput implements Scenario {
         row.put("round_baseline_msgs_per_s", join(rawRates, "%.0f"));
         row.put("sdk_cpu_us_per_msg", median(sdkCpu));
         row.put("baseline_cpu_us_per_msg", median(rawCpu));
+        row.put("sdk_thread_cpu_us_per_msg", median(sdkThreadCpu));
+        row.put("baseline_thread_cpu_us_per_msg", median(rawThreadCpu));
+        row.put("round_sdk_thread_cpu_us_per_msg", join(sdkThreadCpu, "%.1f"));
+        row.put("round_baseline_thread_cpu_us_per_msg", join(rawThreadCpu, "%.1f"));
+        row.put("sdk_broker_cpu_us_per_msg", median(sdkBroker));
+        row.put("baseline_broker_cpu_us_per_msg", median(rawBroker));
+        row.put("sdk_alloc_bytes_per_msg", median(sdkAlloc));
+        row.put("baseline_alloc_bytes_per_msg", median(rawAlloc));
         row.put("load_average", String.format(java.util.Locale.ROOT, "%.2f..%.2f", load0, load1));
         row.put("window", window);
         row.put("prefetch", prefetch);

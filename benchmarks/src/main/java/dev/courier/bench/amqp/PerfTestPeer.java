@@ -117,6 +117,10 @@ final class PerfTestPeer {
                 "-q", String.valueOf(prefetch), "-s", String.valueOf(size), "-C", String.valueOf(total),
                 "-D", String.valueOf(total), "-e", exchange, "-t", "topic", "-k", AmqpBench.ROUTING_KEY,
                 "-u", queue, "-ad", "false", "-mp", messageProperties(), "-i", "1"));
+        int ackEvery = o.getInt("raw-ack-every", RawAmqp.DEFAULT_ACK_EVERY);
+        if (ackEvery > 0) {
+            cmd.addAll(List.of("-A", String.valueOf(ackEvery))); // multiple acks, as the raw baseline and Courier
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Double receiving = null;
         Double sending = null;

@@ -31,8 +31,9 @@ import java.util.function.Consumer;
  * Jackson encoding and the same CloudEvents properties and headers as Courier (what goes on the wire:
  * {@code cloudEvents_id/source/type/time/specversion/correlationid/traceparent}, {@code content_type},
  * {@code message_id}, {@code correlation_id}, {@code type}, persistent), a topic exchange and a durable
- * queue, asynchronous publisher confirms with the same in-flight window, and manual acks (one per
- * message, as Courier and PerfTest) with the same prefetch. Two connections (publish, consume) as Courier
+ * queue, asynchronous publisher confirms with the same in-flight window, and manual acks with the same
+ * prefetch, coalesced as Courier coalesces them (every 64th delivery acks the run with multiple=true, a
+ * 1 ms timer the rest; {@code --raw-ack-every 0}: one ack per message). Two connections (publish, consume) as Courier
  * uses. No deduplication and no per-publish future: that is the work Courier adds.
  *
  * <p>What it does not waste (round 2 of the performance work; it was 0.49–0.66× PerfTest): ids from
@@ -42,6 +43,8 @@ import java.util.function.Consumer;
  * {@link CompletableFuture} per message in a skip list.
  */
 final class RawAmqp implements AutoCloseable {
+    /** The raw consumer's default run of acks per multiple ack ({@code --raw-ack-every}). */
+    static final int DEFAULT_ACK_EVERY = 64;
     private static final ObjectWriter WRITER = JsonPayloadCodec.defaultMapper().writerFor(BenchPayload.class);
     private static final ObjectReader READER = JsonPayloadCodec.defaultMapper().readerFor(BenchPayload.class);
     private final Connection pubConn;
@@ -61,11 +64,19 @@ final class RawAmqp implements AutoCloseable {
     private final CompletableFuture<Void> allConfirmed = new CompletableFuture<>();
     private long timeSecond = Long.MIN_VALUE;
     private String timePrefix;
+    /**
+     * {@code --raw-ack-every N} (default 64): N acks every N-th delivery with multiple=true and a 1 ms timer
+     * the rest, as Courier coalesces its acks (round 3 of issue 17: RabbitMQ spends less per message on it);
+     * 0 acks each message alone (the baseline before, and PerfTest without -A).
+     */
+    private final int ackEvery;
+    private java.util.concurrent.ScheduledExecutorService ackTimer;
 
     RawAmqp(Options o, String ns, int window, int prefetch) throws Exception {
         this.exchange = ns + ".raw.events";
         this.queue = ns + ".raw.sink." + AmqpBench.ROUTING_KEY;
         this.window = new Semaphore(window);
+        this.ackEvery = o.getInt("raw-ack-every", DEFAULT_ACK_EVERY);
         pubConn = AmqpBench.connect(o, "raw-bench-pub");
         subConn = AmqpBench.connect(o, "raw-bench-sub");
         pub = pubConn.createChannel();
@@ -126,6 +137,10 @@ final class RawAmqp implements AutoCloseable {
 
     /** Consumes with manual acks: the CloudEvents headers read back to strings, body decoded, then acked. */
     void consume(Consumer<BenchPayload> onMessage) throws IOException {
+        if (ackEvery > 0) {
+            consumeAckingInRuns(onMessage);
+            return;
+        }
         sub.basicConsume(queue, false, new DefaultConsumer(sub) {
             @Override
             public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws IOException {
@@ -142,6 +157,53 @@ final class RawAmqp implements AutoCloseable {
                     onMessage.accept(payload);
                 }
                 getChannel().basicAck(env.getDeliveryTag(), false);
+            }
+        });
+    }
+
+    /**
+     * The same consumer with coalesced acks, as a raw user could write it (one consumer thread handles
+     * deliveries in order, so everything up to the last handled tag is settled): every N-th delivery
+     * acks with multiple=true, and a timer acks what was handled since, every millisecond.
+     */
+    private void consumeAckingInRuns(Consumer<BenchPayload> onMessage) throws IOException {
+        Object lock = new Object();
+        long[] doneAcked = new long[2]; // the last handled tag, the last acked tag
+        ackTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        ackTimer.scheduleWithFixedDelay(() -> {
+            synchronized (lock) {
+                if (doneAcked[0] > doneAcked[1]) {
+                    try {
+                        sub.basicAck(doneAcked[0], true);
+                        doneAcked[1] = doneAcked[0];
+                    } catch (IOException | RuntimeException ignored) {
+                        // closing
+                    }
+                }
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        sub.basicConsume(queue, false, new DefaultConsumer(sub) {
+            @Override
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws IOException {
+                Map<String, String> h = new HashMap<>(16);
+                for (Map.Entry<String, Object> e : p.getHeaders().entrySet()) {
+                    if (e.getKey().startsWith("cloudEvents_")) {
+                        Object v = e.getValue();
+                        h.put(e.getKey().substring(12), v instanceof LongString ? v.toString() : String.valueOf(v));
+                    }
+                }
+                h.put("datacontenttype", p.getContentType());
+                BenchPayload payload = READER.readValue(body);
+                if (h.get("id") != null) {
+                    onMessage.accept(payload);
+                }
+                synchronized (lock) {
+                    doneAcked[0] = env.getDeliveryTag();
+                    if (doneAcked[0] - doneAcked[1] >= ackEvery) {
+                        getChannel().basicAck(doneAcked[0], true);
+                        doneAcked[1] = doneAcked[0];
+                    }
+                }
             }
         });
     }
@@ -185,6 +247,9 @@ final class RawAmqp implements AutoCloseable {
 
     @Override
     public void close() {
+        if (ackTimer != null) {
+            ackTimer.shutdownNow();
+        }
         for (Connection c : new Connection[] {pubConn, subConn}) {
             try {
                 c.close(5_000);
