@@ -333,7 +333,7 @@ public final class JdbcOutbox {
             throw new dev.courier.PublishException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
                     + " which the outbox's message_id column cannot store");
         }
-        OutboxLimits.COURIER.check(p.type() + " " + StoredId.show(id), p.headers(), p.body());
+        OutboxLimits.COURIER.check(() -> p.type() + " " + StoredId.show(id), p.headers(), p.body());
         Dialect d = dialect.get();
         try (PreparedStatement ps = c.prepareStatement(insert.get())) {
             if (key == null) {

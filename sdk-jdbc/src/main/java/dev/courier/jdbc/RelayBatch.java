@@ -161,7 +161,7 @@ final class RelayBatch {
         if (r.body == null) {
             throw new IllegalArgumentException("the row cannot be read: its body is NULL");
         }
-        OutboxLimits.COURIER.check(r.describe(), headers, r.body);
+        OutboxLimits.COURIER.check(r::describe, headers, r.body);
         return new Ready(r, new Address(kind, r.name, r.group), headers);
     }
 
