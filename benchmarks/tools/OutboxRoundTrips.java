@@ -162,6 +162,7 @@ public final class OutboxRoundTrips {
             OutboxRelay relay = viaOutbox ? outbox.relay().activePollInterval(Duration.ofMillis(activeMs)).start() : null;
             AtomicLong relayCpu = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(writers, r -> new Thread(r, "writer"));
+            long server0 = serverCpuMicros(db);
             long t0 = System.nanoTime();
             List<Future<?>> done = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
@@ -195,6 +196,7 @@ public final class OutboxRoundTrips {
             }
             boolean ok = all.await(5, TimeUnit.MINUTES);
             long took = System.nanoTime() - t0;
+            long serverCpu = serverCpuMicros(db) - server0;
             if (relay != null) {
                 for (Thread t : Thread.getAllStackTraces().keySet()) {
                     if (t.getName().startsWith("courier-outbox-relay")) {
@@ -213,18 +215,44 @@ public final class OutboxRoundTrips {
             System.out.printf("{\"db\":\"%s\",\"side\":\"%s\",\"messages\":%d,\"writers\":%d,\"active_ms\":%d,\"all_arrived\":%b,"
                             + "\"msgs_per_s\":%.0f,\"writer_trips_per_msg\":%.3f,\"relay_trips_per_msg\":%.3f,"
                             + "\"relay_batches_approx\":%d,\"msgs_per_relay_batch\":%.1f,\"relay_trips_per_batch\":%.2f,"
-                            + "\"writer_cpu_us_per_msg\":%.1f,\"relay_cpu_us_per_msg\":%.1f}%n",
+                            + "\"writer_cpu_us_per_msg\":%.1f,\"relay_cpu_us_per_msg\":%.1f,\"server_cpu_us_per_msg\":%.1f}%n",
                     db, viaOutbox ? "outbox" : "direct", messages, writers, activeMs, ok, messages / (took / 1e9),
                     trips("writer") / (double) messages, trips("relay") / (double) messages, relayCommits,
                     relayCommits == 0 ? 0 : messages / (double) relayCommits,
                     relayCommits == 0 ? 0 : trips("relay") / (double) relayCommits,
-                    cpu.getOrDefault("writer", 0L) / 1e3 / messages, relayCpu.get() / 1e3 / messages);
+                    cpu.getOrDefault("writer", 0L) / 1e3 / messages, relayCpu.get() / 1e3 / messages,
+                    serverCpu / (double) messages);
         } finally {
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 st.execute("DROP TABLE IF EXISTS " + biz);
                 st.execute("DROP TABLE IF EXISTS " + table);
             }
         }
+    }
+
+    /** CPU time (µs) of the database server's processes so far, from /proc (0 where there is no /proc). */
+    static long serverCpuMicros(String db) {
+        String comm = db.startsWith("maria") ? "mariadbd" : "postgres";
+        long ticks = 0;
+        java.io.File[] procs = new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+        if (procs == null) {
+            return 0;
+        }
+        for (java.io.File p : procs) {
+            try {
+                String stat = java.nio.file.Files.readString(p.toPath().resolve("stat"));
+                int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+                String name = stat.substring(open + 1, close);
+                if (!name.startsWith(comm)) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            } catch (IOException | RuntimeException gone) {
+                // the process ended meanwhile
+            }
+        }
+        return ticks * 10_000; // USER_HZ = 100
     }
 
     static long trips(String side) {
