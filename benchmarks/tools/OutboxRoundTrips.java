@@ -130,18 +130,52 @@ public final class OutboxRoundTrips {
         int activeMs = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         String url = db.startsWith("maria")
                 ? "jdbc:mariadb://127.0.0.1:3306/test?user=root&password=&socketFactory=OutboxRoundTrips$Counting"
-                : "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&socketFactory=OutboxRoundTrips$Counting";
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setMaximumPoolSize(16);
-        try (HikariDataSource ds = new HikariDataSource(config)) {
-            for (boolean viaOutbox : new boolean[] {false, true, false, true}) {
-                run(ds, db, messages, writers, activeMs, viaOutbox);
+                : "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&ApplicationName=ort&socketFactory=OutboxRoundTrips$Counting";
+        for (boolean viaOutbox : new boolean[] {false, true, false, true}) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url);
+            config.setMaximumPoolSize(16);
+            String[] tables;
+            try (HikariDataSource ds = new HikariDataSource(config)) {
+                tables = run(ds, db, messages, writers, activeMs, viaOutbox);
+            }
+            System.out.printf("{\"db\":\"%s\",\"side\":\"%s\",\"outbox_table_buffers_per_msg\":%.1f}%n", db,
+                    viaOutbox ? "outbox" : "direct", buffersPerMessage(url, tables[1], messages));
+            try (Connection c = java.sql.DriverManager.getConnection(url.replaceAll("&socketFactory=[^&]*", ""));
+                 Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS " + tables[0]);
+                st.execute("DROP TABLE IF EXISTS " + tables[1]);
             }
         }
     }
 
-    static void run(HikariDataSource ds, String db, int messages, int writers, int activeMs, boolean viaOutbox) throws Exception {
+    /**
+     * PostgreSQL: shared buffers the run touched in the outbox table and its indexes, per message
+     * (pg_statio_user_tables; read after the run's backends exited, which flushes their counters).
+     */
+    static double buffersPerMessage(String url, String table, int messages) throws Exception {
+        if (!url.startsWith("jdbc:postgresql")) {
+            return 0;
+        }
+        String plain = url.replaceAll("&socketFactory=[^&]*", "");
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try (Connection c = java.sql.DriverManager.getConnection(plain);
+                 PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ort' AND pid <> pg_backend_pid()),"
+                         + " coalesce(heap_blks_hit, 0) + coalesce(heap_blks_read, 0) + coalesce(idx_blks_hit, 0)"
+                         + " + coalesce(idx_blks_read, 0) FROM pg_statio_user_tables WHERE relname = ?")) {
+                ps.setString(1, table);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) == 0) {
+                        return rs.getLong(2) / (double) messages;
+                    }
+                }
+            }
+            Thread.sleep(250); // the run's backends are still exiting
+        }
+        return -1;
+    }
+
+    static String[] run(HikariDataSource ds, String db, int messages, int writers, int activeMs, boolean viaOutbox) throws Exception {
         String prefix = "ort" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         String biz = prefix + "_biz";
         String table = prefix + "_outbox";
@@ -222,12 +256,8 @@ public final class OutboxRoundTrips {
                     relayCommits == 0 ? 0 : trips("relay") / (double) relayCommits,
                     cpu.getOrDefault("writer", 0L) / 1e3 / messages, relayCpu.get() / 1e3 / messages,
                     serverCpu / (double) messages);
-        } finally {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("DROP TABLE IF EXISTS " + biz);
-                st.execute("DROP TABLE IF EXISTS " + table);
-            }
         }
+        return new String[] {biz, table};
     }
 
     /** CPU time (µs) of the database server's processes so far, from /proc (0 where there is no /proc). */
