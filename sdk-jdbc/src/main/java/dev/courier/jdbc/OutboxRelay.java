@@ -115,8 +115,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.config = config;
         this.batch = new RelayBatch(outbox, config);
-        this.session = new RelaySession(outbox.dataSource(), !config.synchronousCommit && outbox.dialect().asyncCommit(),
-                outbox.dialect().asyncCommit());
+        this.session = new RelaySession(outbox.dataSource(), !config.synchronousCommit && outbox.dialect().asyncCommit());
         this.outage = RelayBackoff.forOutages(config.pollInterval, config.maxRetryBackoff);
         Dialect d = outbox.dialect();
         this.purge = d.deleteLimited(outbox.table(), "id", "sent_at < " + d.nowPlusMillisParam());

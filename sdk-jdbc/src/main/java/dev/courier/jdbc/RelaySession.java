@@ -4,14 +4,12 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.PreparedStatement;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.sql.Statement;
 
 /**
  * The relay thread's connection while rows keep coming. It is set up once when taken from the
- * pool — auto-commit off, READ COMMITTED, and on PostgreSQL {@code enable_bitmapscan} off and
- * optionally {@code synchronous_commit} off — and then runs one transaction per batch with nothing else on the wire: a batch costs its
+ * pool — auto-commit off, READ COMMITTED, and on PostgreSQL optionally {@code synchronous_commit}
+ * off — and then runs one transaction per batch with nothing else on the wire: a batch costs its
  * locking select, its mark update and its commit, not also a read of the isolation level, two
  * changes of it and two of auto-commit (2 to 4 more round trips per batch, more than the batch's
  * own statements when batches are small). {@link #release()} puts every setting back as it found
@@ -29,9 +27,8 @@ final class RelaySession {
     private Connection c;
     private boolean autoCommit;
     private int isolation;
-    /** PostgreSQL settings the relay changed on this connection, with their values before. */
-    private final Map<String, String> changed = new LinkedHashMap<>();
-    private final boolean plainIndexScans;
+    /** The session's synchronous_commit before the relay changed it, or null when unchanged. */
+    private String synchronousCommit;
     private long since;
     /** Connections taken from the pool, for tests. */
     private long opened;
@@ -40,27 +37,10 @@ final class RelaySession {
      * @param asyncCommit on PostgreSQL, commit the relay's marks without waiting for their WAL
      *                    flush (a mark lost in a database crash means the row is published again,
      *                    with the same message id, which the receivers' inbox drops)
-     * @param plainIndexScans on PostgreSQL, {@code enable_bitmapscan = off}: the relay's select walks
-     *                    the pending rows' partial index in id order with a plain index scan, which
-     *                    marks the entries of rows sent meanwhile dead as it passes them; a bitmap scan
-     *                    (the planner's choice when it expects few pending rows) never does, so until
-     *                    VACUUM each look visits every row sent since the last one (measured: 20,000
-     *                    rows sent, 20 pending: 1,029 buffers and 1.5–12 ms per look as a bitmap scan,
-     *                    78 buffers and 0.25 ms as a plain index scan from the second look on)
      */
-    RelaySession(DataSource dataSource, boolean asyncCommit, boolean plainIndexScans) {
+    RelaySession(DataSource dataSource, boolean asyncCommit) {
         this.dataSource = dataSource;
         this.asyncCommit = asyncCommit;
-        this.plainIndexScans = plainIndexScans;
-    }
-
-    /** A session setting (PostgreSQL), as a bound parameter. */
-    private static void set(Connection c, String name, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, false)")) {
-            ps.setString(1, name);
-            ps.setString(2, value);
-            ps.execute();
-        }
     }
 
     /** Runs {@code work} in one transaction at READ COMMITTED on the held connection, taking one first if needed. */
@@ -91,7 +71,7 @@ final class RelaySession {
         try {
             autoCommit = taken.getAutoCommit();
             isolation = taken.getTransactionIsolation();
-            changed.clear();
+            synchronousCommit = null;
             if (autoCommit) {
                 taken.setAutoCommit(false);
             } else {
@@ -100,27 +80,18 @@ final class RelaySession {
             if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
                 taken.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
-            Map<String, String> settings = new LinkedHashMap<>();
             if (asyncCommit) {
-                settings.put("synchronous_commit", "off");
-            }
-            if (plainIndexScans) {
-                settings.put("enable_bitmapscan", "off");
-            }
-            for (Map.Entry<String, String> s : settings.entrySet()) {
-                try (PreparedStatement ps = taken.prepareStatement("SELECT current_setting(?)")) {
-                    ps.setString(1, s.getKey());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        String before = rs.next() ? rs.getString(1) : null;
-                        if (before != null && !before.equalsIgnoreCase(s.getValue())) {
-                            set(taken, s.getKey(), s.getValue());
-                            changed.put(s.getKey(), before);
-                        }
+                try (Statement st = taken.createStatement()) {
+                    String before;
+                    try (ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+                        before = rs.next() ? rs.getString(1) : null;
+                    }
+                    if (before != null && !before.equalsIgnoreCase("off")) {
+                        st.execute("SET synchronous_commit = off");
+                        synchronousCommit = before;
                     }
                 }
-            }
-            if (!settings.isEmpty()) {
-                taken.commit(); // the settings' transaction (pgjdbc began one for the first query)
+                taken.commit(); // the settings' transaction (pgjdbc began one for the SHOW)
             }
         } catch (SQLException | RuntimeException | Error e) {
             c = taken;
@@ -138,11 +109,11 @@ final class RelaySession {
             return;
         }
         try {
-            if (!changed.isEmpty()) {
-                for (Map.Entry<String, String> s : changed.entrySet()) {
-                    set(c, s.getKey(), s.getValue());
+            if (synchronousCommit != null) {
+                try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT set_config('synchronous_commit', ?, false)")) {
+                    ps.setString(1, synchronousCommit);
+                    ps.execute();
                 }
-                changed.clear();
                 c.commit();
             }
             if (isolation != Connection.TRANSACTION_READ_COMMITTED) {

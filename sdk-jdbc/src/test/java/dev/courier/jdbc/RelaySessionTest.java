@@ -182,10 +182,6 @@ class RelaySessionTest {
                         rs.next();
                         assertEquals("on", rs.getString(1), "the relay's synchronous_commit = off stays with the relay");
                     }
-                    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW enable_bitmapscan")) {
-                        rs.next();
-                        assertEquals("on", rs.getString(1), "the relay's enable_bitmapscan = off stays with the relay");
-                    }
                 }
             }
         }
