@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * this process (which it cannot see before its commit). When a look finds nothing the delay doubles
  * up to the poll interval, so a slow transaction is still found soon after its commit and an idle
  * relay does not poll faster than {@code pollInterval}. Rows committed together go out in one batch:
- * one locking select, pipelined publishes, one update marking them sent, one commit.
+ * one locking select, pipelined publishes, one update marking them sent, one commit. While rows
+ * keep coming the relay thread keeps one pooled connection, set up once (auto-commit off, READ
+ * COMMITTED, see {@link Builder#synchronousCommit}), and gives it back as it found it when it goes idle.
  *
  * <p>Guarantees: a committed row is published at least once (or marked failed, below); rows of one aggregate key are
  * published in id order, each after the previous one's confirm; several relays (one per service
