@@ -34,6 +34,16 @@ abstract class Dialect {
         return false;
     }
 
+    /** True when a session can commit without waiting for the log flush ({@code synchronous_commit = off}). */
+    boolean asyncCommit() {
+        return false;
+    }
+
+    /** True when the driver takes a {@code bigint} array for {@code id = ANY(?)}. */
+    boolean idArrays() {
+        return false;
+    }
+
     /**
      * A claim in one statement: insert a claimed row, or take over a claim whose lease has run
      * out. Parameters: service, message id, owner, lease in milliseconds.

@@ -71,6 +71,8 @@ public final class JdbcOutbox {
     private final String channel;
     private final Lazy<Dialect> dialect;
     private final FailedRows rows;
+    /** The row's INSERT, built once. */
+    private final Lazy<String> insert;
     /** The started relays of this outbox object: a write wakes them instead of notifying. */
     private final java.util.Set<OutboxRelay> relays = new java.util.concurrent.CopyOnWriteArraySet<>();
 
@@ -82,6 +84,9 @@ public final class JdbcOutbox {
         this.channel = table.replace('.', '_').toLowerCase(Locale.ROOT);
         this.dialect = new Lazy<>(() -> Jdbc.autoCommit(dataSource, Dialect::of));
         this.rows = new FailedRows(dataSource, table, dialect);
+        this.insert = new Lazy<>(() -> "INSERT INTO " + table + " (aggregate_key, message_id,"
+                + " message_type, address_kind, address_name, address_group, headers, body, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + dialect.get().now() + ")");
     }
 
     /**
@@ -328,11 +333,9 @@ public final class JdbcOutbox {
             throw new dev.courier.PublishException("message id " + StoredId.show(id) + " has NUL or unpaired surrogates,"
                     + " which the outbox's message_id column cannot store");
         }
-        OutboxLimits.COURIER.check(p.type() + " " + StoredId.show(id), p.headers(), p.body());
+        OutboxLimits.COURIER.check(() -> p.type() + " " + StoredId.show(id), p.headers(), p.body());
         Dialect d = dialect.get();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (aggregate_key, message_id,"
-                + " message_type, address_kind, address_name, address_group, headers, body, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + d.now() + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(insert.get())) {
             if (key == null) {
                 ps.setNull(1, Types.VARCHAR);
             } else {

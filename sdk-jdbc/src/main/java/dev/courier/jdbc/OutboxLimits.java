@@ -26,24 +26,26 @@ record OutboxLimits(int maxAttributeBytes, int maxHeaderValueBytes, int maxHeade
     /**
      * Throws {@link LimitExceededException} naming the first limit that {@code what} breaks, in the
      * words of the bus: {@code <what> is N bytes; the limit maxHeadersBytes is 65536 bytes}.
+     * {@code what} is built only for the exception (this runs once per row on the writer's and
+     * the relay's path).
      */
-    void check(String what, Map<String, String> headers, byte[] body) {
+    void check(java.util.function.Supplier<String> what, Map<String, String> headers, byte[] body) {
         long total = 0;
         for (Map.Entry<String, String> e : headers.entrySet()) {
             int bytes = utf8Length(e.getValue());
             boolean attribute = ATTRIBUTES.contains(e.getKey());
             int max = attribute ? maxAttributeBytes : maxHeaderValueBytes;
             if (bytes > max) {
-                throw broken("header '" + e.getKey() + "' of " + what, attribute ? "maxAttributeBytes" : "maxHeaderValueBytes",
+                throw broken("header '" + e.getKey() + "' of " + what.get(), attribute ? "maxAttributeBytes" : "maxHeaderValueBytes",
                         bytes, max);
             }
             total += utf8Length(e.getKey()) + bytes;
         }
         if (total > maxHeadersBytes) {
-            throw broken("the headers of " + what, "maxHeadersBytes", total, maxHeadersBytes);
+            throw broken("the headers of " + what.get(), "maxHeadersBytes", total, maxHeadersBytes);
         }
         if (body.length > maxBodyBytes) {
-            throw broken("the body of " + what, "maxBodyBytes", body.length, maxBodyBytes);
+            throw broken("the body of " + what.get(), "maxBodyBytes", body.length, maxBodyBytes);
         }
     }
 

@@ -34,6 +34,16 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    boolean asyncCommit() {
+        return true;
+    }
+
+    @Override
+    boolean idArrays() {
+        return true;
+    }
+
+    @Override
     String claimUpsert(String table) {
         return "INSERT INTO " + table + " AS i (service, message_id, state, owner, lease_until, updated_at)"
                 + " VALUES (?, ?, 'claimed', ?, " + nowPlusMillisParam() + ", CURRENT_TIMESTAMP)"

@@ -62,6 +62,8 @@ final class RelayBatch {
     private final JdbcOutbox outbox;
     private final String select;
     private final String markSentPrefix;
+    /** PostgreSQL: one statement for every batch size ({@code id = ANY(?)}), so the driver prepares it once. */
+    private final String markSentArray;
     private final String markRetry;
     private final String markGaveUp;
     private final OutboxRelay.Builder config;
@@ -83,6 +85,8 @@ final class RelayBatch {
                 + " ORDER BY o.id LIMIT ? FOR UPDATE" + (d.skipLocked() ? " SKIP LOCKED" : "");
         this.markSentPrefix = "UPDATE " + t + " SET sent_at = " + d.now()
                 + ", attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL WHERE id IN (";
+        this.markSentArray = d.idArrays() ? "UPDATE " + t + " SET sent_at = " + d.now()
+                + ", attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL WHERE id = ANY(?)" : null;
         this.markRetry = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = "
                 + d.nowPlusMillisParam() + " WHERE id = ?";
         this.markGaveUp = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = NULL,"
@@ -157,7 +161,7 @@ final class RelayBatch {
         if (r.body == null) {
             throw new IllegalArgumentException("the row cannot be read: its body is NULL");
         }
-        OutboxLimits.COURIER.check(r.describe(), headers, r.body);
+        OutboxLimits.COURIER.check(r::describe, headers, r.body);
         return new Ready(r, new Address(kind, r.name, r.group), headers);
     }
 
@@ -257,6 +261,13 @@ final class RelayBatch {
             ids = List.copyOf(sent);
         }
         if (ids.isEmpty()) {
+            return;
+        }
+        if (markSentArray != null) {
+            try (PreparedStatement ps = c.prepareStatement(markSentArray)) {
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                ps.executeUpdate();
+            }
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(markSentPrefix + Jdbc.params(ids.size()) + ")")) {
